@@ -1,0 +1,42 @@
+-- attributed_orders: one row per credited order. An order (a `Placed Order`
+-- event, repeated order_ids removed) qualifies for a touch of the same account
+-- and profile when touch_at < placed_at <= touch_at + window; it is credited
+-- once, to its last qualifying touch: the latest touch_at, on a tie a click
+-- before a receipt, then the smaller conversation_id (then the touch name and
+-- its event or message id, so the choice is always deterministic).
+CREATE VIEW attributed_orders AS
+SELECT
+    account_id,
+    order_id,
+    profile_id,
+    placed_at,
+    local_date(placed_at, timezone) AS placed_date,
+    value,
+    CASE WHEN touch = 'web_chat_click' THEN 'web_chat' ELSE 'sms' END AS channel,
+    touch,
+    touch_at,
+    conversation_id
+FROM (
+    SELECT
+        o.account_id,
+        o.order_id,
+        o.profile_id,
+        o.occurred_at AS placed_at,
+        o.value,
+        a.timezone,
+        t.touch,
+        t.touch_at,
+        t.conversation_id,
+        row_number() OVER (
+            PARTITION BY o.account_id, o.event_id
+            ORDER BY t.touch_at DESC, touch_priority(t.touch), t.conversation_id, t.touch, t.touch_id
+        ) AS touch_rank
+    FROM events AS o
+    JOIN attribution_touches AS t
+        ON t.account_id = o.account_id AND t.profile_id = o.profile_id
+    JOIN accounts AS a ON a.account_id = o.account_id
+    WHERE o.metric = 'Placed Order'
+      AND o.profile_id IS NOT NULL
+      AND in_attribution_window(t.touch_at, o.occurred_at, t.window_hours)
+) AS credited
+WHERE touch_rank = 1;

@@ -1,0 +1,46 @@
+-- attribution_touches: every touch point that can earn credit for an order
+-- (CONTRACT.md section 5), with its window in hours for the touch's account.
+--   web_chat_click: a `Clicked Product Card` event, 24 hours;
+--   sms_click: a `Clicked SMS` event, the account's sms_click_window_hours (default 120);
+--   sms_receipt: an agent message row of an sms conversation, for the
+--   conversation's profile, the account's sms_receipt_window_hours (default 12).
+-- A touch needs a profile; a click needs a known conversation of its account.
+CREATE VIEW attribution_touches AS
+SELECT
+    t.account_id,
+    t.profile_id,
+    t.touch,
+    t.touch_at,
+    t.conversation_id,
+    t.touch_id,
+    attribution_window_hours(t.touch, a.sms_click_window_hours, a.sms_receipt_window_hours)
+        AS window_hours
+FROM (
+    SELECT
+        e.account_id,
+        e.profile_id,
+        CASE e.metric WHEN 'Clicked Product Card' THEN 'web_chat_click' ELSE 'sms_click' END AS touch,
+        e.occurred_at AS touch_at,
+        e.conversation_id,
+        e.event_id AS touch_id
+    FROM events AS e
+    JOIN conversation_facts AS c
+        ON c.account_id = e.account_id AND c.conversation_id = e.conversation_id
+    WHERE e.metric IN ('Clicked Product Card', 'Clicked SMS') AND e.profile_id IS NOT NULL
+    UNION ALL
+    SELECT
+        m.account_id,
+        c.profile_id,
+        'sms_receipt' AS touch,
+        m.sent_at AS touch_at,
+        m.conversation_id,
+        m.message_id AS touch_id
+    FROM messages AS m
+    JOIN conversation_facts AS c
+        ON c.account_id = m.account_id AND c.conversation_id = m.conversation_id
+    WHERE c.channel = 'sms'
+      AND c.profile_id IS NOT NULL
+      AND m.sender = 'agent'
+      AND m.kind IN ('text', 'product_card', 'handoff_message')
+) AS t
+JOIN accounts AS a ON a.account_id = t.account_id;

@@ -1,0 +1,15 @@
+-- daily_conversations_by_tag: conversations by local start date and tag; a
+-- conversation with several tags counts once under each, one with none under
+-- a NULL tag.
+CREATE VIEW daily_conversations_by_tag AS
+SELECT account_id, started_date AS "date", tag, count(*) AS conversations
+FROM (
+    SELECT
+        account_id,
+        started_date,
+        unnest(
+            CASE WHEN cardinality(tags) = 0 THEN make_array(CAST(NULL AS VARCHAR)) ELSE tags END
+        ) AS tag
+    FROM conversations
+) AS tagged
+GROUP BY account_id, started_date, tag;

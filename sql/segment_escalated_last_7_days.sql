@@ -1,0 +1,12 @@
+-- segment_escalated_last_7_days: profiles with an Escalated event whose local
+-- date is in the last 7 days, [today - 6, today], today being the local date
+-- of T in the account's zone.
+CREATE VIEW segment_escalated_last_7_days AS
+SELECT e.account_id, e.profile_id, max(e.occurred_at) AS last_escalated_at
+FROM customer_agent_events AS e
+JOIN accounts AS a ON a.account_id = e.account_id
+WHERE e.metric = 'Conversation with Customer Agent Escalated'
+  AND e.profile_id IS NOT NULL
+  AND e.occurred_date BETWEEN local_date(as_of(), a.timezone) - INTERVAL '6' DAY
+                          AND local_date(as_of(), a.timezone)
+GROUP BY e.account_id, e.profile_id;

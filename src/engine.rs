@@ -1,0 +1,129 @@
+//! The engine: one place that builds everything a session needs (object
+//! store, contract tables, UDFs, table functions, Postgres catalog, views,
+//! settings). The server, the CLI, the tests and later a distributed runner
+//! all start from [`Engine::open`] and take [`Session`]s from it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
+use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::context::SessionState;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
+use datafusion_pg_catalog::pg_catalog::setup_pg_catalog;
+
+use crate::contract::TABLES;
+use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+use crate::log_table::LogTable;
+use crate::session::Session;
+use crate::table_functions::{OverviewFunction, OverviewKind};
+use crate::views::{builtin_views, load_views, views_from_dir};
+
+/// The database (catalog) name clients see.
+pub const DATABASE: &str = "conversql";
+/// The schema of the views.
+pub const PUBLIC_SCHEMA: &str = "public";
+/// The schema of the file-backed contract tables, as written (not de-duplicated).
+pub const RAW_SCHEMA: &str = "raw";
+
+/// How to open an engine.
+#[derive(Debug, Clone, Default)]
+pub struct EngineOptions {
+    /// The dataset root URL or path.
+    pub data: String,
+    /// A directory of extra `.sql` view files, loaded after the built-in ones.
+    pub views_dir: Option<PathBuf>,
+    /// The default instant T of every session (µs since the epoch, UTC); the current time if `None`.
+    pub as_of: Option<i64>,
+}
+
+/// Everything shared by all sessions: the catalog with its tables and views, the functions, the settings.
+#[derive(Clone)]
+pub struct Engine {
+    state: SessionState,
+    dataset: Dataset,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("dataset", &self.dataset.root).finish()
+    }
+}
+
+impl Engine {
+    /// Opens the dataset at `options.data` and builds the engine.
+    pub async fn open(options: EngineOptions) -> Result<Engine> {
+        let dataset = Dataset::open(&options.data)?;
+        Self::open_dataset(dataset, options).await
+    }
+
+    /// Builds the engine over an already resolved dataset (e.g. an in-memory store).
+    pub async fn open_dataset(dataset: Dataset, options: EngineOptions) -> Result<Engine> {
+        dataset.check_layout().await?;
+        let mut config = SessionConfig::new()
+            .with_default_catalog_and_schema(DATABASE, PUBLIC_SCHEMA)
+            .with_information_schema(true)
+            .set_bool("datafusion.execution.parquet.schema_force_view_types", false)
+            .set_str("datafusion.execution.time_zone", "UTC");
+        conversql_udfs::register_options(&mut config);
+        if let Some(as_of) = options.as_of {
+            conversql_udfs::set_as_of(&mut config, Some(as_of));
+        }
+        let runtime = RuntimeEnvBuilder::new().build_arc()?;
+        runtime.register_object_store(dataset.store_url.as_ref(), dataset.store.clone());
+        let state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_runtime_env(runtime)
+            .with_default_features()
+            .build();
+        let ctx = SessionContext::new_with_state(state);
+
+        let raw = MemorySchemaProvider::new();
+        for table in TABLES {
+            raw.register_table(table.name.to_string(), Arc::new(LogTable::new(dataset.clone(), table)))?;
+        }
+        let catalog = ctx
+            .catalog(DATABASE)
+            .ok_or_else(|| Error::config(format!("catalog {DATABASE} missing")))?;
+        catalog.register_schema(RAW_SCHEMA, Arc::new(raw))?;
+
+        conversql_udfs::register_all(&ctx);
+        for kind in [OverviewKind::Totals, OverviewKind::Daily] {
+            let function = OverviewFunction::new(kind);
+            ctx.register_udtf(function.name(), Arc::new(function));
+        }
+        setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider).map_err(|e| Error::DataFusion(*e))?;
+
+        load_views(&ctx, builtin_views()).await?;
+        if let Some(dir) = &options.views_dir {
+            load_views(&ctx, views_from_dir(dir)?).await?;
+        }
+        Ok(Engine { state: ctx.state(), dataset })
+    }
+
+    /// A new session with its own settings (`SET conversql.as_of`, …).
+    pub fn session(&self) -> Session {
+        Session::new(SessionContext::new_with_state(self.state.clone()))
+    }
+
+    /// The dataset the engine reads.
+    pub fn dataset(&self) -> &Dataset {
+        &self.dataset
+    }
+
+    /// The names of the views in the public schema, sorted.
+    pub fn view_names(&self) -> Vec<String> {
+        let mut names = self
+            .state
+            .catalog_list()
+            .catalog(DATABASE)
+            .and_then(|c| c.schema(PUBLIC_SCHEMA))
+            .map(|s| s.table_names())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+}

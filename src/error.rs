@@ -1,0 +1,99 @@
+//! The crate's error type.
+
+use datafusion::error::DataFusionError;
+
+/// Everything that can go wrong in conversql, with the context that names what was wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The dataset root URL or its layout is unusable.
+    #[error("dataset {root}: {message}")]
+    Dataset {
+        /// The root URL as given.
+        root: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A view definition failed to load.
+    #[error("view file {file}: {message}")]
+    View {
+        /// The `.sql` file.
+        file: String,
+        /// Why it failed.
+        message: String,
+    },
+    /// A bad setting or argument.
+    #[error("{0}")]
+    Config(String),
+    /// A statement that would change data or the catalog (SQLSTATE 25006).
+    #[error("{0}")]
+    ReadOnly(String),
+    /// `SET`/`SHOW`/`RESET` of a setting that does not exist (SQLSTATE 42704).
+    #[error("unrecognized configuration parameter \"{0}\"")]
+    UnknownSetting(String),
+    /// A setting given a value it cannot take (SQLSTATE 22023).
+    #[error("{0}")]
+    InvalidSetting(String),
+    /// SQL that does not parse (SQLSTATE 42601).
+    #[error("syntax error: {0}")]
+    Syntax(String),
+    /// An error from the query engine.
+    #[error(transparent)]
+    DataFusion(#[from] DataFusionError),
+    /// An I/O error with the path it concerns.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// Result with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// The Postgres SQLSTATE that fits this error.
+    pub fn sqlstate(&self) -> &'static str {
+        match self {
+            Error::ReadOnly(_) => "25006",
+            Error::UnknownSetting(_) => "42704",
+            Error::InvalidSetting(_) => "22023",
+            Error::Syntax(_) => "42601",
+            Error::Config(_) => "22023",
+            Error::DataFusion(e) => datafusion_sqlstate(e),
+            Error::Dataset { .. } | Error::Io { .. } => "58030",
+            Error::View { .. } => "42P17",
+        }
+    }
+
+    /// Shorthand for [`Error::Config`].
+    pub fn config(message: impl Into<String>) -> Self {
+        Error::Config(message.into())
+    }
+}
+
+/// Maps a DataFusion error to the closest Postgres SQLSTATE.
+pub fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
+    match e {
+        DataFusionError::SQL(..) => "42601",
+        DataFusionError::Plan(msg) => {
+            if msg.contains("not found") || msg.contains("No field named") {
+                if msg.contains("table") || msg.contains("Table") { "42P01" } else { "42703" }
+            } else if msg.contains("Invalid function") || msg.contains("function") && msg.contains("not") {
+                "42883"
+            } else {
+                "42601"
+            }
+        }
+        DataFusionError::SchemaError(..) => "42703",
+        DataFusionError::NotImplemented(_) => "0A000",
+        DataFusionError::ResourcesExhausted(_) => "53200",
+        DataFusionError::Configuration(_) => "22023",
+        DataFusionError::ArrowError(..) => "22000",
+        DataFusionError::Execution(_) => "22000",
+        DataFusionError::Context(_, inner) => datafusion_sqlstate(inner),
+        DataFusionError::Shared(inner) => datafusion_sqlstate(inner),
+        _ => "XX000",
+    }
+}

@@ -1,0 +1,23 @@
+//! conversql: an embedded analytical database for AI customer-agent analytics.
+//!
+//! It reads the Customer Agent platform's Parquet logs in place (local files,
+//! S3 or memory) with Apache DataFusion, computes every number of the data
+//! contract through SQL views and custom functions, and serves them over the
+//! Postgres wire protocol.
+
+pub mod cli;
+pub mod contract;
+pub mod dataset;
+pub mod engine;
+pub mod error;
+pub mod generate;
+pub mod log_table;
+pub mod output;
+pub mod server;
+pub mod session;
+pub mod table_functions;
+pub mod views;
+
+pub use engine::{Engine, EngineOptions};
+pub use error::{Error, Result};
+pub use session::Session;

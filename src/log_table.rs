@@ -1,0 +1,268 @@
+//! A contract table read in place from the Parquet files under `<root>/<table>/`.
+//!
+//! Every scan lists the folder again, so a file written after start-up is seen
+//! by the next query. Only names ending in `.parquet` are data; hidden files and
+//! folders (`.x`, `_x`, e.g. `_SUCCESS`, `_temporary/`) are ignored. Each file's
+//! footer is read once (cached by path, size and modification) and checked
+//! against the contract before any row is read: a column of the wrong type, a
+//! missing NOT NULL column, NULLs in a NOT NULL column, or an unreadable file
+//! fail the query with an error naming the file. Columns are then normalised to
+//! the contract's types (timestamps in any unit and zone to µs UTC, any string
+//! encoding to utf8, missing nullable columns to NULL) by DataFusion's Parquet
+//! scan. A hidden column `source_file` carries each row's file path.
+
+use std::sync::{Arc, Mutex};
+
+use arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef};
+use async_trait::async_trait;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::{Result, ScalarValue, exec_datafusion_err, project_schema};
+use datafusion::datasource::TableType;
+use datafusion::datasource::file_format::FileFormat;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::PartitionedFile;
+use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, ParquetSource};
+use datafusion::datasource::table_schema::TableSchema;
+use datafusion::logical_expr::Expr;
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::empty::EmptyExec;
+use futures::{StreamExt, TryStreamExt};
+use object_store::ObjectMeta;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+#[allow(deprecated)]
+use parquet::arrow::async_reader::ParquetObjectReader;
+
+use crate::contract::{ContractTable, SOURCE_FILE_COLUMN};
+use crate::dataset::Dataset;
+
+/// How many footers are fetched at once when a scan meets new files.
+const FOOTER_FETCH_CONCURRENCY: usize = 16;
+
+/// Identity of one version of a file; a changed size or mtime means a new version.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct FileVersion {
+    location: String,
+    size: u64,
+    last_modified: i64,
+    e_tag: Option<String>,
+}
+
+impl From<&ObjectMeta> for FileVersion {
+    fn from(m: &ObjectMeta) -> Self {
+        FileVersion {
+            location: m.location.to_string(),
+            size: m.size,
+            last_modified: m.last_modified.timestamp_micros(),
+            e_tag: m.e_tag.clone(),
+        }
+    }
+}
+
+/// A contract table over the Parquet files of one folder.
+#[derive(Debug)]
+pub struct LogTable {
+    table: ContractTable,
+    dataset: Dataset,
+    file_schema: SchemaRef,
+    schema: SchemaRef,
+    /// File versions whose footer passed the contract check. Failures are not
+    /// remembered: they are checked again (and reported again) on the next scan.
+    checked: Mutex<std::collections::HashSet<FileVersion>>,
+}
+
+impl LogTable {
+    /// A table of `dataset` following the contract's `table`.
+    pub fn new(dataset: Dataset, table: ContractTable) -> Self {
+        let file_schema = table.file_schema();
+        let mut fields: Vec<FieldRef> = file_schema.fields().iter().cloned().collect();
+        fields.push(source_file_field());
+        LogTable {
+            table,
+            dataset,
+            file_schema,
+            schema: Arc::new(Schema::new(fields)),
+            checked: Mutex::new(Default::default()),
+        }
+    }
+
+    /// The full display path of a file (`file:///…`, `s3://bucket/…`).
+    fn display_path(&self, meta: &ObjectMeta) -> String {
+        format!("{}{}", self.dataset.store_url.as_str(), meta.location)
+    }
+
+    /// Lists the data files of the table, sorted by path.
+    pub async fn list_files(&self) -> Result<Vec<ObjectMeta>> {
+        let prefix = self.dataset.table_prefix(self.table.name);
+        let mut files: Vec<ObjectMeta> = self
+            .dataset
+            .store
+            .list(Some(&prefix))
+            .try_filter(|m| futures::future::ready(is_data_file(&prefix, &m.location)))
+            .try_collect()
+            .await
+            .map_err(|e| {
+                exec_datafusion_err!(
+                    "cannot list {}{}: {e}",
+                    self.dataset.store_url.as_str(),
+                    prefix
+                )
+            })?;
+        files.sort_by(|a, b| a.location.cmp(&b.location));
+        Ok(files)
+    }
+
+    /// Checks every file's footer against the contract (cached per file version).
+    async fn check_files(&self, files: &[ObjectMeta]) -> Result<()> {
+        let unchecked: Vec<ObjectMeta> = {
+            let cache = self.checked.lock().expect("cache lock");
+            files.iter().filter(|m| !cache.contains(&FileVersion::from(*m))).cloned().collect()
+        };
+        let mut results: Vec<(ObjectMeta, Result<(), String>)> = futures::stream::iter(unchecked)
+            .map(|meta| async move {
+                let outcome = self.check_file(&meta).await;
+                (meta, outcome)
+            })
+            .buffer_unordered(FOOTER_FETCH_CONCURRENCY)
+            .collect()
+            .await;
+        // Report the first failing file in path order, so the error is stable.
+        results.sort_by(|a, b| a.0.location.cmp(&b.0.location));
+        let mut cache = self.checked.lock().expect("cache lock");
+        for (meta, outcome) in results {
+            match outcome {
+                Ok(()) => {
+                    cache.insert(FileVersion::from(&meta));
+                }
+                Err(message) => return Err(exec_datafusion_err!("{message}")),
+            }
+        }
+        Ok(())
+    }
+
+    // ParquetObjectReader is deprecated in parquet 59 in favour of hand-written readers;
+    // it is still the reader DataFusion 55's own Parquet scan is built on.
+    #[allow(deprecated)]
+    async fn check_file(&self, meta: &ObjectMeta) -> Result<(), String> {
+        let path = self.display_path(meta);
+        let mut reader = ParquetObjectReader::new(self.dataset.store.clone(), meta.location.clone())
+            .with_file_size(meta.size);
+        let metadata = ArrowReaderMetadata::load_async(&mut reader, ArrowReaderOptions::new())
+            .await
+            .map_err(|e| format!("cannot read Parquet file {path}: {e}"))?;
+        check_file_schema(&self.table, &path, &metadata)
+    }
+}
+
+/// Whether `location` under `prefix` is a data file: a `.parquet` name, with no
+/// hidden (`.`) or underscore-prefixed part below the table folder.
+pub fn is_data_file(prefix: &object_store::path::Path, location: &object_store::path::Path) -> bool {
+    let Some(parts) = location.prefix_match(prefix) else { return false };
+    let parts: Vec<_> = parts.collect();
+    let Some(name) = parts.last() else { return false };
+    name.as_ref().ends_with(".parquet")
+        && parts.iter().all(|p| !p.as_ref().starts_with('.') && !p.as_ref().starts_with('_'))
+}
+
+fn source_file_field() -> FieldRef {
+    Arc::new(Field::new(SOURCE_FILE_COLUMN, DataType::Utf8, false))
+}
+
+/// Checks one file's Arrow schema and null counts against the contract table.
+fn check_file_schema(
+    table: &ContractTable,
+    path: &str,
+    metadata: &ArrowReaderMetadata,
+) -> Result<(), String> {
+    let schema = metadata.schema();
+    let parquet = metadata.metadata();
+    for column in table.columns {
+        match schema.field_with_name(column.name) {
+            Err(_) if column.not_null => {
+                return Err(format!(
+                    "file {path}: the NOT NULL column '{}' of table {} is missing",
+                    column.name, table.name
+                ));
+            }
+            Err(_) => {}
+            Ok(field) => {
+                if let Err(expected) = column.kind.accepts(field.data_type()) {
+                    return Err(format!(
+                        "file {path}: column '{}' has type {}, expected {expected}",
+                        column.name,
+                        field.data_type()
+                    ));
+                }
+                if column.not_null && field.is_nullable() {
+                    let descr = parquet.file_metadata().schema_descr();
+                    if let Some(idx) =
+                        (0..descr.num_columns()).find(|i| descr.column(*i).path().string() == column.name)
+                    {
+                        for (rg_idx, rg) in parquet.row_groups().iter().enumerate() {
+                            let nulls = rg.column(idx).statistics().and_then(|s| s.null_count_opt());
+                            if let Some(n) = nulls.filter(|n| *n > 0) {
+                                return Err(format!(
+                                    "file {path}: column '{}' holds {n} NULL value(s) in row group {rg_idx}, but it is NOT NULL in the contract",
+                                    column.name
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl TableProvider for LogTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let files = self.list_files().await?;
+        if files.is_empty() {
+            let schema = project_schema(&self.schema, projection)?;
+            return Ok(Arc::new(EmptyExec::new(schema)));
+        }
+        self.check_files(&files).await?;
+
+        let target = state.config().target_partitions().max(1);
+        let mut groups: Vec<Vec<PartitionedFile>> = vec![vec![]; target.min(files.len())];
+        let mut sizes = vec![0u64; groups.len()];
+        let mut by_size = files.clone();
+        by_size.sort_by(|a, b| b.size.cmp(&a.size).then(a.location.cmp(&b.location)));
+        for meta in by_size {
+            let display = self.display_path(&meta);
+            let slot = (0..sizes.len()).min_by_key(|i| sizes[*i]).expect("at least one group");
+            sizes[slot] += meta.size;
+            groups[slot].push(
+                PartitionedFile::new_from_meta(meta)
+                    .with_partition_values(vec![ScalarValue::Utf8(Some(display))]),
+            );
+        }
+
+        let table_schema = TableSchema::builder(self.file_schema.clone())
+            .with_table_partition_cols(vec![source_file_field()])
+            .build();
+        let parquet_options = state.table_options().parquet.clone();
+        let source = ParquetSource::new(table_schema).with_table_parquet_options(parquet_options.clone());
+        let config = FileScanConfigBuilder::new(self.dataset.store_url.clone(), Arc::new(source))
+            .with_file_groups(groups.into_iter().map(FileGroup::new).collect())
+            .with_projection_indices(projection.cloned())?
+            .with_limit(limit)
+            .build();
+        ParquetFormat::default().with_options(parquet_options).create_physical_plan(state, config).await
+    }
+}

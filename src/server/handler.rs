@@ -1,0 +1,202 @@
+//! The query handlers: simple protocol, extended protocol (parse, describe,
+//! bind, execute) and the per-connection session they share.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, SchemaRef};
+use async_trait::async_trait;
+use datafusion::sql::sqlparser::ast::Statement;
+use futures::Sink;
+use pgwire::api::portal::{Format, Portal};
+use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use pgwire::api::results::{DescribePortalResponse, FieldInfo, Response, Tag};
+use pgwire::api::stmt::QueryParser;
+use pgwire::api::store::PortalStore;
+use pgwire::api::{ClientInfo, ClientPortalStore, Type};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::PgWireBackendMessage;
+use pgwire::types::format::FormatOptions;
+use tokio::sync::Mutex;
+
+use super::encode::{bind_parameters, fields, pg_error, rows};
+use crate::engine::Engine;
+use crate::error::Error;
+use crate::session::{Session, StatementResult};
+
+/// A statement prepared with `Parse`: the parsed SQL and what `Describe` reports.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    statement: Statement,
+    parameter_types: Vec<Option<DataType>>,
+    schema: Option<SchemaRef>,
+}
+
+/// Serves queries of every connection of one server.
+pub struct QueryHandler {
+    parser: Arc<PreparedParser>,
+}
+
+/// The extended protocol's parser: plans statements to describe them.
+pub struct PreparedParser {
+    engine: Engine,
+}
+
+impl QueryHandler {
+    /// A handler serving `engine`.
+    pub fn new(engine: Engine) -> Self {
+        QueryHandler { parser: Arc::new(PreparedParser { engine }) }
+    }
+}
+
+/// The session of the connection `client`, created on first use.
+fn session_of<C: ClientInfo + ?Sized>(engine: &Engine, client: &C) -> Arc<Mutex<Session>> {
+    client.session_extensions().get_or_insert_with(|| Mutex::new(engine.session()))
+}
+
+fn format_options<C: ClientInfo + ?Sized>(client: &C) -> Arc<FormatOptions> {
+    Arc::new(FormatOptions::from_client_metadata(client.metadata()))
+}
+
+async fn respond(result: StatementResult, format: &Format, options: Arc<FormatOptions>) -> PgWireResult<Response> {
+    match result {
+        StatementResult::Rows(df) => Ok(Response::Query(rows(df, format, options).await?)),
+        StatementResult::Command(tag) => Ok(Response::Execution(Tag::new(&tag))),
+    }
+}
+
+fn wire_type(data_type: &Option<DataType>) -> Type {
+    match data_type {
+        Some(t) => arrow_pg::datatypes::into_pg_type(t).unwrap_or(Type::TEXT),
+        None => Type::TEXT,
+    }
+}
+
+#[async_trait]
+impl SimpleQueryHandler for QueryHandler {
+    async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let session = session_of(&self.parser.engine, client);
+        let mut session = session.lock().await;
+        let statements = session.parse(query).map_err(|e| pg_error(&e))?;
+        if statements.is_empty() {
+            return Ok(vec![Response::EmptyQuery]);
+        }
+        let options = format_options(client);
+        let mut responses = vec![];
+        for statement in statements {
+            let outcome = match session.execute(statement).await {
+                Ok(result) => respond(result, &Format::UnifiedText, options.clone()).await,
+                Err(e) => Err(pg_error(&e)),
+            };
+            match outcome {
+                Ok(response) => responses.push(response),
+                Err(PgWireError::UserError(info)) => {
+                    responses.push(Response::Error(info));
+                    break;
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(responses)
+    }
+}
+
+#[async_trait]
+impl QueryParser for PreparedParser {
+    type Statement = Prepared;
+
+    async fn parse_sql<C>(&self, client: &C, sql: &str, _types: &[Option<Type>]) -> PgWireResult<Option<Prepared>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let session = session_of(&self.engine, client);
+        let session = session.lock().await;
+        let mut statements = session.parse(sql).map_err(|e| pg_error(&e))?;
+        if statements.len() > 1 {
+            return Err(PgWireError::UserError(Box::new(ErrorInfo::new(
+                "ERROR".into(),
+                "42601".into(),
+                "cannot insert multiple commands into a prepared statement".into(),
+            ))));
+        }
+        let Some(statement) = statements.pop() else { return Ok(None) };
+        let description = session.describe(&statement).await.map_err(|e| pg_error(&e))?;
+        Ok(Some(Prepared { statement, parameter_types: description.parameters, schema: description.schema }))
+    }
+
+    fn get_parameter_types(&self, stmt: &Prepared) -> PgWireResult<Vec<Type>> {
+        Ok(stmt.parameter_types.iter().map(wire_type).collect())
+    }
+
+    fn get_result_schema(&self, stmt: &Prepared, format: Option<&Format>) -> PgWireResult<Vec<FieldInfo>> {
+        match &stmt.schema {
+            Some(schema) => fields(schema, format.unwrap_or(&Format::UnifiedText), Arc::new(FormatOptions::default())),
+            None => Ok(vec![]),
+        }
+    }
+}
+
+impl QueryHandler {
+    /// The statement of `portal` with its bound parameters substituted.
+    fn bound_statement(&self, portal: &Portal<Prepared>) -> PgWireResult<Statement> {
+        let prepared = &portal.statement.statement;
+        if portal.parameter_len() == 0 {
+            return Ok(prepared.statement.clone());
+        }
+        let inferred: Vec<Option<&DataType>> = prepared.parameter_types.iter().map(|t| t.as_ref()).collect();
+        let server_types: Vec<Type> = prepared.parameter_types.iter().map(wire_type).collect();
+        let server_refs: Vec<Option<&Type>> = server_types.iter().map(Some).collect();
+        let values =
+            arrow_pg::datatypes::df::deserialize_parameters_with_server_types(portal, &inferred, &server_refs)?;
+        bind_parameters(&prepared.statement, &values).map_err(|e| pg_error(&e))
+    }
+}
+
+#[async_trait]
+impl ExtendedQueryHandler for QueryHandler {
+    type Statement = Prepared;
+    type QueryParser = PreparedParser;
+
+    fn query_parser(&self) -> Arc<PreparedParser> {
+        self.parser.clone()
+    }
+
+    async fn do_describe_portal<C>(&self, client: &mut C, portal: &Portal<Prepared>) -> PgWireResult<DescribePortalResponse>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let statement = self.bound_statement(portal)?;
+        let session = session_of(&self.parser.engine, client);
+        let session = session.lock().await;
+        let description = session.describe(&statement).await.map_err(|e| pg_error(&e))?;
+        let fields = match description.schema {
+            Some(schema) => fields(&schema, &portal.result_column_format, format_options(client))?,
+            None => vec![],
+        };
+        Ok(DescribePortalResponse::new(fields))
+    }
+
+    async fn do_query<C>(&self, client: &mut C, portal: &Portal<Prepared>, _max_rows: usize) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let statement = self.bound_statement(portal)?;
+        let options = format_options(client);
+        let session = session_of(&self.parser.engine, client);
+        let mut session = session.lock().await;
+        let result = session.execute(statement).await.map_err(|e: Error| pg_error(&e))?;
+        respond(result, &portal.result_column_format, options).await
+    }
+}

@@ -1,0 +1,361 @@
+//! A session: one user's conversation with the engine (a Postgres connection,
+//! a CLI run, a test). It owns its settings (`conversql.as_of` and the
+//! Postgres settings clients send), runs one statement at a time, and is
+//! read-only: only queries, `EXPLAIN`, `SET`/`SHOW`/`RESET` and transaction
+//! commands are accepted.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arrow::array::{RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::dataframe::DataFrame;
+use datafusion::execution::context::SQLOptions;
+use datafusion::prelude::SessionContext;
+use datafusion::sql::sqlparser::ast::{Expr, ObjectName, Reset, Set, Statement, Value};
+use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+
+use crate::error::{Error, Result};
+
+/// The name of the analysis-instant setting.
+pub const AS_OF: &str = "conversql.as_of";
+
+/// The version string clients see (`SHOW server_version`, `version()`).
+pub const SERVER_VERSION: &str = "16.0";
+
+/// What a statement produced.
+pub enum StatementResult {
+    /// Rows, to be streamed.
+    Rows(DataFrame),
+    /// A command without rows, with its Postgres command tag (`SET`, `BEGIN`, …).
+    Command(String),
+}
+
+impl std::fmt::Debug for StatementResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StatementResult::Rows(_) => f.write_str("Rows"),
+            StatementResult::Command(tag) => write!(f, "Command({tag})"),
+        }
+    }
+}
+
+/// What `Describe` reports of a statement before it runs.
+#[derive(Debug, Clone)]
+pub struct Description {
+    /// The types of the parameters `$1…$n`, where they can be inferred.
+    pub parameters: Vec<Option<DataType>>,
+    /// The result columns; `None` for statements without rows.
+    pub schema: Option<SchemaRef>,
+}
+
+/// One session over an [`crate::engine::Engine`].
+pub struct Session {
+    ctx: SessionContext,
+    default_as_of: Option<i64>,
+    parser: Arc<PostgresCompatibilityParser>,
+    /// Postgres settings a client set (`application_name`, `extra_float_digits`, …), by lower-case name.
+    settings: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("as_of", &self.as_of()).finish()
+    }
+}
+
+/// Postgres settings that clients read on connect, with the values conversql reports.
+const FIXED_SETTINGS: &[(&str, &str)] = &[
+    ("server_version", SERVER_VERSION),
+    ("server_version_num", "160000"),
+    ("server_encoding", "UTF8"),
+    ("client_encoding", "UTF8"),
+    ("datestyle", "ISO, MDY"),
+    ("intervalstyle", "postgres"),
+    ("timezone", "UTC"),
+    ("integer_datetimes", "on"),
+    ("standard_conforming_strings", "on"),
+    ("transaction_isolation", "read committed"),
+    ("transaction isolation level", "read committed"),
+    ("default_transaction_isolation", "read committed"),
+    ("transaction_read_only", "on"),
+    ("default_transaction_read_only", "on"),
+    ("search_path", "public"),
+    ("max_identifier_length", "63"),
+    ("statement_timeout", "0"),
+    ("lock_timeout", "0"),
+    ("idle_in_transaction_session_timeout", "0"),
+    ("extra_float_digits", "1"),
+    ("application_name", ""),
+    ("is_superuser", "off"),
+    ("bytea_output", "hex"),
+    ("client_min_messages", "notice"),
+    ("lc_collate", "C"),
+    ("lc_ctype", "C"),
+    ("lc_messages", "C"),
+    ("lc_monetary", "C"),
+    ("lc_numeric", "C"),
+    ("lc_time", "C"),
+    ("max_connections", "100"),
+    ("default_text_search_config", "pg_catalog.english"),
+];
+
+impl Session {
+    /// A session over a context built by the engine.
+    pub fn new(ctx: SessionContext) -> Self {
+        let default_as_of = conversql_udfs::get_as_of(ctx.state().config());
+        Session { ctx, default_as_of, parser: Arc::new(PostgresCompatibilityParser::new()), settings: BTreeMap::new() }
+    }
+
+    /// The DataFusion context of this session.
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// The session's instant T (µs since the epoch, UTC), `None` meaning the current time.
+    pub fn as_of(&self) -> Option<i64> {
+        conversql_udfs::get_as_of(self.ctx.state().config())
+    }
+
+    fn set_as_of(&self, value: Option<i64>) {
+        let state = self.ctx.state_ref();
+        let mut state = state.write();
+        conversql_udfs::set_as_of(state.config_mut(), value);
+    }
+
+    /// Parses SQL text into statements (Postgres dialect, with the rewrites
+    /// that make common client queries plannable).
+    pub fn parse(&self, sql: &str) -> Result<Vec<Statement>> {
+        self.parser.parse(sql).map_err(|e| Error::Syntax(e.to_string()))
+    }
+
+    /// Runs every statement of `sql`, returning one result per statement.
+    pub async fn sql(&mut self, sql: &str) -> Result<Vec<StatementResult>> {
+        let mut results = vec![];
+        for statement in self.parse(sql)? {
+            results.push(self.execute(statement).await?);
+        }
+        Ok(results)
+    }
+
+    /// Runs `sql` and returns the rows of its single (or last) statement, for convenience.
+    pub async fn query(&mut self, sql: &str) -> Result<DataFrame> {
+        match self.sql(sql).await?.pop() {
+            Some(StatementResult::Rows(df)) => Ok(df),
+            Some(StatementResult::Command(tag)) => Ok(self.empty_rows(&tag)?),
+            None => Err(Error::Syntax("empty query".into())),
+        }
+    }
+
+    fn empty_rows(&self, _tag: &str) -> Result<DataFrame> {
+        Ok(self.ctx.read_empty()?)
+    }
+
+    /// Runs one parsed statement.
+    pub async fn execute(&mut self, statement: Statement) -> Result<StatementResult> {
+        match statement {
+            Statement::Set(set) => self.set(set),
+            Statement::Reset(reset) => {
+                match reset.reset {
+                    Reset::ALL => {
+                        self.settings.clear();
+                        self.set_as_of(self.default_as_of);
+                    }
+                    Reset::ConfigurationParameter(name) => self.reset(&setting_name(&name))?,
+                }
+                Ok(StatementResult::Command("RESET".into()))
+            }
+            Statement::ShowVariable { variable } => {
+                let name = variable.iter().map(|i| i.value.to_lowercase()).collect::<Vec<_>>().join(" ");
+                let value = self.show(&name)?;
+                let column = if name == "transaction isolation level" { "transaction_isolation" } else { &name };
+                let schema = Arc::new(Schema::new(vec![Field::new(column, DataType::Utf8, false)]));
+                let batch = RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(vec![value]))])
+                    .map_err(datafusion::error::DataFusionError::from)?;
+                Ok(StatementResult::Rows(self.ctx.read_batch(batch)?))
+            }
+            Statement::StartTransaction { .. } => Ok(StatementResult::Command("BEGIN".into())),
+            Statement::Commit { .. } => Ok(StatementResult::Command("COMMIT".into())),
+            Statement::Rollback { .. } => Ok(StatementResult::Command("ROLLBACK".into())),
+            Statement::Discard { .. } => Ok(StatementResult::Command("DISCARD ALL".into())),
+            Statement::Query(_) | Statement::Explain { .. } => {
+                let plan = self
+                    .ctx
+                    .state()
+                    .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(statement)))
+                    .await?;
+                read_only_options().verify_plan(&plan).map_err(|e| Error::ReadOnly(e.to_string()))?;
+                Ok(StatementResult::Rows(self.ctx.execute_logical_plan(plan).await?))
+            }
+            other => Err(Error::ReadOnly(format!(
+                "cannot execute {} in a read-only database: conversql serves queries only",
+                statement_kind(&other)
+            ))),
+        }
+    }
+
+    /// Describes a statement without running it: its parameter types and result columns.
+    pub async fn describe(&self, statement: &Statement) -> Result<Description> {
+        match statement {
+            Statement::Query(_) | Statement::Explain { .. } => {
+                let plan = self
+                    .ctx
+                    .state()
+                    .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(statement.clone())))
+                    .await?;
+                read_only_options().verify_plan(&plan).map_err(|e| Error::ReadOnly(e.to_string()))?;
+                let types = plan.get_parameter_types()?;
+                let mut parameters: Vec<Option<DataType>> = vec![];
+                for (name, data_type) in types {
+                    if let Some(index) = name.trim_start_matches('$').parse::<usize>().ok().filter(|i| *i >= 1) {
+                        if parameters.len() < index {
+                            parameters.resize(index, None);
+                        }
+                        parameters[index - 1] = data_type;
+                    }
+                }
+                Ok(Description { parameters, schema: Some(Arc::new(plan.schema().as_arrow().clone())) })
+            }
+            Statement::ShowVariable { variable } => {
+                let name = variable.iter().map(|i| i.value.to_lowercase()).collect::<Vec<_>>().join(" ");
+                let column = if name == "transaction isolation level" { "transaction_isolation".to_string() } else { name };
+                Ok(Description {
+                    parameters: vec![],
+                    schema: Some(Arc::new(Schema::new(vec![Field::new(column, DataType::Utf8, false)]))),
+                })
+            }
+            _ => Ok(Description { parameters: vec![], schema: None }),
+        }
+    }
+
+    fn set(&mut self, set: Set) -> Result<StatementResult> {
+        match set {
+            Set::SingleAssignment { variable, values, .. } => {
+                let name = setting_name(&variable);
+                let value = values.iter().map(setting_value).collect::<Vec<_>>().join(", ");
+                self.assign(&name, &value)?;
+            }
+            Set::SetTimeZone { value, .. } => self.set_time_zone(&setting_value(&value))?,
+            Set::SetNames { .. } | Set::SetNamesDefault {} => {}
+            other => {
+                return Err(Error::InvalidSetting(format!("unsupported SET form: {other}")));
+            }
+        }
+        Ok(StatementResult::Command("SET".into()))
+    }
+
+    fn assign(&mut self, name: &str, value: &str) -> Result<()> {
+        if name == AS_OF {
+            if value.eq_ignore_ascii_case("default") {
+                self.set_as_of(self.default_as_of);
+                return Ok(());
+            }
+            let micros = conversql_udfs::parse_instant(value)
+                .map_err(|_| Error::InvalidSetting(format!(
+                    "invalid value for parameter \"{AS_OF}\": '{value}' (expected an instant such as '2026-06-07T12:00:00Z'; the previous value is kept)"
+                )))?;
+            self.set_as_of(Some(micros));
+            return Ok(());
+        }
+        if name.starts_with("conversql.") {
+            return Err(Error::UnknownSetting(name.to_string()));
+        }
+        if name.starts_with("datafusion.") {
+            let state = self.ctx.state_ref();
+            let mut state = state.write();
+            state
+                .config_mut()
+                .options_mut()
+                .set(name, value)
+                .map_err(|e| Error::InvalidSetting(e.to_string()))?;
+            return Ok(());
+        }
+        if name == "timezone" || name == "time zone" {
+            return self.set_time_zone(value);
+        }
+        if name == "transaction_read_only" || name == "default_transaction_read_only" {
+            if matches!(value.to_ascii_lowercase().as_str(), "off" | "false" | "0") {
+                return Err(Error::ReadOnly("conversql is read-only: transactions cannot be made read-write".into()));
+            }
+        }
+        // Other Postgres settings are remembered for SHOW, as a Postgres server would.
+        self.settings.insert(name.to_string(), value.to_string());
+        Ok(())
+    }
+
+    /// Instants are always reported in UTC; only UTC spellings are accepted.
+    fn set_time_zone(&mut self, zone: &str) -> Result<()> {
+        if !matches!(zone.to_ascii_uppercase().as_str(), "UTC" | "GMT" | "ETC/UTC" | "Z" | "+00:00" | "0" | "DEFAULT" | "LOCAL") {
+            return Err(Error::InvalidSetting(format!(
+                "time zone '{zone}' is not supported: conversql reports instants in UTC (local dates use each account's zone)"
+            )));
+        }
+        self.settings.insert("timezone".into(), "UTC".into());
+        Ok(())
+    }
+
+    fn reset(&mut self, name: &str) -> Result<()> {
+        if name == AS_OF {
+            self.set_as_of(self.default_as_of);
+        } else if name.starts_with("conversql.") {
+            return Err(Error::UnknownSetting(name.to_string()));
+        } else {
+            self.settings.remove(name);
+        }
+        Ok(())
+    }
+
+    /// The value `SHOW name` reports.
+    pub fn show(&self, name: &str) -> Result<String> {
+        if name == AS_OF {
+            return Ok(self.as_of().map(conversql_udfs::format_instant).unwrap_or_default());
+        }
+        if name == "all" {
+            return Err(Error::InvalidSetting("SHOW ALL is not supported; query pg_settings instead".into()));
+        }
+        if let Some(v) = self.settings.get(name) {
+            return Ok(v.clone());
+        }
+        if let Some((_, v)) = FIXED_SETTINGS.iter().find(|(k, _)| *k == name) {
+            return Ok(v.to_string());
+        }
+        if name.starts_with("datafusion.") {
+            let options = self.ctx.state().config().options().clone();
+            if let Some(entry) = options.entries().into_iter().find(|e| e.key == name) {
+                return Ok(entry.value.unwrap_or_default());
+            }
+        }
+        Err(Error::UnknownSetting(name.to_string()))
+    }
+}
+
+fn read_only_options() -> SQLOptions {
+    SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false)
+}
+
+fn setting_name(name: &ObjectName) -> String {
+    name.0
+        .iter()
+        .map(|part| part.to_string().trim_matches('"').to_lowercase())
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn setting_value(expr: &Expr) -> String {
+    match expr {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => s.clone(),
+            Value::Number(n, _) => n.clone(),
+            Value::Boolean(b) => b.to_string(),
+            other => other.to_string(),
+        },
+        Expr::Identifier(i) => i.value.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn statement_kind(statement: &Statement) -> String {
+    let text = statement.to_string();
+    let words: Vec<&str> = text.split_whitespace().take(2).collect();
+    words.join(" ").to_uppercase()
+}

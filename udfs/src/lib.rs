@@ -1,0 +1,149 @@
+//! conversql's custom SQL functions for DataFusion.
+//!
+//! They encode the data contract of the conversations of an AI customer agent:
+//! local calendar dates, the 48-hour auto-close, resolution statuses and
+//! revenue attribution windows. Every function is stateless (the analysis
+//! instant of `as_of()` travels in the session configuration), so the same
+//! definitions can run on a distributed engine.
+//!
+//! Scalar functions:
+//! - `local_date(ts, zone) -> Date32`: the calendar date of an instant in an
+//!   IANA time zone ([`LocalDateFunc`]).
+//! - `checked_time_zone(zone, account_id) -> Utf8`: `zone` if it is a valid
+//!   time zone, an error naming the account otherwise
+//!   ([`CheckedTimeZoneFunc`]).
+//! - `conversation_closed_at(first_close_at, last_updated, as_of) -> Timestamp`:
+//!   the explicit close or the 48-hour auto-close, whichever is first
+//!   ([`ConversationClosedAtFunc`]).
+//! - `conversation_status(has_ticket, has_handoff_message, closed_at, last_sender) -> Utf8`:
+//!   'Routed', 'Closed', 'Open' or 'Resolved' ([`ConversationStatusFunc`]).
+//! - `attribution_window_hours(touch, sms_click_window_hours, sms_receipt_window_hours) -> Int32`:
+//!   a touch point's attribution window ([`AttributionWindowHoursFunc`]).
+//! - `in_attribution_window(touch_at, placed_at, window_hours) -> Boolean`:
+//!   whether an order falls in that window ([`InAttributionWindowFunc`]).
+//! - `touch_priority(touch) -> Int32`: the last-touch tie-break rank
+//!   ([`TouchPriorityFunc`]).
+//! - `as_of() -> Timestamp`: the analysis instant T, from the session option
+//!   `conversql.as_of` or the query start time ([`AsOfFunc`]).
+//!
+//! Aggregate function:
+//! - `tag_union(tags) -> List(Utf8)`: the sorted, distinct union of lists of
+//!   tags ([`TagUnionFunc`]).
+//!
+//! Timestamps are accepted in any unit, with or without a time zone (none
+//! means UTC); timestamps are returned as `Timestamp(Microsecond, "UTC")`.
+//!
+//! ```
+//! use conversql_udfs::{register_all, register_options};
+//! use datafusion::prelude::{SessionConfig, SessionContext};
+//!
+//! let mut config = SessionConfig::new();
+//! register_options(&mut config);
+//! let ctx = SessionContext::new_with_config(config);
+//! register_all(&ctx);
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod as_of;
+pub mod attribution_window_hours;
+pub mod checked_time_zone;
+mod common;
+pub mod conversation_closed_at;
+pub mod conversation_status;
+pub mod in_attribution_window;
+pub mod local_date;
+pub mod options;
+pub mod tag_union;
+pub mod touch_priority;
+
+use std::sync::Arc;
+
+use datafusion::execution::config::SessionConfig;
+use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
+use datafusion::prelude::SessionContext;
+
+pub use as_of::AsOfFunc;
+pub use attribution_window_hours::AttributionWindowHoursFunc;
+pub use checked_time_zone::CheckedTimeZoneFunc;
+pub use conversation_closed_at::ConversationClosedAtFunc;
+pub use conversation_status::ConversationStatusFunc;
+pub use in_attribution_window::InAttributionWindowFunc;
+pub use local_date::LocalDateFunc;
+pub use options::{ConversqlOptions, format_instant, parse_instant};
+pub use tag_union::{TagUnionAccumulator, TagUnionFunc};
+pub use touch_priority::TouchPriorityFunc;
+
+/// All conversql scalar functions.
+pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
+    vec![
+        Arc::new(ScalarUDF::from(LocalDateFunc::new())),
+        Arc::new(ScalarUDF::from(CheckedTimeZoneFunc::new())),
+        Arc::new(ScalarUDF::from(ConversationClosedAtFunc::new())),
+        Arc::new(ScalarUDF::from(ConversationStatusFunc::new())),
+        Arc::new(ScalarUDF::from(AttributionWindowHoursFunc::new())),
+        Arc::new(ScalarUDF::from(InAttributionWindowFunc::new())),
+        Arc::new(ScalarUDF::from(TouchPriorityFunc::new())),
+        Arc::new(ScalarUDF::from(AsOfFunc::new())),
+    ]
+}
+
+/// All conversql aggregate functions.
+pub fn aggregate_udfs() -> Vec<Arc<AggregateUDF>> {
+    vec![Arc::new(AggregateUDF::from(TagUnionFunc::new()))]
+}
+
+/// Adds the `conversql.*` options ([`ConversqlOptions`], all unset) to a
+/// session configuration, unless they are already there. Needed for
+/// `SET conversql.as_of = ...`.
+pub fn register_options(config: &mut SessionConfig) {
+    let options = config.options_mut();
+    if options.extensions.get::<ConversqlOptions>().is_none() {
+        options.extensions.insert(ConversqlOptions::default());
+    }
+}
+
+/// The analysis instant `conversql.as_of` of a session configuration, in
+/// microseconds since the epoch (UTC); `None` if unset (or if the options
+/// were never registered), meaning `as_of()` is the query start time.
+pub fn get_as_of(config: &SessionConfig) -> Option<i64> {
+    config
+        .options()
+        .extensions
+        .get::<ConversqlOptions>()
+        .and_then(ConversqlOptions::as_of)
+}
+
+/// Sets (or, with `None`, clears) `conversql.as_of` in a session
+/// configuration, registering the options first if needed.
+pub fn set_as_of(config: &mut SessionConfig, as_of: Option<i64>) {
+    register_options(config);
+    if let Some(options) = config
+        .options_mut()
+        .extensions
+        .get_mut::<ConversqlOptions>()
+    {
+        options.set_as_of(as_of);
+    }
+}
+
+/// Builder form of [`register_options`].
+pub fn with_options(mut config: SessionConfig) -> SessionConfig {
+    register_options(&mut config);
+    config
+}
+
+/// Registers every conversql function with `ctx`, and the `conversql.*`
+/// options with its configuration if they are missing (see
+/// [`register_options`]).
+pub fn register_all(ctx: &SessionContext) {
+    for udf in scalar_udfs() {
+        ctx.register_udf(udf.as_ref().clone());
+    }
+    for udaf in aggregate_udfs() {
+        ctx.register_udaf(udaf.as_ref().clone());
+    }
+    let state = ctx.state_ref();
+    let mut state = state.write();
+    register_options(state.config_mut());
+}
