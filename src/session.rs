@@ -166,7 +166,7 @@ impl Session {
                 Ok(StatementResult::Command("RESET".into()))
             }
             Statement::ShowVariable { variable } => {
-                let name = variable.iter().map(|i| i.value.to_lowercase()).collect::<Vec<_>>().join(" ");
+                let name = show_name(&variable);
                 let value = self.show(&name)?;
                 let column = if name == "transaction isolation level" { "transaction_isolation" } else { &name };
                 let schema = Arc::new(Schema::new(vec![Field::new(column, DataType::Utf8, false)]));
@@ -217,7 +217,7 @@ impl Session {
                 Ok(Description { parameters, schema: Some(Arc::new(plan.schema().as_arrow().clone())) })
             }
             Statement::ShowVariable { variable } => {
-                let name = variable.iter().map(|i| i.value.to_lowercase()).collect::<Vec<_>>().join(" ");
+                let name = show_name(variable);
                 let column = if name == "transaction isolation level" { "transaction_isolation".to_string() } else { name };
                 Ok(Description {
                     parameters: vec![],
@@ -327,6 +327,14 @@ impl Session {
         }
         Err(Error::UnknownSetting(name.to_string()))
     }
+}
+
+/// The setting named by `SHOW a b c`: dotted for `conversql.x`/`datafusion.x`
+/// (which the parser splits), space-joined for `TRANSACTION ISOLATION LEVEL`.
+fn show_name(variable: &[datafusion::sql::sqlparser::ast::Ident]) -> String {
+    let parts: Vec<String> = variable.iter().map(|i| i.value.to_lowercase()).collect();
+    let dotted = parts.first().is_some_and(|p| p == "conversql" || p == "datafusion");
+    parts.join(if dotted { "." } else { " " })
 }
 
 fn read_only_options() -> SQLOptions {
