@@ -96,6 +96,11 @@ impl TableFunctionImpl for OverviewFunction {
                 self.signature()
             );
         }
+        if exprs.iter().any(|e| matches!(e, Expr::Placeholder(_))) {
+            // A prepared statement being described before its parameters are
+            // bound: the result columns are known; it runs once bound.
+            return Ok(Arc::new(UnboundCall { schema: self.schema(), function: self.name() }));
+        }
         let simplifier = ExprSimplifier::new(
             SimplifyContext::builder()
                 .with_config_options(Arc::new(args.session().config_options().clone()))
@@ -215,5 +220,33 @@ impl TableProvider for OverviewTable {
             None => plan,
         };
         state.create_physical_plan(&plan).await
+    }
+}
+
+/// A call whose arguments are still parameters (`$1`): describes its columns, refuses to run.
+#[derive(Debug)]
+struct UnboundCall {
+    schema: SchemaRef,
+    function: &'static str,
+}
+
+#[async_trait]
+impl TableProvider for UnboundCall {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Temporary
+    }
+
+    async fn scan(
+        &self,
+        _session: &dyn Session,
+        _projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        plan_err!("{}: its arguments are unbound parameters; bind values before running it", self.function)
     }
 }
