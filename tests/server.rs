@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use conversql::{Engine, EngineOptions};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 
-const AS_OF: &str = "2026-06-07T12:00:00Z";
+const AS_OF: &str = "2026-06-08T12:00:00Z";
 const ACCOUNT: &str = "acc_001";
 const START: &str = "2026-05-09";
 const END: &str = "2026-06-07";
@@ -147,7 +147,7 @@ fn psql_and_psycopg_read_the_overview() {
     // psycopg 3: bound parameters, text and binary results, typed values.
     let script = format!("{}/tests/clients/psycopg_overview.py", env!("CARGO_MANIFEST_DIR"));
     let out = Command::new("python3")
-        .args([&script, &server.port.to_string(), ACCOUNT, START, END])
+        .args([&script, &server.port.to_string(), ACCOUNT, START, END, AS_OF])
         .output()
         .expect("python3");
     assert!(

@@ -1,6 +1,6 @@
 """Talks to a running conversql server through psycopg 3 and prints what it read as JSON.
 
-Usage: python3 psycopg_overview.py PORT ACCOUNT START END
+Usage: python3 psycopg_overview.py PORT ACCOUNT START END AS_OF
 Runs the overview and a page of the conversations table with bound parameters,
 once with text results and once with binary results, plus SET/SHOW of
 conversql.as_of and an error that must leave the connection usable.
@@ -12,7 +12,7 @@ import sys
 
 import psycopg
 
-port, account, start, end = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+port, account, start, end, as_of = sys.argv[1:6]
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
@@ -23,7 +23,8 @@ def micros(t):
 
 out = {}
 with psycopg.connect(f"host=127.0.0.1 port={port} dbname=conversql user=analyst", autocommit=True) as conn:
-    conn.execute("SET conversql.as_of = '2026-06-07T12:00:00Z'")
+    conn.execute("SET conversql.as_of = '2026-01-01T00:00:00Z'")
+    conn.execute(f"SET conversql.as_of = '{as_of}'")
     out["as_of"] = conn.execute("SHOW conversql.as_of").fetchone()[0]
     for binary in (False, True):
         cur = conn.cursor(binary=binary)
