@@ -35,10 +35,10 @@ pub fn write_batches(out: &mut dyn Write, schema: &SchemaRef, batches: &[RecordB
         OutputFormat::Csv => {
             let mut writer = arrow::csv::WriterBuilder::new().with_header(true).build(&mut *out);
             if batches.is_empty() {
-                writer.write(&RecordBatch::new_empty(schema.clone())).map_err(arrow_err)?;
+                writer.write(&flatten_nested(&RecordBatch::new_empty(schema.clone()))?).map_err(arrow_err)?;
             }
             for batch in batches {
-                writer.write(batch).map_err(arrow_err)?;
+                writer.write(&flatten_nested(batch)?).map_err(arrow_err)?;
             }
         }
         OutputFormat::Json => {
@@ -54,4 +54,35 @@ pub fn write_batches(out: &mut dyn Write, schema: &SchemaRef, batches: &[RecordB
         }
     }
     Ok(())
+}
+
+/// CSV has no lists: nested columns (tags, product_ids) are written as their
+/// display text, e.g. `[returns, shipping]`.
+fn flatten_nested(batch: &RecordBatch) -> Result<RecordBatch> {
+    use std::sync::Arc;
+
+    use arrow::array::{Array, ArrayRef, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use arrow::util::display::{ArrayFormatter, FormatOptions};
+
+    let arrow_err = |e: arrow::error::ArrowError| Error::DataFusion(e.into());
+    if !batch.schema().fields().iter().any(|f| f.data_type().is_nested()) {
+        return Ok(batch.clone());
+    }
+    let mut fields = vec![];
+    let mut columns: Vec<ArrayRef> = vec![];
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        if field.data_type().is_nested() {
+            let formatter = ArrayFormatter::try_new(column.as_ref(), &FormatOptions::default()).map_err(arrow_err)?;
+            let text: StringArray = (0..column.len())
+                .map(|i| column.is_valid(i).then(|| formatter.value(i).to_string()))
+                .collect();
+            fields.push(Field::new(field.name(), DataType::Utf8, true));
+            columns.push(Arc::new(text));
+        } else {
+            fields.push(field.as_ref().clone());
+            columns.push(column.clone());
+        }
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(arrow_err)
 }

@@ -2,7 +2,8 @@
 -- date of [start_date, end_date], one row per group seen anywhere in the range
 -- (0 where the group had no conversation that day), ordered by date and group.
 -- $1 is the account_id; {start_date}, {end_date} are DATE literals; {counts}
--- is the per-day, per-group count query chosen by group_by.
+-- is the per-day, per-group count query chosen by group_by. "group" is cast to
+-- Utf8, the type the table function declares (tags are Utf8View).
 WITH counts AS (
     {counts}
 ),
@@ -13,7 +14,7 @@ days AS (
 seen_groups AS (
     SELECT DISTINCT "group" FROM counts
 )
-SELECT d."date", g."group", coalesce(c.conversations, 0) AS conversations
+SELECT d."date", arrow_cast(g."group", 'Utf8') AS "group", coalesce(c.conversations, 0) AS conversations
 FROM days AS d
 CROSS JOIN seen_groups AS g
 LEFT JOIN counts AS c ON c."date" = d."date" AND c."group" IS NOT DISTINCT FROM g."group"
