@@ -99,7 +99,7 @@ impl TableFunctionImpl for OverviewFunction {
         if exprs.iter().any(|e| matches!(e, Expr::Placeholder(_))) {
             // A prepared statement being described before its parameters are
             // bound: the result columns are known; it runs once bound.
-            return Ok(Arc::new(UnboundCall { schema: self.schema(), function: self.name() }));
+            return Ok(Arc::new(OverviewTable { schema: self.schema(), function: self.name(), bound: None }));
         }
         let simplifier = ExprSimplifier::new(
             SimplifyContext::builder()
@@ -155,7 +155,7 @@ impl TableFunctionImpl for OverviewFunction {
         let sql = sql
             .replace("{start_date}", &format!("DATE '{start}'"))
             .replace("{end_date}", &format!("DATE '{end}'"));
-        Ok(Arc::new(OverviewTable { schema: self.schema(), sql, account_id }))
+        Ok(Arc::new(OverviewTable { schema: self.schema(), function: self.name(), bound: Some((sql, account_id)) }))
     }
 }
 
@@ -184,12 +184,15 @@ fn date_arg(function: &str, name: &str, v: ScalarValue) -> Result<NaiveDate> {
     }
 }
 
-/// The result of one call: planned and run against the calling session at scan time.
+/// The result of one call: planned and run against the calling session at scan
+/// time. `bound` is the SQL and the account_id; `None` while the arguments are
+/// still parameters (`$1`) of a statement being described before its values
+/// are bound: the columns are known, but it refuses to run.
 #[derive(Debug)]
 struct OverviewTable {
     schema: SchemaRef,
-    sql: String,
-    account_id: String,
+    function: &'static str,
+    bound: Option<(String, String)>,
 }
 
 #[async_trait]
@@ -209,12 +212,15 @@ impl TableProvider for OverviewTable {
         _filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        let Some((sql, account_id)) = &self.bound else {
+            return plan_err!("{}: its arguments are unbound parameters; bind values before running it", self.function);
+        };
         let state = session
             .as_any()
             .downcast_ref::<SessionState>()
             .ok_or_else(|| exec_datafusion_err!("table functions need a DataFusion SessionState"))?;
-        let plan = state.create_logical_plan(&self.sql).await?;
-        let plan = plan.with_param_values(vec![ScalarValue::Utf8(Some(self.account_id.clone()))])?;
+        let plan = state.create_logical_plan(sql).await?;
+        let plan = plan.with_param_values(vec![ScalarValue::Utf8(Some(account_id.clone()))])?;
         let plan = match projection {
             Some(indices) => LogicalPlanBuilder::from(plan).select(indices.iter().copied())?.build()?,
             None => plan,
@@ -223,30 +229,3 @@ impl TableProvider for OverviewTable {
     }
 }
 
-/// A call whose arguments are still parameters (`$1`): describes its columns, refuses to run.
-#[derive(Debug)]
-struct UnboundCall {
-    schema: SchemaRef,
-    function: &'static str,
-}
-
-#[async_trait]
-impl TableProvider for UnboundCall {
-    fn schema(&self) -> SchemaRef {
-        self.schema.clone()
-    }
-
-    fn table_type(&self) -> TableType {
-        TableType::Temporary
-    }
-
-    async fn scan(
-        &self,
-        _session: &dyn Session,
-        _projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
-        _limit: Option<usize>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        plan_err!("{}: its arguments are unbound parameters; bind values before running it", self.function)
-    }
-}
