@@ -12,9 +12,10 @@ days AS (
     FROM (SELECT unnest(generate_series({start_date}, {end_date}, INTERVAL '1' DAY)) AS d) AS series
 ),
 seen_groups AS (
-    SELECT DISTINCT "group" FROM counts
+    -- Utf8, the type overview_daily declares (tags are Utf8View).
+    SELECT DISTINCT arrow_cast("group", 'Utf8') AS "group" FROM counts
 )
-SELECT d."date", arrow_cast(g."group", 'Utf8') AS "group", coalesce(c.conversations, 0) AS conversations
+SELECT d."date", g."group", coalesce(c.conversations, 0) AS conversations
 FROM days AS d
 CROSS JOIN seen_groups AS g
 LEFT JOIN counts AS c ON c."date" = d."date" AND c."group" IS NOT DISTINCT FROM g."group"
