@@ -145,3 +145,43 @@ impl Dataset {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_root_that_does_not_exist_is_refused_by_name() {
+        let err = Dataset::open("/no/such/conversql/root").unwrap_err().to_string();
+        assert!(err.contains("/no/such/conversql/root") && err.contains("does not exist"), "{err}");
+    }
+
+    #[test]
+    fn unknown_schemes_are_refused() {
+        let err = Dataset::open("ftp://host/x").unwrap_err().to_string();
+        assert!(err.contains("unsupported scheme"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_missing_table_folder_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        for table in ["accounts", "messages"] {
+            std::fs::create_dir(dir.path().join(table)).unwrap();
+        }
+        let dataset = Dataset::open(&dir.path().display().to_string()).unwrap();
+        let err = dataset.check_layout().await.unwrap_err().to_string();
+        assert!(err.contains("missing table folder(s): profiles, events"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn an_in_memory_dataset_needs_objects_under_each_table() {
+        let dataset = Dataset::in_memory("memory://ds", Arc::new(InMemory::new()));
+        for table in ["accounts", "profiles", "messages"] {
+            dataset.put(&format!("{table}/_SUCCESS"), vec![]).await.unwrap();
+        }
+        let err = dataset.check_layout().await.unwrap_err().to_string();
+        assert!(err.contains("missing table folder(s): events"), "{err}");
+        dataset.put("events/_SUCCESS", vec![]).await.unwrap();
+        dataset.check_layout().await.unwrap();
+    }
+}
