@@ -273,11 +273,10 @@ impl Session {
         if name == "timezone" || name == "time zone" {
             return self.set_time_zone(value);
         }
-        if name == "transaction_read_only" || name == "default_transaction_read_only" {
-            if matches!(value.to_ascii_lowercase().as_str(), "off" | "false" | "0") {
+        if (name == "transaction_read_only" || name == "default_transaction_read_only")
+            && matches!(value.to_ascii_lowercase().as_str(), "off" | "false" | "0") {
                 return Err(Error::ReadOnly("conversql is read-only: transactions cannot be made read-write".into()));
             }
-        }
         // Other Postgres settings are remembered for SHOW, as a Postgres server would.
         self.settings.insert(name.to_string(), value.to_string());
         Ok(())
