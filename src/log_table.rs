@@ -266,3 +266,23 @@ impl TableProvider for LogTable {
         ParquetFormat::default().with_options(parquet_options).create_physical_plan(state, config).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use object_store::path::Path;
+
+    use super::is_data_file;
+
+    #[test]
+    fn only_visible_parquet_names_are_data() {
+        let prefix = Path::from("root/messages");
+        let data = |p: &str| is_data_file(&prefix, &Path::from(p));
+        assert!(data("root/messages/date=2026-06-01/part-0.parquet"));
+        assert!(!data("root/messages/_SUCCESS"));
+        assert!(!data("root/messages/date=2026-06-01/_SUCCESS"));
+        assert!(!data("root/messages/date=2026-06-01/part-0.parquet.tmp"));
+        assert!(!data("root/messages/date=2026-06-01/.part-0.parquet"));
+        assert!(!data("root/messages/_temporary/part-0.parquet"));
+        assert!(!data("root/events/date=2026-06-01/part-0.parquet"));
+    }
+}
