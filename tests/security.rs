@@ -97,7 +97,8 @@ fn start(extra: &[&str]) -> Server {
 fn start_in(dir: tempfile::TempDir, users: &Path, extra: &[&str]) -> Server {
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
-    let mut args = vec!["serve", "--data", &data_root_static(), "--as-of", AS_OF, "--listen", &listen];
+    let data = data_root();
+    let mut args = vec!["serve", "--data", &data, "--as-of", AS_OF, "--listen", &listen];
     args.extend(["--users", users.to_str().unwrap()]);
     args.extend(extra);
     let mut child = conversql(&args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
@@ -112,10 +113,6 @@ fn start_in(dir: tempfile::TempDir, users: &Path, extra: &[&str]) -> Server {
         std::thread::sleep(Duration::from_millis(100));
     }
     Server { child, port, dir }
-}
-
-fn data_root_static() -> String {
-    data_root()
 }
 
 fn psql(conninfo: &str, sql: &str) -> Output {

@@ -169,7 +169,7 @@ impl RecordBatchStream for GuardedStream {
 /// The connections that cancel requests can reach, by process id and secret key.
 #[derive(Debug, Default)]
 pub struct Cancellations {
-    connections: Mutex<HashMap<i32, (SecretKey, Weak<QueryControl>)>>,
+    connections: Mutex<HashMap<i32, (Vec<u8>, Weak<QueryControl>)>>,
 }
 
 impl Cancellations {
@@ -177,15 +177,16 @@ impl Cancellations {
     pub fn register(self: &Arc<Self>, pid: i32, key: SecretKey, control: &Arc<QueryControl>) -> Registration {
         let mut map = self.connections.lock().expect("cancellations lock");
         map.retain(|_, (_, c)| c.strong_count() > 0);
-        map.insert(pid, (key, Arc::downgrade(control)));
+        map.insert(pid, (key.to_bytes().to_vec(), Arc::downgrade(control)));
         Registration { registry: Arc::downgrade(self), pid }
     }
 
     /// Cancels the running statement of the connection `pid` if `key` matches; `false` otherwise.
+    /// Keys are compared by their bytes: a cancel request carries no hint of the key's width.
     pub fn cancel(&self, pid: i32, key: &SecretKey) -> bool {
         let map = self.connections.lock().expect("cancellations lock");
         match map.get(&pid) {
-            Some((expected, control)) if expected == key => match control.upgrade() {
+            Some((expected, control)) if expected[..] == key.to_bytes()[..] => match control.upgrade() {
                 Some(control) => {
                     control.cancel();
                     true
@@ -266,6 +267,8 @@ mod tests {
         let registration = registry.register(7, SecretKey::I32(42), &control);
         assert!(!registry.cancel(7, &SecretKey::I32(41)));
         assert!(registry.cancel(7, &SecretKey::I32(42)));
+        let as_decoded = SecretKey::Bytes(42i32.to_be_bytes().to_vec().into());
+        assert!(registry.cancel(7, &as_decoded), "a decoded request carries the key as bytes");
         drop(registration);
         assert!(!registry.cancel(7, &SecretKey::I32(42)));
     }
