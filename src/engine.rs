@@ -96,6 +96,7 @@ impl Engine {
             ctx.register_udtf(function.name(), Arc::new(function));
         }
         setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider).map_err(|e| Error::DataFusion(*e))?;
+        crate::catalog::register(&ctx, options.views_dir.as_deref())?;
 
         load_views(&ctx, builtin_views()).await?;
         if let Some(dir) = &options.views_dir {

@@ -5,6 +5,7 @@
 //! contract through SQL views and custom functions, and serves them over the
 //! Postgres wire protocol.
 
+pub mod catalog;
 pub mod cli;
 pub mod contract;
 pub mod dataset;

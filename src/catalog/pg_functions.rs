@@ -1,0 +1,223 @@
+//! The Postgres catalog functions clients call that the catalog crate lacks or
+//! answers differently: `version()`, `obj_description`, `col_description`,
+//! `pg_function_is_visible`, `pg_get_function_result`,
+//! `pg_get_function_arguments`, `pg_get_function_identity_arguments`,
+//! `pg_get_serial_sequence`, `shobj_description`, `pg_size_pretty`.
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Int64Type};
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility,
+};
+use datafusion::prelude::SessionContext;
+
+use super::functions::by_oid;
+use super::index::{Index, PG_CLASS, PG_NAMESPACE, PG_PROC};
+
+type Body = dyn Fn(&[ArrayRef]) -> Result<ArrayRef> + Send + Sync;
+
+/// A scalar function defined by a closure over whole argument arrays.
+struct Udf {
+    name: &'static str,
+    signature: Signature,
+    returns: DataType,
+    body: Box<Body>,
+}
+
+impl std::fmt::Debug for Udf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl PartialEq for Udf {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+impl Eq for Udf {}
+impl std::hash::Hash for Udf {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state)
+    }
+}
+
+impl ScalarUDFImpl for Udf {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(self.returns.clone())
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        if arrays.is_empty() {
+            let one = (self.body)(&[])?;
+            return Ok(ColumnarValue::Scalar(datafusion::common::ScalarValue::try_from_array(&one, 0)?));
+        }
+        Ok(ColumnarValue::Array((self.body)(&arrays)?))
+    }
+}
+
+fn udf(name: &'static str, arities: &[usize], returns: DataType, body: Box<Body>) -> ScalarUDF {
+    let signature = Signature::one_of(
+        arities.iter().map(|n| if *n == 0 { TypeSignature::Nullary } else { TypeSignature::Any(*n) }).collect(),
+        Volatility::Stable,
+    );
+    ScalarUDF::new_from_impl(Udf { name, signature, returns, body })
+}
+
+fn ints(array: &ArrayRef) -> Result<Vec<Option<i64>>> {
+    let array = cast(array, &DataType::Int64)?;
+    let array = array.as_primitive::<Int64Type>();
+    Ok((0..array.len()).map(|i| (!array.is_null(i)).then(|| array.value(i))).collect())
+}
+
+fn texts(array: &ArrayRef) -> Result<Vec<Option<String>>> {
+    let array = cast(array, &DataType::Utf8)?;
+    let array = array.as_string::<i32>();
+    Ok((0..array.len()).map(|i| (!array.is_null(i)).then(|| array.value(i).to_string())).collect())
+}
+
+fn class_oid(catalog: &str) -> Option<i32> {
+    match catalog.trim_start_matches("pg_catalog.") {
+        "pg_class" => Some(PG_CLASS),
+        "pg_proc" => Some(PG_PROC),
+        "pg_namespace" => Some(PG_NAMESPACE),
+        "pg_type" => Some(1247),
+        "pg_database" => Some(1262),
+        "pg_constraint" => Some(2606),
+        _ => None,
+    }
+}
+
+/// The `version()` string: PostgreSQL-shaped, so clients that parse it
+/// (SQLAlchemy, pgjdbc, BI tools) find the advertised server version.
+pub fn version_string() -> String {
+    format!(
+        "PostgreSQL {} (conversql {}, Apache DataFusion) on {}-unknown-{}, 64-bit",
+        crate::session::SERVER_VERSION,
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::ARCH,
+        std::env::consts::OS
+    )
+}
+
+/// Registers the functions in `ctx`; the descriptions come from `index`.
+pub fn register(ctx: &SessionContext, index: Arc<Index>) {
+    ctx.register_udf(udf(
+        "version",
+        &[0],
+        DataType::Utf8,
+        Box::new(|_| Ok(Arc::new(StringArray::from(vec![version_string()])) as ArrayRef)),
+    ));
+    let obj_index = index.clone();
+    ctx.register_udf(udf(
+        "obj_description",
+        &[1, 2],
+        DataType::Utf8,
+        Box::new(move |args| {
+            let oids = ints(&args[0])?;
+            let catalogs = if args.len() > 1 { texts(&args[1])? } else { vec![None; oids.len()] };
+            let out: StringArray = oids
+                .iter()
+                .zip(&catalogs)
+                .map(|(oid, catalog)| {
+                    let oid = (*oid)? as i32;
+                    let classoid = match catalog {
+                        Some(c) => Some(class_oid(c)?),
+                        None => None,
+                    };
+                    obj_index.describe(oid, classoid, 0)
+                })
+                .collect();
+            Ok(Arc::new(out) as ArrayRef)
+        }),
+    ));
+    let col_index = index.clone();
+    ctx.register_udf(udf(
+        "col_description",
+        &[2],
+        DataType::Utf8,
+        Box::new(move |args| {
+            let oids = ints(&args[0])?;
+            let attnums = ints(&args[1])?;
+            let out: StringArray = oids
+                .iter()
+                .zip(&attnums)
+                .map(|(oid, attnum)| match (oid, attnum) {
+                    (Some(oid), Some(n)) if *n > 0 => col_index.describe(*oid as i32, Some(PG_CLASS), *n as i32),
+                    _ => None,
+                })
+                .collect();
+            Ok(Arc::new(out) as ArrayRef)
+        }),
+    ));
+    ctx.register_udf(udf(
+        "shobj_description",
+        &[2],
+        DataType::Utf8,
+        Box::new(|args| Ok(Arc::new(StringArray::new_null(args[0].len())) as ArrayRef)),
+    ));
+    ctx.register_udf(udf(
+        "pg_function_is_visible",
+        &[1],
+        DataType::Boolean,
+        Box::new(|args| {
+            let out: BooleanArray = ints(&args[0])?.iter().map(|o| o.map(|_| true)).collect();
+            Ok(Arc::new(out) as ArrayRef)
+        }),
+    ));
+    type Describe = fn(&super::functions::Function) -> &'static str;
+    let described: [(&'static str, Describe); 3] = [
+        ("pg_get_function_result", |f| f.result),
+        ("pg_get_function_arguments", |f| f.arguments),
+        ("pg_get_function_identity_arguments", |f| f.arguments),
+    ];
+    for (name, pick) in described {
+        ctx.register_udf(udf(
+            name,
+            &[1],
+            DataType::Utf8,
+            Box::new(move |args| {
+                let out: StringArray =
+                    ints(&args[0])?.iter().map(|o| o.and_then(|o| by_oid(o as i32)).map(pick)).collect();
+                Ok(Arc::new(out) as ArrayRef)
+            }),
+        ));
+    }
+    ctx.register_udf(udf(
+        "pg_get_serial_sequence",
+        &[2],
+        DataType::Utf8,
+        Box::new(|args| Ok(Arc::new(StringArray::new_null(args[0].len())) as ArrayRef)),
+    ));
+    ctx.register_udf(udf(
+        "pg_size_pretty",
+        &[1],
+        DataType::Utf8,
+        Box::new(|args| {
+            let out: StringArray = ints(&args[0])?.iter().map(|b| b.map(size_pretty)).collect();
+            Ok(Arc::new(out) as ArrayRef)
+        }),
+    ));
+}
+
+/// Postgres' `pg_size_pretty`: bytes, kB, MB, GB, TB (1024-based, rounded).
+fn size_pretty(bytes: i64) -> String {
+    let mut value = bytes as f64;
+    for unit in ["bytes", "kB", "MB", "GB"] {
+        if value.abs() < 10.0 * 1024.0 {
+            return format!("{} {unit}", value.round() as i64);
+        }
+        value /= 1024.0;
+    }
+    format!("{} TB", value.round() as i64)
+}
