@@ -97,6 +97,7 @@ impl Engine {
         }
         setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider).map_err(|e| Error::DataFusion(*e))?;
         crate::catalog::register(&ctx, options.views_dir.as_deref())?;
+        crate::catalog::scalar_subquery::register(&ctx);
 
         load_views(&ctx, builtin_views()).await?;
         if let Some(dir) = &options.views_dir {

@@ -14,7 +14,7 @@ SET application_name = 'DBeaver 25.1.5 - Main <conversql>';
 -- @same-rows
 SELECT current_schema(),session_user;
 
--- @same-rows
+-- (n.* includes nspacl, an aclitem[] PostgreSQL cannot send in binary: no comparison)
 -- @contains: public
 -- @contains: raw
 SELECT n.oid,n.*,d.description FROM pg_catalog.pg_namespace n LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid=n.oid AND d.objsubid=0 AND d.classoid='pg_namespace'::regclass ORDER BY nspname;

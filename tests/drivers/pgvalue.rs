@@ -34,9 +34,14 @@ fn decode(ty: &Type, raw: &[u8]) -> Result<String, Box<dyn Error + Sync + Send>>
     })
 }
 
+/// The text of cells whose binary value does not decode as its declared type starts with this.
+pub const UNDECODABLE: &str = "<undecodable ";
+
 impl<'a> FromSql<'a> for PgValue {
     fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn Error + Sync + Send>> {
-        decode(ty, raw).map(|s| PgValue(Some(s)))
+        // A value that does not decode as its declared type is a wire-format bug of the
+        // server; keep it as a marked cell so the replay reports it with its query.
+        Ok(PgValue(Some(decode(ty, raw).unwrap_or_else(|e| format!("{UNDECODABLE}{}: {e} ({} bytes)>", ty.name(), raw.len())))))
     }
 
     fn from_sql_null(_: &Type) -> Result<Self, Box<dyn Error + Sync + Send>> {

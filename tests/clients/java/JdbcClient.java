@@ -184,7 +184,8 @@ public class JdbcClient {
         Timer watchdog = new Timer(true);
         watchdog.schedule(new TimerTask() {
             public void run() {
-                out.append(",\"watchdog\":\"a long query was still running after 40 s\"}");
+                put("watchdog", "a long query was still running after 40 s");
+                out.append('}');
                 System.out.println(out);
                 System.out.flush();
                 Runtime.getRuntime().halt(0);

@@ -68,7 +68,7 @@ async function cursor(client) {
   await new Promise((resolve) => cur.close(resolve));
   await client.query('COMMIT');
   const after = await client.query('SELECT 1 + 1 AS two');
-  return { batches, total, after: after.rows[0].two };
+  return { batches, total, after: Number(after.rows[0].two) };
 }
 
 (async () => {
