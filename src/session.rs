@@ -65,7 +65,7 @@ impl std::fmt::Debug for Session {
 }
 
 /// Postgres settings that clients read on connect, with the values conversql reports.
-const FIXED_SETTINGS: &[(&str, &str)] = &[
+pub(crate) const FIXED_SETTINGS: &[(&str, &str)] = &[
     ("server_version", SERVER_VERSION),
     ("server_version_num", "160000"),
     ("server_encoding", "UTF8"),

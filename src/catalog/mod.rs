@@ -10,10 +10,14 @@
 
 pub mod docs;
 pub mod functions;
+pub mod driver_compat;
 pub mod index;
+pub mod information_schema;
 pub mod overlay;
+pub mod parse_ident;
 pub mod pg_functions;
 pub mod scalar_subquery;
+pub mod setting_functions;
 
 use std::path::Path;
 use std::sync::Arc;
