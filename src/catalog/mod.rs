@@ -13,6 +13,7 @@ pub mod functions;
 pub mod index;
 pub mod overlay;
 pub mod pg_functions;
+pub mod rewrite;
 
 use std::path::Path;
 use std::sync::Arc;
