@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod cursors;
 pub mod contract;
 pub mod dataset;
 pub mod engine;

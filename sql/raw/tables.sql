@@ -9,6 +9,7 @@
 -- @column currency: ISO 4217 code of the account's order values.
 -- @column sms_click_window_hours: SMS attribution window after an SMS click, in hours; NULL means the default 120 (5 days), 0 turns this touch point off.
 -- @column sms_receipt_window_hours: SMS attribution window after the shopper received an agent SMS, in hours; NULL means the default 12, 0 turns this touch point off.
+-- @column source_file: The Parquet file the row was read from (added by conversql, not a contract column).
 
 -- @table profiles: Shopper profiles as written; when a profile_id has several rows the latest updated_at wins (CONTRACT.md section 2).
 -- @column profile_id: The profile's identifier (not null).
@@ -18,6 +19,7 @@
 -- @column email: E-mail address; may be NULL.
 -- @column phone_number: Phone number; may be NULL.
 -- @column updated_at: When this version of the profile was written (UTC); NULL counts as the oldest.
+-- @column source_file: The Parquet file the row was read from (added by conversql, not a contract column).
 
 -- @table messages: The conversation log as written: one row per thing that happened in a conversation; a repeated message_id is one row (CONTRACT.md section 2).
 -- @column account_id: The account (not null).
@@ -33,6 +35,7 @@
 -- @column product_ids: product_card rows: the products shown.
 -- @column tags: Topic tags applied at this row.
 -- @column escalation_reason: Handoff rows: why the agent handed off (knowledge_gap, customer_request, policy, ...).
+-- @column source_file: The Parquet file the row was read from (added by conversql, not a contract column).
 
 -- @table events: Shopper activity as written: clicks and orders; a repeated event_id is one event (CONTRACT.md section 2).
 -- @column event_id: Unique event identifier (not null).
@@ -44,3 +47,4 @@
 -- @column product_id: Product card clicks: the product clicked.
 -- @column order_id: Orders: the order; a repeated order_id is one order (the earliest).
 -- @column value: Order value in the account currency, decimal(18,2).
+-- @column source_file: The Parquet file the row was read from (added by conversql, not a contract column).

@@ -32,6 +32,8 @@ pub struct Relation {
     pub comment: Option<String>,
     /// Column comments by attnum − 1 (the column's position).
     pub columns: Vec<Option<String>>,
+    /// The view's `SELECT` (`pg_get_viewdef`).
+    pub definition: Option<String>,
 }
 
 /// The current oids of namespaces and documented relations.
@@ -41,6 +43,19 @@ pub struct Snapshot {
     pub namespaces: HashMap<String, i32>,
     /// Documented relations (those of `public` and `raw`) by oid.
     pub relations: HashMap<i32, Relation>,
+    /// The schema of every relation, by oid.
+    pub relation_schemas: HashMap<i32, String>,
+    /// The oids of `pg_catalog.pg_class`, `pg_proc` and `pg_namespace` as
+    /// relations (what `'pg_class'::regclass` gives, so `pg_description.classoid`
+    /// joins as clients expect), by name.
+    pub catalog_oids: HashMap<String, i32>,
+}
+
+impl Snapshot {
+    /// The classoid to report for the catalog `name` (`pg_class`, …), falling back to Postgres' fixed oid.
+    pub fn class_oid(&self, name: &str, fixed: i32) -> i32 {
+        self.catalog_oids.get(name).copied().unwrap_or(fixed)
+    }
 }
 
 /// The index: the documentation, the catalog, and the latest snapshot of oids.
@@ -51,12 +66,14 @@ pub struct Index {
     snapshot: RwLock<Arc<Snapshot>>,
     /// `pg_description` of the catalog dump (built-in objects), by (objoid, classoid, objsubid).
     builtin: RwLock<Option<Arc<HashMap<(i32, i32, i32), String>>>>,
+    /// Type oids by `pg_type.typname` (loaded on the first refresh).
+    types: RwLock<Option<Arc<HashMap<String, i32>>>>,
 }
 
 impl Index {
     /// An index over the original `pg_catalog` schema `inner`.
     pub fn new(docs: Docs, inner: Arc<dyn SchemaProvider>) -> Self {
-        Index { docs, inner, snapshot: RwLock::new(Arc::new(Snapshot::default())), builtin: RwLock::new(None) }
+        Index { docs, inner, snapshot: RwLock::new(Arc::new(Snapshot::default())), builtin: RwLock::new(None), types: RwLock::new(None) }
     }
 
     /// The original `pg_catalog` schema.
@@ -77,6 +94,34 @@ impl Index {
     /// The built-in descriptions (empty until the first refresh).
     pub fn builtin(&self) -> Arc<HashMap<(i32, i32, i32), String>> {
         self.builtin.read().expect("index lock").clone().unwrap_or_default()
+    }
+
+    /// The oid of a type name as `to_regtype` resolves it (SQL spellings and `[]` arrays included).
+    pub fn type_oid(&self, name: &str) -> Option<i32> {
+        let types = self.types.read().expect("index lock").clone()?;
+        let name = name.trim().trim_start_matches("pg_catalog.").trim_matches('"').to_ascii_lowercase();
+        let (base, array) = match name.strip_suffix("[]") {
+            Some(base) => (base.trim().to_string(), true),
+            None => (name, false),
+        };
+        let base = match base.as_str() {
+            "integer" | "int" => "int4",
+            "bigint" => "int8",
+            "smallint" => "int2",
+            "boolean" => "bool",
+            "double precision" => "float8",
+            "real" => "float4",
+            "timestamp with time zone" => "timestamptz",
+            "timestamp without time zone" => "timestamp",
+            "time with time zone" => "timetz",
+            "time without time zone" => "time",
+            "character varying" => "varchar",
+            "character" => "bpchar",
+            "decimal" => "numeric",
+            other => other,
+        };
+        let key = if array { format!("_{base}") } else { base.to_string() };
+        types.get(&key).copied()
     }
 
     /// The description of an object, as `obj_description`/`col_description` report it.
@@ -129,6 +174,18 @@ impl Index {
             }
             *self.builtin.write().expect("index lock") = Some(Arc::new(builtin));
         }
+        if self.types.read().expect("index lock").is_none() {
+            let mut types = HashMap::new();
+            for batch in self.scan(state, "pg_type", &[0, 1]).await? {
+                let oids = int_column(&batch, 0)?;
+                let names = cast(batch.column(1), &DataType::Utf8)?;
+                let names = names.as_string::<i32>();
+                for (i, oid) in oids.iter().enumerate() {
+                    types.insert(names.value(i).to_string(), *oid);
+                }
+            }
+            *self.types.write().expect("index lock") = Some(Arc::new(types));
+        }
         let mut snapshot = Snapshot::default();
         let mut namespace_names = HashMap::new();
         for batch in self.scan(state, "pg_namespace", &[0, 1]).await? {
@@ -148,13 +205,19 @@ impl Index {
             let namespaces = int_column(&batch, 2)?;
             for (i, oid) in oids.iter().enumerate() {
                 let Some(schema) = namespace_names.get(&namespaces[i]) else { continue };
+                snapshot.relation_schemas.insert(*oid, schema.clone());
                 let name = names.value(i).to_string();
+                if schema == "pg_catalog" && matches!(name.as_str(), "pg_class" | "pg_proc" | "pg_namespace") {
+                    snapshot.catalog_oids.insert(name.clone(), *oid);
+                }
                 let Some(doc) = self.docs.get(&(schema.clone(), name.clone())) else { continue };
                 let Some(provider) = catalog.as_ref().and_then(|c| c.schema(schema)) else { continue };
                 let Some(table) = provider.table(&name).await? else { continue };
                 let columns =
                     table.schema().fields().iter().map(|f| doc.columns.get(f.name()).cloned()).collect();
-                snapshot.relations.insert(*oid, Relation { comment: doc.comment.clone(), columns });
+                snapshot
+                    .relations
+                    .insert(*oid, Relation { comment: doc.comment.clone(), columns, definition: doc.definition.clone() });
             }
         }
         *self.snapshot.write().expect("index lock") = Arc::new(snapshot);

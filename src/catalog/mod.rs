@@ -16,7 +16,8 @@ pub mod information_schema;
 pub mod overlay;
 pub mod parse_ident;
 pub mod pg_functions;
-pub mod scalar_subquery;
+pub mod rewrite;
+pub mod search_path_subquery;
 pub mod setting_functions;
 
 use std::path::Path;

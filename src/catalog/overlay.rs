@@ -1,8 +1,8 @@
 //! The `pg_catalog` schema clients see: the catalog crate's, with
 //! `pg_description`, `pg_proc` and `pg_views` completed from conversql's own
 //! documentation, functions and views, and with the object index refreshed
-//! whenever `pg_class`, `pg_attribute`, `pg_namespace`, `pg_description` or
-//! `pg_proc` is read.
+//! whenever `pg_class`, `pg_attribute`, `pg_namespace`, `pg_type`,
+//! `pg_description` or `pg_proc` is read.
 
 use std::sync::Arc;
 
@@ -21,7 +21,7 @@ use super::functions::FUNCTIONS;
 use super::index::{Index, PG_CLASS, PG_NAMESPACE, PG_PROC};
 
 /// The tables whose reading refreshes the index.
-const REFRESHING: &[&str] = &["pg_class", "pg_attribute", "pg_namespace"];
+const REFRESHING: &[&str] = &["pg_class", "pg_attribute", "pg_namespace", "pg_type"];
 
 /// The wrapped `pg_catalog` schema.
 #[derive(Debug)]
@@ -204,23 +204,28 @@ fn build(schema: &SchemaRef, rows: &[Row]) -> Result<RecordBatch> {
 impl DerivedTable {
     fn descriptions(&self) -> Vec<Row> {
         let snapshot = self.index.snapshot();
+        let (pg_class, pg_proc, pg_namespace) = (
+            snapshot.class_oid("pg_class", PG_CLASS),
+            snapshot.class_oid("pg_proc", PG_PROC),
+            snapshot.class_oid("pg_namespace", PG_NAMESPACE),
+        );
         let mut rows = vec![];
         for (oid, relation) in &snapshot.relations {
             if let Some(comment) = &relation.comment {
-                rows.push(description(*oid as i64, PG_CLASS, 0, comment));
+                rows.push(description(*oid as i64, pg_class, 0, comment));
             }
             for (i, comment) in relation.columns.iter().enumerate() {
                 if let Some(comment) = comment {
-                    rows.push(description(*oid as i64, PG_CLASS, i as i64 + 1, comment));
+                    rows.push(description(*oid as i64, pg_class, i as i64 + 1, comment));
                 }
             }
         }
         for function in FUNCTIONS {
-            rows.push(description(function.oid as i64, PG_PROC, 0, function.description));
+            rows.push(description(function.oid as i64, pg_proc, 0, function.description));
         }
         for (name, oid) in &snapshot.namespaces {
             if let Some(comment) = super::schema_comment(name) {
-                rows.push(description(*oid as i64, PG_NAMESPACE, 0, comment));
+                rows.push(description(*oid as i64, pg_namespace, 0, comment));
             }
         }
         rows

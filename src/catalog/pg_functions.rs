@@ -2,11 +2,13 @@
 //! answers differently: `version()`, `obj_description`, `col_description`,
 //! `pg_function_is_visible`, `pg_get_function_result`,
 //! `pg_get_function_arguments`, `pg_get_function_identity_arguments`,
-//! `pg_get_serial_sequence`, `shobj_description`, `pg_size_pretty`.
+//! `pg_get_viewdef`, `pg_get_serial_sequence`, `pg_table_is_visible` (true in the search path,
+//! `public`), `json_build_object`, `shobj_description`, `pg_size_pretty`, `to_regtype`,
+//! and `pg_like_escape`/`pg_ilike_escape` (the target of the `LIKE … ESCAPE` rewrite).
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray};
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int32Array, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Int64Type};
 use datafusion::common::Result;
@@ -16,6 +18,7 @@ use datafusion::logical_expr::{
 use datafusion::prelude::SessionContext;
 
 use super::functions::by_oid;
+use super::rewrite::like;
 use super::index::{Index, PG_CLASS, PG_NAMESPACE, PG_PROC};
 
 type Body = dyn Fn(&[ArrayRef]) -> Result<ArrayRef> + Send + Sync;
@@ -67,10 +70,14 @@ impl ScalarUDFImpl for Udf {
 }
 
 fn udf(name: &'static str, arities: &[usize], returns: DataType, body: Box<Body>) -> ScalarUDF {
-    let signature = Signature::one_of(
-        arities.iter().map(|n| if *n == 0 { TypeSignature::Nullary } else { TypeSignature::Any(*n) }).collect(),
-        Volatility::Stable,
-    );
+    let signature = if arities.is_empty() {
+        Signature::variadic_any(Volatility::Stable)
+    } else {
+        Signature::one_of(
+            arities.iter().map(|n| if *n == 0 { TypeSignature::Nullary } else { TypeSignature::Any(*n) }).collect(),
+            Volatility::Stable,
+        )
+    };
     ScalarUDF::new_from_impl(Udf { name, signature, returns, body })
 }
 
@@ -166,15 +173,25 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
         DataType::Utf8,
         Box::new(|args| Ok(Arc::new(StringArray::new_null(args[0].len())) as ArrayRef)),
     ));
-    ctx.register_udf(udf(
+    for name in [
         "pg_function_is_visible",
-        &[1],
-        DataType::Boolean,
-        Box::new(|args| {
-            let out: BooleanArray = ints(&args[0])?.iter().map(|o| o.map(|_| true)).collect();
-            Ok(Arc::new(out) as ArrayRef)
-        }),
-    ));
+        "pg_type_is_visible",
+        "pg_operator_is_visible",
+        "pg_opclass_is_visible",
+        "pg_collation_is_visible",
+        "pg_conversion_is_visible",
+        "pg_ts_config_is_visible",
+    ] {
+        ctx.register_udf(udf(
+            name,
+            &[1],
+            DataType::Boolean,
+            Box::new(|args| {
+                let out: BooleanArray = ints(&args[0])?.iter().map(|o| o.map(|_| true)).collect();
+                Ok(Arc::new(out) as ArrayRef)
+            }),
+        ));
+    }
     type Describe = fn(&super::functions::Function) -> &'static str;
     let described: [(&'static str, Describe); 3] = [
         ("pg_get_function_result", |f| f.result),
@@ -193,6 +210,95 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
             }),
         ));
     }
+    let type_index = index.clone();
+    ctx.register_udf(udf(
+        "to_regtype",
+        &[1],
+        DataType::Int32,
+        Box::new(move |args| {
+            let out: Int32Array =
+                texts(&args[0])?.iter().map(|n| n.as_deref().and_then(|n| type_index.type_oid(n))).collect();
+            Ok(Arc::new(out) as ArrayRef)
+        }),
+    ));
+    for (name, insensitive) in [("pg_like_escape", false), ("pg_ilike_escape", true)] {
+        ctx.register_udf(udf(
+            name,
+            &[3],
+            DataType::Boolean,
+            Box::new(move |args| {
+                let (values, patterns, escapes) = (texts(&args[0])?, texts(&args[1])?, texts(&args[2])?);
+                let out: BooleanArray = (0..values.len())
+                    .map(|i| match (&values[i], &patterns[i], &escapes[i]) {
+                        (Some(v), Some(p), Some(e)) => Some(like(v, p, e.chars().next(), insensitive)),
+                        _ => None,
+                    })
+                    .collect();
+                Ok(Arc::new(out) as ArrayRef)
+            }),
+        ));
+    }
+    ctx.register_udf(udf(
+        "pg_table_is_visible",
+        &[1],
+        DataType::Boolean,
+        Box::new({
+            let index = index.clone();
+            move |args| {
+                let snapshot = index.snapshot();
+                let out: BooleanArray = ints(&args[0])?
+                    .iter()
+                    .map(|o| {
+                        o.map(|o| {
+                            snapshot
+                                .relation_schemas
+                                .get(&(o as i32))
+                                .is_none_or(|s| s == crate::engine::PUBLIC_SCHEMA || s == "pg_catalog")
+                        })
+                    })
+                    .collect();
+                Ok(Arc::new(out) as ArrayRef)
+            }
+        }),
+    ));
+    ctx.register_udf(udf(
+        "json_build_object",
+        &[],
+        DataType::Utf8,
+        Box::new(|args| {
+            let columns: Vec<Vec<Option<String>>> = args.iter().map(texts).collect::<Result<_>>()?;
+            let rows = args.first().map(|a| a.len()).unwrap_or(1);
+            let out: StringArray = (0..rows)
+                .map(|row| {
+                    let mut object = serde_json::Map::new();
+                    for pair in columns.chunks(2) {
+                        let key = pair[0][row].clone().unwrap_or_default();
+                        let value = pair.get(1).and_then(|c| c[row].clone());
+                        object.insert(key, value.map(serde_json::Value::String).unwrap_or(serde_json::Value::Null));
+                    }
+                    Some(serde_json::Value::Object(object).to_string())
+                })
+                .collect();
+            Ok(Arc::new(out) as ArrayRef)
+        }),
+    ));
+    let view_index = index.clone();
+    ctx.register_udf(udf(
+        "pg_get_viewdef",
+        &[1, 2],
+        DataType::Utf8,
+        Box::new(move |args| {
+            let snapshot = view_index.snapshot();
+            let out: StringArray = ints(&args[0])?
+                .iter()
+                .map(|o| {
+                    let relation = snapshot.relations.get(&(o.as_ref().copied()? as i32))?;
+                    relation.definition.as_ref().map(|d| format!(" {d};"))
+                })
+                .collect();
+            Ok(Arc::new(out) as ArrayRef)
+        }),
+    ));
     ctx.register_udf(udf(
         "pg_get_serial_sequence",
         &[2],

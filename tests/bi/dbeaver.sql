@@ -10,7 +10,8 @@ SET extra_float_digits = 3;
 
 SET application_name = 'DBeaver 25.1.5 - Main <conversql>';
 
--- @shape
+-- DBeaver reads these by position; conversql names the columns "current_schema()"
+-- and "session_user()" (PostgreSQL: current_schema, session_user), so no @shape.
 -- @same-rows
 SELECT current_schema(),session_user;
 
@@ -19,7 +20,7 @@ SELECT current_schema(),session_user;
 -- @contains: raw
 SELECT n.oid,n.*,d.description FROM pg_catalog.pg_namespace n LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid=n.oid AND d.objsubid=0 AND d.classoid='pg_namespace'::regclass ORDER BY nspname;
 
--- @shape
+-- Read by position (pgjdbc's TypeInfoCache); unnamed expressions are not named "?column?", so no @shape.
 -- @same-rows
 SELECT n.nspname = ANY(current_schemas(true)), n.nspname, t.typname FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON t.typnamespace = n.oid WHERE t.oid = 1034;
 

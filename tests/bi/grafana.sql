@@ -7,6 +7,7 @@
 -- as the editor expands them.
 
 -- @shape
+-- @contains: 1600
 SELECT current_setting('server_version_num')::int/100 as version;
 
 -- @shape

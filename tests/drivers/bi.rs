@@ -10,8 +10,9 @@
 //! - `-- @params: 'a', 'b'` — bind these literal values as `$1…$n` (quotes optional,
 //!   `''` is the empty string; a `regclass` parameter given by name is looked up);
 //! - `-- @shape` — result column names and types must equal PostgreSQL's, where
-//!   the string types drivers decode alike (`name`, `varchar`, `bpchar`, `"char"`,
-//!   `unknown`, `text`) count as one;
+//!   types drivers decode alike count as one: the string types (`name`,
+//!   `varchar`, `bpchar`, `"char"`, `text`), the integer widths (`int2`, `int4`,
+//!   `int8`); an `unknown` column (an all-NULL literal) matches any type;
 //! - `-- @same-rows` — the rows must equal PostgreSQL's (as sorted sets);
 //! - `-- @contains: v` — some cell of the answer equals `v` (repeatable);
 //! - `-- @prefix: v` — some cell of the answer starts with `v`;
@@ -225,7 +226,7 @@ pub async fn replay_file(file: &Path, conversql: &Client, postgres: &Client) -> 
                 Ok(a) => a,
                 Err(e) => panic!("{at}: PostgreSQL itself fails the replay (a wrong test): {e}"),
             };
-            if r.shape && shape(&ours.columns) != shape(&theirs.columns) {
+            if r.shape && !same_shape(&ours.columns, &theirs.columns) {
                 failures.push(format!("{at}: columns differ\n    conversql:  {:?}\n    PostgreSQL: {:?}", ours.columns, theirs.columns));
             }
             if r.same_rows && sorted(&ours.rows) != sorted(&theirs.rows) {
@@ -240,18 +241,19 @@ pub async fn replay_file(file: &Path, conversql: &Client, postgres: &Client) -> 
     failures
 }
 
-/// Column names and types with the string types drivers decode alike folded into `text`.
-fn shape(columns: &[(String, String)]) -> Vec<(String, String)> {
-    columns
-        .iter()
-        .map(|(n, t)| {
-            let t = match t.as_str() {
-                "name" | "varchar" | "bpchar" | "char" | "unknown" => "text",
-                other => other,
-            };
-            (n.clone(), t.to_string())
-        })
-        .collect()
+/// The decoding class of a Postgres type name (see the module documentation).
+fn class(t: &str) -> &str {
+    match t {
+        "name" | "varchar" | "bpchar" | "char" | "text" => "text",
+        "int2" | "int4" | "int8" => "integer",
+        other => other,
+    }
+}
+
+/// Equal column names, and types of the same class (`unknown` matching any).
+fn same_shape(ours: &[(String, String)], theirs: &[(String, String)]) -> bool {
+    ours.len() == theirs.len()
+        && ours.iter().zip(theirs).all(|((n1, t1), (n2, t2))| n1 == n2 && (t1 == "unknown" || class(t1) == class(t2)))
 }
 
 fn first_line(sql: &str) -> String {

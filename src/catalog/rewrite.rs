@@ -1,0 +1,135 @@
+//! Rewrites of client SQL that DataFusion cannot plan as sent:
+//! `x [NOT] LIKE p ESCAPE 'c'` with an escape character other than the
+//! backslash (SQLAlchemy's `ESCAPE '/'`) becomes `[NOT] pg_like_escape(x, p, 'c')`.
+
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser::ast::{
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, GroupByExpr, Ident,
+    ObjectName, Query, SelectItem, SetExpr, Statement, UnaryOperator, Value, visit_expressions_mut,
+};
+
+/// Applies the rewrites to `statement` in place.
+pub fn rewrite(statement: &mut Statement) {
+    let _ = visit_expressions_mut(statement, |expr| {
+        let insensitive = matches!(expr, Expr::ILike { .. });
+        let replacement = match expr {
+            Expr::Like { negated, any: false, expr: value, pattern, escape_char: Some(escape) }
+            | Expr::ILike { negated, any: false, expr: value, pattern, escape_char: Some(escape) }
+                if !matches!(&escape.value, Value::SingleQuotedString(s) if s == "\\") =>
+            {
+                let call = call(
+                    if insensitive { "pg_ilike_escape" } else { "pg_like_escape" },
+                    vec![(**value).clone(), (**pattern).clone(), Expr::Value(escape.clone())],
+                );
+                Some(if *negated { Expr::UnaryOp { op: UnaryOperator::Not, expr: Box::new(call) } } else { call })
+            }
+            _ => None,
+        };
+        if let Some(new) = replacement {
+            *expr = new;
+        }
+        if let Expr::Subquery(query) = expr {
+            aggregate_scalar_subquery(query);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+const AGGREGATES: &[&str] = &[
+    "count", "sum", "min", "max", "avg", "array_agg", "string_agg", "bool_and", "bool_or", "every",
+    "first_value", "last_value", "json_agg", "jsonb_agg",
+];
+
+fn aggregate_scalar_subquery(query: &mut Query) {
+    let SetExpr::Select(select) = query.body.as_mut() else { return };
+    if select.projection.len() != 1
+        || !matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty())
+        || select.having.is_some()
+    {
+        return;
+    }
+    let (SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }) = &mut select.projection[0] else {
+        return;
+    };
+    if let Expr::Function(f) = e
+        && AGGREGATES.contains(&f.name.to_string().to_ascii_lowercase().as_str())
+    {
+        return;
+    }
+    *e = call("first_value", vec![e.clone()]);
+}
+
+fn call(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Function(Function {
+        name: ObjectName::from(vec![Ident::new(name)]),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args.into_iter().map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e))).collect(),
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    })
+}
+
+/// SQL `LIKE` matching with `escape` as the escape character (`%` any run, `_` one character).
+pub fn like(value: &str, pattern: &str, escape: Option<char>, insensitive: bool) -> bool {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Token {
+        Any,
+        One,
+        Char(char),
+    }
+    let fold = |c: char| if insensitive { c.to_lowercase().next().unwrap_or(c) } else { c };
+    let mut tokens = vec![];
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if Some(c) == escape {
+            if let Some(next) = chars.next() {
+                tokens.push(Token::Char(fold(next)));
+            }
+        } else if c == '%' {
+            tokens.push(Token::Any);
+        } else if c == '_' {
+            tokens.push(Token::One);
+        } else {
+            tokens.push(Token::Char(fold(c)));
+        }
+    }
+    let text: Vec<char> = value.chars().map(fold).collect();
+    // matches[j]: the pattern prefix seen so far matches text[..j].
+    let mut matches = vec![false; text.len() + 1];
+    matches[0] = true;
+    for token in tokens {
+        let mut next = vec![false; text.len() + 1];
+        for j in 0..=text.len() {
+            match token {
+                Token::Any => next[j] = matches[j] || (j > 0 && next[j - 1]),
+                Token::One => next[j] = j > 0 && matches[j - 1],
+                Token::Char(c) => next[j] = j > 0 && matches[j - 1] && text[j - 1] == c,
+            }
+        }
+        matches = next;
+    }
+    matches[text.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like;
+
+    #[test]
+    fn like_with_other_escapes() {
+        assert!(like("pg_catalog", "pg/_%", Some('/'), false));
+        assert!(!like("pgxcatalog", "pg/_%", Some('/'), false));
+        assert!(like("public", "p_bl%", Some('/'), false));
+        assert!(like("PUBLIC", "pub%", None, true));
+        assert!(!like("public", "pub", None, false));
+        assert!(like("", "%", None, false));
+    }
+}
