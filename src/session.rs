@@ -152,7 +152,7 @@ impl Session {
             }
             return Err(Error::Syntax(format!("cannot parse MOVE statement: {sql}")));
         }
-        let mut statements = self.parser.parse(&crate::catalog::search_path_subquery::rewrite_sql(sql)).map_err(|e| Error::Syntax(e.to_string()))?;
+        let mut statements = self.parser.parse(&crate::catalog::driver_compat::rewrite_sql(sql)).map_err(|e| Error::Syntax(e.to_string()))?;
         statements.iter_mut().for_each(crate::catalog::rewrite::rewrite);
         Ok(statements)
     }

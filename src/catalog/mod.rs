@@ -16,8 +16,10 @@ pub mod information_schema;
 pub mod overlay;
 pub mod parse_ident;
 pub mod pg_functions;
+pub mod regproc_compare;
 pub mod rewrite;
 pub mod search_path_subquery;
+pub mod session_characteristics;
 pub mod setting_functions;
 
 use std::path::Path;

@@ -13,7 +13,7 @@
 //! parser replaces the whole subquery by `''` (so every table comes out
 //! schema-qualified and column lookups find nothing). [`rewrite_sql`]
 //! replaces `IN (<subquery>)`, before that parser sees it, by the equivalent
-//! `= ANY(string_to_array(replace(replace(current_setting('search_path'), ' ', ''), '"$user"', user), ','))`.
+//! `= ANY(string_to_array(replace(replace(current_setting('search_path'), ' ', ''), '"$user"', session_user()), ','))`.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -32,7 +32,7 @@ const GRAFANA: &str = r#"SELECT
             string_to_array(current_setting('search_path'),',') s"#;
 
 const EQUIVALENT: &str =
-    r#"= ANY(string_to_array(replace(replace(current_setting('search_path'), ' ', ''), '"$user"', user), ','))"#;
+    r#"= ANY(string_to_array(replace(replace(current_setting('search_path'), ' ', ''), '"$user"', session_user()), ','))"#;
 
 fn tokens(sql: &str) -> Option<Vec<Token>> {
     Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()
@@ -102,7 +102,7 @@ mod tests {
         let ctx = datafusion::prelude::SessionContext::new();
         super::super::setting_functions::register(&ctx);
         // `user` is turned into session_user() by the session's parser; a plain context lacks it.
-        let equivalent = EQUIVALENT.replace(", user)", ", 'x')");
+        let equivalent = EQUIVALENT.replace(", session_user())", ", 'x')");
         let sql = format!("SELECT CASE WHEN 'public' {equivalent} THEN 'unqualified' ELSE 'qualified' END");
         let rows = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
         let text = arrow::util::pretty::pretty_format_batches(&rows).unwrap().to_string();

@@ -96,10 +96,16 @@ impl Server {
     }
 }
 
+/// Runs `work` on a fresh thread with its own tokio runtime, so callers may be
+/// inside a runtime themselves.
+fn on_own_runtime<T: Send + 'static>(work: impl std::future::Future<Output = T> + Send + 'static) -> T {
+    std::thread::spawn(move || tokio::runtime::Runtime::new().unwrap().block_on(work)).join().unwrap()
+}
+
 /// Runs `sql` in-process on the sample at [`AS_OF`] and formats every row as `a|b|c`.
 pub fn in_process(sql: &str) -> Vec<String> {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
+    let sql = sql.to_string();
+    on_own_runtime(async move {
         let engine = Engine::open(EngineOptions {
             data: data_root(),
             as_of: Some(conversql_udfs::parse_instant(AS_OF).unwrap()),
@@ -108,7 +114,7 @@ pub fn in_process(sql: &str) -> Vec<String> {
         .await
         .unwrap();
         let mut session = engine.session();
-        let batches = session.query(sql).await.unwrap().collect().await.unwrap();
+        let batches = session.query(&sql).await.unwrap().collect().await.unwrap();
         let mut rows = vec![];
         for batch in batches {
             let options = FormatOptions::default();
@@ -159,8 +165,7 @@ pub fn postgres_type(t: &DataType) -> (&'static str, &'static str) {
 /// The columns of the `conversations` view as (name, Postgres `data_type`), in
 /// order, from the view's Arrow schema computed in-process.
 pub fn expected_conversation_columns() -> Vec<(String, String)> {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let schema = rt.block_on(async {
+    let schema = on_own_runtime(async {
         let engine = Engine::open(EngineOptions { data: data_root(), ..Default::default() }).await.unwrap();
         let mut session = engine.session();
         session.query("SELECT * FROM conversations LIMIT 0").await.unwrap().schema().inner().clone()

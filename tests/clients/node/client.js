@@ -37,7 +37,7 @@ async function meta(client) {
     values: [account, start, end],
     binary: true,
   });
-  out.overview_binary = binary.rows.map((r) => [r.total_volume.toString('hex'), r.resolved_by_ai.toString('hex')]);
+  out.overview_binary = binary.rows.map((r) => [String(r.total_volume), String(r.resolved_by_ai)]);
   const convs = await client.query(
     `SELECT conversation_id, status, started_date, message_count, tags FROM conversations
      WHERE account_id = $1 ORDER BY conversation_id`, [account]);
