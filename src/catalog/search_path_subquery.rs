@@ -13,7 +13,7 @@
 //! parser replaces the whole subquery by `''` (so every table comes out
 //! schema-qualified and column lookups find nothing). [`rewrite_sql`]
 //! replaces `IN (<subquery>)`, before that parser sees it, by the equivalent
-//! `= ANY(string_to_array(replace(replace(current_setting('search_path'), ' ', ''), '"$user"', session_user()), ','))`.
+//! `= ANY(string_to_array(replace(replace(current_setting('search_path'), ' ', ''), '"$user"', current_user), ','))`.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -32,7 +32,7 @@ const GRAFANA: &str = r#"SELECT
             string_to_array(current_setting('search_path'),',') s"#;
 
 const EQUIVALENT: &str =
-    r#"= ANY(string_to_array(replace(replace(current_setting('search_path'), ' ', ''), '"$user"', session_user()), ','))"#;
+    r#"= ANY(string_to_array(replace(replace(current_setting('search_path'), ' ', ''), '"$user"', current_user), ','))"#;
 
 fn tokens(sql: &str) -> Option<Vec<Token>> {
     Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()
@@ -97,12 +97,24 @@ mod tests {
         assert_eq!(rewrite_sql("SELECT 1"), "SELECT 1");
     }
 
+    #[test]
+    fn grafanas_show_tables_query_parses_after_the_rewrite() {
+        let sql = format!(
+            "SELECT CASE WHEN quote_ident(table_schema) IN ({GRAFANA}) THEN quote_ident(table_name) \
+             ELSE quote_ident(table_schema) || '.' || quote_ident(table_name) END AS \"table\" \
+             FROM information_schema.tables ORDER BY CASE WHEN quote_ident(table_schema) IN ({GRAFANA}) THEN 0 ELSE 1 END, 1"
+        );
+        let out = rewrite_sql(&sql);
+        let parsed = datafusion_pg_catalog::sql::PostgresCompatibilityParser::new().parse(&out);
+        assert!(parsed.is_ok(), "{out}\n{parsed:?}");
+    }
+
     #[tokio::test]
     async fn the_equivalent_runs() {
         let ctx = datafusion::prelude::SessionContext::new();
         super::super::setting_functions::register(&ctx);
-        // `user` is turned into session_user() by the session's parser; a plain context lacks it.
-        let equivalent = EQUIVALENT.replace(", session_user())", ", 'x')");
+        // current_user is turned into session_user() by the session's parser; a plain context lacks it.
+        let equivalent = EQUIVALENT.replace(", current_user)", ", 'x')");
         let sql = format!("SELECT CASE WHEN 'public' {equivalent} THEN 'unqualified' ELSE 'qualified' END");
         let rows = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
         let text = arrow::util::pretty::pretty_format_batches(&rows).unwrap().to_string();

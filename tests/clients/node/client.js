@@ -31,13 +31,9 @@ async function meta(client) {
   });
   out.overview_fields = overview.fields.map((f) => [f.name, f.dataTypeID]);
   out.overview = overview.rows.map((r) => [r.total_volume, r.resolved_by_ai, r.percent_resolved_by_ai, r.ai_generated_sales]);
-  // The same in binary result format (node-postgres asks for binary with `binary: true`).
-  const binary = await client.query({
-    text: 'SELECT total_volume, resolved_by_ai FROM overview($1, $2, $3)',
-    values: [account, start, end],
-    binary: true,
-  });
-  out.overview_binary = binary.rows.map((r) => [String(r.total_volume), String(r.resolved_by_ai)]);
+  // No binary-format check here: pg-protocol 1.x reads every DataRow field as UTF-8 text
+  // ("Binary mode not supported yet" in its parser), so node-postgres' `binary: true`
+  // corrupts bytes >= 0x80 against any server. node-postgres is a text-format client.
   const convs = await client.query(
     `SELECT conversation_id, status, started_date, message_count, tags FROM conversations
      WHERE account_id = $1 ORDER BY conversation_id`, [account]);
