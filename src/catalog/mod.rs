@@ -10,6 +10,7 @@
 
 pub mod docs;
 pub mod functions;
+pub mod constraint_functions;
 pub mod driver_compat;
 pub mod index;
 pub mod information_schema;
