@@ -7,6 +7,9 @@ use clap::{Args, Parser, Subcommand};
 use crate::engine::{Engine, EngineOptions};
 use crate::error::{Error, Result};
 use crate::output::{OutputFormat, write_batches};
+use crate::server::ServerOptions;
+use crate::server::tls::Tls;
+use crate::server::users::{Users, add_user};
 use crate::session::StatementResult;
 
 /// conversql: Customer Agent analytics over Parquet logs, served as Postgres.
@@ -27,6 +30,33 @@ pub enum Command {
     Query(QueryArgs),
     /// Write a deterministic sample dataset in the contract's layout.
     Generate(GenerateArgs),
+    /// Manage the users file (SCRAM-SHA-256 verifiers, per-user accounts).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `conversql user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user (or with --replace change one). The password is read from the first line of
+    /// standard input, or from CONVERSQL_PASSWORD; the file keeps only a salted SCRAM verifier.
+    Add(UserAddArgs),
+}
+
+/// `conversql user add`
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// The users file to create or update.
+    #[arg(long)]
+    pub users: PathBuf,
+    /// Limit the user to these account_ids (comma-separated); without it the user sees every account.
+    #[arg(long, value_delimiter = ',')]
+    pub accounts: Option<Vec<String>>,
+    /// Replace an existing user of that name.
+    #[arg(long)]
+    pub replace: bool,
+    /// The login name.
+    pub name: String,
 }
 
 /// Where the data is and how it is judged; shared by `serve` and `query`.
@@ -50,9 +80,73 @@ pub struct ServeArgs {
     /// Data options.
     #[command(flatten)]
     pub data: DataArgs,
-    /// The address to listen on.
+    /// The address to listen on. Without --users only loopback addresses are allowed.
     #[arg(long, default_value = "127.0.0.1:5433")]
     pub listen: String,
+    /// The users file (see `conversql user add`); with it every connection authenticates with SCRAM-SHA-256.
+    #[arg(long, env = "CONVERSQL_USERS")]
+    pub users: Option<PathBuf>,
+    /// PEM certificate chain for TLS.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for TLS.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Refuse connections that do not use TLS.
+    #[arg(long)]
+    pub require_tls: bool,
+    /// The most connections served at once; more are refused with SQLSTATE 53300.
+    #[arg(long, default_value_t = 100)]
+    pub max_connections: usize,
+    /// Memory per query (e.g. 512MB, 4GB); above it a query spills to disk or fails with SQLSTATE 53200.
+    #[arg(long)]
+    pub memory_limit: Option<String>,
+    /// Default statement_timeout of every session (e.g. 30s, 5min; 0 = none); sessions may SET their own.
+    #[arg(long)]
+    pub statement_timeout: Option<String>,
+}
+
+impl ServeArgs {
+    /// The server options these arguments describe (loads the users file and the TLS files).
+    pub fn server_options(&self) -> Result<ServerOptions> {
+        let users = match &self.users {
+            Some(path) => Some(Users::load(path)?),
+            None => None,
+        };
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(Tls::load(cert, key)?),
+            _ => None,
+        };
+        Ok(ServerOptions {
+            users,
+            tls,
+            require_tls: self.require_tls,
+            max_connections: self.max_connections,
+            statement_timeout: self.statement_timeout.clone(),
+        })
+    }
+}
+
+/// Parses a byte size such as `512MB`, `4GB`, `1.5GiB` or `1048576`.
+pub fn parse_bytes(text: &str) -> Result<usize> {
+    let t = text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let invalid = || Error::InvalidSetting(format!("invalid size '{text}' (expected e.g. 512MB, 4GB)"));
+    let value: f64 = number.parse().map_err(|_| invalid())?;
+    let scale: f64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1.0,
+        "KB" | "KIB" | "K" => 1024.0,
+        "MB" | "MIB" | "M" => 1024.0 * 1024.0,
+        "GB" | "GIB" | "G" => 1024.0 * 1024.0 * 1024.0,
+        "TB" | "TIB" | "T" => 1024.0f64.powi(4),
+        _ => return Err(invalid()),
+    };
+    let bytes = value * scale;
+    if !(1.0..=usize::MAX as f64).contains(&bytes) {
+        return Err(invalid());
+    }
+    Ok(bytes as usize)
 }
 
 /// `conversql query`
@@ -115,6 +209,7 @@ impl DataArgs {
             data: self.data.clone().unwrap_or_else(default_data_root),
             views_dir: self.views.clone(),
             as_of,
+            memory_limit: None,
         })
     }
 }
@@ -124,7 +219,11 @@ pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let listen = crate::server::parse_listen(&args.listen)?;
-            let engine = Engine::open(args.data.engine_options()?).await?;
+            let server_options = args.server_options()?;
+            server_options.check(&listen)?;
+            let mut engine_options = args.data.engine_options()?;
+            engine_options.memory_limit = args.memory_limit.as_deref().map(parse_bytes).transpose()?;
+            let engine = Engine::open(engine_options).await?;
             eprintln!(
                 "conversql serving {} on {listen} ({} views); connect with: psql -h {} -p {}",
                 engine.dataset().root,
@@ -132,7 +231,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 listen.ip(),
                 listen.port()
             );
-            crate::server::serve(engine, listen).await
+            crate::server::serve(engine, listen, server_options).await
         }
         Command::Query(args) => {
             let engine = Engine::open(args.data.engine_options()?).await?;
@@ -145,6 +244,22 @@ pub async fn run(cli: Cli) -> Result<()> {
                     write_batches(&mut stdout, &schema, &batches, args.format)?;
                 }
             }
+            Ok(())
+        }
+        Command::User(UserCommand::Add(args)) => {
+            let password = match std::env::var("CONVERSQL_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprintln!("password for {} (one line on standard input):", args.name);
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .map_err(|e| Error::Io { path: "standard input".into(), source: e })?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            add_user(&args.users, &args.name, &password, args.accounts.clone(), args.replace)?;
+            eprintln!("user {} written to {}", args.name, args.users.display());
             Ok(())
         }
         Command::Generate(args) => {

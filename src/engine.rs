@@ -3,12 +3,14 @@
 //! settings). The server, the CLI, the tests and later a distributed runner
 //! all start from [`Engine::open`] and take [`Session`]s from it.
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::context::SessionState;
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
@@ -18,6 +20,7 @@ use crate::contract::TABLES;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::log_table::LogTable;
+use crate::scope::AccountScope;
 use crate::session::Session;
 use crate::table_functions::{OverviewFunction, OverviewKind};
 use crate::views::{builtin_views, load_views, views_from_dir};
@@ -38,6 +41,9 @@ pub struct EngineOptions {
     pub views_dir: Option<PathBuf>,
     /// The default instant T of every session (µs since the epoch, UTC); the current time if `None`.
     pub as_of: Option<i64>,
+    /// The memory one query may use (bytes); above it operators spill to disk or the query fails
+    /// with SQLSTATE 53200. `None`: no limit.
+    pub memory_limit: Option<usize>,
 }
 
 /// Everything shared by all sessions: the catalog with its tables and views, the functions, the settings.
@@ -45,6 +51,7 @@ pub struct EngineOptions {
 pub struct Engine {
     state: SessionState,
     dataset: Dataset,
+    memory_limit: Option<usize>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -103,12 +110,29 @@ impl Engine {
         if let Some(dir) = &options.views_dir {
             load_views(&ctx, views_from_dir(dir)?).await?;
         }
-        Ok(Engine { state: ctx.state(), dataset })
+        Ok(Engine { state: ctx.state(), dataset, memory_limit: options.memory_limit })
     }
 
-    /// A new session with its own settings (`SET conversql.as_of`, …).
+    /// A new session with its own settings (`SET conversql.as_of`, …), seeing every account.
     pub fn session(&self) -> Session {
-        Session::new(SessionContext::new_with_state(self.state.clone()))
+        self.session_with(None).expect("a session without a scope always builds")
+    }
+
+    /// A new session limited to `accounts` when given (per-user isolation), with its own memory pool.
+    pub fn session_with(&self, accounts: Option<AccountScope>) -> Result<Session> {
+        let mut builder = SessionStateBuilder::new_from_existing(self.state.clone());
+        if let Some(limit) = self.memory_limit {
+            let pool = TrackConsumersPool::new(FairSpillPool::new(limit), NonZeroUsize::new(3).expect("3 > 0"));
+            let runtime = RuntimeEnvBuilder::from_runtime_env(self.state.runtime_env())
+                .with_memory_pool(Arc::new(pool))
+                .build_arc()?;
+            builder = builder.with_runtime_env(runtime);
+        }
+        if let Some(scope) = accounts {
+            let config = self.state.config().clone().with_extension(Arc::new(scope));
+            builder = builder.with_config(config);
+        }
+        Ok(Session::new(SessionContext::new_with_state(builder.build())))
     }
 
     /// The dataset the engine reads.

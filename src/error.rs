@@ -75,6 +75,10 @@ impl Error {
 
 /// Maps a DataFusion error to the closest Postgres SQLSTATE.
 pub fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
+    let root = e.find_root();
+    if matches!(root, DataFusionError::ResourcesExhausted(_)) {
+        return "53200";
+    }
     match e {
         DataFusionError::SQL(..) => "42601",
         DataFusionError::Plan(msg) => {

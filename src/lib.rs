@@ -15,6 +15,8 @@ pub mod error;
 pub mod generate;
 pub mod log_table;
 pub mod output;
+pub mod pg_duration;
+pub mod scope;
 pub mod server;
 pub mod session;
 pub mod table_functions;

@@ -73,6 +73,8 @@ pub struct Session {
     settings: BTreeMap<String, String>,
     /// Open cursors (`DECLARE … CURSOR`).
     cursors: Cursors,
+    /// The server's defaults for this session (`RESET` returns to them), by lower-case name.
+    defaults: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for Session {
@@ -121,7 +123,14 @@ impl Session {
     /// A session over a context built by the engine.
     pub fn new(ctx: SessionContext) -> Self {
         let default_as_of = conversql_udfs::get_as_of(ctx.state().config());
-        Session { ctx, default_as_of, parser: Arc::new(PostgresCompatibilityParser::new()), settings: BTreeMap::new(), cursors: Cursors::default() }
+        Session {
+            ctx,
+            default_as_of,
+            parser: Arc::new(PostgresCompatibilityParser::new()),
+            settings: BTreeMap::new(),
+            cursors: Cursors::default(),
+            defaults: BTreeMap::new(),
+        }
     }
 
     /// The DataFusion context of this session.
@@ -370,7 +379,43 @@ impl Session {
         Ok(StatementResult::Command("SET".into()))
     }
 
+    /// Sets a setting as `SET name = value` would (startup parameters, `-c` options).
+    pub fn set_parameter(&mut self, name: &str, value: &str) -> Result<()> {
+        self.assign(&name.to_ascii_lowercase(), value)
+    }
+
+    /// Sets the server's default for a setting: what `SHOW` reports until `SET`, and after `RESET`.
+    pub fn set_default(&mut self, name: &str, value: &str) -> Result<()> {
+        let name = name.to_ascii_lowercase();
+        if name == "statement_timeout" {
+            crate::pg_duration::parse_millis(value).map_err(Error::InvalidSetting)?;
+        }
+        self.defaults.insert(name, value.to_string());
+        Ok(())
+    }
+
+    /// Records the authenticated user (`SHOW session_authorization`).
+    pub fn set_user(&mut self, user: &str) {
+        self.defaults.insert("session_authorization".into(), user.to_string());
+    }
+
+    /// The session's `statement_timeout`; `None` means no limit.
+    pub fn statement_timeout(&self) -> Option<std::time::Duration> {
+        self.show("statement_timeout").ok().and_then(|v| crate::pg_duration::parse_millis(&v).ok().flatten())
+    }
+
     fn assign(&mut self, name: &str, value: &str) -> Result<()> {
+        if name == "statement_timeout" {
+            let value = if value.eq_ignore_ascii_case("default") {
+                self.settings.remove(name);
+                return Ok(());
+            } else {
+                value
+            };
+            crate::pg_duration::parse_millis(value).map_err(Error::InvalidSetting)?;
+            self.settings.insert(name.to_string(), value.trim_matches('\'').to_string());
+            return Ok(());
+        }
         if name == AS_OF {
             if value.eq_ignore_ascii_case("default") {
                 self.set_as_of(self.default_as_of);
@@ -438,7 +483,7 @@ impl Session {
         if name == "all" {
             return Err(Error::InvalidSetting("SHOW ALL is not supported; query pg_settings instead".into()));
         }
-        if let Some(v) = self.settings.get(name) {
+        if let Some(v) = self.settings.get(name).or_else(|| self.defaults.get(name)) {
             return Ok(v.clone());
         }
         if let Some((_, v)) = FIXED_SETTINGS.iter().find(|(k, _)| *k == name) {

@@ -16,6 +16,9 @@ use pgwire::api::results::{FieldInfo, QueryResponse};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::types::format::FormatOptions;
 
+use datafusion::error::DataFusionError;
+
+use super::control::{Stop, StatementGuard, StoppedError};
 use crate::error::{Error, datafusion_sqlstate};
 
 /// A Postgres error response for a conversql error.
@@ -25,7 +28,10 @@ pub fn pg_error(e: &Error) -> PgWireError {
 
 /// The `ErrorResponse` fields for a conversql error.
 pub fn error_info(e: &Error) -> ErrorInfo {
-    ErrorInfo::new("ERROR".to_string(), e.sqlstate().to_string(), e.to_string())
+    match e {
+        Error::DataFusion(inner) => datafusion_error_info(inner),
+        other => ErrorInfo::new("ERROR".to_string(), other.sqlstate().to_string(), other.to_string()),
+    }
 }
 
 /// The Postgres field descriptions of an Arrow schema in the requested formats.
@@ -33,9 +39,18 @@ pub fn fields(schema: &Schema, format: &Format, options: Arc<FormatOptions>) -> 
     arrow_pg::datatypes::arrow_schema_to_pg_fields(schema, format, Some(options))
 }
 
-/// Executes `df` and streams its rows, encoded per `format`.
-pub async fn rows(df: DataFrame, format: &Format, options: Arc<FormatOptions>) -> PgWireResult<QueryResponse> {
-    let stream = df.execute_stream().await.map_err(|e| pg_error(&Error::DataFusion(e)))?;
+/// Executes `df` and streams its rows, encoded per `format`, until the statement is stopped.
+pub async fn rows(
+    df: DataFrame,
+    format: &Format,
+    options: Arc<FormatOptions>,
+    guard: &StatementGuard,
+) -> PgWireResult<QueryResponse> {
+    let stream = match guard.run(super::executor::execute_stream(df)).await {
+        Ok(stream) => stream.map_err(|e| PgWireError::UserError(Box::new(datafusion_error_info(&e))))?,
+        Err(stop) => return Err(stopped(stop)),
+    };
+    let stream = guard.guard_stream(stream);
     let fields = Arc::new(fields(stream.schema().as_ref(), format, options)?);
     let row_fields = fields.clone();
     let rows = stream
@@ -44,18 +59,34 @@ pub async fn rows(df: DataFrame, format: &Format, options: Arc<FormatOptions>) -
                 match batch {
                     Ok(batch) => Box::new(arrow_pg::datatypes::encode_recordbatch(row_fields.clone(), batch)),
                     Err(e) => {
-                        let state = datafusion_sqlstate(&e);
-                        Box::new(std::iter::once(Err(PgWireError::UserError(Box::new(ErrorInfo::new(
-                            "ERROR".into(),
-                            state.into(),
-                            e.to_string(),
-                        ))))))
+                        Box::new(std::iter::once(Err(PgWireError::UserError(Box::new(datafusion_error_info(&e))))))
                     }
                 };
             futures::stream::iter(encoded)
         })
         .flatten();
     Ok(QueryResponse::new(fields, rows))
+}
+
+/// The error of a statement stopped by a cancel request or `statement_timeout` (SQLSTATE 57014).
+pub fn stopped(stop: Stop) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new("ERROR".into(), Stop::SQLSTATE.into(), stop.message().into())))
+}
+
+/// The `ErrorResponse` fields of an error raised while a query ran.
+pub fn datafusion_error_info(e: &DataFusionError) -> ErrorInfo {
+    if let DataFusionError::External(inner) = e.find_root()
+        && let Some(StoppedError(stop)) = inner.downcast_ref::<StoppedError>()
+    {
+        return ErrorInfo::new("ERROR".into(), Stop::SQLSTATE.into(), stop.message().into());
+    }
+    let code = datafusion_sqlstate(e);
+    let message = if code == "53200" {
+        format!("out of memory: the query needs more than its memory limit (--memory-limit): {}", e.find_root())
+    } else {
+        e.to_string()
+    };
+    ErrorInfo::new("ERROR".into(), code.into(), message)
 }
 
 /// Replaces the placeholders `$1…$n` of `statement` by the bound values, as SQL literals.

@@ -19,9 +19,9 @@ use pgwire::messages::PgWireBackendMessage;
 use pgwire::types::format::FormatOptions;
 use tokio::sync::Mutex;
 
-use super::encode::{bind_parameters, fields, pg_error, rows};
-use crate::engine::Engine;
-use crate::error::Error;
+use super::control::StatementGuard;
+use super::encode::{bind_parameters, fields, pg_error, rows, stopped};
+use super::startup::ConnectionControl;
 use crate::session::{Session, StatementResult};
 
 /// A statement prepared with `Parse`: the parsed SQL and what `Describe` reports.
@@ -37,30 +37,63 @@ pub struct QueryHandler {
     parser: Arc<PreparedParser>,
 }
 
-/// The extended protocol's parser: plans statements to describe them.
-pub struct PreparedParser {
-    engine: Engine,
-}
+/// The extended protocol's parser: plans statements (in the connection's session) to describe them.
+pub struct PreparedParser;
 
 impl QueryHandler {
-    /// A handler serving `engine`.
-    pub fn new(engine: Engine) -> Self {
-        QueryHandler { parser: Arc::new(PreparedParser { engine }) }
+    /// A handler for the connections of one server; each connection's session is made at start-up.
+    pub fn new() -> Self {
+        QueryHandler { parser: Arc::new(PreparedParser) }
     }
 }
 
-/// The session of the connection `client`, created on first use.
-fn session_of<C: ClientInfo + ?Sized>(engine: &Engine, client: &C) -> Arc<Mutex<Session>> {
-    client.session_extensions().get_or_insert_with(|| Mutex::new(engine.session()))
+impl Default for QueryHandler {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The session of the connection `client`, created when it authenticated.
+fn session_of<C: ClientInfo + ?Sized>(client: &C) -> PgWireResult<Arc<Mutex<Session>>> {
+    client.session_extensions().get::<Mutex<Session>>().ok_or_else(|| {
+        PgWireError::UserError(Box::new(ErrorInfo::new(
+            "FATAL".into(),
+            "08P01".into(),
+            "query before the connection was authenticated".into(),
+        )))
+    })
+}
+
+/// A guard for the next statement of `client`: its cancel token and `statement_timeout` deadline.
+fn begin_statement<C: ClientInfo + ?Sized>(client: &C, session: &Session) -> StatementGuard {
+    let control = client
+        .session_extensions()
+        .get::<ConnectionControl>()
+        .map(|c| c.0.clone())
+        .unwrap_or_default();
+    control.begin(session.statement_timeout())
+}
+
+/// Runs one statement under `guard`: planning and execution stop on cancel or timeout.
+async fn execute_guarded(session: &mut Session, statement: Statement, guard: &StatementGuard) -> PgWireResult<StatementResult> {
+    match guard.run(session.execute(statement)).await {
+        Ok(result) => result.map_err(|e| pg_error(&e)),
+        Err(stop) => Err(stopped(stop)),
+    }
 }
 
 fn format_options<C: ClientInfo + ?Sized>(client: &C) -> Arc<FormatOptions> {
     Arc::new(FormatOptions::from_client_metadata(client.metadata()))
 }
 
-async fn respond(result: StatementResult, format: &Format, options: Arc<FormatOptions>) -> PgWireResult<Response> {
+async fn respond(
+    result: StatementResult,
+    format: &Format,
+    options: Arc<FormatOptions>,
+    guard: &StatementGuard,
+) -> PgWireResult<Response> {
     match result {
-        StatementResult::Rows(df) => Ok(Response::Query(rows(df, format, options).await?)),
+        StatementResult::Rows(df) => Ok(Response::Query(rows(df, format, options, guard).await?)),
         StatementResult::Command(tag) => Ok(Response::Execution(Tag::new(&tag))),
     }
 }
@@ -81,7 +114,7 @@ impl SimpleQueryHandler for QueryHandler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let session = session_of(&self.parser.engine, client);
+        let session = session_of(client)?;
         let mut session = session.lock().await;
         let statements = session.parse(query).map_err(|e| pg_error(&e))?;
         if statements.is_empty() {
@@ -90,9 +123,10 @@ impl SimpleQueryHandler for QueryHandler {
         let options = format_options(client);
         let mut responses = vec![];
         for statement in statements {
-            let outcome = match session.execute(statement).await {
-                Ok(result) => respond(result, &Format::UnifiedText, options.clone()).await,
-                Err(e) => Err(pg_error(&e)),
+            let guard = begin_statement(client, &session);
+            let outcome = match execute_guarded(&mut session, statement, &guard).await {
+                Ok(result) => respond(result, &Format::UnifiedText, options.clone(), &guard).await,
+                Err(e) => Err(e),
             };
             match outcome {
                 Ok(response) => responses.push(response),
@@ -115,7 +149,7 @@ impl QueryParser for PreparedParser {
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
-        let session = session_of(&self.engine, client);
+        let session = session_of(client)?;
         let session = session.lock().await;
         let mut statements = session.parse(sql).map_err(|e| pg_error(&e))?;
         if statements.len() > 1 {
@@ -175,7 +209,7 @@ impl ExtendedQueryHandler for QueryHandler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let statement = self.bound_statement(portal)?;
-        let session = session_of(&self.parser.engine, client);
+        let session = session_of(client)?;
         let session = session.lock().await;
         let description = session.describe(&statement).await.map_err(|e| pg_error(&e))?;
         let fields = match description.schema {
@@ -194,9 +228,10 @@ impl ExtendedQueryHandler for QueryHandler {
     {
         let statement = self.bound_statement(portal)?;
         let options = format_options(client);
-        let session = session_of(&self.parser.engine, client);
+        let session = session_of(client)?;
         let mut session = session.lock().await;
-        let result = session.execute(statement).await.map_err(|e: Error| pg_error(&e))?;
-        respond(result, &portal.result_column_format, options).await
+        let guard = begin_statement(client, &session);
+        let result = execute_guarded(&mut session, statement, &guard).await?;
+        respond(result, &portal.result_column_format, options, &guard).await
     }
 }

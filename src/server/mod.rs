@@ -1,43 +1,106 @@
-//! The Postgres wire-protocol server (`pgwire`): one [`crate::session::Session`]
-//! per connection, the simple and the extended protocol, Arrow results encoded
-//! with `arrow-pg` in text or binary.
+//! The Postgres wire-protocol server (`pgwire`): authentication (SCRAM-SHA-256
+//! against a users file), TLS (rustls), connection limits, one
+//! [`crate::session::Session`] per connection, the simple and the extended
+//! protocol, cancellation and `statement_timeout` over the whole execution,
+//! and Arrow results streamed with back-pressure in text or binary.
 
+mod control;
 mod encode;
+mod executor;
 mod handler;
+pub mod scram;
 mod startup;
+pub mod tls;
+pub mod users;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
-use pgwire::api::{ConnectionManager, PgWireServerHandlers};
-use pgwire::api::cancel::DefaultCancelHandler;
+use pgwire::api::auth::DefaultServerParameterProvider;
+use pgwire::api::{PgWireServerHandlers, RandomPidSecretKeyGenerator};
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::session::SERVER_VERSION;
 
+pub use control::{Cancellations, QueryControl, Stop};
 pub use handler::QueryHandler;
+use users::{User, Users};
 
-/// The handlers of one server: shared by every connection.
-pub struct Handlers {
-    query: Arc<QueryHandler>,
-    startup: Arc<startup::Startup>,
-    cancel: Arc<DefaultCancelHandler>,
+/// How the server runs: who may connect, how, and how much they may use.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// The users and their SCRAM verifiers; `None`: no passwords, loopback only.
+    pub users: Option<Users>,
+    /// The TLS acceptor (certificate and key) if TLS is configured.
+    pub tls: Option<tls::Tls>,
+    /// Refuse connections that did not negotiate TLS.
+    pub require_tls: bool,
+    /// The most connections served at once; more are refused with SQLSTATE 53300.
+    pub max_connections: usize,
+    /// The default `statement_timeout` of every session (a Postgres value such as `30s`).
+    pub statement_timeout: Option<String>,
 }
 
-impl Handlers {
-    /// Handlers serving `engine`.
-    pub fn new(engine: Engine) -> Self {
-        let connections = Arc::new(ConnectionManager::new());
-        Handlers {
-            query: Arc::new(QueryHandler::new(engine)),
-            startup: Arc::new(startup::Startup::new(connections.clone())),
-            cancel: Arc::new(DefaultCancelHandler::new(connections)),
-        }
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions { users: None, tls: None, require_tls: false, max_connections: 100, statement_timeout: None }
     }
 }
 
-impl PgWireServerHandlers for Handlers {
+impl ServerOptions {
+    /// Checks that the options fit the address to listen on: without a users
+    /// file only loopback is allowed, and requiring TLS needs a certificate.
+    pub fn check(&self, listen: &SocketAddr) -> Result<()> {
+        if self.users.is_none() && !listen.ip().is_loopback() {
+            return Err(Error::config(format!(
+                "refusing to listen on {listen} without authentication: give --users FILE (see `conversql user add`), \
+                 or listen on a loopback address such as 127.0.0.1"
+            )));
+        }
+        if self.require_tls && self.tls.is_none() {
+            return Err(Error::config("--require-tls needs --tls-cert and --tls-key"));
+        }
+        if self.max_connections == 0 {
+            return Err(Error::config("--max-connections must be at least 1"));
+        }
+        if let Some(timeout) = &self.statement_timeout {
+            crate::pg_duration::parse_millis(timeout).map_err(Error::InvalidSetting)?;
+        }
+        Ok(())
+    }
+}
+
+/// What all connections of one server share.
+pub struct Shared {
+    engine: Engine,
+    users: Option<Users>,
+    require_tls: bool,
+    statement_timeout: Option<String>,
+    cancellations: Arc<Cancellations>,
+    parameters: DefaultServerParameterProvider,
+    keys: RandomPidSecretKeyGenerator,
+    /// A per-process secret mixed into the fake verifiers of unknown users.
+    mock_seed: String,
+}
+
+impl Shared {
+    fn user(&self, name: &str) -> Option<&User> {
+        self.users.as_ref().and_then(|u| u.get(name))
+    }
+}
+
+/// The handlers of one connection.
+pub struct ConnectionHandlers {
+    query: Arc<QueryHandler>,
+    startup: Arc<startup::Startup>,
+    cancel: Arc<control::CancelRequests>,
+}
+
+impl PgWireServerHandlers for ConnectionHandlers {
     fn simple_query_handler(&self) -> Arc<impl pgwire::api::query::SimpleQueryHandler> {
         self.query.clone()
     }
@@ -56,29 +119,62 @@ impl PgWireServerHandlers for Handlers {
 }
 
 /// Binds `listen` and serves connections until the process ends.
-pub async fn serve(engine: Engine, listen: SocketAddr) -> Result<()> {
+pub async fn serve(engine: Engine, listen: SocketAddr, options: ServerOptions) -> Result<()> {
+    options.check(&listen)?;
     let listener = TcpListener::bind(listen)
         .await
         .map_err(|e| Error::Io { path: format!("listen address {listen}"), source: e })?;
-    serve_listener(engine, listener).await
+    serve_listener(engine, listener, options).await
 }
 
 /// Serves connections accepted on an already bound listener.
-pub async fn serve_listener(engine: Engine, listener: TcpListener) -> Result<()> {
-    let handlers = Arc::new(Handlers::new(engine));
-    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
-    tracing::info!("conversql listening on {addr}");
+pub async fn serve_listener(engine: Engine, listener: TcpListener, options: ServerOptions) -> Result<()> {
+    let addr = listener.local_addr().map_err(|e| Error::Io { path: "listener".into(), source: e })?;
+    options.check(&addr)?;
+    let mut parameters = DefaultServerParameterProvider::default();
+    parameters.server_version = SERVER_VERSION.to_string();
+    parameters.default_transaction_read_only = true;
+    parameters.is_superuser = false;
+    parameters.time_zone = "UTC".into();
+    let mock_seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
+    let shared = Arc::new(Shared {
+        engine,
+        users: options.users.clone(),
+        require_tls: options.require_tls,
+        statement_timeout: options.statement_timeout.clone(),
+        cancellations: Arc::new(Cancellations::default()),
+        parameters,
+        keys: RandomPidSecretKeyGenerator::default(),
+        mock_seed,
+    });
+    let query = Arc::new(QueryHandler::new());
+    let cancel = Arc::new(control::CancelRequests { registry: shared.cancellations.clone() });
+    let slots = Arc::new(Semaphore::new(options.max_connections));
+    let acceptor = options.tls.as_ref().map(|t| t.acceptor());
+    tracing::info!(
+        "conversql listening on {addr} (auth: {}, tls: {}, max connections: {})",
+        if options.users.is_some() { "scram-sha-256" } else { "none, loopback only" },
+        if options.require_tls { "required" } else if acceptor.is_some() { "available" } else { "off" },
+        options.max_connections
+    );
     loop {
         let (socket, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {
+                // Out of file descriptors and similar: wait a little instead of spinning.
                 tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
         };
-        let handlers = handlers.clone();
+        let handlers = ConnectionHandlers {
+            query: query.clone(),
+            startup: Arc::new(startup::Startup::new(shared.clone(), slots.clone().try_acquire_owned().ok())),
+            cancel: cancel.clone(),
+        };
+        let acceptor = acceptor.clone();
         tokio::spawn(async move {
-            if let Err(e) = pgwire::tokio::process_socket(socket, None, handlers).await {
+            if let Err(e) = pgwire::tokio::process_socket(socket, acceptor, handlers).await {
                 tracing::debug!("connection from {peer} ended with an error: {e}");
             }
         });

@@ -1,0 +1,272 @@
+//! Stopping statements: Postgres cancel requests, `statement_timeout`, and
+//! clients that go away.
+//!
+//! Every connection has a [`QueryControl`]; each statement takes a fresh
+//! [`StatementGuard`] from it. The guard watches, for the whole life of the
+//! statement (planning, execution and every row streamed), for a cancel
+//! request and for the statement's deadline. Result streams are wrapped in
+//! [`GuardedStream`], so a cancel stops a query that is already streaming,
+//! and dropping the stream (a client that disconnects) drops DataFusion's
+//! tasks with it.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, Weak};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use async_trait::async_trait;
+use datafusion::error::DataFusionError;
+use datafusion::physical_plan::{RecordBatchStream, SendableRecordBatchStream};
+use futures::{FutureExt, Stream};
+use pgwire::api::cancel::CancelHandler;
+use pgwire::messages::cancel::CancelRequest;
+use pgwire::messages::startup::SecretKey;
+use tokio::time::{Instant, Sleep};
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
+
+/// Why a statement stopped early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// A cancel request from the client.
+    Canceled,
+    /// The statement ran past `statement_timeout`.
+    TimedOut,
+}
+
+impl Stop {
+    /// The message Postgres gives (SQLSTATE 57014 for both).
+    pub fn message(self) -> &'static str {
+        match self {
+            Stop::Canceled => "canceling statement due to user request",
+            Stop::TimedOut => "canceling statement due to statement timeout",
+        }
+    }
+
+    /// The SQLSTATE of a stopped statement.
+    pub const SQLSTATE: &'static str = "57014";
+}
+
+/// The statement-stopping state of one connection.
+#[derive(Debug, Default)]
+pub struct QueryControl {
+    current: Mutex<CancellationToken>,
+}
+
+impl QueryControl {
+    /// Starts a statement: a guard with a fresh cancel token and the given timeout (none when `None`).
+    pub fn begin(&self, timeout: Option<Duration>) -> StatementGuard {
+        let token = CancellationToken::new();
+        *self.current.lock().expect("cancel token lock") = token.clone();
+        StatementGuard { token, deadline: timeout.map(|t| Instant::now() + t) }
+    }
+
+    /// Cancels the statement running now, if any (a later statement is not affected).
+    pub fn cancel(&self) {
+        self.current.lock().expect("cancel token lock").cancel();
+    }
+}
+
+/// What stops one statement: its cancel token and its deadline.
+#[derive(Debug, Clone)]
+pub struct StatementGuard {
+    token: CancellationToken,
+    deadline: Option<Instant>,
+}
+
+impl StatementGuard {
+    /// Runs `work` until it finishes or the statement is stopped.
+    pub async fn run<T>(&self, work: impl Future<Output = T>) -> Result<T, Stop> {
+        let deadline = async {
+            match self.deadline {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            _ = self.token.cancelled() => Err(Stop::Canceled),
+            _ = deadline => Err(Stop::TimedOut),
+            out = work => Ok(out),
+        }
+    }
+
+    /// Wraps a result stream so that it ends with an error when the statement is stopped.
+    pub fn guard_stream(&self, inner: SendableRecordBatchStream) -> SendableRecordBatchStream {
+        Box::pin(GuardedStream {
+            schema: inner.schema(),
+            inner: Some(inner),
+            cancelled: Box::pin(self.token.clone().cancelled_owned()),
+            deadline: self.deadline.map(|at| Box::pin(tokio::time::sleep_until(at))),
+        })
+    }
+}
+
+/// A record-batch stream that stops with SQLSTATE 57014 on cancel or timeout.
+/// Stopping drops the inner stream, which stops DataFusion's work.
+pub struct GuardedStream {
+    schema: SchemaRef,
+    inner: Option<SendableRecordBatchStream>,
+    cancelled: Pin<Box<WaitForCancellationFutureOwned>>,
+    deadline: Option<Pin<Box<Sleep>>>,
+}
+
+impl GuardedStream {
+    fn stop(&mut self, stop: Stop) -> Poll<Option<datafusion::error::Result<RecordBatch>>> {
+        self.inner = None;
+        Poll::Ready(Some(Err(stopped_error(stop))))
+    }
+}
+
+/// The DataFusion error that carries a stop to the client.
+pub fn stopped_error(stop: Stop) -> DataFusionError {
+    DataFusionError::External(Box::new(StoppedError(stop)))
+}
+
+/// The error a stopped statement ends with.
+#[derive(Debug, Clone, Copy)]
+pub struct StoppedError(pub Stop);
+
+impl std::fmt::Display for StoppedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.message())
+    }
+}
+
+impl std::error::Error for StoppedError {}
+
+impl Stream for GuardedStream {
+    type Item = datafusion::error::Result<RecordBatch>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let Some(inner) = self.inner.as_mut() else { return Poll::Ready(None) };
+        if let Poll::Ready(next) = inner.as_mut().poll_next(cx) {
+            if next.is_none() {
+                self.inner = None;
+            }
+            return Poll::Ready(next);
+        }
+        if self.cancelled.poll_unpin(cx).is_ready() {
+            return self.stop(Stop::Canceled);
+        }
+        if let Some(deadline) = self.deadline.as_mut()
+            && deadline.as_mut().poll(cx).is_ready()
+        {
+            return self.stop(Stop::TimedOut);
+        }
+        Poll::Pending
+    }
+}
+
+impl RecordBatchStream for GuardedStream {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+}
+
+/// The connections that cancel requests can reach, by process id and secret key.
+#[derive(Debug, Default)]
+pub struct Cancellations {
+    connections: Mutex<HashMap<i32, (SecretKey, Weak<QueryControl>)>>,
+}
+
+impl Cancellations {
+    /// Registers a connection; it is forgotten when the returned registration is dropped.
+    pub fn register(self: &Arc<Self>, pid: i32, key: SecretKey, control: &Arc<QueryControl>) -> Registration {
+        let mut map = self.connections.lock().expect("cancellations lock");
+        map.retain(|_, (_, c)| c.strong_count() > 0);
+        map.insert(pid, (key, Arc::downgrade(control)));
+        Registration { registry: Arc::downgrade(self), pid }
+    }
+
+    /// Cancels the running statement of the connection `pid` if `key` matches; `false` otherwise.
+    pub fn cancel(&self, pid: i32, key: &SecretKey) -> bool {
+        let map = self.connections.lock().expect("cancellations lock");
+        match map.get(&pid) {
+            Some((expected, control)) if expected == key => match control.upgrade() {
+                Some(control) => {
+                    control.cancel();
+                    true
+                }
+                None => false,
+            },
+            _ => false,
+        }
+    }
+}
+
+/// Keeps a connection reachable by cancel requests while it lives.
+#[derive(Debug)]
+pub struct Registration {
+    registry: Weak<Cancellations>,
+    pid: i32,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if let Some(registry) = self.registry.upgrade() {
+            registry.connections.lock().expect("cancellations lock").remove(&self.pid);
+        }
+    }
+}
+
+/// Answers Postgres cancel requests (sent on a separate connection with the process id and secret key).
+#[derive(Debug)]
+pub struct CancelRequests {
+    /// The registry of live connections.
+    pub registry: Arc<Cancellations>,
+}
+
+#[async_trait]
+impl CancelHandler for CancelRequests {
+    async fn on_cancel_request(&self, request: CancelRequest) {
+        let found = self.registry.cancel(request.pid, &request.secret_key);
+        tracing::debug!(pid = request.pid, found, "cancel request");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+    use futures::StreamExt;
+
+    fn endless() -> SendableRecordBatchStream {
+        let schema = Arc::new(arrow::datatypes::Schema::empty());
+        Box::pin(RecordBatchStreamAdapter::new(schema, futures::stream::pending()))
+    }
+
+    #[tokio::test]
+    async fn cancel_stops_a_waiting_stream_and_only_the_current_statement() {
+        let control = Arc::new(QueryControl::default());
+        let guard = control.begin(None);
+        let mut stream = guard.guard_stream(endless());
+        control.cancel();
+        let err = stream.next().await.unwrap().unwrap_err();
+        assert!(err.to_string().contains("due to user request"), "{err}");
+        assert!(stream.next().await.is_none());
+        let next = control.begin(None);
+        assert_eq!(next.run(async { 7 }).await, Ok(7), "a new statement starts uncancelled");
+    }
+
+    #[tokio::test]
+    async fn timeout_stops_work() {
+        let guard = QueryControl::default().begin(Some(Duration::from_millis(20)));
+        assert_eq!(guard.run(std::future::pending::<()>()).await, Err(Stop::TimedOut));
+        let mut stream = guard.guard_stream(endless());
+        assert!(stream.next().await.unwrap().unwrap_err().to_string().contains("statement timeout"));
+    }
+
+    #[tokio::test]
+    async fn cancel_requests_need_the_secret_key() {
+        let registry = Arc::new(Cancellations::default());
+        let control = Arc::new(QueryControl::default());
+        let registration = registry.register(7, SecretKey::I32(42), &control);
+        assert!(!registry.cancel(7, &SecretKey::I32(41)));
+        assert!(registry.cancel(7, &SecretKey::I32(42)));
+        drop(registration);
+        assert!(!registry.cancel(7, &SecretKey::I32(42)));
+    }
+}

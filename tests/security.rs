@@ -1,0 +1,626 @@
+//! The server's security and robustness, through real clients against the
+//! real `conversql serve`: SCRAM-SHA-256 users, TLS, read-only rules,
+//! per-account isolation, limits, cancellation, timeouts, streaming with
+//! back-pressure, and bad input.
+//!
+//! Clients: psql (TLS, passwords, the million-row stream) and tokio-postgres
+//! (SQLSTATEs, cancel requests, prepared statements); raw TCP for malformed
+//! protocol messages.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{Client, NoTls};
+
+const AS_OF: &str = "2026-06-08T12:00:00Z";
+/// A query that runs for minutes and yields no row until it ends.
+const ENDLESS_AGGREGATE: &str =
+    "SELECT count(*) FROM conversation_messages a, conversation_messages b, conversation_messages c";
+/// A query that streams rows for minutes.
+const ENDLESS_STREAM: &str = "SELECT a.body, b.body FROM conversation_messages a, conversation_messages b";
+
+struct Server {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// A `key=value` libpq connection string for `user`.
+    fn conninfo(&self, user: &str, password: &str) -> String {
+        format!("host=127.0.0.1 port={} user={user} password={password} dbname=conversql", self.port)
+    }
+
+    async fn connect(&self, user: &str, password: &str) -> Result<Client, tokio_postgres::Error> {
+        let (client, connection) = tokio_postgres::connect(&self.conninfo(user, password), NoTls).await?;
+        tokio::spawn(connection);
+        Ok(client)
+    }
+}
+
+fn data_root() -> String {
+    format!("{}/data", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn conversql(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_conversql"));
+    cmd.args(args);
+    cmd
+}
+
+/// Adds a user with the CLI, the password on standard input.
+fn add_user(users: &Path, name: &str, password: &str, accounts: Option<&str>) {
+    let mut args = vec!["user", "add", "--users", users.to_str().unwrap(), name];
+    if let Some(a) = accounts {
+        args.extend(["--accounts", a]);
+    }
+    let mut child = conversql(&args).stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "user add failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A users file with `alice` (every account) and `bob` (acc_001 only).
+fn users_file(dir: &Path) -> PathBuf {
+    let users = dir.join("users.toml");
+    add_user(&users, "alice", "alice-secret", None);
+    add_user(&users, "bob", "bob-secret", Some("acc_001"));
+    users
+}
+
+/// Starts `conversql serve` with `extra` arguments and a users file; waits until it listens.
+fn start(extra: &[&str]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let users = users_file(dir.path());
+    start_in(dir, &users, extra)
+}
+
+fn start_in(dir: tempfile::TempDir, users: &Path, extra: &[&str]) -> Server {
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut args = vec!["serve", "--data", &data_root_static(), "--as-of", AS_OF, "--listen", &listen];
+    args.extend(["--users", users.to_str().unwrap()]);
+    args.extend(extra);
+    let mut child = conversql(&args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut err = String::new();
+            child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            panic!("server exited ({status}) before listening: {err}");
+        }
+        assert!(Instant::now() < deadline, "server did not start listening within 60 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Server { child, port, dir }
+}
+
+fn data_root_static() -> String {
+    data_root()
+}
+
+fn psql(conninfo: &str, sql: &str) -> Output {
+    Command::new("psql")
+        .args([conninfo, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .env_remove("PGPASSWORD")
+        .output()
+        .expect("psql must be installed")
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+fn code(e: &tokio_postgres::Error) -> String {
+    e.code().map(|c| c.code().to_string()).unwrap_or_else(|| format!("no SQLSTATE: {e}"))
+}
+
+/// The peak resident memory of a process (VmHWM), in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// The CPU time a process used so far, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// Waits until the server uses (almost) no CPU: the work of a stopped query is gone.
+fn assert_goes_idle(pid: u32, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let before = cpu_ticks(pid);
+        std::thread::sleep(Duration::from_millis(1000));
+        let used = cpu_ticks(pid) - before;
+        // 100 ticks per second: under 20% of one core means the query's work has stopped.
+        if used < 20 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what}: the server still burns {used} ticks/s after the query stopped");
+    }
+}
+
+#[test]
+fn scram_users_only_verifiers_stored_and_wrong_credentials_refused() {
+    let server = start(&[]);
+    let users = std::fs::read_to_string(server.dir.path().join("users.toml")).unwrap();
+    assert!(users.contains("SCRAM-SHA-256$4096:"), "{users}");
+    assert!(!users.contains("alice-secret") && !users.contains("bob-secret"), "passwords must not be stored");
+
+    let ok = psql(&server.conninfo("alice", "alice-secret"), "SELECT count(*) FROM accounts");
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert_eq!(text(&ok).trim(), "3");
+
+    let wrong = psql(&server.conninfo("alice", "wrong"), "SELECT 1");
+    assert!(!wrong.status.success());
+    assert!(text(&wrong).contains("password authentication failed for user \"alice\""), "{}", text(&wrong));
+    let unknown = psql(&server.conninfo("mallory", "x"), "SELECT 1");
+    assert!(text(&unknown).contains("password authentication failed for user \"mallory\""), "{}", text(&unknown));
+    let none = Command::new("psql")
+        .args([&format!("host=127.0.0.1 port={} user=alice dbname=conversql", server.port), "-w", "-c", "SELECT 1"])
+        .env_remove("PGPASSWORD")
+        .output()
+        .unwrap();
+    assert!(!none.status.success(), "a connection without a password must fail: {}", text(&none));
+
+    // The server keeps serving after the failures.
+    let again = psql(&server.conninfo("bob", "bob-secret"), "SELECT 1");
+    assert!(again.status.success(), "{}", text(&again));
+}
+
+#[test]
+fn without_users_file_only_loopback_and_no_password() {
+    let out = conversql(&["serve", "--data", &data_root(), "--listen", "0.0.0.0:0"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out).contains("refusing to listen on 0.0.0.0:0 without authentication"), "{}", text(&out));
+
+    let port = free_port();
+    let mut child = conversql(&["serve", "--data", &data_root(), "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = psql(&format!("host=127.0.0.1 port={port} user=anyone dbname=conversql"), "SELECT count(*) FROM accounts");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(text(&out).trim(), "3");
+}
+
+#[test]
+fn tls_from_pem_files_required_and_never_silent_plaintext() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("server.crt");
+    let key = dir.path().join("server.key");
+    let generated = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    std::fs::write(&cert, generated.cert.pem()).unwrap();
+    std::fs::write(&key, generated.signing_key.serialize_pem()).unwrap();
+    let users = users_file(dir.path());
+
+    // A broken key: the server refuses to start, naming the file.
+    let broken = dir.path().join("broken.key");
+    std::fs::write(&broken, "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n").unwrap();
+    let out = conversql(&[
+        "serve", "--data", &data_root(), "--listen", &format!("127.0.0.1:{}", free_port()),
+        "--users", users.to_str().unwrap(),
+        "--tls-cert", cert.to_str().unwrap(), "--tls-key", broken.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(!out.status.success(), "a broken TLS key must stop the server");
+    assert!(text(&out).contains("broken.key"), "{}", text(&out));
+
+    let (cert_s, key_s) = (cert.to_str().unwrap().to_string(), key.to_str().unwrap().to_string());
+    let server = start_in(dir, &users, &["--tls-cert", &cert_s, "--tls-key", &key_s, "--require-tls"]);
+    let verified = format!(
+        "host=localhost port={} user=alice password=alice-secret dbname=conversql sslmode=verify-full sslrootcert={cert_s}",
+        server.port
+    );
+    let out = Command::new("psql").args([&verified, "-X", "-c", "\\conninfo", "-c", "SELECT count(*) FROM accounts"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("SSL connection (protocol: TLSv1.3"), "{}", text(&out));
+
+    let plain = psql(&format!("{} sslmode=disable", server.conninfo("alice", "alice-secret")), "SELECT 1");
+    assert!(!plain.status.success());
+    assert!(text(&plain).contains("this server requires TLS"), "{}", text(&plain));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_refuses_every_change_with_25006() {
+    let server = start(&[]);
+    let client = server.connect("alice", "alice-secret").await.unwrap();
+    let refused = [
+        "INSERT INTO raw.accounts VALUES ('x', 'x', 'UTC')",
+        "UPDATE raw.accounts SET account_id = 'x'",
+        "DELETE FROM raw.accounts",
+        "CREATE TABLE t (a int)",
+        "CREATE VIEW v AS SELECT 1",
+        "CREATE OR REPLACE VIEW conversations AS SELECT 1",
+        "DROP VIEW conversations",
+        "CREATE EXTERNAL TABLE e STORED AS PARQUET LOCATION '/tmp/x'",
+        "COPY (SELECT 1) TO '/tmp/conversql-should-not-exist.csv'",
+        "TRUNCATE raw.accounts",
+        "ALTER TABLE raw.accounts RENAME TO a",
+        "CREATE SCHEMA s",
+        "GRANT SELECT ON conversations TO bob",
+    ];
+    for sql in refused {
+        let simple = client.batch_execute(sql).await.expect_err(sql);
+        assert_eq!(code(&simple), "25006", "simple protocol: {sql}: {simple:?}");
+        let extended = client.query(sql, &[]).await.expect_err(sql);
+        let c = code(&extended);
+        assert!(c == "25006" || c == "42601", "extended protocol: {sql}: {extended:?}");
+    }
+    assert!(!Path::new("/tmp/conversql-should-not-exist.csv").exists());
+    // What stays allowed: queries, SET/SHOW/RESET, EXPLAIN, transactions.
+    client.batch_execute("BEGIN; SET statement_timeout = '10s'; SHOW statement_timeout; COMMIT; RESET ALL").await.unwrap();
+    client.query("EXPLAIN SELECT * FROM conversations", &[]).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_account_isolation_cannot_be_escaped() {
+    let server = start(&[]);
+    let alice = server.connect("alice", "alice-secret").await.unwrap();
+    let bob = server.connect("bob", "bob-secret").await.unwrap();
+
+    let accounts = |rows: Vec<tokio_postgres::Row>| -> Vec<String> {
+        let mut v: Vec<String> = rows.iter().map(|r| r.get::<_, String>(0)).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    // Every relation with an account_id column: views and raw tables.
+    let relations: Vec<(String, String)> = alice
+        .query(
+            "SELECT table_schema, table_name FROM information_schema.columns \
+             WHERE column_name = 'account_id' AND table_schema IN ('public', 'raw') ORDER BY 1, 2",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert!(relations.len() >= 14, "{relations:?}");
+    alice.batch_execute("SET conversql.as_of = '2026-06-08T12:00:00Z'").await.unwrap();
+    bob.batch_execute("SET conversql.as_of = '2026-06-08T12:00:00Z'").await.unwrap();
+    let mut seen_by_alice = 0;
+    for (schema, table) in &relations {
+        let sql = format!("SELECT DISTINCT account_id FROM {schema}.{table}");
+        let all = accounts(alice.query(&sql, &[]).await.unwrap());
+        let mine = accounts(bob.query(&sql, &[]).await.unwrap());
+        assert!(mine.iter().all(|a| a == "acc_001"), "{schema}.{table}: bob saw {mine:?}");
+        if all.len() > 1 {
+            seen_by_alice += 1;
+        }
+    }
+    assert!(seen_by_alice >= 10, "the test must see other accounts through alice ({seen_by_alice} relations)");
+
+    let count = |rows: Vec<tokio_postgres::Row>| rows[0].get::<_, i64>(0);
+    let escapes = [
+        "SELECT count(*) FROM raw.messages WHERE account_id <> 'acc_001'",
+        "SELECT count(*) FROM conversations c JOIN raw.accounts a ON true WHERE a.account_id = 'acc_002'",
+        "SELECT count(*) FROM (SELECT * FROM raw.events UNION ALL SELECT * FROM raw.events) e WHERE account_id = 'acc_003'",
+        "SELECT count(*) FROM conversations WHERE account_id IN (SELECT 'acc_002')",
+        "SELECT count(*) FROM conversation_messages WHERE account_id = 'acc_002' OR true AND account_id <> 'acc_001'",
+        "WITH x AS (SELECT * FROM raw.profiles) SELECT count(*) FROM x WHERE account_id = 'acc_002'",
+        "SELECT count(*) FROM attributed_orders WHERE account_id = 'acc_003'",
+    ];
+    for sql in escapes {
+        assert_eq!(count(bob.query(sql, &[]).await.unwrap()), 0, "bob: {sql}");
+        assert!(count(alice.query(sql, &[]).await.unwrap()) > 0, "alice must see rows (test sanity): {sql}");
+    }
+    // Table functions, with literals and with bound parameters (prepared statements).
+    let overview = "SELECT total_volume FROM overview('acc_002', DATE '2026-06-01', DATE '2026-06-07')";
+    assert_eq!(count(bob.query(overview, &[]).await.unwrap()), 0);
+    assert!(count(alice.query(overview, &[]).await.unwrap()) > 0);
+    let prepared = bob
+        .prepare("SELECT total_volume FROM overview($1, DATE '2026-06-01', DATE '2026-06-07')")
+        .await
+        .unwrap();
+    assert_eq!(count(bob.query(&prepared, &[&"acc_002"]).await.unwrap()), 0);
+    assert!(count(bob.query(&prepared, &[&"acc_001"]).await.unwrap()) > 0);
+    let daily = bob
+        .query("SELECT count(*) FROM overview_daily('acc_003', DATE '2026-05-01', DATE '2026-06-07', 'channel')", &[])
+        .await
+        .unwrap();
+    assert_eq!(count(daily), 0);
+    // Settings cannot widen the scope.
+    for set in [
+        "SET conversql.accounts = 'acc_002'",
+        "SET conversql.scope = ''",
+        "SET session_authorization = 'alice'",
+        "SET role = 'alice'",
+    ] {
+        let _ = bob.batch_execute(set).await;
+        assert_eq!(count(bob.query("SELECT count(*) FROM raw.accounts WHERE account_id <> 'acc_001'", &[]).await.unwrap()), 0, "{set}");
+    }
+    bob.batch_execute("SET datafusion.execution.target_partitions = 1").await.unwrap();
+    bob.batch_execute("SET datafusion.optimizer.filter_null_join_keys = true").await.unwrap();
+    assert_eq!(count(bob.query("SELECT count(*) FROM raw.messages WHERE account_id <> 'acc_001'", &[]).await.unwrap()), 0);
+    // No reading files by path around the tables.
+    let file = format!("{}/accounts", data_root());
+    for sql in [format!("SELECT * FROM '{file}'"), format!("SELECT * FROM read_parquet('{file}')")] {
+        assert!(bob.query(sql.as_str(), &[]).await.is_err(), "{sql} must fail");
+    }
+    // The catalog carries no rows of other accounts.
+    let catalog = bob
+        .query("SELECT count(*) FROM pg_catalog.pg_class WHERE relname LIKE '%acc_002%'", &[])
+        .await
+        .unwrap();
+    assert_eq!(count(catalog), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_requests_stop_running_and_streaming_queries_within_a_second() {
+    let server = start(&[]);
+    for sql in [ENDLESS_AGGREGATE, ENDLESS_STREAM] {
+        let client = server.connect("alice", "alice-secret").await.unwrap();
+        let token = client.cancel_token();
+        let started = Instant::now();
+        let canceller = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            let sent = Instant::now();
+            token.cancel_query(NoTls).await.unwrap();
+            sent
+        });
+        let err = client.query(sql, &[]).await.expect_err("a cancelled query fails");
+        let sent = canceller.await.unwrap();
+        let latency = sent.elapsed();
+        assert_eq!(err.code(), Some(&SqlState::QUERY_CANCELED), "{sql}: {err:?}");
+        assert!(latency < Duration::from_secs(1), "{sql}: stopped {latency:?} after the cancel request");
+        assert!(started.elapsed() >= Duration::from_millis(1400));
+        eprintln!("cancel of `{sql}`: error {:?} after the request", latency);
+        // The connection stays usable and the work is gone.
+        assert_eq!(client.query("SELECT 1::bigint", &[]).await.unwrap()[0].get::<_, i64>(0), 1);
+        assert_goes_idle(server.pid(), sql);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statement_timeout_covers_execution_and_streaming() {
+    let server = start(&["--statement-timeout", "30s"]);
+    let client = server.connect("alice", "alice-secret").await.unwrap();
+    let shown = client.query("SHOW statement_timeout", &[]).await.unwrap();
+    assert_eq!(shown[0].get::<_, String>(0), "30s", "the server default");
+    client.batch_execute("SET statement_timeout = '700ms'").await.unwrap();
+    for sql in [ENDLESS_AGGREGATE, ENDLESS_STREAM] {
+        let started = Instant::now();
+        let err = client.query(sql, &[]).await.expect_err("timeout");
+        let took = started.elapsed();
+        assert_eq!(err.code(), Some(&SqlState::QUERY_CANCELED), "{err:?}");
+        assert!(err.as_db_error().unwrap().message().contains("statement timeout"), "{err:?}");
+        assert!(took < Duration::from_millis(1700), "{sql}: took {took:?} with a 700 ms timeout");
+        assert_goes_idle(server.pid(), sql);
+    }
+    assert!(client.batch_execute("SET statement_timeout = 'soon'").await.is_err());
+    client.batch_execute("RESET statement_timeout").await.unwrap();
+    assert_eq!(client.query("SHOW statement_timeout", &[]).await.unwrap()[0].get::<_, String>(0), "30s");
+    // Also from the startup packet (PGOPTIONS / options=-c …).
+    let conninfo = format!("{} options='-c statement_timeout=400'", server.conninfo("alice", "alice-secret"));
+    let (other, connection) = tokio_postgres::connect(&conninfo, NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let err = other.query(ENDLESS_AGGREGATE, &[]).await.expect_err("timeout from options");
+    assert_eq!(err.code(), Some(&SqlState::QUERY_CANCELED));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_that_disconnects_mid_result_stops_the_work() {
+    let server = start(&[]);
+    let client = server.connect("alice", "alice-secret").await.unwrap();
+    let stream = client.query_raw(ENDLESS_STREAM, std::iter::empty::<i32>()).await.unwrap();
+    futures::pin_mut!(stream);
+    use futures::StreamExt;
+    for _ in 0..1000 {
+        stream.next().await.unwrap().unwrap();
+    }
+    drop(stream);
+    drop(client);
+    assert_goes_idle(server.pid(), "after the client went away");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_limit_gives_53200_and_the_server_keeps_serving() {
+    let server = start(&["--memory-limit", "4MB"]);
+    let client = server.connect("alice", "alice-secret").await.unwrap();
+    let err = client
+        .query(
+            "SELECT a.conversation_id, array_agg(b.body) FROM conversation_messages a \
+             JOIN conversation_messages b ON a.account_id = b.account_id GROUP BY a.conversation_id",
+            &[],
+        )
+        .await
+        .expect_err("over the memory limit");
+    assert_eq!(code(&err), "53200", "{err:?}");
+    assert!(err.as_db_error().unwrap().message().contains("memory limit"), "{err:?}");
+    let rows = client.query("SELECT count(*) FROM conversations", &[]).await.unwrap();
+    assert_eq!(rows[0].get::<_, i64>(0), 2000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_connections_refuses_with_53300_then_recovers() {
+    let server = start(&["--max-connections", "3"]);
+    let mut held = vec![];
+    for _ in 0..3 {
+        held.push(server.connect("alice", "alice-secret").await.unwrap());
+    }
+    let err = server.connect("alice", "alice-secret").await.err().expect("the fourth connection is refused");
+    assert_eq!(code(&err), "53300", "{err:?}");
+    drop(held.pop());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let again = server.connect("alice", "alice-secret").await.unwrap();
+    again.query("SELECT 1", &[]).await.unwrap();
+}
+
+#[test]
+fn million_row_result_streams_without_server_memory_growing() {
+    let server = start(&[]);
+    let conninfo = server.conninfo("alice", "alice-secret");
+    let run = |rows: u64| -> u64 {
+        // 8,015 messages × n: psql fetches with a cursor (FETCH_COUNT) and writes to /dev/null.
+        let repeat = rows.div_ceil(8015);
+        let sql = format!(
+            "SELECT m.conversation_id, m.message_id, m.body, g.value FROM conversation_messages m CROSS JOIN generate_series(1, {repeat}) g"
+        );
+        let started = Instant::now();
+        let out = Command::new("psql")
+            .args([&conninfo, "-X", "-A", "-t", "-o", "/dev/null", "-c", &sql])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        let peak = peak_rss_kib(server.pid());
+        eprintln!("{rows} rows through psql in {:?}; server peak RSS {} MiB", started.elapsed(), peak / 1024);
+        peak
+    };
+    let warm = run(10_000);
+    let one_million = run(1_000_000);
+    let four_million = run(4_000_000);
+    eprintln!(
+        "server peak RSS: {} MiB after 10k rows, {} MiB after 1M rows, {} MiB after 4M rows",
+        warm / 1024,
+        one_million / 1024,
+        four_million / 1024
+    );
+    // A million rows of this shape are ~100 MiB as text; the server must not hold them.
+    assert!(one_million - warm < 64 * 1024, "1M rows grew the server by {} MiB", (one_million - warm) / 1024);
+    assert!(four_million - warm < 64 * 1024, "4M rows grew the server by {} MiB", (four_million - warm) / 1024);
+}
+
+/// A startup packet for protocol 3.0 with the given parameters.
+fn startup_packet(params: &[(&str, &str)]) -> Vec<u8> {
+    let mut body = 196608u32.to_be_bytes().to_vec();
+    for (k, v) in params {
+        body.extend(k.as_bytes());
+        body.push(0);
+        body.extend(v.as_bytes());
+        body.push(0);
+    }
+    body.push(0);
+    let mut packet = ((body.len() + 4) as u32).to_be_bytes().to_vec();
+    packet.extend(body);
+    packet
+}
+
+/// Reads what the server sends until it closes the connection or 5 s pass.
+fn read_until_closed(stream: &mut TcpStream) -> Vec<u8> {
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut all = vec![];
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => all.extend(&buf[..n]),
+            Err(_) => break,
+        }
+    }
+    all
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_clean_errors_and_the_server_keeps_serving() {
+    let server = start(&[]);
+    let port = server.port;
+    let healthy = server.connect("bob", "bob-secret").await.unwrap();
+
+    // Unknown startup parameter: FATAL 42704, like PostgreSQL.
+    let conninfo = format!("{} options='-c no_such_setting=1'", server.conninfo("alice", "alice-secret"));
+    let err = tokio_postgres::connect(&conninfo, NoTls).await.err().expect("unknown parameter refused");
+    assert_eq!(code(&err), "42704", "{err:?}");
+
+    // Malformed and truncated protocol messages on raw sockets.
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("garbage instead of a startup packet", b"\xff\xff\xff\xffhello".to_vec()),
+        ("truncated startup packet", vec![0, 0, 0, 100, 0, 3, 0, 0]),
+        ("negative length", vec![0xff, 0xff, 0xff, 0xf0]),
+        ("startup without user", startup_packet(&[("database", "conversql")])),
+    ];
+    for (what, bytes) in cases {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.write_all(&bytes).unwrap();
+        let _ = s.shutdown(std::net::Shutdown::Write);
+        let reply = read_until_closed(&mut s);
+        assert!(reply.is_empty() || reply[0] == b'E', "{what}: unexpected reply {:?}", &reply[..reply.len().min(20)]);
+    }
+    // After authentication: a message with a bad type and a length past the end.
+    {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.write_all(&startup_packet(&[("user", "bob"), ("database", "conversql")])).unwrap();
+        let mut buf = [0u8; 64];
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let n = s.read(&mut buf).unwrap();
+        assert!(n > 0 && buf[0] == b'R', "SCRAM challenge expected");
+        // Not a SASL response: a Query message during authentication.
+        s.write_all(b"Q\x00\x00\x00\x0dSELECT 1\x00").unwrap();
+        let reply = read_until_closed(&mut s);
+        assert!(reply.is_empty() || reply[0] == b'E', "{:?}", &reply[..reply.len().min(20)]);
+    }
+
+    // A query string of 10 MB: a clean answer, not a crash.
+    let huge = format!("SELECT 1 AS one /* {} */", "x".repeat(10 * 1024 * 1024));
+    match healthy.simple_query(&huge).await {
+        Ok(_) => {}
+        Err(e) => assert!(e.code().is_some(), "a 10 MB query must get a Postgres error, got {e:?}"),
+    }
+
+    // 1,000 connections at once: each is served or refused (53300), none hangs, the server survives.
+    let mut tasks = vec![];
+    for _ in 0..1000 {
+        let conninfo = server.conninfo("bob", "bob-secret");
+        tasks.push(tokio::spawn(async move {
+            let attempt = tokio::time::timeout(Duration::from_secs(60), tokio_postgres::connect(&conninfo, NoTls)).await;
+            match attempt {
+                Ok(Ok((client, connection))) => {
+                    tokio::spawn(connection);
+                    client.simple_query("SELECT 1").await.map(|_| "served").map_err(|e| format!("{e:?}"))
+                }
+                Ok(Err(e)) if e.code() == Some(&SqlState::TOO_MANY_CONNECTIONS) => Ok("refused"),
+                Ok(Err(e)) => Err(format!("{e:?}")),
+                Err(_) => Err("timed out".to_string()),
+            }
+        }));
+    }
+    let (mut served, mut refused) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok("served") => served += 1,
+            Ok(_) => refused += 1,
+            Err(e) => panic!("a connection failed without a clean error: {e}"),
+        }
+    }
+    eprintln!("1000 simultaneous connections: {served} served, {refused} refused with 53300");
+    assert!(served >= 1);
+    assert_eq!(served + refused, 1000);
+
+    // Everyone else is still served.
+    let rows = healthy.query("SELECT count(*) FROM conversations", &[]).await.unwrap();
+    assert_eq!(rows[0].get::<_, i64>(0), 1000, "bob sees acc_001 only");
+}
