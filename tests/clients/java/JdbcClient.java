@@ -4,7 +4,8 @@
 //   meta   - DatabaseMetaData (schemas, tables, columns, type info), a PreparedStatement
 //            of overview(?, ?, ?) and a read of conversations;
 //   fetch  - setFetchSize with autocommit off: a portal read in batches;
-//   cancel - Statement.cancel, setQueryTimeout and statement_timeout on a long query.
+//   cancel - Statement.cancel and setQueryTimeout (both a CancelRequest) on a long query;
+//   timeout - the server's statement_timeout on a long query, then a short one.
 // Prints one JSON object on stdout; the Rust test checks the values.
 
 import java.lang.reflect.Field;
@@ -158,74 +159,78 @@ public class JdbcClient {
         conn.commit();
     }
 
-    static RawJson runLong(Connection conn, String setup, java.util.function.Consumer<Statement> arm) {
-        String sql = "SELECT count(*) FROM conversation_messages a CROSS JOIN conversation_messages b "
-                + "CROSS JOIN conversation_messages c";
-        try (Statement st = conn.createStatement()) {
-            if (setup != null) st.execute(setup);
-            arm.accept(st);
-            long t0 = System.nanoTime();
+    static final String LONG_QUERY = "SELECT count(*) FROM conversation_messages a CROSS JOIN conversation_messages b "
+            + "CROSS JOIN conversation_messages c";
+
+    /** Runs the long query on its own connection; gives up (and aborts the connection) after 15 s. */
+    static RawJson runLong(String url, java.util.Properties props, String setup, java.util.function.Consumer<Statement> arm,
+            String after) throws Exception {
+        Connection conn = DriverManager.getConnection(url, props);
+        Statement st = conn.createStatement();
+        if (setup != null) st.execute(setup);
+        arm.accept(st);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r);
+            t.setDaemon(true);
+            return t;
+        });
+        long t0 = System.nanoTime();
+        java.util.concurrent.Future<String> outcome = pool.submit(() -> {
             try {
-                st.executeQuery(sql).close();
-                return new RawJson("{\"completed\":true}");
+                st.executeQuery(LONG_QUERY).close();
+                return "{\"completed\":true}";
             } catch (SQLException e) {
                 long ms = (System.nanoTime() - t0) / 1_000_000;
-                return new RawJson("{\"sqlstate\":" + quote(e.getSQLState()) + ",\"message\":" + quote(e.getMessage())
-                        + ",\"elapsed_ms\":" + ms + "}");
+                return "{\"sqlstate\":" + quote(e.getSQLState()) + ",\"message\":" + quote(e.getMessage())
+                        + ",\"elapsed_ms\":" + ms + "}";
             }
-        } catch (SQLException e) {
-            return error(e);
+        });
+        String result;
+        try {
+            result = outcome.get(15, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            conn.abort(pool);
+            return new RawJson("{\"not_stopped_after_ms\":15000}");
         }
+        if (after != null) {
+            // The connection stays usable after the query stopped.
+            try (Statement s2 = conn.createStatement(); ResultSet rs = s2.executeQuery(after)) {
+                rs.next();
+                result = result.substring(0, result.length() - 1) + ",\"after\":" + rs.getInt(1) + "}";
+            } catch (SQLException e) {
+                result = result.substring(0, result.length() - 1) + ",\"after\":" + error(e) + "}";
+            }
+        }
+        conn.close();
+        return new RawJson(result);
     }
 
     static void cancel(String url, java.util.Properties props) throws Exception {
-        // Each case gets its own connection, so a server that ignores the cancel does not
-        // poison the next case; a watchdog ends the program if the query never stops.
-        Timer watchdog = new Timer(true);
-        watchdog.schedule(new TimerTask() {
-            public void run() {
-                put("watchdog", "a long query was still running after 40 s");
-                out.append('}');
-                System.out.println(out);
-                System.out.flush();
-                Runtime.getRuntime().halt(0);
-            }
-        }, 40_000);
-
-        try (Connection conn = DriverManager.getConnection(url, props)) {
-            put("cancel", runLong(conn, null, st -> {
-                Thread t = new Thread(() -> {
-                    try {
-                        Thread.sleep(1000);
-                        st.cancel();
-                    } catch (Exception e) {
-                        // reported by the query's own outcome
-                    }
-                });
-                t.setDaemon(true);
-                t.start();
-            }));
-            // The connection stays usable after a cancel.
-            try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT 1 + 1")) {
-                rs.next();
-                put("after_cancel", rs.getInt(1));
-            } catch (SQLException e) {
-                put("after_cancel", error(e));
-            }
-        }
-        try (Connection conn = DriverManager.getConnection(url, props)) {
-            put("query_timeout", runLong(conn, null, st -> {
+        // Each case gets its own connection and at most 15 s, so a server that ignores
+        // one mechanism does not hide how the others behave.
+        put("cancel", runLong(url, props, null, st -> {
+            Thread t = new Thread(() -> {
                 try {
-                    st.setQueryTimeout(1);
-                } catch (SQLException e) {
-                    throw new RuntimeException(e);
+                    Thread.sleep(1000);
+                    st.cancel();
+                } catch (Exception e) {
+                    // reported by the query's own outcome
                 }
-            }));
-        }
-        try (Connection conn = DriverManager.getConnection(url, props)) {
-            put("statement_timeout", runLong(conn, "SET statement_timeout = 1000", st -> {}));
-        }
-        watchdog.cancel();
+            });
+            t.setDaemon(true);
+            t.start();
+        }, "SELECT 1 + 1"));
+        put("query_timeout", runLong(url, props, null, st -> {
+            try {
+                st.setQueryTimeout(1);
+            } catch (SQLException e) {
+                throw new RuntimeException(e);
+            }
+        }, null));
+    }
+
+    static void timeout(String url, java.util.Properties props) throws Exception {
+        put("statement_timeout", runLong(url, props, "SET statement_timeout = 1000", st -> {}, "SELECT 1 + 1"));
     }
 
     public static void main(String[] args) throws Exception {
@@ -238,6 +243,8 @@ public class JdbcClient {
         String account = args[2];
         if (mode.equals("cancel")) {
             cancel(url, props);
+        } else if (mode.equals("timeout")) {
+            timeout(url, props);
         } else {
             try (Connection conn = DriverManager.getConnection(url, props)) {
                 if (mode.equals("meta")) meta(conn, account, args[3], args[4]);
