@@ -52,9 +52,7 @@ pub fn rewrite_sql(sql: &str) -> Option<String> {
                 let bare = name.rsplit('.').next().unwrap_or(name).to_string();
                 tokens[sig[k + 2]] = Token::SingleQuotedString(bare);
             }
-            for i in sig[k + 2] + 1..=sig[k + 4] {
-                drop[i] = true;
-            }
+            drop[sig[k + 2] + 1..=sig[k + 4]].iter_mut().for_each(|d| *d = true);
             changed = true;
         }
         // <alias> . oid = <alias> . <regproc column>
