@@ -300,6 +300,12 @@ impl Session {
         Ok(StatementResult::Rows(self.ctx.read_batches(batches)?))
     }
 
+    /// The result columns of the open cursor `name`: a cursor is also a protocol
+    /// portal of that name, which psycopg 3 describes (`Describe` portal) after `DECLARE`.
+    pub fn cursor_schema(&self, name: &str) -> Option<SchemaRef> {
+        self.cursors.schema(name)
+    }
+
     /// Describes a statement without running it: its parameter types and result columns.
     pub async fn describe(&self, statement: &Statement) -> Result<Description> {
         match statement {
