@@ -359,6 +359,7 @@ fn python_clients_list_the_catalog_and_read_values() {
     }
 
     assert_eq!(strings(&json["psycopg2_schemas"]), ["pg_catalog", "public", "raw"]);
+    assert_eq!(strings(&json["psycopg2_function_columns"]), ["count", "max"], "Postgres-style column names");
     assert_eq!(strings(&json["psycopg2_views"]), views);
     assert_eq!(strings(&json["psycopg2_columns"]), columns);
     assert_eq!(strings(&json["pandas_overview_columns"]), ["total_volume", "resolved_by_ai", "percent_resolved_by_ai", "ai_generated_sales"]);

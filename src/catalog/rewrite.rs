@@ -1,4 +1,6 @@
-//! Rewrites of client SQL that DataFusion cannot plan as sent:
+//! Rewrites of client SQL that DataFusion cannot plan as sent, or would
+//! answer with other column names than Postgres (unaliased function calls are
+//! named after the function: `count`, not `count(*)`):
 //! `x [NOT] LIKE p ESCAPE 'c'` with an escape character other than the
 //! backslash (SQLAlchemy's `ESCAPE '/'`) becomes `[NOT] pg_like_escape(x, p, 'c')`.
 
@@ -11,6 +13,9 @@ use datafusion::sql::sqlparser::ast::{
 
 /// Applies the rewrites to `statement` in place.
 pub fn rewrite(statement: &mut Statement) {
+    if let Statement::Query(query) = statement {
+        name_function_columns(query);
+    }
     let _ = visit_expressions_mut(statement, |expr| {
         let insensitive = matches!(expr, Expr::ILike { .. });
         let replacement = match expr {
@@ -34,6 +39,36 @@ pub fn rewrite(statement: &mut Statement) {
         }
         ControlFlow::<()>::Continue(())
     });
+}
+
+/// Postgres names an unaliased result column that is a function call after the
+/// function (`count(*)` → `count`, `pg_catalog.version()` → `version`);
+/// DataFusion would name it after the whole expression. Clients read columns
+/// by these names (`row["count"]`, pandas frames).
+fn name_function_columns(query: &mut Query) {
+    let SetExpr::Select(select) = query.body.as_mut() else { return };
+    // DataFusion refuses two result columns of one name, which Postgres allows:
+    // a name already taken stays DataFusion's.
+    let mut taken: Vec<String> = select
+        .projection
+        .iter()
+        .filter_map(|item| match item {
+            SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.to_ascii_lowercase()),
+            SelectItem::UnnamedExpr(Expr::Identifier(i)) => Some(i.value.to_ascii_lowercase()),
+            SelectItem::UnnamedExpr(Expr::CompoundIdentifier(parts)) => parts.last().map(|i| i.value.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect();
+    for item in select.projection.iter_mut() {
+        if let SelectItem::UnnamedExpr(Expr::Function(f)) = item
+            && let Some(name) = f.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase())
+            && !taken.contains(&name)
+        {
+            taken.push(name.clone());
+            let expr = Expr::Function(f.clone());
+            *item = SelectItem::ExprWithAlias { expr, alias: Ident::new(name) };
+        }
+    }
 }
 
 const AGGREGATES: &[&str] = &[
@@ -121,7 +156,33 @@ pub fn like(value: &str, pattern: &str, escape: Option<char>, insensitive: bool)
 
 #[cfg(test)]
 mod tests {
-    use super::like;
+    use super::{like, rewrite};
+    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+    use datafusion::sql::sqlparser::parser::Parser;
+
+    fn rewritten(sql: &str) -> String {
+        let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap();
+        rewrite(&mut statements[0]);
+        statements[0].to_string()
+    }
+
+    #[test]
+    fn function_columns_are_named_after_the_function() {
+        assert_eq!(rewritten("SELECT count(*), max(a) AS m, min(a) FROM t"), "SELECT count(*) AS count, max(a) AS m, min(a) AS min FROM t");
+        assert_eq!(rewritten("SELECT count(*), count(a) FROM t"), "SELECT count(*) AS count, count(a) FROM t");
+    }
+
+    #[test]
+    fn like_escape_becomes_a_function() {
+        assert_eq!(rewritten("SELECT 1 FROM t WHERE a NOT LIKE 'pg/_%' ESCAPE '/'"), "SELECT 1 FROM t WHERE NOT pg_like_escape(a, 'pg/_%', '/')");
+        assert_eq!(rewritten("SELECT 1 FROM t WHERE a LIKE 'x%'"), "SELECT 1 FROM t WHERE a LIKE 'x%'");
+    }
+
+    #[test]
+    fn scalar_subqueries_are_aggregated() {
+        assert_eq!(rewritten("SELECT (SELECT b FROM u WHERE u.a = t.a) FROM t"), "SELECT (SELECT first_value(b) FROM u WHERE u.a = t.a) FROM t");
+        assert_eq!(rewritten("SELECT (SELECT max(b) FROM u) FROM t"), "SELECT (SELECT max(b) FROM u) FROM t");
+    }
 
     #[test]
     fn like_with_other_escapes() {

@@ -44,6 +44,8 @@ total, resolved, percent, sales = cur.fetchone()
 out["psycopg2_overview"] = [total, resolved, percent, str(sales)]
 cur.execute(PAGE.format(p="%s"), (account,))
 out["psycopg2_page"] = [list(r) for r in cur.fetchall()]
+cur.execute("SELECT count(*), max(message_count) FROM conversations")
+out["psycopg2_function_columns"] = [d.name for d in cur.description]
 conn.close()
 
 # SQLAlchemy 2.x inspect() (both drivers) and pandas.read_sql.
