@@ -115,7 +115,14 @@ const FIXED_SETTINGS: &[(&str, &str)] = &[
     ("lc_time", "C"),
     ("max_connections", "100"),
     ("default_text_search_config", "pg_catalog.english"),
+    ("jit", "off"),
 ];
+
+/// The value a Postgres setting has unless a session changed it (`current_setting()`).
+pub fn default_setting(name: &str) -> Option<&'static str> {
+    let name = name.to_ascii_lowercase();
+    FIXED_SETTINGS.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
+}
 
 impl Session {
     /// A session over a context built by the engine.

@@ -2,7 +2,7 @@
 //! answers differently: `version()`, `obj_description`, `col_description`,
 //! `pg_function_is_visible`, `pg_get_function_result`,
 //! `pg_get_function_arguments`, `pg_get_function_identity_arguments`,
-//! `pg_get_viewdef`, `pg_get_serial_sequence`, `pg_table_is_visible` (true in the search path,
+//! `pg_get_viewdef`, `current_setting` (server defaults), `set_config` (Postgres settings: no effect), `pg_get_serial_sequence`, `pg_table_is_visible` (true in the search path,
 //! `public`), `json_build_object`, `shobj_description`, `pg_size_pretty`, `to_regtype`,
 //! and `pg_like_escape`/`pg_ilike_escape` (the target of the `LIKE … ESCAPE` rewrite).
 
@@ -318,6 +318,54 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
         inner: datafusion::functions_nested::string::array_to_string_udf(),
         signature: Signature::user_defined(Volatility::Immutable),
     }));
+    ctx.register_udf(udf(
+        "current_setting",
+        &[1, 2],
+        DataType::Utf8,
+        Box::new(|args| {
+            let names = texts(&args[0])?;
+            let missing_ok = match args.get(1) {
+                Some(a) => cast(a, &DataType::Boolean)?.as_boolean().iter().map(|b| b.unwrap_or(false)).collect(),
+                None => vec![false; names.len()],
+            };
+            let out = names
+                .iter()
+                .zip(missing_ok)
+                .map(|(name, missing_ok)| match name {
+                    None => Ok(None),
+                    Some(name) => match crate::session::default_setting(name) {
+                        Some(value) => Ok(Some(value.to_string())),
+                        None if missing_ok => Ok(None),
+                        None => Err(datafusion::error::DataFusionError::Plan(format!(
+                            "unrecognized configuration parameter \"{name}\" (current_setting reports server defaults; use SHOW for this session's value)"
+                        ))),
+                    },
+                })
+                .collect::<Result<StringArray>>()?;
+            Ok(Arc::new(out) as ArrayRef)
+        }),
+    ));
+    ctx.register_udf(udf(
+        "set_config",
+        &[3],
+        DataType::Utf8,
+        Box::new(|args| {
+            // Postgres' own settings (jit, work_mem, …) do not steer conversql, so
+            // setting them is accepted and has no effect, as SET does; conversql's
+            // and DataFusion's settings are changed with SET only.
+            let names = texts(&args[0])?;
+            let values = texts(&args[1])?;
+            for name in names.iter().flatten() {
+                let lower = name.to_ascii_lowercase();
+                if lower.starts_with("conversql.") || lower.starts_with("datafusion.") {
+                    return Err(datafusion::error::DataFusionError::Plan(format!(
+                        "set_config cannot change \"{name}\"; use SET {name} = …"
+                    )));
+                }
+            }
+            Ok(Arc::new(StringArray::from(values)) as ArrayRef)
+        }),
+    ));
     ctx.register_udf(udf(
         "pg_get_serial_sequence",
         &[2],

@@ -77,6 +77,9 @@ const AGGREGATES: &[&str] = &[
 ];
 
 fn aggregate_scalar_subquery(query: &mut Query) {
+    if query.order_by.is_some() || query.limit_clause.is_some() || query.fetch.is_some() || query.with.is_some() {
+        return;
+    }
     let SetExpr::Select(select) = query.body.as_mut() else { return };
     if select.projection.len() != 1
         || !matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty())
