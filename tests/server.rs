@@ -388,6 +388,9 @@ fn python_clients_list_the_catalog_and_read_values() {
     assert_eq!(cursor["moved"], "MOVE 3");
     assert_eq!(strings(&cursor["next"]), ids[5..6]);
     assert_eq!(cursor["rest"].as_u64().unwrap() as usize, ids.len() - 6);
+    let stream = &json["cursor_stream"];
+    assert_eq!(stream["rows"], serde_json::json!([1, 2, 3, 4, 5]), "a cursor over ten billion rows");
+    assert!(stream["seconds"].as_f64().unwrap() < 10.0, "the cursor streams instead of collecting: {stream}");
     for (sql, state) in json["refused"].as_object().unwrap() {
         assert_eq!(state, "25006", "{sql} must be refused as read-only");
     }

@@ -9,6 +9,7 @@ import asyncio
 import datetime as dt
 import json
 import sys
+import time
 
 import asyncpg
 import pandas as pd
@@ -118,6 +119,13 @@ with psycopg.connect(f"host=127.0.0.1 port={port} dbname=conversql user=analyst"
     conn.execute("RELEASE SAVEPOINT s1")
     conn.execute("ROLLBACK TO SAVEPOINT s1")
     conn.execute("CLOSE page")
+    # A cursor streams: ten billion rows are never produced, only those fetched.
+    started = time.monotonic()
+    conn.execute("DECLARE big CURSOR FOR SELECT value FROM generate_series(1, 10000000000) AS t(value)")
+    big = [r[0] for r in conn.execute("FETCH 3 FROM big").fetchall()]
+    big += [r[0] for r in conn.execute("FETCH FORWARD 2 FROM big").fetchall()]
+    conn.execute("CLOSE big")
+    out["cursor_stream"] = {"rows": big, "seconds": time.monotonic() - started}
     out["cursor"] = {"first": [r[0] for r in first], "moved": moved, "next": [r[0] for r in nxt], "rest": len(rest)}
     conn.commit()
     refused = {}
