@@ -294,6 +294,14 @@ fn psql_catalog_commands_comments_and_views() {
     );
     assert!(out.contains("five-step rule"), "col_description(conversations.status): {out}");
 
+    // pgjdbc's getTables joins pg_description on classoid = 'pg_class'::regclass.
+    let (out, err) = psql(
+        server.port,
+        &["SELECT c.relname, d.description IS NOT NULL FROM pg_catalog.pg_namespace n, pg_catalog.pg_class c            LEFT JOIN pg_catalog.pg_description d ON (c.oid = d.objoid AND d.objsubid = 0 AND d.classoid = 'pg_class'::regclass)            WHERE c.relnamespace = n.oid AND n.nspname = 'public' ORDER BY 1"],
+    );
+    let expected: Vec<String> = views.iter().map(|v| format!("{v}|t")).collect();
+    assert_eq!(lines(&out), expected, "remarks through 'pg_class'::regclass: {err}");
+
     // Views are views: relkind, pg_views, information_schema.
     let (out, _) = psql(
         server.port,

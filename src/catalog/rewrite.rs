@@ -7,7 +7,7 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, GroupByExpr, Ident,
+    BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, GroupByExpr, Ident,
     ObjectName, Query, SelectItem, SetExpr, Statement, UnaryOperator, Value, visit_expressions_mut,
 };
 
@@ -35,7 +35,37 @@ pub fn rewrite(statement: &mut Statement) {
             *expr = new;
         }
         if let Expr::Subquery(query) = expr {
+            search_pg_catalog_for_regclass(query);
             aggregate_scalar_subquery(query);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// `'pg_class'::regclass` is rewritten by `datafusion-pg-catalog` into a lookup
+/// in `current_schema()` only; Postgres searches `pg_catalog` first (implicitly
+/// on every search path), and clients rely on it (pgjdbc's
+/// `d.classoid = 'pg_class'::regclass`). Widen that lookup to `pg_catalog`.
+fn search_pg_catalog_for_regclass(query: &mut Query) {
+    let text = query.to_string();
+    if !(text.contains("parse_ident(") && text.contains("AS parts") && text.contains("pg_catalog.pg_class c")) {
+        return;
+    }
+    let _ = visit_expressions_mut(query, |e| {
+        if let Expr::BinaryOp { left, op: BinaryOperator::Eq, right } = e
+            && matches!(left.as_ref(), Expr::CompoundIdentifier(parts) if parts.len() == 2 && parts[1].value == "nspname")
+            && matches!(right.as_ref(), Expr::Function(f) if f.name.to_string().eq_ignore_ascii_case("current_schema"))
+        {
+            let in_catalog = Expr::BinaryOp {
+                left: left.clone(),
+                op: BinaryOperator::Eq,
+                right: Box::new(Expr::Value(Value::SingleQuotedString("pg_catalog".into()).into())),
+            };
+            *e = Expr::Nested(Box::new(Expr::BinaryOp {
+                left: Box::new(in_catalog),
+                op: BinaryOperator::Or,
+                right: Box::new(e.clone()),
+            }));
         }
         ControlFlow::<()>::Continue(())
     });
@@ -179,6 +209,14 @@ mod tests {
     fn like_escape_becomes_a_function() {
         assert_eq!(rewritten("SELECT 1 FROM t WHERE a NOT LIKE 'pg/_%' ESCAPE '/'"), "SELECT 1 FROM t WHERE NOT pg_like_escape(a, 'pg/_%', '/')");
         assert_eq!(rewritten("SELECT 1 FROM t WHERE a LIKE 'x%'"), "SELECT 1 FROM t WHERE a LIKE 'x%'");
+    }
+
+    #[test]
+    fn regclass_lookups_search_pg_catalog() {
+        let parser = datafusion_pg_catalog::sql::PostgresCompatibilityParser::new();
+        let mut statements = parser.parse("SELECT 1 FROM t WHERE d.classoid = 'pg_class'::regclass").unwrap();
+        rewrite(&mut statements[0]);
+        assert!(statements[0].to_string().contains("(n.nspname = 'pg_catalog' OR n.nspname = current_schema())"), "{}", statements[0]);
     }
 
     #[test]
