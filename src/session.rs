@@ -84,7 +84,7 @@ impl std::fmt::Debug for Session {
 }
 
 /// Postgres settings that clients read on connect, with the values conversql reports.
-pub(crate) const FIXED_SETTINGS: &[(&str, &str)] = &[
+const FIXED_SETTINGS: &[(&str, &str)] = &[
     ("server_version", SERVER_VERSION),
     ("server_version_num", SERVER_VERSION_NUM),
     ("server_encoding", "UTF8"),
@@ -117,7 +117,14 @@ pub(crate) const FIXED_SETTINGS: &[(&str, &str)] = &[
     ("lc_time", "C"),
     ("max_connections", "100"),
     ("default_text_search_config", "pg_catalog.english"),
+    ("jit", "off"),
 ];
+
+/// The value a Postgres setting has unless a session changed it (`current_setting()`).
+pub fn default_setting(name: &str) -> Option<&'static str> {
+    let name = name.to_ascii_lowercase();
+    FIXED_SETTINGS.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
+}
 
 impl Session {
     /// A session over a context built by the engine.
@@ -307,6 +314,12 @@ impl Session {
         }
         let batches = if batches.is_empty() { vec![RecordBatch::new_empty(schema)] } else { batches };
         Ok(StatementResult::Rows(self.ctx.read_batches(batches)?))
+    }
+
+    /// The result columns of the open cursor `name`: a cursor is also a protocol
+    /// portal of that name, which psycopg 3 describes (`Describe` portal) after `DECLARE`.
+    pub fn cursor_schema(&self, name: &str) -> Option<SchemaRef> {
+        self.cursors.schema(name)
     }
 
     /// Describes a statement without running it: its parameter types and result columns.

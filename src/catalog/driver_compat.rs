@@ -1,6 +1,6 @@
 //! What drivers and BI tools need beyond the catalog overlay, in one place:
-//! Postgres' `information_schema`, `current_setting`, `parse_ident` and a
-//! lenient `pg_get_constraintdef` ([`register`]), and the rewrites of their SQL text before parsing
+//! Postgres' `information_schema`, `parse_ident` and a lenient
+//! `pg_get_constraintdef` ([`register`]), and the rewrites of their SQL text before parsing
 //! ([`rewrite_sql`]). tests/drivers.rs proves them with pgjdbc's, Npgsql's,
 //! Grafana's, Metabase's and SQLAlchemy's queries.
 
@@ -13,7 +13,6 @@ use crate::error::Result;
 /// Registers everything above in `ctx`, whose catalog is `catalog_name`.
 pub fn register(ctx: &SessionContext, catalog_name: &str) -> Result<()> {
     super::information_schema::register(ctx, catalog_name)?;
-    super::setting_functions::register(ctx);
     super::parse_ident::register(ctx);
     super::constraint_functions::register(ctx);
     Ok(())

@@ -25,6 +25,9 @@ pub const PG_PROC: i32 = 1255;
 /// `pg_namespace`'s oid.
 pub const PG_NAMESPACE: i32 = 2615;
 
+/// Descriptions by (objoid, classoid, objsubid).
+pub type Descriptions = HashMap<(i32, i32, i32), String>;
+
 /// One documented relation as the catalog shows it.
 #[derive(Debug, Clone)]
 pub struct Relation {
@@ -65,7 +68,7 @@ pub struct Index {
     inner: Arc<dyn SchemaProvider>,
     snapshot: RwLock<Arc<Snapshot>>,
     /// `pg_description` of the catalog dump (built-in objects), by (objoid, classoid, objsubid).
-    builtin: RwLock<Option<Arc<HashMap<(i32, i32, i32), String>>>>,
+    builtin: RwLock<Option<Arc<Descriptions>>>,
     /// Type oids by `pg_type.typname` (loaded on the first refresh).
     types: RwLock<Option<Arc<HashMap<String, i32>>>>,
 }
@@ -92,7 +95,7 @@ impl Index {
     }
 
     /// The built-in descriptions (empty until the first refresh).
-    pub fn builtin(&self) -> Arc<HashMap<(i32, i32, i32), String>> {
+    pub fn builtin(&self) -> Arc<Descriptions> {
         self.builtin.read().expect("index lock").clone().unwrap_or_default()
     }
 
@@ -143,10 +146,10 @@ impl Index {
         }
         if classoid.is_none_or(|c| c == PG_NAMESPACE) && objsubid == 0 {
             let snapshot = self.snapshot();
-            if let Some((name, _)) = snapshot.namespaces.iter().find(|(_, oid)| **oid == objoid) {
-                if let Some(comment) = super::schema_comment(name) {
-                    return Some(comment.to_string());
-                }
+            if let Some((name, _)) = snapshot.namespaces.iter().find(|(_, oid)| **oid == objoid)
+                && let Some(comment) = super::schema_comment(name)
+            {
+                return Some(comment.to_string());
             }
         }
         let builtin = self.builtin();

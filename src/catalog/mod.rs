@@ -21,7 +21,6 @@ pub mod regproc_compare;
 pub mod rewrite;
 pub mod search_path_subquery;
 pub mod session_characteristics;
-pub mod setting_functions;
 
 use std::path::Path;
 use std::sync::Arc;

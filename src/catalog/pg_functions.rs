@@ -2,13 +2,13 @@
 //! answers differently: `version()`, `obj_description`, `col_description`,
 //! `pg_function_is_visible`, `pg_get_function_result`,
 //! `pg_get_function_arguments`, `pg_get_function_identity_arguments`,
-//! `pg_get_viewdef`, `pg_get_serial_sequence`, `pg_table_is_visible` (true in the search path,
+//! `pg_get_viewdef`, `current_setting` (server defaults), `set_config` (Postgres settings: no effect), `pg_get_serial_sequence`, `pg_table_is_visible` (true in the search path,
 //! `public`), `json_build_object`, `shobj_description`, `pg_size_pretty`, `to_regtype`,
 //! and `pg_like_escape`/`pg_ilike_escape` (the target of the `LIKE … ESCAPE` rewrite).
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int32Array, StringArray};
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int32Array, Int64Array, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Int64Type};
 use datafusion::common::Result;
@@ -299,6 +299,73 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
             Ok(Arc::new(out) as ArrayRef)
         }),
     ));
+    for name in ["pg_table_size", "pg_indexes_size", "pg_database_size"] {
+        // Sizes of relations that live in object storage, not in pages: 0, as for an empty table.
+        ctx.register_udf(udf(
+            name,
+            &[1],
+            DataType::Int64,
+            Box::new(|args| Ok(Arc::new(Int64Array::from(vec![0; args[0].len()])) as ArrayRef)),
+        ));
+    }
+    ctx.register_udf(udf(
+        "pg_get_function_sqlbody",
+        &[1],
+        DataType::Utf8,
+        Box::new(|args| Ok(Arc::new(StringArray::new_null(args[0].len())) as ArrayRef)),
+    ));
+    ctx.register_udf(ScalarUDF::new_from_impl(ArrayToString {
+        inner: datafusion::functions_nested::string::array_to_string_udf(),
+        signature: Signature::user_defined(Volatility::Immutable),
+    }));
+    ctx.register_udf(udf(
+        "current_setting",
+        &[1, 2],
+        DataType::Utf8,
+        Box::new(|args| {
+            let names = texts(&args[0])?;
+            let missing_ok = match args.get(1) {
+                Some(a) => cast(a, &DataType::Boolean)?.as_boolean().iter().map(|b| b.unwrap_or(false)).collect(),
+                None => vec![false; names.len()],
+            };
+            let out = names
+                .iter()
+                .zip(missing_ok)
+                .map(|(name, missing_ok)| match name {
+                    None => Ok(None),
+                    Some(name) => match crate::session::default_setting(name) {
+                        Some(value) => Ok(Some(value.to_string())),
+                        None if missing_ok => Ok(None),
+                        None => Err(datafusion::error::DataFusionError::Plan(format!(
+                            "unrecognized configuration parameter \"{name}\" (current_setting reports server defaults; use SHOW for this session's value)"
+                        ))),
+                    },
+                })
+                .collect::<Result<StringArray>>()?;
+            Ok(Arc::new(out) as ArrayRef)
+        }),
+    ));
+    ctx.register_udf(udf(
+        "set_config",
+        &[3],
+        DataType::Utf8,
+        Box::new(|args| {
+            // Postgres' own settings (jit, work_mem, …) do not steer conversql, so
+            // setting them is accepted and has no effect, as SET does; conversql's
+            // and DataFusion's settings are changed with SET only.
+            let names = texts(&args[0])?;
+            let values = texts(&args[1])?;
+            for name in names.iter().flatten() {
+                let lower = name.to_ascii_lowercase();
+                if lower.starts_with("conversql.") || lower.starts_with("datafusion.") {
+                    return Err(datafusion::error::DataFusionError::Plan(format!(
+                        "set_config cannot change \"{name}\"; use SET {name} = …"
+                    )));
+                }
+            }
+            Ok(Arc::new(StringArray::from(values)) as ArrayRef)
+        }),
+    ));
     ctx.register_udf(udf(
         "pg_get_serial_sequence",
         &[2],
@@ -314,6 +381,46 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
             Ok(Arc::new(out) as ArrayRef)
         }),
     ));
+}
+
+/// `array_to_string` that also accepts the text the catalog stores for
+/// Postgres arrays such as ACLs (`nspacl`, `proacl`, `datacl`), which psql's
+/// `\dn+`, `\df+` and `\l+` pass to it; lists go to DataFusion's own function.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ArrayToString {
+    inner: Arc<ScalarUDF>,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for ArrayToString {
+    fn name(&self) -> &str {
+        "array_to_string"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+    fn coerce_types(&self, args: &[DataType]) -> Result<Vec<DataType>> {
+        let list = args
+            .first()
+            .is_some_and(|t| matches!(t, DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)));
+        Ok(args.iter().enumerate().map(|(i, t)| if list && i == 0 { t.clone() } else { DataType::Utf8 }).collect())
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let is_list = matches!(
+            args.args.first().map(|a| a.data_type()),
+            Some(DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..))
+        );
+        if is_list {
+            return self.inner.invoke_with_args(args);
+        }
+        match args.args.first() {
+            Some(value) => Ok(value.cast_to(&DataType::Utf8, None)?),
+            None => Ok(ColumnarValue::Scalar(datafusion::common::ScalarValue::Utf8(None))),
+        }
+    }
 }
 
 /// Postgres' `pg_size_pretty`: bytes, kB, MB, GB, TB (1024-based, rounded).

@@ -112,9 +112,10 @@ mod tests {
     #[tokio::test]
     async fn the_equivalent_runs() {
         let ctx = datafusion::prelude::SessionContext::new();
-        super::super::setting_functions::register(&ctx);
         // current_user is turned into session_user() by the session's parser; a plain context lacks it.
-        let equivalent = EQUIVALENT.replace(", current_user)", ", 'x')");
+        // (and current_setting is the catalog's; the plain context gets the value directly).
+        let equivalent =
+            EQUIVALENT.replace(", current_user)", ", 'x')").replace("current_setting('search_path')", "'public'");
         let sql = format!("SELECT CASE WHEN 'public' {equivalent} THEN 'unqualified' ELSE 'qualified' END");
         let rows = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
         let text = arrow::util::pretty::pretty_format_batches(&rows).unwrap().to_string();
