@@ -448,8 +448,9 @@ fn psqlodbc_tables_columns_and_parameters_through_pyodbc() {
 // ---------------------------------------------------------------- BI tools
 
 /// Creates, in a fresh PostgreSQL, a database `conversql` with the same schemas,
-/// views and tables (names, column names and types) conversql serves, read
-/// from conversql's own pg_catalog (relkind and `format_type`).
+/// views and tables (names, column names and types, comments) conversql serves,
+/// read from conversql's own pg_catalog (relkind, `format_type`, `obj_description`,
+/// `col_description`).
 async fn mirror_schema(conversql: &Client, postgres: &Postgres) -> Client {
     let admin = connect(&postgres.conninfo("postgres")).await;
     admin.batch_execute("CREATE DATABASE conversql").await.unwrap();
@@ -476,6 +477,27 @@ async fn mirror_schema(conversql: &Client, postgres: &Postgres) -> Client {
         } else {
             let defs: Vec<String> = cols.iter().map(|c| format!("\"{}\" {}", c[3], c[4])).collect();
             ddl.push_str(&format!("CREATE TABLE {qualified} ({});\n", defs.join(", ")));
+        }
+    }
+    // The documentation too, so catalog answers that carry comments (REMARKS) compare.
+    let comments = simple(
+        conversql,
+        "SELECT n.nspname, c.relname, c.relkind, a.attname, \
+         pg_catalog.obj_description(c.oid, 'pg_class'), pg_catalog.col_description(c.oid, a.attnum) \
+         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid \
+         WHERE n.nspname IN ('public', 'raw') AND c.relkind IN ('r', 'v') AND a.attnum > 0",
+    )
+    .await;
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let mut documented = std::collections::BTreeSet::new();
+    for c in &comments {
+        let kind = if c[2] == "v" { "VIEW" } else { "TABLE" };
+        if c[4] != "NULL" && documented.insert((c[0].clone(), c[1].clone())) {
+            ddl.push_str(&format!("COMMENT ON {kind} \"{}\".\"{}\" IS {};\n", c[0], c[1], quote(&c[4])));
+        }
+        if c[5] != "NULL" {
+            ddl.push_str(&format!("COMMENT ON COLUMN \"{}\".\"{}\".\"{}\" IS {};\n", c[0], c[1], c[3], quote(&c[5])));
         }
     }
     pg.batch_execute(&ddl).await.unwrap_or_else(|e| panic!("mirror schema in PostgreSQL: {}\n{ddl}", bi::describe_error(&e)));
