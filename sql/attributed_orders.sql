@@ -1,3 +1,14 @@
+-- @comment One row per credited order: each Placed Order credited once, to its last qualifying touch (CONTRACT.md section 5).
+-- @column account_id: The account (tenant) the row belongs to.
+-- @column order_id: The order.
+-- @column profile_id: The ordering profile.
+-- @column placed_at: When the order was placed (timestamptz, UTC).
+-- @column placed_date: Local date of placed_at in the account's time zone.
+-- @column value: Order value in the account currency.
+-- @column channel: Channel of the credit: web_chat for web chat clicks, sms for SMS clicks and receipts.
+-- @column touch: The credited touch: web_chat_click, sms_click or sms_receipt.
+-- @column touch_at: When the credited touch happened.
+-- @column conversation_id: The conversation of the credited touch.
 -- attributed_orders: one row per credited order. An order (a `Placed Order`
 -- event, repeated order_ids removed) qualifies for a touch of the same account
 -- and profile when touch_at < placed_at <= touch_at + window; it is credited

@@ -1,3 +1,11 @@
+-- @comment One row per attribution touch: a web chat click, an SMS click or an SMS receipt, with its window (CONTRACT.md section 5).
+-- @column account_id: The account (tenant) the row belongs to.
+-- @column profile_id: The profile touched (never NULL).
+-- @column touch: web_chat_click, sms_click or sms_receipt.
+-- @column touch_at: When the touch happened (timestamptz, UTC).
+-- @column conversation_id: The conversation the touch came from.
+-- @column touch_id: Identifier of the touch: the click's event_id or the agent message's message_id.
+-- @column window_hours: Attribution window of the touch in hours (24 for web chat clicks; the account's SMS windows).
 -- attribution_touches: every touch point that can earn credit for an order
 -- (CONTRACT.md section 5), with its window in hours for the touch's account.
 --   web_chat_click: a `Clicked Product Card` event, 24 hours;

@@ -1,3 +1,17 @@
+-- @comment One row per Customer Agent event of CONTRACT.md section 4: Started, Resolved, Escalated and Received Product Recommendation, as of T.
+-- @column account_id: The account (tenant) the row belongs to.
+-- @column metric: The event name of CONTRACT.md section 4.
+-- @column occurred_at: When it happened (timestamptz, UTC).
+-- @column occurred_date: Local date of occurred_at in the account's time zone.
+-- @column profile_id: The conversation's profile.
+-- @column conversation_id: The conversation.
+-- @column channel: The conversation's channel.
+-- @column skill: Initial skill for Started, final skill for Resolved and Escalated, NULL for recommendations.
+-- @column tags: The conversation's tags (Resolved, Escalated).
+-- @column escalation_reason: Escalated: why the agent handed off.
+-- @column product_ids: Recommendations: the products shown.
+-- @column first_question: Started: the visitor's first question.
+-- @column resolution_seconds: Resolved: closed_at minus started_at, in seconds.
 -- customer_agent_events: the four Customer Agent events of CONTRACT.md section 4,
 -- one row per occurrence. skill is the initial skill for Started, the final
 -- skill for Resolved and Escalated, NULL for recommendations.

@@ -1,3 +1,8 @@
+-- @comment One row per account, local date and tag with at least one conversation; a conversation counts once under each of its tags, an untagged one under NULL (CONTRACT.md section 9).
+-- @column account_id: The account (tenant) the row belongs to.
+-- @column date: Local date (started_date) in the account's time zone.
+-- @column tag: The tag; NULL for untagged conversations.
+-- @column conversations: Number of conversations started that day carrying the tag.
 -- daily_conversations_by_tag: conversations by local start date and tag; a
 -- conversation with several tags counts once under each, one with none under
 -- a NULL tag.

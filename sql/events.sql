@@ -1,3 +1,13 @@
+-- @comment One row per shopper event (clicks, orders), a repeated event_id kept once and a repeated order_id kept once, the earliest (CONTRACT.md section 2).
+-- @column event_id: Unique event identifier.
+-- @column account_id: The account (tenant) the row belongs to.
+-- @column profile_id: The shopper's profile.
+-- @column metric: Clicked Product Card, Clicked SMS or Placed Order; other metrics are kept.
+-- @column occurred_at: When the event happened (timestamptz, UTC).
+-- @column conversation_id: Clicks: the conversation the card or link came from.
+-- @column product_id: Product card clicks: the product clicked.
+-- @column order_id: Orders: the order identifier.
+-- @column value: Order value in the account currency.
 -- events: shopper activity with repeated deliveries removed. An event_id
 -- (within an account) is one event (the earliest, then the first file); a
 -- `Placed Order` order_id (within an account) is one order: the earliest

@@ -1,3 +1,11 @@
+-- @comment One row per shopper profile: the latest version by updated_at (NULL oldest) of each profile_id (CONTRACT.md section 2).
+-- @column profile_id: The profile's identifier.
+-- @column account_id: The account (tenant) the row belongs to.
+-- @column first_name: First name; may be NULL.
+-- @column last_name: Last name; may be NULL.
+-- @column email: E-mail address; may be NULL.
+-- @column phone_number: Phone number; may be NULL.
+-- @column updated_at: When this version of the profile was written (timestamptz, UTC).
 -- profiles: one row per (account_id, profile_id); the latest updated_at wins
 -- (NULL is oldest; ties go to the later file, then to the row's content).
 CREATE VIEW profiles AS

@@ -1,3 +1,7 @@
+-- @comment One row per profile with an Escalated event whose local date is in the last 7 days of T (CONTRACT.md section 8).
+-- @column account_id: The account (tenant) the row belongs to.
+-- @column profile_id: The profile.
+-- @column last_escalated_at: When the profile's latest escalation happened.
 -- segment_escalated_last_7_days: profiles with an Escalated event whose local
 -- date is in the last 7 days, [today - 6, today], today being the local date
 -- of T in the account's zone.

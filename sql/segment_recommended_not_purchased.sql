@@ -1,3 +1,7 @@
+-- @comment One row per profile that received a product recommendation and placed no order after its latest one, as of T (CONTRACT.md section 8).
+-- @column account_id: The account (tenant) the row belongs to.
+-- @column profile_id: The profile.
+-- @column last_recommended_at: When the profile last received a recommendation.
 -- segment_recommended_not_purchased: profiles that received a product
 -- recommendation and, as of T, have placed no order after their latest one
 -- (only recommendations and orders at or before T count).

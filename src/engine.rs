@@ -72,7 +72,7 @@ impl Engine {
         dataset.check_layout().await?;
         let mut config = SessionConfig::new()
             .with_default_catalog_and_schema(DATABASE, PUBLIC_SCHEMA)
-            .with_information_schema(true)
+            .with_information_schema(false)
             .set_bool("datafusion.execution.parquet.schema_force_view_types", false)
             .set_str("datafusion.execution.time_zone", "UTC");
         conversql_udfs::register_options(&mut config);
@@ -103,6 +103,8 @@ impl Engine {
             ctx.register_udtf(function.name(), Arc::new(function));
         }
         setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider).map_err(|e| Error::DataFusion(*e))?;
+        crate::catalog::register(&ctx, options.views_dir.as_deref())?;
+        crate::catalog::driver_compat::register(&ctx, DATABASE)?;
 
         load_views(&ctx, builtin_views()).await?;
         if let Some(dir) = &options.views_dir {

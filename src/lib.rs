@@ -5,7 +5,9 @@
 //! contract through SQL views and custom functions, and serves them over the
 //! Postgres wire protocol.
 
+pub mod catalog;
 pub mod cli;
+pub mod cursors;
 pub mod contract;
 pub mod dataset;
 pub mod engine;

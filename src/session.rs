@@ -1,8 +1,9 @@
 //! A session: one user's conversation with the engine (a Postgres connection,
 //! a CLI run, a test). It owns its settings (`conversql.as_of` and the
 //! Postgres settings clients send), runs one statement at a time, and is
-//! read-only: only queries, `EXPLAIN`, `SET`/`SHOW`/`RESET` and transaction
-//! commands are accepted.
+//! read-only: only queries, `EXPLAIN`, `SET`/`SHOW`/`RESET`, transaction
+//! commands (savepoints are no-ops) and cursor commands (`DECLARE`, `FETCH`,
+//! `MOVE`, `CLOSE`) are accepted; everything else is refused with 25006.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,16 +13,30 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::dataframe::DataFrame;
 use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::SessionContext;
-use datafusion::sql::sqlparser::ast::{Expr, ObjectName, Reset, Set, Statement, Value};
+use datafusion::sql::sqlparser::ast::{
+    CloseCursor, DeclareType, Expr, FetchDirection, FunctionArg, FunctionArgExpr, Ident, ObjectName, Reset, Set,
+    Statement, TableFactor, Value, Visit, Visitor,
+};
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
+use crate::cursors::{Cursor, Cursors};
 use crate::error::{Error, Result};
 
 /// The name of the analysis-instant setting.
 pub const AS_OF: &str = "conversql.as_of";
 
-/// The version string clients see (`SHOW server_version`, `version()`).
-pub const SERVER_VERSION: &str = "16.0";
+/// The PostgreSQL version conversql advertises (`server_version` at start-up,
+/// `SHOW server_version`, `version()`). 16 because the catalog tables
+/// (`datafusion-pg-catalog`) are dumps of a PostgreSQL 16 catalog (e.g.
+/// `pg_database.daticurules`, new in 16, and `daticulocale`, renamed in 17):
+/// clients pick their catalog queries by this number, so it must match the
+/// columns that are really there. README.md, "The Postgres endpoint", says more.
+pub const SERVER_VERSION: &str = "16.10";
+/// [`SERVER_VERSION`] as `server_version_num`.
+pub const SERVER_VERSION_NUM: &str = "160010";
+
+/// The marker a `MOVE` statement carries once parsed as a `FETCH` (sqlparser has no `MOVE`).
+const MOVE_MARKER: &str = "conversql move";
 
 /// What a statement produced.
 pub enum StatementResult {
@@ -56,6 +71,8 @@ pub struct Session {
     parser: Arc<PostgresCompatibilityParser>,
     /// Postgres settings a client set (`application_name`, `extra_float_digits`, …), by lower-case name.
     settings: BTreeMap<String, String>,
+    /// Open cursors (`DECLARE … CURSOR`).
+    cursors: Cursors,
     /// The server's defaults for this session (`RESET` returns to them), by lower-case name.
     defaults: BTreeMap<String, String>,
 }
@@ -69,7 +86,7 @@ impl std::fmt::Debug for Session {
 /// Postgres settings that clients read on connect, with the values conversql reports.
 const FIXED_SETTINGS: &[(&str, &str)] = &[
     ("server_version", SERVER_VERSION),
-    ("server_version_num", "160000"),
+    ("server_version_num", SERVER_VERSION_NUM),
     ("server_encoding", "UTF8"),
     ("client_encoding", "UTF8"),
     ("datestyle", "ISO, MDY"),
@@ -100,13 +117,27 @@ const FIXED_SETTINGS: &[(&str, &str)] = &[
     ("lc_time", "C"),
     ("max_connections", "100"),
     ("default_text_search_config", "pg_catalog.english"),
+    ("jit", "off"),
 ];
+
+/// The value a Postgres setting has unless a session changed it (`current_setting()`).
+pub fn default_setting(name: &str) -> Option<&'static str> {
+    let name = name.to_ascii_lowercase();
+    FIXED_SETTINGS.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
+}
 
 impl Session {
     /// A session over a context built by the engine.
     pub fn new(ctx: SessionContext) -> Self {
         let default_as_of = conversql_udfs::get_as_of(ctx.state().config());
-        Session { ctx, default_as_of, parser: Arc::new(PostgresCompatibilityParser::new()), settings: BTreeMap::new(), defaults: BTreeMap::new() }
+        Session {
+            ctx,
+            default_as_of,
+            parser: Arc::new(PostgresCompatibilityParser::new()),
+            settings: BTreeMap::new(),
+            cursors: Cursors::default(),
+            defaults: BTreeMap::new(),
+        }
     }
 
     /// The DataFusion context of this session.
@@ -128,7 +159,18 @@ impl Session {
     /// Parses SQL text into statements (Postgres dialect, with the rewrites
     /// that make common client queries plannable).
     pub fn parse(&self, sql: &str) -> Result<Vec<Statement>> {
-        self.parser.parse(sql).map_err(|e| Error::Syntax(e.to_string()))
+        let trimmed = sql.trim_start();
+        if trimmed.len() > 5 && trimmed[..4].eq_ignore_ascii_case("move") && trimmed[4..].starts_with(char::is_whitespace) {
+            let mut statements = self.parse(&format!("FETCH{}", &trimmed[4..]))?;
+            if let [Statement::Fetch { into, .. }] = statements.as_mut_slice() {
+                *into = Some(ObjectName::from(vec![Ident::new(MOVE_MARKER)]));
+                return Ok(statements);
+            }
+            return Err(Error::Syntax(format!("cannot parse MOVE statement: {sql}")));
+        }
+        let mut statements = self.parser.parse(&crate::catalog::driver_compat::rewrite_sql(sql)).map_err(|e| Error::Syntax(e.to_string()))?;
+        statements.iter_mut().for_each(crate::catalog::rewrite::rewrite);
+        Ok(statements)
     }
 
     /// Runs every statement of `sql`, returning one result per statement.
@@ -177,8 +219,29 @@ impl Session {
                 Ok(StatementResult::Rows(self.ctx.read_batch(batch)?))
             }
             Statement::StartTransaction { .. } => Ok(StatementResult::Command("BEGIN".into())),
-            Statement::Commit { .. } => Ok(StatementResult::Command("COMMIT".into())),
-            Statement::Rollback { .. } => Ok(StatementResult::Command("ROLLBACK".into())),
+            Statement::Commit { .. } => {
+                self.cursors.end_transaction();
+                Ok(StatementResult::Command("COMMIT".into()))
+            }
+            Statement::Rollback { savepoint: Some(_), .. } => Ok(StatementResult::Command("ROLLBACK".into())),
+            Statement::Rollback { .. } => {
+                self.cursors.end_transaction();
+                Ok(StatementResult::Command("ROLLBACK".into()))
+            }
+            Statement::Savepoint { .. } => Ok(StatementResult::Command("SAVEPOINT".into())),
+            Statement::ReleaseSavepoint { .. } => Ok(StatementResult::Command("RELEASE".into())),
+            Statement::Declare { stmts } => self.declare(stmts).await,
+            Statement::Fetch { name, direction, into, .. } => {
+                let moving = into.is_some_and(|i| i.to_string() == Ident::new(MOVE_MARKER).to_string());
+                self.fetch(&name.value, &direction, moving).await
+            }
+            Statement::Close { cursor } => {
+                match cursor {
+                    CloseCursor::All => self.cursors.close_all(),
+                    CloseCursor::Specific { name } => self.cursors.close(&name.value)?,
+                }
+                Ok(StatementResult::Command("CLOSE CURSOR".into()))
+            }
             Statement::Discard { .. } => Ok(StatementResult::Command("DISCARD ALL".into())),
             Statement::Query(_) | Statement::Explain { .. } => {
                 let plan = self
@@ -196,9 +259,80 @@ impl Session {
         }
     }
 
+    /// Opens a cursor: plans its query (read-only, like any query) and starts it.
+    async fn declare(&mut self, stmts: Vec<datafusion::sql::sqlparser::ast::Declare>) -> Result<StatementResult> {
+        let [declare] = <[_; 1]>::try_from(stmts)
+            .map_err(|_| Error::Syntax("DECLARE declares one cursor at a time".into()))?;
+        let (Some(DeclareType::Cursor), Some(query), [name]) =
+            (declare.declare_type, declare.for_query, declare.names.as_slice())
+        else {
+            return Err(Error::Syntax("expected DECLARE name [NO SCROLL] CURSOR [WITH HOLD] FOR query".into()));
+        };
+        if declare.scroll == Some(true) {
+            return Err(Error::DataFusion(datafusion::error::DataFusionError::NotImplemented(
+                "SCROLL cursors are not supported: conversql cursors read forward only".into(),
+            )));
+        }
+        let plan = self
+            .ctx
+            .state()
+            .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(Statement::Query(query))))
+            .await?;
+        read_only_options().verify_plan(&plan).map_err(|e| Error::ReadOnly(e.to_string()))?;
+        let stream = self.ctx.execute_logical_plan(plan).await?.execute_stream().await?;
+        self.cursors.declare(&name.value, Cursor::new(stream, declare.hold == Some(true)))?;
+        Ok(StatementResult::Command("DECLARE CURSOR".into()))
+    }
+
+    /// `FETCH`/`MOVE`: takes the next rows of a cursor (forward only).
+    async fn fetch(&mut self, name: &str, direction: &FetchDirection, moving: bool) -> Result<StatementResult> {
+        let count = |v: &datafusion::sql::sqlparser::ast::ValueWithSpan| -> Result<usize> {
+            match &v.value {
+                Value::Number(n, _) => {
+                    n.parse::<usize>().map_err(|_| Error::Syntax(format!("invalid FETCH count {n}")))
+                }
+                other => Err(Error::Syntax(format!("invalid FETCH count {other}"))),
+            }
+        };
+        let wanted = match direction {
+            FetchDirection::Next => Some(1),
+            FetchDirection::Count { limit } => Some(count(limit)?),
+            FetchDirection::Forward { limit } => Some(limit.as_ref().map(count).transpose()?.unwrap_or(1)),
+            FetchDirection::All | FetchDirection::ForwardAll => None,
+            other => {
+                return Err(Error::DataFusion(datafusion::error::DataFusionError::NotImplemented(format!(
+                    "FETCH {other}: conversql cursors read forward only (NEXT, FORWARD n, n, ALL)"
+                ))));
+            }
+        };
+        let cursor = self.cursors.get(name)?;
+        let schema = cursor.schema();
+        let batches = cursor.take(wanted).await?;
+        if moving {
+            let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+            return Ok(StatementResult::Command(format!("MOVE {rows}")));
+        }
+        let batches = if batches.is_empty() { vec![RecordBatch::new_empty(schema)] } else { batches };
+        Ok(StatementResult::Rows(self.ctx.read_batches(batches)?))
+    }
+
+    /// The result columns of the open cursor `name`: a cursor is also a protocol
+    /// portal of that name, which psycopg 3 describes (`Describe` portal) after `DECLARE`.
+    pub fn cursor_schema(&self, name: &str) -> Option<SchemaRef> {
+        self.cursors.schema(name)
+    }
+
     /// Describes a statement without running it: its parameter types and result columns.
     pub async fn describe(&self, statement: &Statement) -> Result<Description> {
         match statement {
+            Statement::Fetch { name, into, .. } if into.is_none() => Ok(Description {
+                parameters: vec![],
+                schema: Some(
+                    self.cursors
+                        .schema(&name.value)
+                        .ok_or_else(|| Error::config(format!("cursor \"{}\" does not exist", name.value)))?,
+                ),
+            }),
             Statement::Query(_) | Statement::Explain { .. } => {
                 let plan = self
                     .ctx
@@ -213,6 +347,18 @@ impl Session {
                         if parameters.len() < index {
                             parameters.resize(index, None);
                         }
+                        parameters[index - 1] = data_type;
+                    }
+                }
+                // Parameters the plan does not show (arguments of table functions)
+                // still count; those of overview/overview_daily get their types.
+                let mut found = TableFunctionParameters::default();
+                let _ = statement.visit(&mut found);
+                for (index, data_type) in found.parameters {
+                    if parameters.len() < index {
+                        parameters.resize(index, None);
+                    }
+                    if parameters[index - 1].is_none() {
                         parameters[index - 1] = data_type;
                     }
                 }
@@ -372,6 +518,47 @@ fn show_name(variable: &[datafusion::sql::sqlparser::ast::Ident]) -> String {
     let parts: Vec<String> = variable.iter().map(|i| i.value.to_lowercase()).collect();
     let dotted = parts.first().is_some_and(|p| p == "conversql" || p == "datafusion");
     parts.join(if dotted { "." } else { " " })
+}
+
+/// The placeholders `$n` of a statement, typed where they are arguments of
+/// `overview`/`overview_daily` (which the plan does not show).
+#[derive(Default)]
+struct TableFunctionParameters {
+    parameters: Vec<(usize, Option<DataType>)>,
+}
+
+impl Visitor for TableFunctionParameters {
+    type Break = ();
+
+    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> std::ops::ControlFlow<()> {
+        if let TableFactor::Table { name, args: Some(args), .. } = factor {
+            let function = name.to_string().to_ascii_lowercase();
+            let types: &[DataType] = match function.as_str() {
+                "overview" => &[DataType::Utf8, DataType::Date32, DataType::Date32],
+                "overview_daily" => &[DataType::Utf8, DataType::Date32, DataType::Date32, DataType::Utf8],
+                _ => &[],
+            };
+            for (i, arg) in args.args.iter().enumerate() {
+                if let FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v))) = arg
+                    && let Value::Placeholder(p) = &v.value
+                    && let Some(index) = p.trim_start_matches('$').parse::<usize>().ok().filter(|i| *i >= 1)
+                {
+                    self.parameters.push((index, types.get(i).cloned()));
+                }
+            }
+        }
+        std::ops::ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> std::ops::ControlFlow<()> {
+        if let Expr::Value(v) = expr
+            && let Value::Placeholder(p) = &v.value
+            && let Some(index) = p.trim_start_matches('$').parse::<usize>().ok().filter(|i| *i >= 1)
+        {
+            self.parameters.push((index, None));
+        }
+        std::ops::ControlFlow::Continue(())
+    }
 }
 
 fn read_only_options() -> SQLOptions {

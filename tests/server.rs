@@ -193,3 +193,216 @@ fn psql_and_psycopg_read_the_overview() {
     assert!(bad[1].as_str().unwrap().contains("'channel', 'status', 'tag'"), "{bad}");
     assert_eq!(json["after_error"].as_i64().unwrap(), total, "the connection stays usable after an error");
 }
+
+/// The column names of `relation`, read in-process.
+fn in_process_columns(relation: &str) -> Vec<String> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let engine = Engine::open(EngineOptions { data: data_root(), ..Default::default() }).await.unwrap();
+        let mut session = engine.session();
+        let df = session.query(&format!("SELECT * FROM {relation} LIMIT 0")).await.unwrap();
+        df.schema().fields().iter().map(|f| f.name().clone()).collect()
+    })
+}
+
+fn view_names() -> Vec<String> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        Engine::open(EngineOptions { data: data_root(), ..Default::default() }).await.unwrap().view_names()
+    })
+}
+
+#[test]
+fn psql_catalog_commands_comments_and_views() {
+    let server = start_server();
+    let views = view_names();
+    assert!(views.len() >= 14, "{views:?}");
+    let lines = |out: &str| out.lines().filter(|l| !l.is_empty()).map(str::to_string).collect::<Vec<_>>();
+
+    // \l, \dn, \dt (public has no tables), \dt raw.*, \dv, \df.
+    let (out, err) = psql(server.port, &["\\l"]);
+    assert!(out.lines().any(|l| l.starts_with("conversql|")), "\\l lists conversql: {out}{err}");
+    let (out, err) = psql(server.port, &["\\dn"]);
+    assert_eq!(lines(&out), ["public|postgres", "raw|postgres"], "\\dn: {err}");
+    let (out, err) = psql(server.port, &["\\dt"]);
+    assert!(out.trim().is_empty() && err.is_empty(), "\\dt lists no table of public: {out}{err}");
+    let (out, err) = psql(server.port, &["\\dt raw.*"]);
+    let raw: Vec<String> = ["accounts", "events", "messages", "profiles"].iter().map(|t| format!("raw|{t}|table|postgres")).collect();
+    assert_eq!(lines(&out), raw, "\\dt raw.*: {err}");
+    let (out, err) = psql(server.port, &["\\dv"]);
+    let listed: Vec<String> = views.iter().map(|v| format!("public|{v}|view|postgres")).collect();
+    assert_eq!(lines(&out), listed, "\\dv: {err}");
+    let (out, err) = psql(server.port, &["\\df"]);
+    assert!(
+        out.lines().any(|l| l == "public|overview|TABLE(total_volume bigint, resolved_by_ai bigint, percent_resolved_by_ai double precision, ai_generated_sales numeric)|account_id text, start_date date, end_date date|func"),
+        "\\df lists overview: {out}{err}"
+    );
+    assert!(out.lines().any(|l| l.starts_with("public|overview_daily|")), "\\df lists overview_daily: {out}");
+
+    // \dv+ and \dn+ show the comments.
+    let (out, err) = psql(server.port, &["\\dv+ conversations", "\\dn+"]);
+    assert!(
+        out.lines().any(|l| l.starts_with("public|conversations|view|") && l.ends_with("|One row per conversation, judged as of the session's instant T (SET conversql.as_of): the conversations table of the overview (CONTRACT.md sections 3 and 9).")),
+        "\\dv+ shows the view's comment: {out}{err}"
+    );
+    assert!(out.lines().any(|l| l.starts_with("raw|postgres||The contract tables")), "\\dn+: {out}");
+
+    // \d conversations: the view's columns, in order.
+    let (out, err) = psql(server.port, &["\\d conversations"]);
+    let shown: Vec<String> = out.lines().filter_map(|l| l.split('|').next()).filter(|c| !c.is_empty()).map(str::to_string).collect();
+    assert_eq!(shown, in_process_columns("conversations"), "\\d conversations: {err}");
+
+    // \x output of one row.
+    let mut cmd = Command::new("psql");
+    cmd.args(["-X", "-q", "-A", "-x", "-h", "127.0.0.1", "-p", &server.port.to_string(), "-U", "analyst", "conversql"]);
+    cmd.args(["-c", &format!("SET conversql.as_of = '{AS_OF}'")]);
+    cmd.args(["-c", "SELECT conversation_id, status, message_count FROM conversations WHERE account_id = 'acc_001' ORDER BY conversation_id LIMIT 1"]);
+    let out = String::from_utf8_lossy(&cmd.output().unwrap().stdout).into_owned();
+    let expected = in_process("SELECT conversation_id, status, message_count FROM conversations WHERE account_id = 'acc_001' ORDER BY conversation_id LIMIT 1");
+    let fields: Vec<&str> = expected[0].split('|').collect();
+    let shown: Vec<&str> = out.lines().filter(|l| l.contains('|')).collect();
+    assert_eq!(
+        shown,
+        [format!("conversation_id|{}", fields[0]), format!("status|{}", fields[1]), format!("message_count|{}", fields[2])],
+        "\\x row: {out}"
+    );
+
+    // Every view and every column (views and raw tables) carries a comment.
+    let (out, err) = psql(
+        server.port,
+        &["SELECT n.nspname || '.' || c.relname || '.' || a.attname FROM pg_catalog.pg_class c \
+           JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+           JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid \
+           WHERE n.nspname IN ('public', 'raw') AND a.attnum > 0 AND col_description(c.oid, a.attnum) IS NULL"],
+    );
+    assert!(out.trim().is_empty() && err.is_empty(), "columns without a comment:\n{out}{err}");
+    let (out, err) = psql(
+        server.port,
+        &["SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+           WHERE n.nspname IN ('public', 'raw') AND obj_description(c.oid, 'pg_class') IS NULL"],
+    );
+    assert!(out.trim().is_empty() && err.is_empty(), "relations without a comment:\n{out}{err}");
+    let (out, _) = psql(
+        server.port,
+        &["SELECT count(*) FROM pg_catalog.pg_description d JOIN pg_catalog.pg_class c ON c.oid = d.objoid \
+           JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND d.objsubid = 0"],
+    );
+    assert_eq!(out.trim(), views.len().to_string(), "pg_description has one comment per view");
+    let (out, _) = psql(
+        server.port,
+        &["SELECT col_description(c.oid, 4) FROM pg_catalog.pg_class c WHERE c.relname = 'conversations'"],
+    );
+    assert!(out.contains("five-step rule"), "col_description(conversations.status): {out}");
+
+    // pgjdbc's getTables joins pg_description on classoid = 'pg_class'::regclass.
+    let (out, err) = psql(
+        server.port,
+        &["SELECT c.relname, d.description IS NOT NULL FROM pg_catalog.pg_namespace n, pg_catalog.pg_class c            LEFT JOIN pg_catalog.pg_description d ON (c.oid = d.objoid AND d.objsubid = 0 AND d.classoid = 'pg_class'::regclass)            WHERE c.relnamespace = n.oid AND n.nspname = 'public' ORDER BY 1"],
+    );
+    let expected: Vec<String> = views.iter().map(|v| format!("{v}|t")).collect();
+    assert_eq!(lines(&out), expected, "remarks through 'pg_class'::regclass: {err}");
+
+    // Views are views: relkind, pg_views, information_schema.
+    let (out, _) = psql(
+        server.port,
+        &["SELECT c.relkind, count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+           WHERE n.nspname IN ('public', 'raw') GROUP BY n.nspname, c.relkind ORDER BY 1"],
+    );
+    assert_eq!(lines(&out), ["r|4".to_string(), format!("v|{}", views.len())], "relkinds");
+    let (out, _) = psql(server.port, &["SELECT viewname, definition LIKE ' SELECT%' FROM pg_catalog.pg_views WHERE schemaname = 'public' ORDER BY 1"]);
+    let expected: Vec<String> = views.iter().map(|v| format!("{v}|t")).collect();
+    assert_eq!(lines(&out), expected, "pg_views");
+    let (out, _) = psql(server.port, &["SELECT table_name FROM information_schema.views WHERE table_schema = 'public' ORDER BY 1"]);
+    assert_eq!(lines(&out), views, "information_schema.views");
+    let (out, _) = psql(server.port, &["SELECT DISTINCT table_type FROM information_schema.tables WHERE table_schema = 'public'"]);
+    assert_eq!(out.trim(), "VIEW");
+
+    // version() is PostgreSQL-shaped and agrees with server_version.
+    let (out, _) = psql(server.port, &["SELECT version()", "SHOW server_version"]);
+    let shown = lines(&out);
+    assert!(shown[0].starts_with(&format!("PostgreSQL {} ", shown[1])) && shown[0].contains("conversql"), "{shown:?}");
+}
+
+#[test]
+fn python_clients_list_the_catalog_and_read_values() {
+    let server = start_server();
+    let script = format!("{}/tests/clients/catalog_clients.py", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("python3")
+        .args([&script, &server.port.to_string(), ACCOUNT, START, END, AS_OF])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "python clients failed (pip install -r tests/requirements.txt): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("client output is JSON");
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
+    };
+    let views = view_names();
+    let columns = in_process_columns("conversations");
+
+    let overview = in_process(&format!("SELECT * FROM overview('{ACCOUNT}', '{START}', '{END}')"));
+    let fields: Vec<&str> = overview[0].split('|').collect();
+    for key in ["psycopg2_overview", "pandas_overview", "asyncpg_overview"] {
+        let got = &json[key];
+        assert_eq!(got[0].as_i64().unwrap().to_string(), fields[0], "{key} total_volume");
+        assert_eq!(got[1].as_i64().unwrap().to_string(), fields[1], "{key} resolved_by_ai");
+        assert_eq!(got[2].as_f64().unwrap(), fields[2].parse::<f64>().unwrap(), "{key} percent");
+        assert_eq!(got[3].as_str().unwrap(), fields[3], "{key} ai_generated_sales");
+    }
+    let page = in_process(&format!(
+        "SELECT conversation_id, status, message_count FROM conversations \
+         WHERE account_id = '{ACCOUNT}' ORDER BY last_updated DESC, conversation_id LIMIT 5"
+    ));
+    for key in ["psycopg2_page", "pandas_page", "asyncpg_page"] {
+        let rows: Vec<String> = json[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| format!("{}|{}|{}", r[0].as_str().unwrap(), r[1].as_str().unwrap(), r[2].as_i64().unwrap()))
+            .collect();
+        assert_eq!(rows, page, "{key}");
+    }
+
+    assert_eq!(strings(&json["psycopg2_schemas"]), ["pg_catalog", "public", "raw"]);
+    assert_eq!(strings(&json["psycopg2_function_columns"]), ["count", "max"], "Postgres-style column names");
+    assert_eq!(strings(&json["psycopg2_views"]), views);
+    assert_eq!(strings(&json["psycopg2_columns"]), columns);
+    assert_eq!(strings(&json["pandas_overview_columns"]), ["total_volume", "resolved_by_ai", "percent_resolved_by_ai", "ai_generated_sales"]);
+    assert_eq!(strings(&json["asyncpg_parameter_types"]), ["text", "date", "date"], "asyncpg types the overview's parameters");
+    assert_eq!(strings(&json["asyncpg_overview_types"]), ["int8", "int8", "float8", "numeric"]);
+    assert_eq!(json["asyncpg_tags_type"], "list", "asyncpg decodes text[] through its type introspection");
+
+    for driver in ["sqlalchemy_psycopg2", "sqlalchemy_psycopg"] {
+        let s = &json[driver];
+        assert_eq!(strings(&s["schemas"]), ["public", "raw"], "{driver} get_schema_names");
+        assert!(s["tables"].as_array().unwrap().is_empty(), "{driver}: public has views only");
+        assert_eq!(strings(&s["raw_tables"]), ["accounts", "events", "messages", "profiles"], "{driver} raw tables");
+        assert_eq!(strings(&s["views"]), views, "{driver} get_view_names");
+        assert_eq!(strings(&s["columns"]), columns, "{driver} get_columns");
+        assert!(s["column_comments"].as_array().unwrap().iter().all(|c| c.as_str().is_some_and(|c| !c.is_empty())), "{driver} column comments");
+        assert!(s["table_comment"].as_str().unwrap().starts_with("One row per conversation"), "{driver} table comment");
+        assert!(s["view_definition"].as_str().unwrap().trim_start().starts_with("SELECT"), "{driver} view definition");
+        assert_eq!(s["types"]["started_at"], "TIMESTAMP");
+        assert_eq!(s["types"]["message_count"], "BIGINT");
+    }
+
+    // Cursors stream the query in steps; savepoints are no-ops; writes are refused with 25006.
+    let ids = in_process(&format!("SELECT conversation_id FROM conversations WHERE account_id = '{ACCOUNT}' ORDER BY conversation_id"));
+    let cursor = &json["cursor"];
+    assert_eq!(strings(&cursor["first"]), ids[..2]);
+    assert_eq!(cursor["moved"], "MOVE 3");
+    assert_eq!(strings(&cursor["next"]), ids[5..6]);
+    assert_eq!(cursor["rest"].as_u64().unwrap() as usize, ids.len() - 6);
+    let stream = &json["cursor_stream"];
+    assert_eq!(stream["rows"], serde_json::json!([1, 2, 3, 4, 5]), "a cursor over ten billion rows");
+    assert!(stream["seconds"].as_f64().unwrap() < 10.0, "the cursor streams instead of collecting: {stream}");
+    for (sql, state) in json["refused"].as_object().unwrap() {
+        assert_eq!(state, "25006", "{sql} must be refused as read-only");
+    }
+    // psycopg 3's named cursors describe the cursor as a protocol portal: that
+    // needs the server's Describe(portal) to know cursors (see README).
+    eprintln!("psycopg 3 named cursor: {}", json["named_cursor"]);
+}

@@ -1,0 +1,50 @@
+-- Documentation of the raw contract tables (schema raw), shown to clients by
+-- obj_description / col_description. Each table starts with "-- @table name:".
+-- (This file defines no view; src/catalog/docs.rs reads it.)
+
+-- @table accounts: The accounts (tenants) as written in accounts/*.parquet, before de-duplication (CONTRACT.md section 2).
+-- @column account_id: The account's identifier (not null).
+-- @column name: The account's display name.
+-- @column timezone: IANA time zone of the account, e.g. America/New_York; every date in reports is a local date in this zone (not null).
+-- @column currency: ISO 4217 code of the account's order values.
+-- @column sms_click_window_hours: SMS attribution window after an SMS click, in hours; NULL means the default 120 (5 days), 0 turns this touch point off.
+-- @column sms_receipt_window_hours: SMS attribution window after the shopper received an agent SMS, in hours; NULL means the default 12, 0 turns this touch point off.
+-- @column source_file: The Parquet file the row was read from (added by conversql, not a contract column).
+
+-- @table profiles: Shopper profiles as written; when a profile_id has several rows the latest updated_at wins (CONTRACT.md section 2).
+-- @column profile_id: The profile's identifier (not null).
+-- @column account_id: The account the profile belongs to (not null).
+-- @column first_name: First name; may be NULL.
+-- @column last_name: Last name; may be NULL.
+-- @column email: E-mail address; may be NULL.
+-- @column phone_number: Phone number; may be NULL.
+-- @column updated_at: When this version of the profile was written (UTC); NULL counts as the oldest.
+-- @column source_file: The Parquet file the row was read from (added by conversql, not a contract column).
+
+-- @table messages: The conversation log as written: one row per thing that happened in a conversation; a repeated message_id is one row (CONTRACT.md section 2).
+-- @column account_id: The account (not null).
+-- @column conversation_id: The conversation (not null).
+-- @column message_id: Unique row identifier; delivery is at-least-once, so a repeated message_id is one row, the first (not null).
+-- @column channel: web_chat or sms; other values are kept as they are (not null).
+-- @column sent_at: When the row happened, UTC (not null).
+-- @column sender: visitor or agent (not null).
+-- @column kind: text, product_card, handoff_message, handoff_ticket or close (not null).
+-- @column body: Message text.
+-- @column profile_id: The visitor's profile, set once identified; may first appear mid-conversation.
+-- @column skill: Agent rows: the skill used (order_tracking, product_recommendation, faq, returns, ...).
+-- @column product_ids: product_card rows: the products shown.
+-- @column tags: Topic tags applied at this row.
+-- @column escalation_reason: Handoff rows: why the agent handed off (knowledge_gap, customer_request, policy, ...).
+-- @column source_file: The Parquet file the row was read from (added by conversql, not a contract column).
+
+-- @table events: Shopper activity as written: clicks and orders; a repeated event_id is one event (CONTRACT.md section 2).
+-- @column event_id: Unique event identifier (not null).
+-- @column account_id: The account (not null).
+-- @column profile_id: The shopper's profile.
+-- @column metric: Clicked Product Card, Clicked SMS or Placed Order; other metrics are kept and queryable (not null).
+-- @column occurred_at: When the event happened, UTC (not null).
+-- @column conversation_id: Clicks: the conversation the card or link came from.
+-- @column product_id: Product card clicks: the product clicked.
+-- @column order_id: Orders: the order; a repeated order_id is one order (the earliest).
+-- @column value: Order value in the account currency, decimal(18,2).
+-- @column source_file: The Parquet file the row was read from (added by conversql, not a contract column).

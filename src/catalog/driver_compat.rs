@@ -1,0 +1,32 @@
+//! What drivers and BI tools need beyond the catalog overlay, in one place:
+//! Postgres' `information_schema`, `parse_ident` and a lenient
+//! `pg_get_constraintdef` ([`register`]), and the rewrites of their SQL text before parsing
+//! ([`rewrite_sql`]). tests/drivers.rs proves them with pgjdbc's, Npgsql's,
+//! Grafana's, Metabase's and SQLAlchemy's queries.
+
+use std::borrow::Cow;
+
+use datafusion::prelude::SessionContext;
+
+use crate::error::Result;
+
+/// Registers everything above in `ctx`, whose catalog is `catalog_name`.
+pub fn register(ctx: &SessionContext, catalog_name: &str) -> Result<()> {
+    super::information_schema::register(ctx, catalog_name)?;
+    super::parse_ident::register(ctx);
+    super::constraint_functions::register(ctx);
+    Ok(())
+}
+
+/// `sql` after the driver rewrites: Grafana's search_path subquery, regproc
+/// comparisons (pgjdbc, Npgsql), `SET SESSION CHARACTERISTICS` (Metabase).
+pub fn rewrite_sql(sql: &str) -> Cow<'_, str> {
+    let mut sql = super::search_path_subquery::rewrite_sql(sql);
+    if let Some(new) = super::regproc_compare::rewrite_sql(&sql) {
+        sql = Cow::Owned(new);
+    }
+    if let Some(new) = super::session_characteristics::rewrite_sql(&sql) {
+        sql = Cow::Owned(new);
+    }
+    sql
+}

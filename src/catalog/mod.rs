@@ -1,0 +1,59 @@
+//! The Postgres catalog as clients see it, on top of `datafusion-pg-catalog`:
+//! documentation of every view and column (`obj_description`,
+//! `col_description`, `pg_description`), the views in `pg_views`,
+//! conversql's functions in `pg_proc` (psql's `\df`), and the catalog
+//! functions drivers and BI tools call (`version()`, `pg_function_is_visible`,
+//! `pg_get_serial_sequence`, …).
+//!
+//! [`register`] runs right after `setup_pg_catalog`; everything it serves is
+//! computed when a query reads it, so views loaded later are included.
+
+pub mod docs;
+pub mod functions;
+pub mod constraint_functions;
+pub mod driver_compat;
+pub mod index;
+pub mod information_schema;
+pub mod overlay;
+pub mod parse_ident;
+pub mod pg_functions;
+pub mod regproc_compare;
+pub mod rewrite;
+pub mod search_path_subquery;
+pub mod session_characteristics;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::prelude::SessionContext;
+
+use crate::engine::{DATABASE, PUBLIC_SCHEMA, RAW_SCHEMA};
+use crate::error::{Error, Result};
+use crate::views::{builtin_views, views_from_dir};
+
+/// The comment of a schema (`obj_description(oid, 'pg_namespace')`, psql's `\dn+`).
+pub fn schema_comment(schema: &str) -> Option<&'static str> {
+    match schema {
+        PUBLIC_SCHEMA => Some("The SQL surface of the data contract: views over the logs (CONTRACT.md section 9)."),
+        RAW_SCHEMA => Some("The contract tables as written in the Parquet logs, before de-duplication (CONTRACT.md section 2)."),
+        _ => None,
+    }
+}
+
+/// Replaces the `pg_catalog` schema of `ctx` by the documented overlay and
+/// registers the catalog functions. `views_dir` is the directory of extra
+/// view files (their `-- @comment`/`-- @column` lines document them).
+pub fn register(ctx: &SessionContext, views_dir: Option<&Path>) -> Result<()> {
+    let mut sources = builtin_views();
+    if let Some(dir) = views_dir {
+        sources.extend(views_from_dir(dir)?);
+    }
+    let catalog = ctx.catalog(DATABASE).ok_or_else(|| Error::config(format!("catalog {DATABASE} missing")))?;
+    let inner = catalog
+        .schema("pg_catalog")
+        .ok_or_else(|| Error::config("pg_catalog must be set up before the catalog overlay"))?;
+    let index = Arc::new(index::Index::new(docs::collect(&sources), inner));
+    catalog.register_schema("pg_catalog", Arc::new(overlay::PgCatalogOverlay::new(index.clone())))?;
+    pg_functions::register(ctx, index);
+    Ok(())
+}

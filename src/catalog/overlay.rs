@@ -1,0 +1,292 @@
+//! The `pg_catalog` schema clients see: the catalog crate's, with
+//! `pg_description`, `pg_proc` and `pg_views` completed from conversql's own
+//! documentation, functions and views, and with the object index refreshed
+//! whenever `pg_class`, `pg_attribute`, `pg_namespace`, `pg_type`,
+//! `pg_description` or `pg_proc` is read.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use async_trait::async_trait;
+use datafusion::catalog::{SchemaProvider, Session, TableProvider};
+use datafusion::common::{Result, ScalarValue};
+use datafusion::datasource::{MemTable, TableType};
+use datafusion::execution::context::SessionState;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
+use datafusion::physical_plan::{ExecutionPlan, collect};
+
+use super::functions::FUNCTIONS;
+use super::index::{Index, PG_CLASS, PG_NAMESPACE, PG_PROC};
+
+/// The tables whose reading refreshes the index.
+const REFRESHING: &[&str] = &["pg_class", "pg_attribute", "pg_namespace", "pg_type"];
+
+/// The wrapped `pg_catalog` schema.
+#[derive(Debug)]
+pub struct PgCatalogOverlay {
+    index: Arc<Index>,
+}
+
+impl PgCatalogOverlay {
+    /// An overlay over the index's original schema.
+    pub fn new(index: Arc<Index>) -> Self {
+        PgCatalogOverlay { index }
+    }
+}
+
+#[async_trait]
+impl SchemaProvider for PgCatalogOverlay {
+    fn table_names(&self) -> Vec<String> {
+        self.index.inner().table_names()
+    }
+
+    async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        let lower = name.to_ascii_lowercase();
+        let kind = match lower.as_str() {
+            "pg_description" => Derived::Description,
+            "pg_proc" => Derived::Proc,
+            "pg_views" => Derived::Views,
+            n if REFRESHING.contains(&n) => {
+                let Some(inner) = self.index.inner().table(name).await? else { return Ok(None) };
+                return Ok(Some(Arc::new(Refreshing { inner, index: self.index.clone() })));
+            }
+            _ => return self.index.inner().table(name).await,
+        };
+        let Some(inner) = self.index.inner().table(name).await? else { return Ok(None) };
+        let schema = nullable(&inner.schema());
+        Ok(Some(Arc::new(DerivedTable { kind, inner, schema, index: self.index.clone() })))
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        self.index.inner().table_exist(name)
+    }
+}
+
+fn nullable(schema: &SchemaRef) -> SchemaRef {
+    Arc::new(Schema::new(
+        schema.fields().iter().map(|f| f.as_ref().clone().with_nullable(true)).collect::<Vec<Field>>(),
+    ))
+}
+
+/// A catalog table read as it is, after refreshing the index.
+#[derive(Debug)]
+struct Refreshing {
+    inner: Arc<dyn TableProvider>,
+    index: Arc<Index>,
+}
+
+#[async_trait]
+impl TableProvider for Refreshing {
+    fn schema(&self) -> SchemaRef {
+        self.inner.schema()
+    }
+    fn table_type(&self) -> TableType {
+        self.inner.table_type()
+    }
+    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
+        self.inner.supports_filters_pushdown(filters)
+    }
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        self.index.refresh(state).await?;
+        self.inner.scan(state, projection, filters, limit).await
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Derived {
+    Description,
+    Proc,
+    Views,
+}
+
+/// A catalog table whose rows are the crate's plus conversql's.
+#[derive(Debug)]
+struct DerivedTable {
+    kind: Derived,
+    inner: Arc<dyn TableProvider>,
+    schema: SchemaRef,
+    index: Arc<Index>,
+}
+
+#[async_trait]
+impl TableProvider for DerivedTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+    fn table_type(&self) -> TableType {
+        self.inner.table_type()
+    }
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        self.index.refresh(state).await?;
+        let Some(session_state) = state.as_any().downcast_ref::<SessionState>() else {
+            return self.inner.scan(state, projection, filters, limit).await;
+        };
+        let plan = self.inner.scan(state, None, &[], None).await?;
+        let mut batches: Vec<RecordBatch> = collect(plan, session_state.task_ctx())
+            .await?
+            .into_iter()
+            .map(|b| RecordBatch::try_new(self.schema.clone(), b.columns().to_vec()))
+            .collect::<std::result::Result<_, _>>()?;
+        let rows = match self.kind {
+            Derived::Description => self.descriptions(),
+            Derived::Proc => self.functions(),
+            Derived::Views => {
+                batches.clear();
+                self.views()
+            }
+        };
+        batches.push(build(&self.schema, &rows)?);
+        let table = MemTable::try_new(self.schema.clone(), vec![batches])?;
+        table.scan(state, projection, filters, limit).await
+    }
+}
+
+type Row = Vec<(&'static str, ScalarValue)>;
+
+fn text(s: impl Into<String>) -> ScalarValue {
+    ScalarValue::Utf8(Some(s.into()))
+}
+
+fn int(i: i64) -> ScalarValue {
+    ScalarValue::Int64(Some(i))
+}
+
+fn boolean(b: bool) -> ScalarValue {
+    ScalarValue::Boolean(Some(b))
+}
+
+/// A batch of `schema` from rows naming some of its columns; the others are NULL.
+fn build(schema: &SchemaRef, rows: &[Row]) -> Result<RecordBatch> {
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            let values: Vec<ScalarValue> = rows
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .find(|(name, _)| *name == field.name())
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or(ScalarValue::Utf8(None))
+                })
+                .collect();
+            let array: ArrayRef = if values.is_empty() {
+                arrow::array::new_empty_array(&DataType::Utf8)
+            } else {
+                let types: Vec<DataType> = values.iter().map(|v| v.data_type()).collect();
+                let common = types.iter().find(|t| **t != DataType::Utf8).cloned().unwrap_or(DataType::Utf8);
+                let values: Vec<ScalarValue> = values
+                    .into_iter()
+                    .map(|v| if v.is_null() { ScalarValue::try_from(&common).unwrap_or(v) } else { v })
+                    .collect();
+                ScalarValue::iter_to_array(values)?
+            };
+            Ok(cast(&array, field.data_type())?)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
+
+impl DerivedTable {
+    fn descriptions(&self) -> Vec<Row> {
+        let snapshot = self.index.snapshot();
+        let (pg_class, pg_proc, pg_namespace) = (
+            snapshot.class_oid("pg_class", PG_CLASS),
+            snapshot.class_oid("pg_proc", PG_PROC),
+            snapshot.class_oid("pg_namespace", PG_NAMESPACE),
+        );
+        let mut rows = vec![];
+        for (oid, relation) in &snapshot.relations {
+            if let Some(comment) = &relation.comment {
+                rows.push(description(*oid as i64, pg_class, 0, comment));
+            }
+            for (i, comment) in relation.columns.iter().enumerate() {
+                if let Some(comment) = comment {
+                    rows.push(description(*oid as i64, pg_class, i as i64 + 1, comment));
+                }
+            }
+        }
+        for function in FUNCTIONS {
+            rows.push(description(function.oid as i64, pg_proc, 0, function.description));
+        }
+        for (name, oid) in &snapshot.namespaces {
+            if let Some(comment) = super::schema_comment(name) {
+                rows.push(description(*oid as i64, pg_namespace, 0, comment));
+            }
+        }
+        rows
+    }
+
+    fn functions(&self) -> Vec<Row> {
+        let snapshot = self.index.snapshot();
+        let public = snapshot.namespaces.get(crate::engine::PUBLIC_SCHEMA).copied().unwrap_or(2200);
+        FUNCTIONS
+            .iter()
+            .map(|f| {
+                let types = f.argument_types.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ");
+                vec![
+                    ("oid", int(f.oid as i64)),
+                    ("proname", text(f.name)),
+                    ("pronamespace", int(public as i64)),
+                    ("proowner", int(10)),
+                    ("prolang", int(12)),
+                    ("procost", ScalarValue::Float32(Some(1.0))),
+                    ("prorows", ScalarValue::Float32(Some(if f.returns_set { 1000.0 } else { 0.0 }))),
+                    ("provariadic", int(0)),
+                    ("prosupport", text("-")),
+                    ("prokind", text(f.kind)),
+                    ("prosecdef", boolean(false)),
+                    ("proleakproof", boolean(false)),
+                    ("proisstrict", boolean(false)),
+                    ("proretset", boolean(f.returns_set)),
+                    ("provolatile", text("s")),
+                    ("proparallel", text("s")),
+                    ("pronargs", int(f.argument_types.len() as i64)),
+                    ("pronargdefaults", int(0)),
+                    ("prorettype", int(f.result_type as i64)),
+                    ("proargtypes", text(types)),
+                    ("prosrc", text(f.name)),
+                ]
+            })
+            .collect()
+    }
+
+    fn views(&self) -> Vec<Row> {
+        self.index
+            .docs()
+            .iter()
+            .filter_map(|((schema, name), doc)| {
+                let definition = doc.definition.as_ref()?;
+                Some(vec![
+                    ("schemaname", text(schema.clone())),
+                    ("viewname", text(name.clone())),
+                    ("viewowner", text("postgres")),
+                    ("definition", text(format!(" {definition};"))),
+                ])
+            })
+            .collect()
+    }
+}
+
+fn description(objoid: i64, classoid: i32, objsubid: i64, comment: &str) -> Row {
+    vec![
+        ("objoid", int(objoid)),
+        ("classoid", int(classoid as i64)),
+        ("objsubid", int(objsubid)),
+        ("description", text(comment)),
+    ]
+}

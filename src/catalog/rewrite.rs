@@ -1,0 +1,237 @@
+//! Rewrites of client SQL that DataFusion cannot plan as sent, or would
+//! answer with other column names than Postgres (unaliased function calls are
+//! named after the function: `count`, not `count(*)`):
+//! `x [NOT] LIKE p ESCAPE 'c'` with an escape character other than the
+//! backslash (SQLAlchemy's `ESCAPE '/'`) becomes `[NOT] pg_like_escape(x, p, 'c')`.
+
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser::ast::{
+    BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, GroupByExpr, Ident,
+    ObjectName, Query, SelectItem, SetExpr, Statement, UnaryOperator, Value, visit_expressions_mut,
+};
+
+/// Applies the rewrites to `statement` in place.
+pub fn rewrite(statement: &mut Statement) {
+    if let Statement::Query(query) = statement {
+        name_function_columns(query);
+    }
+    let _ = visit_expressions_mut(statement, |expr| {
+        let insensitive = matches!(expr, Expr::ILike { .. });
+        let replacement = match expr {
+            Expr::Like { negated, any: false, expr: value, pattern, escape_char: Some(escape) }
+            | Expr::ILike { negated, any: false, expr: value, pattern, escape_char: Some(escape) }
+                if !matches!(&escape.value, Value::SingleQuotedString(s) if s == "\\") =>
+            {
+                let call = call(
+                    if insensitive { "pg_ilike_escape" } else { "pg_like_escape" },
+                    vec![(**value).clone(), (**pattern).clone(), Expr::Value(escape.clone())],
+                );
+                Some(if *negated { Expr::UnaryOp { op: UnaryOperator::Not, expr: Box::new(call) } } else { call })
+            }
+            _ => None,
+        };
+        if let Some(new) = replacement {
+            *expr = new;
+        }
+        if let Expr::Subquery(query) = expr {
+            search_pg_catalog_for_regclass(query);
+            aggregate_scalar_subquery(query);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// `'pg_class'::regclass` is rewritten by `datafusion-pg-catalog` into a lookup
+/// in `current_schema()` only; Postgres searches `pg_catalog` first (implicitly
+/// on every search path), and clients rely on it (pgjdbc's
+/// `d.classoid = 'pg_class'::regclass`). Widen that lookup to `pg_catalog`.
+fn search_pg_catalog_for_regclass(query: &mut Query) {
+    let text = query.to_string();
+    if !(text.contains("parse_ident(") && text.contains("AS parts") && text.contains("pg_catalog.pg_class c")) {
+        return;
+    }
+    let _ = visit_expressions_mut(query, |e| {
+        if let Expr::BinaryOp { left, op: BinaryOperator::Eq, right } = e
+            && matches!(left.as_ref(), Expr::CompoundIdentifier(parts) if parts.len() == 2 && parts[1].value == "nspname")
+            && matches!(right.as_ref(), Expr::Function(f) if f.name.to_string().eq_ignore_ascii_case("current_schema"))
+        {
+            let in_catalog = Expr::BinaryOp {
+                left: left.clone(),
+                op: BinaryOperator::Eq,
+                right: Box::new(Expr::Value(Value::SingleQuotedString("pg_catalog".into()).into())),
+            };
+            *e = Expr::Nested(Box::new(Expr::BinaryOp {
+                left: Box::new(in_catalog),
+                op: BinaryOperator::Or,
+                right: Box::new(e.clone()),
+            }));
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// Postgres names an unaliased result column that is a function call after the
+/// function (`count(*)` → `count`, `pg_catalog.version()` → `version`);
+/// DataFusion would name it after the whole expression. Clients read columns
+/// by these names (`row["count"]`, pandas frames).
+fn name_function_columns(query: &mut Query) {
+    let SetExpr::Select(select) = query.body.as_mut() else { return };
+    // DataFusion refuses two result columns of one name, which Postgres allows:
+    // a name already taken stays DataFusion's.
+    let mut taken: Vec<String> = select
+        .projection
+        .iter()
+        .filter_map(|item| match item {
+            SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.to_ascii_lowercase()),
+            SelectItem::UnnamedExpr(Expr::Identifier(i)) => Some(i.value.to_ascii_lowercase()),
+            SelectItem::UnnamedExpr(Expr::CompoundIdentifier(parts)) => parts.last().map(|i| i.value.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect();
+    for item in select.projection.iter_mut() {
+        if let SelectItem::UnnamedExpr(Expr::Function(f)) = item
+            && let Some(name) = f.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase())
+            && !taken.contains(&name)
+        {
+            taken.push(name.clone());
+            let expr = Expr::Function(f.clone());
+            *item = SelectItem::ExprWithAlias { expr, alias: Ident::new(name) };
+        }
+    }
+}
+
+const AGGREGATES: &[&str] = &[
+    "count", "sum", "min", "max", "avg", "array_agg", "string_agg", "bool_and", "bool_or", "every",
+    "first_value", "last_value", "json_agg", "jsonb_agg",
+];
+
+fn aggregate_scalar_subquery(query: &mut Query) {
+    if query.order_by.is_some() || query.limit_clause.is_some() || query.fetch.is_some() || query.with.is_some() {
+        return;
+    }
+    let SetExpr::Select(select) = query.body.as_mut() else { return };
+    if select.projection.len() != 1
+        || !matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty())
+        || select.having.is_some()
+    {
+        return;
+    }
+    let (SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }) = &mut select.projection[0] else {
+        return;
+    };
+    if let Expr::Function(f) = e
+        && AGGREGATES.contains(&f.name.to_string().to_ascii_lowercase().as_str())
+    {
+        return;
+    }
+    *e = call("first_value", vec![e.clone()]);
+}
+
+fn call(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Function(Function {
+        name: ObjectName::from(vec![Ident::new(name)]),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args.into_iter().map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e))).collect(),
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    })
+}
+
+/// SQL `LIKE` matching with `escape` as the escape character (`%` any run, `_` one character).
+pub fn like(value: &str, pattern: &str, escape: Option<char>, insensitive: bool) -> bool {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Token {
+        Any,
+        One,
+        Char(char),
+    }
+    let fold = |c: char| if insensitive { c.to_lowercase().next().unwrap_or(c) } else { c };
+    let mut tokens = vec![];
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if Some(c) == escape {
+            if let Some(next) = chars.next() {
+                tokens.push(Token::Char(fold(next)));
+            }
+        } else if c == '%' {
+            tokens.push(Token::Any);
+        } else if c == '_' {
+            tokens.push(Token::One);
+        } else {
+            tokens.push(Token::Char(fold(c)));
+        }
+    }
+    let text: Vec<char> = value.chars().map(fold).collect();
+    // matches[j]: the pattern prefix seen so far matches text[..j].
+    let mut matches = vec![false; text.len() + 1];
+    matches[0] = true;
+    for token in tokens {
+        let mut next = vec![false; text.len() + 1];
+        for j in 0..=text.len() {
+            match token {
+                Token::Any => next[j] = matches[j] || (j > 0 && next[j - 1]),
+                Token::One => next[j] = j > 0 && matches[j - 1],
+                Token::Char(c) => next[j] = j > 0 && matches[j - 1] && text[j - 1] == c,
+            }
+        }
+        matches = next;
+    }
+    matches[text.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{like, rewrite};
+    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+    use datafusion::sql::sqlparser::parser::Parser;
+
+    fn rewritten(sql: &str) -> String {
+        let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap();
+        rewrite(&mut statements[0]);
+        statements[0].to_string()
+    }
+
+    #[test]
+    fn function_columns_are_named_after_the_function() {
+        assert_eq!(rewritten("SELECT count(*), max(a) AS m, min(a) FROM t"), "SELECT count(*) AS count, max(a) AS m, min(a) AS min FROM t");
+        assert_eq!(rewritten("SELECT count(*), count(a) FROM t"), "SELECT count(*) AS count, count(a) FROM t");
+    }
+
+    #[test]
+    fn like_escape_becomes_a_function() {
+        assert_eq!(rewritten("SELECT 1 FROM t WHERE a NOT LIKE 'pg/_%' ESCAPE '/'"), "SELECT 1 FROM t WHERE NOT pg_like_escape(a, 'pg/_%', '/')");
+        assert_eq!(rewritten("SELECT 1 FROM t WHERE a LIKE 'x%'"), "SELECT 1 FROM t WHERE a LIKE 'x%'");
+    }
+
+    #[test]
+    fn regclass_lookups_search_pg_catalog() {
+        let parser = datafusion_pg_catalog::sql::PostgresCompatibilityParser::new();
+        let mut statements = parser.parse("SELECT 1 FROM t WHERE d.classoid = 'pg_class'::regclass").unwrap();
+        rewrite(&mut statements[0]);
+        assert!(statements[0].to_string().contains("(n.nspname = 'pg_catalog' OR n.nspname = current_schema())"), "{}", statements[0]);
+    }
+
+    #[test]
+    fn scalar_subqueries_are_aggregated() {
+        assert_eq!(rewritten("SELECT (SELECT b FROM u WHERE u.a = t.a) FROM t"), "SELECT (SELECT first_value(b) FROM u WHERE u.a = t.a) FROM t");
+        assert_eq!(rewritten("SELECT (SELECT max(b) FROM u) FROM t"), "SELECT (SELECT max(b) FROM u) FROM t");
+    }
+
+    #[test]
+    fn like_with_other_escapes() {
+        assert!(like("pg_catalog", "pg/_%", Some('/'), false));
+        assert!(!like("pgxcatalog", "pg/_%", Some('/'), false));
+        assert!(like("public", "p_bl%", Some('/'), false));
+        assert!(like("PUBLIC", "pub%", None, true));
+        assert!(!like("public", "pub", None, false));
+        assert!(like("", "%", None, false));
+    }
+}

@@ -1,0 +1,306 @@
+//! Shared helpers of the client integration tests: start the real
+//! `conversql serve` on the bundled sample, start a real PostgreSQL 15 from
+//! Debian's packages to compare answers with, run queries in-process for the
+//! expected values, and run external client programs.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use conversql::{Engine, EngineOptions};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+
+/// The analysis instant every test pins, so the sample's answers are fixed.
+pub const AS_OF: &str = "2026-06-08T12:00:00Z";
+/// The sample account the tests read.
+pub const ACCOUNT: &str = "acc_001";
+/// First day of the overview range.
+pub const START: &str = "2026-06-01";
+/// Last day of the overview range.
+pub const END: &str = "2026-06-07";
+
+/// The views conversql serves in `public`.
+pub const VIEWS: &[&str] = &[
+    "conversations",
+    "conversation_messages",
+    "daily_conversations",
+    "daily_conversations_by_tag",
+    "attributed_orders",
+    "customer_agent_events",
+    "segment_recommended_not_purchased",
+    "segment_escalated_last_7_days",
+];
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The bundled sample data.
+pub fn data_root() -> String {
+    repo_root().join("data").to_string_lossy().into_owned()
+}
+
+/// A TCP port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Waits until something accepts connections on `port`, or panics naming `what`.
+pub fn wait_for_port(port: u16, what: &str, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited before listening on port {port}: {status}");
+        }
+        assert!(Instant::now() < deadline, "{what} did not listen on port {port} within 90 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A running `conversql serve`, killed when dropped.
+pub struct Server {
+    child: Child,
+    /// The port it listens on (127.0.0.1).
+    pub port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Starts `conversql serve` on the sample data at [`AS_OF`].
+    pub fn start() -> Server {
+        let port = free_port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_conversql"))
+            .args(["serve", "--data", &data_root(), "--as-of", AS_OF, "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start conversql serve");
+        wait_for_port(port, "conversql serve", &mut child);
+        Server { child, port }
+    }
+
+    /// A libpq-style connection string for tokio-postgres.
+    pub fn conninfo(&self) -> String {
+        format!("host=127.0.0.1 port={} user=analyst dbname=conversql", self.port)
+    }
+}
+
+/// Runs `work` on a fresh thread with its own tokio runtime, so callers may be
+/// inside a runtime themselves.
+fn on_own_runtime<T: Send + 'static>(work: impl std::future::Future<Output = T> + Send + 'static) -> T {
+    std::thread::spawn(move || tokio::runtime::Runtime::new().unwrap().block_on(work)).join().unwrap()
+}
+
+/// Runs `sql` in-process on the sample at [`AS_OF`] and formats every row as `a|b|c`.
+pub fn in_process(sql: &str) -> Vec<String> {
+    let sql = sql.to_string();
+    on_own_runtime(async move {
+        let engine = Engine::open(EngineOptions {
+            data: data_root(),
+            as_of: Some(conversql_udfs::parse_instant(AS_OF).unwrap()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let mut session = engine.session();
+        let batches = session.query(&sql).await.unwrap().collect().await.unwrap();
+        let mut rows = vec![];
+        for batch in batches {
+            let options = FormatOptions::default();
+            let formatters: Vec<_> =
+                batch.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap()).collect();
+            for row in 0..batch.num_rows() {
+                rows.push(formatters.iter().map(|f| f.value(row).to_string()).collect::<Vec<_>>().join("|"));
+            }
+        }
+        rows
+    })
+}
+
+/// The overview of [`ACCOUNT`] over [`START`]..[`END`], computed in-process:
+/// (total_volume, resolved_by_ai, percent_resolved_by_ai, ai_generated_sales as text).
+pub fn expected_overview() -> (i64, i64, f64, String) {
+    let rows = in_process(&format!("SELECT * FROM overview('{ACCOUNT}', DATE '{START}', DATE '{END}')"));
+    assert_eq!(rows.len(), 1, "one overview row");
+    let f: Vec<&str> = rows[0].split('|').collect();
+    (f[0].parse().unwrap(), f[1].parse().unwrap(), f[2].parse().unwrap(), f[3].to_string())
+}
+
+/// The Postgres name of an Arrow type as `information_schema.columns.data_type`
+/// gives it in PostgreSQL (`ARRAY` for lists), with the `pg_type` name
+/// (`udt_name`: `int8`, `timestamptz`, `_text`).
+pub fn postgres_type(t: &DataType) -> (&'static str, &'static str) {
+    match t {
+        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => ("text", "text"),
+        DataType::Int64 => ("bigint", "int8"),
+        DataType::Int32 => ("integer", "int4"),
+        DataType::Int16 => ("smallint", "int2"),
+        DataType::Float64 => ("double precision", "float8"),
+        DataType::Float32 => ("real", "float4"),
+        DataType::Boolean => ("boolean", "bool"),
+        DataType::Date32 => ("date", "date"),
+        DataType::Timestamp(_, Some(_)) => ("timestamp with time zone", "timestamptz"),
+        DataType::Timestamp(_, None) => ("timestamp without time zone", "timestamp"),
+        DataType::Decimal128(_, _) => ("numeric", "numeric"),
+        DataType::List(f) | DataType::LargeList(f) => match postgres_type(f.data_type()).1 {
+            "text" => ("ARRAY", "_text"),
+            "int8" => ("ARRAY", "_int8"),
+            other => panic!("no Postgres array type for {other}"),
+        },
+        other => panic!("no Postgres type for Arrow {other}"),
+    }
+}
+
+/// The columns of the `conversations` view as (name, Postgres `data_type`), in
+/// order, from the view's Arrow schema computed in-process.
+pub fn expected_conversation_columns() -> Vec<(String, String)> {
+    let schema = on_own_runtime(async {
+        let engine = Engine::open(EngineOptions { data: data_root(), ..Default::default() }).await.unwrap();
+        let mut session = engine.session();
+        session.query("SELECT * FROM conversations LIMIT 0").await.unwrap().schema().inner().clone()
+    });
+    schema.fields().iter().map(|f| (f.name().clone(), postgres_type(f.data_type()).0.to_string())).collect()
+}
+
+/// The number of conversations of [`ACCOUNT`], computed in-process.
+pub fn expected_conversation_count() -> i64 {
+    in_process(&format!("SELECT count(*) FROM conversations WHERE account_id = '{ACCOUNT}'"))[0].parse().unwrap()
+}
+
+/// Runs a client program, panicking with its output if it fails.
+pub fn run_client(what: &str, cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Parses a client program's JSON output.
+pub fn json_of(what: &str, out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{what} did not print JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// A real PostgreSQL 15 (Debian's `postgresql` package) in a temporary data
+/// directory, run as the `postgres` user, stopped and removed when dropped.
+pub struct Postgres {
+    child: Child,
+    dir: tempfile::TempDir,
+    /// The port it listens on (127.0.0.1).
+    pub port: u16,
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        // SIGINT is PostgreSQL's "fast shutdown".
+        let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The directory holding Debian's PostgreSQL 15 server programs.
+pub fn postgres_bin() -> PathBuf {
+    let dir = PathBuf::from("/usr/lib/postgresql/15/bin");
+    assert!(
+        dir.join("postgres").exists(),
+        "PostgreSQL 15 server is not installed (apt-get install postgresql); scripts/test installs it"
+    );
+    dir
+}
+
+fn as_postgres(program: &Path) -> Command {
+    let mut cmd = if nix_is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    };
+    cmd.env_remove("PGDATA");
+    cmd
+}
+
+fn nix_is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+}
+
+impl Postgres {
+    /// initdb into a fresh temporary directory and start the server on a free port
+    /// with trust authentication on 127.0.0.1 only.
+    pub fn start() -> Postgres {
+        let bin = postgres_bin();
+        let dir = tempfile::Builder::new().prefix("conversql-pg-").tempdir().unwrap();
+        let data = dir.path().join("data");
+        if nix_is_root() {
+            let status = Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()).status().unwrap();
+            assert!(status.success(), "chown the PostgreSQL temp dir to postgres");
+        }
+        let out = as_postgres(&bin.join("initdb"))
+            .args(["-D"])
+            .arg(&data)
+            .args(["-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"])
+            .output()
+            .expect("run initdb");
+        assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
+        let port = free_port();
+        let mut child = as_postgres(&bin.join("postgres"))
+            .arg("-D")
+            .arg(&data)
+            .args(["-c", "listen_addresses=127.0.0.1", "-c", &format!("port={port}")])
+            .args(["-c", &format!("unix_socket_directories={}", dir.path().display()), "-c", "fsync=off"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start postgres");
+        wait_for_port(port, "PostgreSQL 15", &mut child);
+        // Accepting TCP is not yet accepting queries: wait for a successful connection.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let ok = Command::new(bin.join("pg_isready"))
+                .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+                .output()
+                .map(|o| o.status.success())
+                .unwrap_or(false);
+            if ok {
+                break;
+            }
+            assert!(Instant::now() < deadline, "PostgreSQL did not become ready");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Postgres { child, dir, port }
+    }
+
+    /// A libpq-style connection string for `dbname` as the superuser.
+    pub fn conninfo(&self, dbname: &str) -> String {
+        format!("host=127.0.0.1 port={} user=postgres dbname={dbname}", self.port)
+    }
+}
