@@ -402,7 +402,6 @@ fn python_clients_list_the_catalog_and_read_values() {
     for (sql, state) in json["refused"].as_object().unwrap() {
         assert_eq!(state, "25006", "{sql} must be refused as read-only");
     }
-    // psycopg 3's named cursors describe the cursor as a protocol portal: that
-    // needs the server's Describe(portal) to know cursors (see README).
-    eprintln!("psycopg 3 named cursor: {}", json["named_cursor"]);
+    // psycopg 3's named (server-side) cursors: DECLARE, then Describe of the cursor as a portal, then FETCH.
+    assert_eq!(json["named_cursor"].as_u64(), Some(ids.len() as u64), "named cursor: {}", json["named_cursor"]);
 }

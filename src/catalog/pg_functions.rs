@@ -396,6 +396,11 @@ impl ScalarUDFImpl for ArrayToString {
     fn name(&self) -> &str {
         "array_to_string"
     }
+    /// The built-in's aliases too: a session state rebuilt from this one
+    /// (per-user sessions) must not bring the built-in back under its aliases.
+    fn aliases(&self) -> &[String] {
+        self.inner.aliases()
+    }
     fn signature(&self) -> &Signature {
         &self.signature
     }
