@@ -21,6 +21,7 @@ use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::log_table::LogTable;
 use crate::scope::AccountScope;
+use crate::stop::StopCheckRule;
 use crate::session::Session;
 use crate::table_functions::{OverviewFunction, OverviewKind};
 use crate::views::{builtin_views, load_views, views_from_dir};
@@ -85,6 +86,7 @@ impl Engine {
             .with_config(config)
             .with_runtime_env(runtime)
             .with_default_features()
+            .with_physical_optimizer_rule(Arc::new(StopCheckRule))
             .build();
         let ctx = SessionContext::new_with_state(state);
 

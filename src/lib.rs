@@ -19,6 +19,7 @@ pub mod pg_duration;
 pub mod scope;
 pub mod server;
 pub mod session;
+pub mod stop;
 pub mod table_functions;
 pub mod views;
 

@@ -412,6 +412,11 @@ impl Session {
         self.defaults.insert("session_authorization".into(), user.to_string());
     }
 
+    /// Gives the next statement's operators the flag that stops them (see [`crate::stop`]).
+    pub fn set_stop_flag(&self, flag: Arc<crate::stop::StopFlag>) {
+        self.ctx.state_ref().write().config_mut().set_extension(flag);
+    }
+
     /// The session's `statement_timeout`; `None` means no limit.
     pub fn statement_timeout(&self) -> Option<std::time::Duration> {
         self.show("statement_timeout").ok().and_then(|v| crate::pg_duration::parse_millis(&v).ok().flatten())

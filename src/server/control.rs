@@ -27,6 +27,8 @@ use pgwire::messages::startup::SecretKey;
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
+use crate::stop::StopFlag;
+
 /// Why a statement stopped early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stop {
@@ -52,20 +54,23 @@ impl Stop {
 /// The statement-stopping state of one connection.
 #[derive(Debug, Default)]
 pub struct QueryControl {
-    current: Mutex<CancellationToken>,
+    current: Mutex<(CancellationToken, Arc<StopFlag>)>,
 }
 
 impl QueryControl {
     /// Starts a statement: a guard with a fresh cancel token and the given timeout (none when `None`).
     pub fn begin(&self, timeout: Option<Duration>) -> StatementGuard {
         let token = CancellationToken::new();
-        *self.current.lock().expect("cancel token lock") = token.clone();
-        StatementGuard { token, deadline: timeout.map(|t| Instant::now() + t) }
+        let flag = Arc::new(StopFlag::default());
+        *self.current.lock().expect("cancel token lock") = (token.clone(), flag.clone());
+        StatementGuard { token, flag, deadline: timeout.map(|t| Instant::now() + t) }
     }
 
     /// Cancels the statement running now, if any (a later statement is not affected).
     pub fn cancel(&self) {
-        self.current.lock().expect("cancel token lock").cancel();
+        let current = self.current.lock().expect("cancel token lock");
+        current.1.stop();
+        current.0.cancel();
     }
 }
 
@@ -73,6 +78,7 @@ impl QueryControl {
 #[derive(Debug, Clone)]
 pub struct StatementGuard {
     token: CancellationToken,
+    flag: Arc<StopFlag>,
     deadline: Option<Instant>,
 }
 
@@ -85,12 +91,21 @@ impl StatementGuard {
                 None => std::future::pending().await,
             }
         };
-        tokio::select! {
+        let outcome = tokio::select! {
             biased;
             _ = self.token.cancelled() => Err(Stop::Canceled),
             _ = deadline => Err(Stop::TimedOut),
             out = work => Ok(out),
+        };
+        if outcome.is_err() {
+            self.flag.stop();
         }
+        outcome
+    }
+
+    /// The flag the statement's operators watch (see [`crate::stop`]).
+    pub fn flag(&self) -> Arc<StopFlag> {
+        self.flag.clone()
     }
 
     /// Wraps a result stream so that it ends with an error when the statement is stopped.
@@ -98,6 +113,7 @@ impl StatementGuard {
         Box::pin(GuardedStream {
             schema: inner.schema(),
             inner: Some(inner),
+            flag: self.flag.clone(),
             cancelled: Box::pin(self.token.clone().cancelled_owned()),
             deadline: self.deadline.map(|at| Box::pin(tokio::time::sleep_until(at))),
         })
@@ -109,12 +125,14 @@ impl StatementGuard {
 pub struct GuardedStream {
     schema: SchemaRef,
     inner: Option<SendableRecordBatchStream>,
+    flag: Arc<StopFlag>,
     cancelled: Pin<Box<WaitForCancellationFutureOwned>>,
     deadline: Option<Pin<Box<Sleep>>>,
 }
 
 impl GuardedStream {
     fn stop(&mut self, stop: Stop) -> Poll<Option<datafusion::error::Result<RecordBatch>>> {
+        self.flag.stop();
         self.inner = None;
         Poll::Ready(Some(Err(stopped_error(stop))))
     }
@@ -157,6 +175,15 @@ impl Stream for GuardedStream {
             return self.stop(Stop::TimedOut);
         }
         Poll::Pending
+    }
+}
+
+/// A result dropped before its end (client gone, portal closed) stops the statement's work.
+impl Drop for GuardedStream {
+    fn drop(&mut self) {
+        if self.inner.is_some() {
+            self.flag.stop();
+        }
     }
 }
 
@@ -247,6 +274,7 @@ mod tests {
         control.cancel();
         let err = stream.next().await.unwrap().unwrap_err();
         assert!(err.to_string().contains("due to user request"), "{err}");
+        assert!(guard.flag().is_stopped(), "the operators are told to stop");
         assert!(stream.next().await.is_none());
         let next = control.begin(None);
         assert_eq!(next.run(async { 7 }).await, Ok(7), "a new statement starts uncancelled");

@@ -72,7 +72,9 @@ fn begin_statement<C: ClientInfo + ?Sized>(client: &C, session: &Session) -> Sta
         .get::<ConnectionControl>()
         .map(|c| c.0.clone())
         .unwrap_or_default();
-    control.begin(session.statement_timeout())
+    let guard = control.begin(session.statement_timeout());
+    session.set_stop_flag(guard.flag());
+    guard
 }
 
 /// Runs one statement under `guard`: planning and execution stop on cancel or timeout.

@@ -131,30 +131,11 @@ pub async fn serve(engine: Engine, listen: SocketAddr, options: ServerOptions) -
 pub async fn serve_listener(engine: Engine, listener: TcpListener, options: ServerOptions) -> Result<()> {
     let addr = listener.local_addr().map_err(|e| Error::Io { path: "listener".into(), source: e })?;
     options.check(&addr)?;
-    let mut parameters = DefaultServerParameterProvider::default();
-    parameters.server_version = SERVER_VERSION.to_string();
-    parameters.default_transaction_read_only = true;
-    parameters.is_superuser = false;
-    parameters.time_zone = "UTC".into();
-    let mock_seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
-    let shared = Arc::new(Shared {
-        engine,
-        users: options.users.clone(),
-        require_tls: options.require_tls,
-        statement_timeout: options.statement_timeout.clone(),
-        cancellations: Arc::new(Cancellations::default()),
-        parameters,
-        keys: RandomPidSecretKeyGenerator::default(),
-        mock_seed,
-    });
-    let query = Arc::new(QueryHandler::new());
-    let cancel = Arc::new(control::CancelRequests { registry: shared.cancellations.clone() });
-    let slots = Arc::new(Semaphore::new(options.max_connections));
-    let acceptor = options.tls.as_ref().map(|t| t.acceptor());
+    let server = Server::new(engine, &options);
     tracing::info!(
         "conversql listening on {addr} (auth: {}, tls: {}, max connections: {})",
         if options.users.is_some() { "scram-sha-256" } else { "none, loopback only" },
-        if options.require_tls { "required" } else if acceptor.is_some() { "available" } else { "off" },
+        if options.require_tls { "required" } else if options.tls.is_some() { "available" } else { "off" },
         options.max_connections
     );
     loop {
@@ -167,17 +148,67 @@ pub async fn serve_listener(engine: Engine, listener: TcpListener, options: Serv
                 continue;
             }
         };
-        let handlers = ConnectionHandlers {
-            query: query.clone(),
-            startup: Arc::new(startup::Startup::new(shared.clone(), slots.clone().try_acquire_owned().ok())),
-            cancel: cancel.clone(),
-        };
-        let acceptor = acceptor.clone();
+        let handlers = server.handlers();
+        let acceptor = server.acceptor.clone();
         tokio::spawn(async move {
             if let Err(e) = pgwire::tokio::process_socket(socket, acceptor, handlers).await {
                 tracing::debug!("connection from {peer} ended with an error: {e}");
             }
         });
+    }
+}
+
+/// A server's shared state: what each new connection's handlers are made from.
+pub struct Server {
+    shared: Arc<Shared>,
+    query: Arc<QueryHandler>,
+    cancel: Arc<control::CancelRequests>,
+    slots: Arc<Semaphore>,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
+}
+
+impl Server {
+    /// A server over `engine` with `options` (already checked against the listen address).
+    pub fn new(engine: Engine, options: &ServerOptions) -> Server {
+        let mut parameters = DefaultServerParameterProvider::default();
+        parameters.server_version = SERVER_VERSION.to_string();
+        parameters.default_transaction_read_only = true;
+        parameters.is_superuser = false;
+        parameters.time_zone = "UTC".into();
+        let mock_seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
+        let shared = Arc::new(Shared {
+            engine,
+            users: options.users.clone(),
+            require_tls: options.require_tls,
+            statement_timeout: options.statement_timeout.clone(),
+            cancellations: Arc::new(Cancellations::default()),
+            parameters,
+            keys: RandomPidSecretKeyGenerator::default(),
+            mock_seed,
+        });
+        let cancel = Arc::new(control::CancelRequests { registry: shared.cancellations.clone() });
+        Server {
+            shared,
+            query: Arc::new(QueryHandler::new()),
+            cancel,
+            slots: Arc::new(Semaphore::new(options.max_connections)),
+            acceptor: options.tls.as_ref().map(|t| t.acceptor()),
+        }
+    }
+
+    /// The handlers of a new connection, holding one of the `--max-connections` slots if any is free.
+    pub fn handlers(&self) -> ConnectionHandlers {
+        ConnectionHandlers {
+            query: self.query.clone(),
+            startup: Arc::new(startup::Startup::new(self.shared.clone(), self.slots.clone().try_acquire_owned().ok())),
+            cancel: self.cancel.clone(),
+        }
+    }
+
+    /// Serves one connection over a Unix stream (no TLS) until it ends: the
+    /// same message handling as TCP connections, used by the fuzz target.
+    pub async fn serve_unix(&self, stream: tokio::net::UnixStream) -> std::io::Result<()> {
+        pgwire::tokio::process_socket_unix(stream, self.handlers()).await
     }
 }
 
