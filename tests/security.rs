@@ -459,8 +459,11 @@ async fn memory_limit_gives_53200_and_the_server_keeps_serving() {
         .expect_err("over the memory limit");
     assert_eq!(code(&err), "53200", "{err:?}");
     assert!(err.as_db_error().unwrap().message().contains("memory limit"), "{err:?}");
-    let rows = client.query("SELECT count(*) FROM conversations", &[]).await.unwrap();
-    assert_eq!(rows[0].get::<_, i64>(0), 2000);
+    // The same connection and a new one keep working (small queries fit in 4 MB).
+    let rows = client.query("SELECT count(*) FROM raw.accounts", &[]).await.unwrap();
+    assert_eq!(rows[0].get::<_, i64>(0), 3);
+    let other = server.connect("bob", "bob-secret").await.unwrap();
+    assert_eq!(other.query("SELECT count(*) FROM raw.accounts", &[]).await.unwrap()[0].get::<_, i64>(0), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -159,13 +159,10 @@ impl Stream for GuardedStream {
     type Item = datafusion::error::Result<RecordBatch>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let Some(inner) = self.inner.as_mut() else { return Poll::Ready(None) };
-        if let Poll::Ready(next) = inner.as_mut().poll_next(cx) {
-            if next.is_none() {
-                self.inner = None;
-            }
-            return Poll::Ready(next);
+        if self.inner.is_none() {
+            return Poll::Ready(None);
         }
+        // Checked before every batch: a stream whose batches are always ready must stop too.
         if self.cancelled.poll_unpin(cx).is_ready() {
             return self.stop(Stop::Canceled);
         }
@@ -174,7 +171,12 @@ impl Stream for GuardedStream {
         {
             return self.stop(Stop::TimedOut);
         }
-        Poll::Pending
+        let inner = self.inner.as_mut().expect("checked above");
+        let next = std::task::ready!(inner.as_mut().poll_next(cx));
+        if next.is_none() {
+            self.inner = None;
+        }
+        Poll::Ready(next)
     }
 }
 
@@ -278,6 +280,18 @@ mod tests {
         assert!(stream.next().await.is_none());
         let next = control.begin(None);
         assert_eq!(next.run(async { 7 }).await, Ok(7), "a new statement starts uncancelled");
+    }
+
+    #[tokio::test]
+    async fn cancel_stops_a_stream_whose_batches_are_always_ready() {
+        let control = Arc::new(QueryControl::default());
+        let guard = control.begin(None);
+        let schema = Arc::new(arrow::datatypes::Schema::empty());
+        let ready = futures::stream::repeat_with(|| Ok(RecordBatch::new_empty(Arc::new(arrow::datatypes::Schema::empty()))));
+        let mut stream = guard.guard_stream(Box::pin(RecordBatchStreamAdapter::new(schema, ready)));
+        assert!(stream.next().await.unwrap().is_ok());
+        control.cancel();
+        assert!(stream.next().await.unwrap().is_err(), "the next batch is an error, not more data");
     }
 
     #[tokio::test]
