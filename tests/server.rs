@@ -366,7 +366,7 @@ fn python_clients_list_the_catalog_and_read_values() {
         assert_eq!(rows, page, "{key}");
     }
 
-    assert_eq!(strings(&json["psycopg2_schemas"]), ["pg_catalog", "public", "raw"]);
+    assert_eq!(strings(&json["psycopg2_schemas"]), ["information_schema", "pg_catalog", "public", "raw"], "pg_namespace lists information_schema, as PostgreSQL does");
     assert_eq!(strings(&json["psycopg2_function_columns"]), ["count", "max"], "Postgres-style column names");
     assert_eq!(strings(&json["psycopg2_views"]), views);
     assert_eq!(strings(&json["psycopg2_columns"]), columns);
@@ -377,7 +377,7 @@ fn python_clients_list_the_catalog_and_read_values() {
 
     for driver in ["sqlalchemy_psycopg2", "sqlalchemy_psycopg"] {
         let s = &json[driver];
-        assert_eq!(strings(&s["schemas"]), ["public", "raw"], "{driver} get_schema_names");
+        assert_eq!(strings(&s["schemas"]), ["information_schema", "public", "raw"], "{driver} get_schema_names (as against PostgreSQL)");
         assert!(s["tables"].as_array().unwrap().is_empty(), "{driver}: public has views only");
         assert_eq!(strings(&s["raw_tables"]), ["accounts", "events", "messages", "profiles"], "{driver} raw tables");
         assert_eq!(strings(&s["views"]), views, "{driver} get_view_names");
