@@ -160,8 +160,13 @@ impl Session {
     /// that make common client queries plannable).
     pub fn parse(&self, sql: &str) -> Result<Vec<Statement>> {
         let trimmed = sql.trim_start();
-        if trimmed.len() > 5 && trimmed[..4].eq_ignore_ascii_case("move") && trimmed[4..].starts_with(char::is_whitespace) {
-            let mut statements = self.parse(&format!("FETCH{}", &trimmed[4..]))?;
+        // `get` rather than indexing: the text may start with a multi-byte character (found by fuzzing).
+        if let (Some(keyword), Some(rest)) = (trimmed.get(..4), trimmed.get(4..))
+            && keyword.eq_ignore_ascii_case("move")
+            && rest.len() > 1
+            && rest.starts_with(char::is_whitespace)
+        {
+            let mut statements = self.parse(&format!("FETCH{rest}"))?;
             if let [Statement::Fetch { into, .. }] = statements.as_mut_slice() {
                 *into = Some(ObjectName::from(vec![Ident::new(MOVE_MARKER)]));
                 return Ok(statements);
@@ -595,4 +600,22 @@ fn statement_kind(statement: &Statement) -> String {
     let text = statement.to_string();
     let words: Vec<&str> = text.split_whitespace().take(2).collect();
     words.join(" ").to_uppercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::prelude::SessionContext;
+
+    use super::Session;
+
+    /// Regression from the server fuzz target: a statement starting with a
+    /// multi-byte character made the MOVE check slice inside the character.
+    #[test]
+    fn parse_of_non_ascii_text_is_an_error_not_a_panic() {
+        let session = Session::new(SessionContext::new());
+        for text in ["SE\u{fffd}\u{fffd}elname", "é move", "mové x", "\u{fffd}"] {
+            assert!(session.parse(text).is_err(), "{text}");
+        }
+        assert!(session.parse("MOVE FORWARD 3 FROM c").is_ok());
+    }
 }
