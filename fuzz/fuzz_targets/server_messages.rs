@@ -57,8 +57,42 @@ fn startup_packet() -> Vec<u8> {
     packet
 }
 
+/// Whether `bytes` (messages after start-up) hold a Parse message whose
+/// parameter-type count runs past its end: pgwire 0.41.1's decoder panics on
+/// it (`Parse::decode_body` advances past the buffer). That panic is in the
+/// dependency, closes only that connection, and is reported in the README;
+/// such inputs are skipped so the fuzzer keeps looking for other problems.
+fn has_known_pgwire_parse_panic(mut bytes: &[u8]) -> bool {
+    while bytes.len() >= 5 {
+        let kind = bytes[0];
+        let len = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]) as usize;
+        if len < 4 {
+            return false;
+        }
+        let body = &bytes[5..bytes.len().min(1 + len)];
+        if kind == b'P' {
+            let mut parts = body.splitn(3, |b| *b == 0);
+            let (_, _, rest) = (parts.next(), parts.next(), parts.next().unwrap_or_default());
+            if rest.len() >= 2 {
+                let count = u16::from_be_bytes([rest[0], rest[1]]) as usize;
+                if rest.len() < 2 + 4 * count {
+                    return true;
+                }
+            }
+        }
+        if bytes.len() < 1 + len {
+            return false;
+        }
+        bytes = &bytes[1 + len..];
+    }
+    false
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else { return };
+    if mode != 0 && has_known_pgwire_parse_panic(rest) {
+        return;
+    }
     let h = harness();
     h.runtime.block_on(async {
         let (mut client, server_end) = tokio::net::UnixStream::pair().unwrap();
