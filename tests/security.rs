@@ -510,6 +510,29 @@ fn million_row_result_streams_without_server_memory_growing() {
         one_million / 1024,
         four_million / 1024
     );
+    // The extended protocol (tokio-postgres, no row limit) streams too.
+    let extended_peak = {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let client = server.connect("alice", "alice-secret").await.unwrap();
+            let messages: i64 = client.query("SELECT count(*) FROM conversation_messages", &[]).await.unwrap()[0].get(0);
+            let sql = "SELECT m.conversation_id, m.message_id, m.body, g.value FROM conversation_messages m CROSS JOIN generate_series(1, 250) g";
+            let stream = client.query_raw(sql, std::iter::empty::<i32>()).await.unwrap();
+            futures::pin_mut!(stream);
+            use futures::StreamExt;
+            let mut rows = 0u64;
+            while let Some(row) = stream.next().await {
+                row.unwrap();
+                rows += 1;
+            }
+            assert_eq!(rows, messages as u64 * 250);
+            assert!(rows > 1_000_000);
+        });
+        let peak = peak_rss_kib(server.pid());
+        eprintln!("over a million rows through tokio-postgres (extended protocol); server peak RSS {} MiB", peak / 1024);
+        peak
+    };
+    assert!(extended_peak - warm < 64 * 1024, "extended protocol grew the server by {} MiB", (extended_peak - warm) / 1024);
     // A million rows of this shape are ~100 MiB as text; the server must not hold them.
     assert!(one_million - warm < 64 * 1024, "1M rows grew the server by {} MiB", (one_million - warm) / 1024);
     assert!(four_million - warm < 64 * 1024, "4M rows grew the server by {} MiB", (four_million - warm) / 1024);
@@ -582,6 +605,47 @@ async fn bad_input_gets_clean_errors_and_the_server_keeps_serving() {
         s.write_all(b"Q\x00\x00\x00\x0dSELECT 1\x00").unwrap();
         let reply = read_until_closed(&mut s);
         assert!(reply.is_empty() || reply[0] == b'E', "{:?}", &reply[..reply.len().min(20)]);
+    }
+
+    // An Execute asking for 2^31-1 rows (the fuzz target's find: pgwire preallocated
+    // room for them and the process ran out of memory) is served like any other.
+    {
+        let rows = healthy
+            .query("SELECT conversation_id FROM conversations LIMIT 3", &[])
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 3);
+        let no_auth_port = free_port();
+        let mut child = conversql(&["serve", "--data", &data_root(), "--listen", &format!("127.0.0.1:{no_auth_port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(("127.0.0.1", no_auth_port)).is_err() {
+            assert!(Instant::now() < deadline);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let mut s = TcpStream::connect(("127.0.0.1", no_auth_port)).unwrap();
+        s.write_all(&startup_packet(&[("user", "x"), ("database", "conversql")])).unwrap();
+        let msg = |kind: u8, body: &[u8]| -> Vec<u8> {
+            let mut m = vec![kind];
+            m.extend(((body.len() + 4) as u32).to_be_bytes());
+            m.extend(body);
+            m
+        };
+        let mut bytes = msg(b'P', b"\0SELECT conversation_id FROM conversations\0\0\0");
+        bytes.extend(msg(b'B', b"\0\0\0\0\0\0\0\0"));
+        bytes.extend(msg(b'E', b"\0\x7f\xff\xff\xff"));
+        bytes.extend(msg(b'S', b""));
+        bytes.extend(msg(b'X', b""));
+        s.write_all(&bytes).unwrap();
+        let reply = read_until_closed(&mut s);
+        let data_rows = reply.windows(5).filter(|w| w[0] == b'D' && w[1..3] == [0, 0]).count();
+        assert!(data_rows >= 2000, "all rows arrive: {data_rows} data rows");
+        assert!(reply.windows(11).any(|w| w == b"SELECT 2000"), "the command completes");
+        let _ = child.kill();
+        let _ = child.wait();
     }
 
     // A query string of 10 MB: a clean answer, not a crash.

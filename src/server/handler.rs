@@ -7,16 +7,20 @@ use std::sync::Arc;
 use arrow::datatypes::{DataType, SchemaRef};
 use async_trait::async_trait;
 use datafusion::sql::sqlparser::ast::Statement;
-use futures::Sink;
+use futures::{Sink, SinkExt, StreamExt};
 use pgwire::api::portal::{Format, Portal};
-use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler, send_describe_response};
+use pgwire::api::portal::PortalExecutionState;
+use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler, send_describe_response, send_execution_response};
+use pgwire::api::store::Entry;
+use pgwire::api::{DEFAULT_NAME, PgWireConnectionState};
+use pgwire::messages::response::EmptyQueryResponse;
 use pgwire::api::results::{DescribePortalResponse, FieldInfo, Response, Tag};
 use pgwire::api::stmt::QueryParser;
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, Type};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
-use pgwire::messages::extendedquery::{Describe, TARGET_TYPE_BYTE_PORTAL};
+use pgwire::messages::extendedquery::{Describe, Execute, TARGET_TYPE_BYTE_PORTAL};
 use pgwire::types::format::FormatOptions;
 use tokio::sync::Mutex;
 
@@ -24,6 +28,9 @@ use super::control::StatementGuard;
 use super::encode::{bind_parameters, fields, pg_error, rows, stopped};
 use super::startup::ConnectionControl;
 use crate::session::{Session, StatementResult};
+
+/// The most rows one `Execute` with a row limit returns (see `on_execute`).
+pub const MAX_FETCH_ROWS: i32 = 100_000;
 
 /// A statement prepared with `Parse`: the parsed SQL and what `Describe` reports.
 #[derive(Debug, Clone)]
@@ -202,6 +209,69 @@ impl ExtendedQueryHandler for QueryHandler {
 
     fn query_parser(&self) -> Arc<PreparedParser> {
         self.parser.clone()
+    }
+
+    /// `Execute`: with no row limit the rows are streamed to the client as
+    /// they are produced (pgwire's default collects the whole result in memory
+    /// first); with a row limit, the limit is capped at [`MAX_FETCH_ROWS`]
+    /// (pgwire preallocates room for the limit, so a huge `max_rows` would
+    /// exhaust memory; found by the fuzz target). A capped fetch ends with
+    /// `PortalSuspended` and the client fetches again, as the protocol allows.
+    async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+        let portal = match client.portal_store().get_portal(name) {
+            Some(Entry::Value(portal)) => Some(portal),
+            _ => None,
+        };
+        let streams_whole_result = match &portal {
+            Some(portal) if message.max_rows <= 0 => {
+                matches!(*portal.state().lock().await, PortalExecutionState::Initial)
+            }
+            _ => false,
+        };
+        let (Some(portal), true) = (portal, streams_whole_result) else {
+            let mut message = message;
+            message.max_rows = message.max_rows.clamp(0, MAX_FETCH_ROWS);
+            return self._on_execute(client, message).await;
+        };
+        if !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
+            return Err(PgWireError::NotReadyForQuery);
+        }
+        client.set_state(PgWireConnectionState::QueryInProgress);
+        match ExtendedQueryHandler::do_query(self, client, portal.as_ref(), 0).await? {
+            Response::Query(mut results) => {
+                *portal.state().lock().await = PortalExecutionState::Finished;
+                let tag = results.command_tag().to_owned();
+                let mut count = 0;
+                while let Some(row) = results.data_rows().next().await {
+                    client.feed(PgWireBackendMessage::DataRow(row?)).await?;
+                    count += 1;
+                }
+                client
+                    .feed(PgWireBackendMessage::CommandComplete(Tag::new(&tag).with_rows(count).into()))
+                    .await?;
+            }
+            Response::Execution(tag) => send_execution_response(client, tag).await?,
+            Response::EmptyQuery => {
+                client.feed(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new())).await?;
+            }
+            Response::Error(info) => client.send(PgWireBackendMessage::ErrorResponse((*info).into())).await?,
+            _ => {
+                return Err(PgWireError::UserError(Box::new(ErrorInfo::new(
+                    "ERROR".into(),
+                    "0A000".into(),
+                    "COPY is not supported".into(),
+                ))));
+            }
+        }
+        client.set_state(PgWireConnectionState::ReadyForQuery);
+        Ok(())
     }
 
     /// `Describe` of a portal that is a SQL cursor (`DECLARE name CURSOR …`), as psycopg's
