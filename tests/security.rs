@@ -433,16 +433,19 @@ async fn statement_timeout_covers_execution_and_streaming() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_that_disconnects_mid_result_stops_the_work() {
     let server = start(&[]);
-    let client = server.connect("alice", "alice-secret").await.unwrap();
-    let stream = client.query_raw(ENDLESS_STREAM, std::iter::empty::<i32>()).await.unwrap();
-    futures::pin_mut!(stream);
+    let (client, connection) = tokio_postgres::connect(&server.conninfo("alice", "alice-secret"), NoTls).await.unwrap();
+    // The socket lives in the connection task: aborting it closes the socket mid-result.
+    let socket = tokio::spawn(connection);
+    let mut stream = Box::pin(client.query_raw(ENDLESS_STREAM, std::iter::empty::<i32>()).await.unwrap());
     use futures::StreamExt;
     for _ in 0..1000 {
         stream.next().await.unwrap().unwrap();
     }
+    socket.abort();
+    let _ = socket.await;
+    assert_goes_idle(server.pid(), "after the client went away");
     drop(stream);
     drop(client);
-    assert_goes_idle(server.pid(), "after the client went away");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -473,7 +476,7 @@ async fn max_connections_refuses_with_53300_then_recovers() {
     for _ in 0..3 {
         held.push(server.connect("alice", "alice-secret").await.unwrap());
     }
-    let err = server.connect("alice", "alice-secret").await.err().expect("the fourth connection is refused");
+    let Err(err) = server.connect("alice", "alice-secret").await else { panic!("the fourth connection is refused") };
     assert_eq!(code(&err), "53300", "{err:?}");
     drop(held.pop());
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -195,10 +195,13 @@ impl RecordBatchStream for GuardedStream {
     }
 }
 
+/// A registered connection: its secret key (as bytes) and its query control.
+type Registered = (Vec<u8>, Weak<QueryControl>);
+
 /// The connections that cancel requests can reach, by process id and secret key.
 #[derive(Debug, Default)]
 pub struct Cancellations {
-    connections: Mutex<HashMap<i32, (Vec<u8>, Weak<QueryControl>)>>,
+    connections: Mutex<HashMap<i32, Registered>>,
 }
 
 impl Cancellations {

@@ -23,6 +23,7 @@ use crate::session::Session;
 
 /// Where authentication of one connection stands.
 #[derive(Debug, Default)]
+#[allow(clippy::enum_variant_names)]
 enum AuthState {
     #[default]
     AwaitingStartup,
