@@ -182,6 +182,15 @@ fn jdbc(mode: &str, port: u16) -> Value {
     json_of(&format!("pgjdbc {mode}"), &out)
 }
 
+/// The first two text columns of each row of a JSON array of rows.
+fn pairs(v: &Value) -> Vec<(String, String)> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r[0].as_str().unwrap().to_string(), r[1].as_str().unwrap().to_string()))
+        .collect()
+}
+
 fn strings(v: &Value) -> Vec<String> {
     v.as_array().unwrap().iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect()
 }
@@ -196,22 +205,12 @@ fn pgjdbc_database_metadata_and_prepared_statements() {
     for s in ["public", "raw"] {
         assert!(schemas.contains(&s.to_string()), "getSchemas lists {s}: {schemas:?}");
     }
-    let tables: Vec<(String, String)> = json["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r[0].as_str().unwrap().to_string(), r[1].as_str().unwrap().to_string()))
-        .collect();
+    let tables: Vec<(String, String)> = pairs(&json["tables"]);
     for v in VIEWS {
         assert!(tables.contains(&(v.to_string(), "VIEW".to_string())), "getTables lists {v} as a VIEW: {tables:?}");
     }
 
-    let columns: Vec<(String, String)> = json["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r[0].as_str().unwrap().to_string(), r[1].as_str().unwrap().to_string()))
-        .collect();
+    let columns: Vec<(String, String)> = pairs(&json["columns"]);
     let expected = expected_conversation_columns();
     let names: Vec<&String> = columns.iter().map(|c| &c.0).collect();
     let expected_names: Vec<&String> = expected.iter().map(|c| &c.0).collect();
@@ -331,30 +330,15 @@ fn node_postgres_catalog_parameters_and_rows() {
     let json = node("meta", server.port);
     let schemas = strings(&json["schemas"]);
     assert!(schemas.contains(&"public".to_string()) && schemas.contains(&"raw".to_string()), "{schemas:?}");
-    let tables: Vec<(String, String)> = json["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r[0].as_str().unwrap().to_string(), r[1].as_str().unwrap().to_string()))
-        .collect();
+    let tables: Vec<(String, String)> = pairs(&json["tables"]);
     for v in VIEWS {
         assert!(tables.contains(&(v.to_string(), "VIEW".to_string())), "{v} is a VIEW: {tables:?}");
     }
-    let relkinds: Vec<(String, String)> = json["relkinds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r[0].as_str().unwrap().to_string(), r[1].as_str().unwrap().to_string()))
-        .collect();
+    let relkinds: Vec<(String, String)> = pairs(&json["relkinds"]);
     for v in VIEWS {
         assert!(relkinds.contains(&(v.to_string(), "v".to_string())), "pg_class.relkind of {v} is 'v': {relkinds:?}");
     }
-    let columns: Vec<(String, String)> = json["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r[0].as_str().unwrap().to_string(), r[1].as_str().unwrap().to_string()))
-        .collect();
+    let columns: Vec<(String, String)> = pairs(&json["columns"]);
     assert_eq!(columns, expected_conversation_columns(), "columns of conversations");
 
     // node-postgres returns int8 and numeric as strings (they do not fit a JS number).

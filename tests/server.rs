@@ -6,10 +6,11 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use conversql::{Engine, EngineOptions};
-use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+mod common;
 
-const AS_OF: &str = "2026-06-08T12:00:00Z";
+use common::{AS_OF, data_root, in_process};
+use conversql::{Engine, EngineOptions};
+
 const ACCOUNT: &str = "acc_001";
 const START: &str = "2026-05-09";
 const END: &str = "2026-06-07";
@@ -24,10 +25,6 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn data_root() -> String {
-    format!("{}/data", env!("CARGO_MANIFEST_DIR"))
 }
 
 fn start_server() -> Server {
@@ -57,31 +54,6 @@ fn psql(port: u16, commands: &[&str]) -> (String, String) {
 }
 
 /// Runs `sql` in-process and formats every row as `a|b|c`.
-fn in_process(sql: &str) -> Vec<String> {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let engine = Engine::open(EngineOptions {
-            data: data_root(),
-            as_of: Some(conversql_udfs::parse_instant(AS_OF).unwrap()),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-        let mut session = engine.session();
-        let batches = session.query(sql).await.unwrap().collect().await.unwrap();
-        let mut rows = vec![];
-        for batch in batches {
-            let options = FormatOptions::default();
-            let formatters: Vec<_> =
-                batch.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap()).collect();
-            for row in 0..batch.num_rows() {
-                rows.push(formatters.iter().map(|f| f.value(row).to_string()).collect::<Vec<_>>().join("|"));
-            }
-        }
-        rows
-    })
-}
-
 #[test]
 fn psql_and_psycopg_read_the_overview() {
     let server = start_server();
