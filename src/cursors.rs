@@ -70,7 +70,7 @@ impl Cursors {
     /// Opens `name`; an open cursor of that name is an error, as in Postgres.
     pub fn declare(&mut self, name: &str, cursor: Cursor) -> Result<()> {
         if self.open.contains_key(name) {
-            return Err(Error::config(format!("cursor \"{name}\" already exists")));
+            return Err(Error::DuplicateCursor(name.to_string()));
         }
         self.open.insert(name.to_string(), cursor);
         Ok(())
@@ -78,7 +78,7 @@ impl Cursors {
 
     /// The open cursor `name`.
     pub fn get(&mut self, name: &str) -> Result<&mut Cursor> {
-        self.open.get_mut(name).ok_or_else(|| Error::config(format!("cursor \"{name}\" does not exist")))
+        self.open.get_mut(name).ok_or_else(|| Error::UnknownCursor(name.to_string()))
     }
 
     /// The result columns of cursor `name`, if open.
@@ -88,7 +88,7 @@ impl Cursors {
 
     /// Closes `name`.
     pub fn close(&mut self, name: &str) -> Result<()> {
-        self.open.remove(name).map(|_| ()).ok_or_else(|| Error::config(format!("cursor \"{name}\" does not exist")))
+        self.open.remove(name).map(|_| ()).ok_or_else(|| Error::UnknownCursor(name.to_string()))
     }
 
     /// Closes every cursor.

@@ -33,6 +33,12 @@ pub enum Error {
     /// A setting given a value it cannot take (SQLSTATE 22023).
     #[error("{0}")]
     InvalidSetting(String),
+    /// `FETCH`/`MOVE`/`CLOSE` of a cursor that is not open (SQLSTATE 34000).
+    #[error("cursor \"{0}\" does not exist")]
+    UnknownCursor(String),
+    /// `DECLARE` of a cursor name already open (SQLSTATE 42P03).
+    #[error("cursor \"{0}\" already exists")]
+    DuplicateCursor(String),
     /// SQL that does not parse (SQLSTATE 42601).
     #[error("syntax error: {0}")]
     Syntax(String),
@@ -60,6 +66,8 @@ impl Error {
             Error::UnknownSetting(_) => "42704",
             Error::InvalidSetting(_) => "22023",
             Error::Syntax(_) => "42601",
+            Error::UnknownCursor(_) => "34000",
+            Error::DuplicateCursor(_) => "42P03",
             Error::Config(_) => "22023",
             Error::DataFusion(e) => datafusion_sqlstate(e),
             Error::Dataset { .. } | Error::Io { .. } => "58030",

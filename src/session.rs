@@ -126,6 +126,38 @@ pub fn default_setting(name: &str) -> Option<&'static str> {
     FIXED_SETTINGS.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
 }
 
+/// The 1-based numbers of the parameters `statement` casts to `oid[]` (`$1::oid[]`).
+fn oid_array_parameters(statement: &Statement) -> Vec<usize> {
+    use datafusion::sql::sqlparser::ast::{Expr, Value, visit_expressions};
+    let mut found = vec![];
+    let _ = visit_expressions(statement, |expr| {
+        if let Expr::Cast { expr: inner, data_type, .. } = expr
+            && data_type.to_string().eq_ignore_ascii_case("oid[]")
+            && let Expr::Value(value) = inner.as_ref()
+            && let Value::Placeholder(p) = &value.value
+            && let Some(index) = p.trim_start_matches('$').parse::<usize>().ok().filter(|i| *i >= 1)
+        {
+            found.push(index);
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    found
+}
+
+/// `session_user()` answering `user`, the name this session authenticated as.
+fn session_user_udf(user: &str) -> datafusion::logical_expr::ScalarUDF {
+    let value = datafusion::common::ScalarValue::Utf8(Some(user.to_string()));
+    datafusion::logical_expr::create_udf(
+        "session_user",
+        vec![],
+        arrow::datatypes::DataType::Utf8,
+        datafusion::logical_expr::Volatility::Stable,
+        Arc::new(move |_args: &[datafusion::logical_expr::ColumnarValue]| {
+            Ok(datafusion::logical_expr::ColumnarValue::Scalar(value.clone()))
+        }),
+    )
+}
+
 impl Session {
     /// A session over a context built by the engine.
     pub fn new(ctx: SessionContext) -> Self {
@@ -367,6 +399,13 @@ impl Session {
                         parameters[index - 1] = data_type;
                     }
                 }
+                // A parameter cast to `oid[]` is described as `oid[]` (asyncpg's
+                // type introspection sends its list of OIDs so).
+                for index in oid_array_parameters(statement) {
+                    if parameters.len() >= index {
+                        parameters[index - 1] = Some(crate::catalog::asyncpg_introspection::oid_array_type());
+                    }
+                }
                 Ok(Description { parameters, schema: Some(Arc::new(plan.schema().as_arrow().clone())) })
             }
             Statement::ShowVariable { variable } => {
@@ -412,9 +451,12 @@ impl Session {
         Ok(())
     }
 
-    /// Records the authenticated user (`SHOW session_authorization`).
+    /// Records the authenticated user: `SHOW session_authorization`, and
+    /// `current_user`, `session_user` and `user` in SQL (the Postgres parser
+    /// rules turn all three into a call of this session's `session_user()`).
     pub fn set_user(&mut self, user: &str) {
         self.defaults.insert("session_authorization".into(), user.to_string());
+        self.ctx.register_udf(session_user_udf(user));
     }
 
     /// Gives the next statement's operators the flag that stops them (see [`crate::stop`]).
@@ -617,5 +659,32 @@ mod tests {
             assert!(session.parse(text).is_err(), "{text}");
         }
         assert!(session.parse("MOVE FORWARD 3 FROM c").is_ok());
+    }
+
+    /// Cursor errors carry PostgreSQL's SQLSTATEs: 34000 for a cursor that
+    /// is not open, 42P03 for declaring a name already open.
+    #[tokio::test]
+    async fn cursor_errors_have_postgres_sqlstates() {
+        let mut session = Session::new(SessionContext::new());
+        let err = session.sql("FETCH 1 FROM nowhere").await.unwrap_err();
+        assert_eq!((err.sqlstate(), err.to_string().as_str()), ("34000", "cursor \"nowhere\" does not exist"));
+        let err = session.sql("CLOSE nowhere").await.unwrap_err();
+        assert_eq!(err.sqlstate(), "34000");
+        session.sql("BEGIN").await.unwrap();
+        session.sql("DECLARE c CURSOR FOR SELECT 1 AS one").await.unwrap();
+        let err = session.sql("DECLARE c CURSOR FOR SELECT 2 AS two").await.unwrap_err();
+        assert_eq!((err.sqlstate(), err.to_string().as_str()), ("42P03", "cursor \"c\" already exists"));
+    }
+
+    /// `current_user`, `session_user` and `user` answer the name the session authenticated as.
+    #[tokio::test]
+    async fn current_user_is_the_authenticated_user() {
+        let mut session = Session::new(SessionContext::new());
+        session.set_user("analyst_7");
+        let df = session.query("SELECT current_user AS a, session_user AS b, user AS c").await.unwrap();
+        let batches = df.collect().await.unwrap();
+        let text = arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
+        assert_eq!(text.matches("analyst_7").count(), 3, "{text}");
+        assert_eq!(session.show("session_authorization").unwrap(), "analyst_7");
     }
 }

@@ -493,7 +493,8 @@ fn replay_tool(tool: &str) {
     let server = Server::start();
     let postgres = Postgres::start();
     let failures = runtime().block_on(async {
-        let ours = connect(&server.conninfo()).await;
+        // As the same user as the real PostgreSQL, so rows naming the user compare.
+    let ours = connect(&server.conninfo().replace("user=analyst", "user=postgres")).await;
         let theirs = mirror_schema(&ours, &postgres).await;
         // Both servers answer in UTC, as a BI tool's session would set.
         theirs.batch_execute("SET TimeZone = 'UTC'").await.unwrap();

@@ -224,6 +224,20 @@ fn psql_catalog_commands_comments_and_views() {
     let shown: Vec<String> = out.lines().filter_map(|l| l.split('|').next()).filter(|c| !c.is_empty()).map(str::to_string).collect();
     assert_eq!(shown, in_process_columns("conversations"), "\\d conversations: {err}");
 
+    // \d+ conversations: columns with their comments (the helper's tuples-only
+    // output leaves out the footer with the view's definition).
+    let (out, err) = psql(server.port, &["\\d+ conversations", "\\d+ raw.messages"]);
+    assert!(err.is_empty(), "\\d+: {err}");
+    assert!(
+        out.lines().any(|l| l.starts_with("status|text|")
+            && l.ends_with("|extended|Routed, Closed, Open or Resolved by the five-step rule of CONTRACT.md section 3, as of T.")),
+        "\\d+ conversations shows status with its comment: {out}"
+    );
+    assert!(
+        out.lines().any(|l| l.starts_with("message_id|text||not null||extended|") && l.contains("at-least-once")),
+        "\\d+ raw.messages shows message_id with its comment: {out}"
+    );
+
     // \x output of one row.
     let mut cmd = Command::new("psql");
     cmd.args(["-X", "-q", "-A", "-x", "-h", "127.0.0.1", "-p", &server.port.to_string(), "-U", "analyst", "conversql"]);
@@ -345,7 +359,22 @@ fn python_clients_list_the_catalog_and_read_values() {
     assert_eq!(strings(&json["pandas_overview_columns"]), ["total_volume", "resolved_by_ai", "percent_resolved_by_ai", "ai_generated_sales"]);
     assert_eq!(strings(&json["asyncpg_parameter_types"]), ["text", "date", "date"], "asyncpg types the overview's parameters");
     assert_eq!(strings(&json["asyncpg_overview_types"]), ["int8", "int8", "float8", "numeric"]);
-    assert_eq!(json["asyncpg_tags_type"], "list", "asyncpg decodes text[] through its type introspection");
+    assert_eq!(json["asyncpg_tags_type"], "list", "asyncpg decodes text[] with its built-in codec");
+    let introspected: Vec<Vec<String>> = json["asyncpg_introspected_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| strings(t))
+        .collect();
+    assert_eq!(introspected, [["int8[]", "array", "pg_catalog"], ["float8[]", "array", "pg_catalog"]], "asyncpg's type introspection");
+    let counts = in_process(&format!(
+        "SELECT message_count FROM conversations WHERE account_id = '{ACCOUNT}' AND started_date = DATE '{START}' ORDER BY conversation_id"
+    ));
+    assert!(counts.len() > 3, "{counts:?}");
+    let ints: Vec<i64> = json["asyncpg_int8_array"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    assert_eq!(ints.iter().map(|v| v.to_string()).collect::<Vec<_>>(), counts, "int8[] decoded by asyncpg");
+    let halves: Vec<f64> = json["asyncpg_float8_array"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    assert_eq!(halves, ints.iter().map(|v| *v as f64 / 2.0).collect::<Vec<_>>(), "float8[] decoded by asyncpg");
 
     for driver in ["sqlalchemy_psycopg2", "sqlalchemy_psycopg"] {
         let s = &json[driver];

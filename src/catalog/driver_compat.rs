@@ -15,17 +15,26 @@ pub fn register(ctx: &SessionContext, catalog_name: &str) -> Result<()> {
     super::information_schema::register(ctx, catalog_name)?;
     super::parse_ident::register(ctx);
     super::constraint_functions::register(ctx);
+    super::array_subquery::register(ctx);
+    super::asyncpg_introspection::register(ctx);
     Ok(())
 }
 
-/// `sql` after the driver rewrites: Grafana's search_path subquery, regproc
-/// comparisons (pgjdbc, Npgsql), `SET SESSION CHARACTERISTICS` (Metabase).
+/// `sql` after the driver rewrites: asyncpg's type introspection, Grafana's search_path subquery, regproc
+/// comparisons (pgjdbc, Npgsql), `SET SESSION CHARACTERISTICS` (Metabase),
+/// psql's `ARRAY(subquery)` of TOAST options (`\d+`).
 pub fn rewrite_sql(sql: &str) -> Cow<'_, str> {
+    if let Some(equivalent) = super::asyncpg_introspection::rewrite_sql(sql) {
+        return Cow::Borrowed(equivalent);
+    }
     let mut sql = super::search_path_subquery::rewrite_sql(sql);
     if let Some(new) = super::regproc_compare::rewrite_sql(&sql) {
         sql = Cow::Owned(new);
     }
     if let Some(new) = super::session_characteristics::rewrite_sql(&sql) {
+        sql = Cow::Owned(new);
+    }
+    if let Some(new) = super::array_subquery::rewrite_sql(&sql) {
         sql = Cow::Owned(new);
     }
     sql

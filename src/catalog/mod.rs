@@ -10,6 +10,8 @@
 
 pub mod docs;
 pub mod functions;
+pub mod array_subquery;
+pub mod asyncpg_introspection;
 pub mod constraint_functions;
 pub mod driver_compat;
 pub mod index;
@@ -18,6 +20,7 @@ pub mod overlay;
 pub mod parse_ident;
 pub mod pg_functions;
 pub mod regproc_compare;
+pub mod reshape;
 pub mod rewrite;
 pub mod search_path_subquery;
 pub mod session_characteristics;

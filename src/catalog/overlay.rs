@@ -50,7 +50,12 @@ impl SchemaProvider for PgCatalogOverlay {
             "pg_views" => Derived::Views,
             n if REFRESHING.contains(&n) => {
                 let Some(inner) = self.index.inner().table(name).await? else { return Ok(None) };
-                return Ok(Some(Arc::new(Refreshing { inner, index: self.index.clone() })));
+                let table: Arc<dyn TableProvider> = Arc::new(Refreshing { inner, index: self.index.clone() });
+                return Ok(Some(if n == "pg_class" { super::reshape::pg_class(table) } else { table }));
+            }
+            "pg_index" => {
+                let Some(inner) = self.index.inner().table(name).await? else { return Ok(None) };
+                return Ok(Some(super::reshape::pg_index(&inner.schema())?));
             }
             _ => return self.index.inner().table(name).await,
         };

@@ -2,7 +2,7 @@
 //! answers differently: `version()`, `obj_description`, `col_description`,
 //! `pg_function_is_visible`, `pg_get_function_result`,
 //! `pg_get_function_arguments`, `pg_get_function_identity_arguments`,
-//! `pg_get_viewdef`, `current_setting` (server defaults), `set_config` (Postgres settings: no effect), `pg_get_serial_sequence`, `pg_table_is_visible` (true in the search path,
+//! `pg_get_viewdef`, `pg_get_indexdef` (NULL: no indexes), `current_setting` (server defaults), `set_config` (Postgres settings: no effect), `pg_get_serial_sequence`, `pg_table_is_visible` (true in the search path,
 //! `public`), `json_build_object`, `shobj_description`, `pg_size_pretty`, `to_regtype`,
 //! and `pg_like_escape`/`pg_ilike_escape` (the target of the `LIKE … ESCAPE` rewrite).
 
@@ -308,6 +308,14 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
             Box::new(|args| Ok(Arc::new(Int64Array::from(vec![0; args[0].len()])) as ArrayRef)),
         ));
     }
+    // conversql has no indexes, and PostgreSQL answers NULL for an OID that is
+    // not an index: `pg_get_indexdef(oid[, column, pretty])` is NULL for every OID.
+    ctx.register_udf(udf(
+        "pg_get_indexdef",
+        &[1, 3],
+        DataType::Utf8,
+        Box::new(|args| Ok(Arc::new(StringArray::new_null(args[0].len())) as ArrayRef)),
+    ));
     ctx.register_udf(udf(
         "pg_get_function_sqlbody",
         &[1],

@@ -34,6 +34,14 @@ pub fn rewrite(statement: &mut Statement) {
         if let Some(new) = replacement {
             *expr = new;
         }
+        if let Some(new) = generate_subscripts(expr) {
+            *expr = new;
+        }
+        // Unquoted `user` is Postgres's keyword for `current_user` (a quoted "user" stays a column).
+        // sqlparser reads it as a call without parentheses.
+        if matches!(expr, Expr::Function(f) if matches!(f.args, FunctionArguments::None) && f.name.to_string().eq_ignore_ascii_case("user")) {
+            *expr = call("session_user", vec![]);
+        }
         if let Expr::Subquery(query) = expr {
             search_pg_catalog_for_regclass(query);
             aggregate_scalar_subquery(query);
@@ -128,6 +136,43 @@ fn aggregate_scalar_subquery(query: &mut Query) {
     *e = call("first_value", vec![e.clone()]);
 }
 
+/// `generate_subscripts(a, d)`, the set of `a`'s subscripts in dimension `d`
+/// (SQLAlchemy's index reflection), becomes
+/// `unnest(CASE WHEN d = 1 THEN generate_series(1, cardinality(a)) END)`:
+/// DataFusion's arrays are one-dimensional and start at 1, so dimension 1 has
+/// subscripts `1..=cardinality(a)` and any other dimension none.
+fn generate_subscripts(expr: &Expr) -> Option<Expr> {
+    let Expr::Function(f) = expr else { return None };
+    let name = f.name.0.last()?.as_ident()?.value.to_ascii_lowercase();
+    if name != "generate_subscripts" || f.over.is_some() {
+        return None;
+    }
+    let FunctionArguments::List(list) = &f.args else { return None };
+    let [FunctionArg::Unnamed(FunctionArgExpr::Expr(array)), FunctionArg::Unnamed(FunctionArgExpr::Expr(dimension))] =
+        list.args.as_slice()
+    else {
+        return None;
+    };
+    let length = Expr::Cast {
+        kind: datafusion::sql::sqlparser::ast::CastKind::Cast,
+        expr: Box::new(call("cardinality", vec![array.clone()])),
+        data_type: datafusion::sql::sqlparser::ast::DataType::BigInt(None),
+        array: false,
+        format: None,
+    };
+    let first = Expr::Value(Value::Number("1".into(), false).into());
+    let series = call("generate_series", vec![first.clone(), length]);
+    let when = Expr::BinaryOp { left: Box::new(dimension.clone()), op: BinaryOperator::Eq, right: Box::new(first) };
+    let case = Expr::Case {
+        case_token: datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        end_token: datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        operand: None,
+        conditions: vec![datafusion::sql::sqlparser::ast::CaseWhen { condition: when, result: series }],
+        else_result: None,
+    };
+    Some(call("unnest", vec![case]))
+}
+
 fn call(name: &str, args: Vec<Expr>) -> Expr {
     Expr::Function(Function {
         name: ObjectName::from(vec![Ident::new(name)]),
@@ -203,6 +248,27 @@ mod tests {
     fn function_columns_are_named_after_the_function() {
         assert_eq!(rewritten("SELECT count(*), max(a) AS m, min(a) FROM t"), "SELECT count(*) AS count, max(a) AS m, min(a) AS min FROM t");
         assert_eq!(rewritten("SELECT count(*), count(a) FROM t"), "SELECT count(*) AS count, count(a) FROM t");
+    }
+
+    /// `generate_subscripts` zips with `unnest` of the same array, as in
+    /// Postgres: one row per element with its subscript.
+    #[tokio::test]
+    async fn generate_subscripts_lists_the_subscripts_of_dimension_one() {
+        let ctx = datafusion::prelude::SessionContext::new();
+        let run = |sql: &str| {
+            let sql = rewritten(sql);
+            let ctx = ctx.clone();
+            async move {
+                let batches = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
+                arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string()
+            }
+        };
+        let out = run("SELECT unnest(a) AS k, generate_subscripts(a, 1) AS ord FROM (SELECT make_array(10, 20, 30) AS a) t").await;
+        for row in ["| 10 | 1   |", "| 20 | 2   |", "| 30 | 3   |"] {
+            assert!(out.contains(row), "{out}");
+        }
+        let out = run("SELECT generate_subscripts(a, 2) AS ord FROM (SELECT make_array(10, 20) AS a) t").await;
+        assert_eq!(out.lines().filter(|l| l.starts_with("| ") && !l.contains("ord")).count(), 0, "{out}");
     }
 
     #[test]

@@ -5,7 +5,9 @@
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use arrow::datatypes::Schema;
+use arrow::array::RecordBatch;
+use arrow::compute::{CastOptions, cast_with_options};
+use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::ParamValues;
 use datafusion::dataframe::DataFrame;
 use datafusion::sql::sqlparser::ast::{Expr as SqlExpr, Statement, Value, visit_expressions_mut};
@@ -35,8 +37,90 @@ pub fn error_info(e: &Error) -> ErrorInfo {
 }
 
 /// The Postgres field descriptions of an Arrow schema in the requested formats.
+///
+/// Columns of unsigned 64-bit integers (DataFusion's `row_number()`, `rank()`
+/// and friends) are described as `int8`, as PostgreSQL does for the same
+/// functions; `rows` converts their values to match.
+///
+/// A catalog column of function or type names tagged as an OID alias
+/// (`pg_type.typinput`, a `regproc`) is described as `text`: its values are
+/// the names, which is what Postgres sends for `regproc` in text format, but in
+/// binary format Postgres sends a 4-byte OID, and the column's type is fixed
+/// at Describe, before the client picks a format. Described as `text`, binary
+/// clients (DBeaver) decode exactly what is sent, and text clients read the
+/// same names as from PostgreSQL.
 pub fn fields(schema: &Schema, format: &Format, options: Arc<FormatOptions>) -> PgWireResult<Vec<FieldInfo>> {
-    arrow_pg::datatypes::arrow_schema_to_pg_fields(schema, format, Some(options))
+    let mut schema = pg_schema(schema);
+    if schema.fields().iter().any(|f| is_named_oid_alias(f)) {
+        let fields: Vec<Field> = schema
+            .fields()
+            .iter()
+            .map(|f| {
+                let field = f.as_ref().clone();
+                if is_named_oid_alias(f) {
+                    let mut metadata = field.metadata().clone();
+                    metadata.remove(arrow_pg::datatypes::PG_OID_ALIAS_KEY);
+                    field.with_metadata(metadata)
+                } else {
+                    field
+                }
+            })
+            .collect();
+        schema = Schema::new_with_metadata(fields, schema.metadata().clone());
+    }
+    let mut described = arrow_pg::datatypes::arrow_schema_to_pg_fields(&schema, format, Some(options.clone()))?;
+    for (info, field) in described.iter_mut().zip(schema.fields()) {
+        if crate::catalog::asyncpg_introspection::is_oid_array(field.data_type()) {
+            *info = FieldInfo::new(info.name().to_string(), info.table_id(), info.column_id(), pgwire::api::Type::OID_ARRAY, info.format())
+                .with_format_options(options.clone());
+        }
+    }
+    Ok(described)
+}
+
+/// A column of names (not numbers) tagged as an OID alias type such as `regproc`.
+fn is_named_oid_alias(field: &Field) -> bool {
+    matches!(field.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+        && field.metadata().contains_key(arrow_pg::datatypes::PG_OID_ALIAS_KEY)
+}
+
+/// The schema as sent to Postgres clients: Postgres has no unsigned integers,
+/// and arrow-pg would send `UInt64` as `numeric`, so such columns become `Int64`.
+fn pg_schema(schema: &Schema) -> Schema {
+    if !schema.fields().iter().any(|f| f.data_type() == &DataType::UInt64) {
+        return schema.clone();
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::UInt64 => f.as_ref().clone().with_data_type(DataType::Int64),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    Schema::new_with_metadata(fields, schema.metadata().clone())
+}
+
+/// A batch converted to `pg_schema`: `UInt64` columns cast to `Int64`; a value
+/// above `i64::MAX` is an error naming the column, never a wrapped number.
+fn pg_batch(batch: RecordBatch) -> Result<RecordBatch, DataFusionError> {
+    let schema = batch.schema();
+    if !schema.fields().iter().any(|f| f.data_type() == &DataType::UInt64) {
+        return Ok(batch);
+    }
+    let options = CastOptions { safe: false, ..Default::default() };
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(column, field)| match field.data_type() {
+            DataType::UInt64 => cast_with_options(column, &DataType::Int64, &options).map_err(|e| {
+                DataFusionError::Execution(format!("column \"{}\" does not fit in int8: {e}", field.name()))
+            }),
+            _ => Ok(column.clone()),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(RecordBatch::try_new(Arc::new(pg_schema(&schema)), columns)?)
 }
 
 /// Executes `df` and streams its rows, encoded per `format`, until the statement is stopped.
@@ -56,7 +140,7 @@ pub async fn rows(
     let rows = stream
         .map(move |batch| {
             let encoded: Box<dyn Iterator<Item = PgWireResult<pgwire::messages::data::DataRow>> + Send> =
-                match batch {
+                match batch.and_then(pg_batch) {
                     Ok(batch) => Box::new(arrow_pg::datatypes::encode_recordbatch(row_fields.clone(), batch)),
                     Err(e) => {
                         Box::new(std::iter::once(Err(PgWireError::UserError(Box::new(datafusion_error_info(&e))))))
@@ -123,5 +207,51 @@ pub fn bind_parameters(statement: &Statement, values: &ParamValues) -> Result<St
     match failure {
         Some(e) => Err(e),
         None => Ok(bound),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Array, Int64Array, StringArray, UInt64Array};
+
+    #[test]
+    fn unsigned_64_bit_columns_travel_as_int8() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("attnum", DataType::UInt64, false),
+            Field::new("name", DataType::Utf8, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(UInt64Array::from(vec![1, 2, 3])), Arc::new(StringArray::from(vec!["a", "b", "c"]))],
+        )
+        .unwrap();
+        let converted = pg_batch(batch).unwrap();
+        assert_eq!(converted.schema().field(0).data_type(), &DataType::Int64);
+        let values = converted.column(0).as_any().downcast_ref::<Int64Array>().unwrap();
+        assert_eq!(values.values(), &[1, 2, 3]);
+        assert_eq!(converted.column(1).len(), 3);
+
+        let described = fields(&schema, &Format::UnifiedText, Arc::new(FormatOptions::default())).unwrap();
+        assert_eq!(described[0].datatype(), &pgwire::api::Type::INT8);
+    }
+
+    #[test]
+    fn named_regproc_columns_are_described_as_text() {
+        let mut metadata = std::collections::HashMap::new();
+        metadata.insert(arrow_pg::datatypes::PG_OID_ALIAS_KEY.to_string(), "regproc".to_string());
+        let schema = Schema::new(vec![Field::new("typinput", DataType::Utf8, false).with_metadata(metadata)]);
+        let text = fields(&schema, &Format::UnifiedText, Arc::new(FormatOptions::default())).unwrap();
+        assert_eq!(text[0].datatype(), &pgwire::api::Type::TEXT);
+        let binary = fields(&schema, &Format::UnifiedBinary, Arc::new(FormatOptions::default())).unwrap();
+        assert_eq!(binary[0].datatype(), &pgwire::api::Type::TEXT);
+    }
+
+    #[test]
+    fn an_unsigned_value_beyond_int8_is_an_error_naming_the_column() {
+        let schema = Arc::new(Schema::new(vec![Field::new("big", DataType::UInt64, false)]));
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(UInt64Array::from(vec![u64::MAX]))]).unwrap();
+        let err = pg_batch(batch).unwrap_err().to_string();
+        assert!(err.contains("\"big\"") && err.contains("int8"), "{err}");
     }
 }

@@ -110,6 +110,7 @@ async fn respond(
 
 fn wire_type(data_type: &Option<DataType>) -> Type {
     match data_type {
+        Some(t) if crate::catalog::asyncpg_introspection::is_oid_array(t) => Type::OID_ARRAY,
         Some(t) => arrow_pg::datatypes::into_pg_type(t).unwrap_or(Type::TEXT),
         None => Type::TEXT,
     }
@@ -193,8 +194,24 @@ impl QueryHandler {
         if portal.parameter_len() == 0 {
             return Ok(prepared.statement.clone());
         }
-        let inferred: Vec<Option<&DataType>> = prepared.parameter_types.iter().map(|t| t.as_ref()).collect();
-        let server_types: Vec<Type> = prepared.parameter_types.iter().map(wire_type).collect();
+        // `oid[]` travels as `int4[]` does (4-byte elements); decode it so.
+        let plain_int_array = DataType::List(Arc::new(arrow::datatypes::Field::new_list_field(DataType::Int32, true)));
+        let inferred: Vec<Option<&DataType>> = prepared
+            .parameter_types
+            .iter()
+            .map(|t| match t {
+                Some(t) if crate::catalog::asyncpg_introspection::is_oid_array(t) => Some(&plain_int_array),
+                t => t.as_ref(),
+            })
+            .collect();
+        let server_types: Vec<Type> = prepared
+            .parameter_types
+            .iter()
+            .map(|t| match wire_type(t) {
+                Type::OID_ARRAY => Type::INT4_ARRAY,
+                other => other,
+            })
+            .collect();
         let server_refs: Vec<Option<&Type>> = server_types.iter().map(Some).collect();
         let values =
             arrow_pg::datatypes::df::deserialize_parameters_with_server_types(portal, &inferred, &server_refs)?;

@@ -44,7 +44,6 @@ SELECT reltype FROM pg_catalog.pg_class WHERE 1<>1 LIMIT 1;
 -- @min-rows: 20
 -- @contains: int8
 -- @contains: timestamptz
--- @known-gap: typinput/typoutput/typreceive/typsend (regproc) travel as their names in binary; DBeaver reads them in text
 SELECT t.oid,t.*,c.relkind,format_type(nullif(t.typbasetype, 0), t.typtypmod) as base_type_name, d.description FROM pg_catalog.pg_type t LEFT OUTER JOIN pg_catalog.pg_type et ON et.oid=t.typelem LEFT OUTER JOIN pg_catalog.pg_class c ON c.oid=t.typrelid LEFT OUTER JOIN pg_catalog.pg_description d ON t.oid=d.objoid WHERE t.typname IS NOT NULL AND (c.relkind IS NULL OR c.relkind = 'c') AND (et.typcategory IS NULL OR et.typcategory <> 'C');
 
 -- The tables and views of schema public (PostgreSchema TableCache).

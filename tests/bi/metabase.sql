@@ -68,7 +68,6 @@ show timezone;
 SELECT nspname, typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid IN (SELECT DISTINCT enumtypid FROM pg_enum e);
 
 -- pgjdbc 42.5.5 DatabaseMetaData.getColumns(null, "public", "conversations", "%").
--- @known-gap: attnum (row_number(), UInt64 in DataFusion) is sent as numeric, PostgreSQL sends int8; pgjdbc reads it with getInt in text format, which works
 -- @shape
 -- @min-rows: 10
 -- @contains: started_at

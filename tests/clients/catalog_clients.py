@@ -98,6 +98,17 @@ async def with_asyncpg():
     out["asyncpg_page"] = [[r[0], r[1], r[2]] for r in rows]
     tags = await c.fetchval("SELECT tags FROM conversations WHERE account_id = $1 ORDER BY conversation_id LIMIT 1", account)
     out["asyncpg_tags_type"] = type(tags).__name__
+    # int8[] and float8[] are not among asyncpg's built-in codecs: it sends its
+    # type introspection query, then decodes the arrays with what it learned.
+    stmt = await c.prepare(
+        "SELECT array_agg(message_count ORDER BY conversation_id) AS counts, "
+        "array_agg(CAST(message_count AS DOUBLE PRECISION) / 2 ORDER BY conversation_id) AS halves "
+        "FROM conversations WHERE account_id = $1 AND started_date = $2"
+    )
+    out["asyncpg_introspected_types"] = [[a.type.name, a.type.kind, a.type.schema] for a in stmt.get_attributes()]
+    counts, halves = await stmt.fetchrow(account, start_date)
+    out["asyncpg_int8_array"] = counts
+    out["asyncpg_float8_array"] = halves
     await c.close()
 
 

@@ -1,0 +1,121 @@
+//! Catalog tables completed to the shape Postgres clients query:
+//!
+//! - `pg_class` gains the columns the catalog crate lacks (`reltoastrelid`,
+//!   `relrewrite`, `relacl`, `reloptions`), each with the value a conversql
+//!   relation has in PostgreSQL (no TOAST table, no rewrite, default
+//!   privileges, no storage options). psql's `\d+` reads `reloptions`.
+//! - `pg_index` gets PostgreSQL's column types: `indkey` and `indoption` are
+//!   `int2vector`, `indcollation` and `indclass` are `oidvector` — arrays that
+//!   clients `unnest` (SQLAlchemy's index and constraint reflection). conversql
+//!   has no indexes, so the table is empty; only its shape matters.
+
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use async_trait::async_trait;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::{Result, ScalarValue};
+use datafusion::datasource::{MemTable, TableType};
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::expressions::{Column, Literal};
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::projection::ProjectionExec;
+
+/// `pg_class` with the columns clients read that the catalog crate lacks.
+pub fn pg_class(inner: Arc<dyn TableProvider>) -> Arc<dyn TableProvider> {
+    let text_array = DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)));
+    Arc::new(WithColumns::new(
+        inner,
+        vec![
+            (Field::new("reltoastrelid", DataType::Int32, false), ScalarValue::Int32(Some(0))),
+            (Field::new("relrewrite", DataType::Int32, false), ScalarValue::Int32(Some(0))),
+            (Field::new("relacl", text_array.clone(), true), ScalarValue::try_from(&text_array).expect("null list")),
+            (Field::new("reloptions", text_array.clone(), true), ScalarValue::try_from(&text_array).expect("null list")),
+        ],
+    ))
+}
+
+/// `pg_index` with PostgreSQL's column types, and no rows (conversql has no indexes).
+pub fn pg_index(inner: &SchemaRef) -> Result<Arc<dyn TableProvider>> {
+    let int2vector = DataType::List(Arc::new(Field::new_list_field(DataType::Int16, true)));
+    let oidvector = DataType::List(Arc::new(Field::new_list_field(DataType::Int32, true)));
+    let fields: Vec<Field> = inner
+        .fields()
+        .iter()
+        .map(|f| {
+            let field = f.as_ref().clone();
+            match f.name().as_str() {
+                "indkey" | "indoption" => field.with_data_type(int2vector.clone()),
+                "indcollation" | "indclass" => field.with_data_type(oidvector.clone()),
+                _ => field,
+            }
+        })
+        .collect();
+    let schema = Arc::new(Schema::new_with_metadata(fields, inner.metadata().clone()));
+    Ok(Arc::new(MemTable::try_new(schema, vec![vec![]])?))
+}
+
+/// A table with constant columns appended to another's.
+#[derive(Debug)]
+struct WithColumns {
+    inner: Arc<dyn TableProvider>,
+    extra: Vec<ScalarValue>,
+    schema: SchemaRef,
+}
+
+impl WithColumns {
+    fn new(inner: Arc<dyn TableProvider>, extra: Vec<(Field, ScalarValue)>) -> Self {
+        let inner_schema = inner.schema();
+        let mut fields: Vec<Field> = inner_schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+        let mut values = vec![];
+        for (field, value) in extra {
+            if inner_schema.field_with_name(field.name()).is_err() {
+                fields.push(field);
+                values.push(value);
+            }
+        }
+        let schema = Arc::new(Schema::new_with_metadata(fields, inner_schema.metadata().clone()));
+        WithColumns { inner, extra: values, schema }
+    }
+}
+
+#[async_trait]
+impl TableProvider for WithColumns {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+    fn table_type(&self) -> TableType {
+        self.inner.table_type()
+    }
+    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
+        Ok(vec![TableProviderFilterPushDown::Unsupported; filters.len()])
+    }
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let input = self.inner.scan(state, None, &[], None).await?;
+        let inner_len = self.inner.schema().fields().len();
+        let indices: Vec<usize> = match projection {
+            Some(p) => p.clone(),
+            None => (0..self.schema.fields().len()).collect(),
+        };
+        let exprs: Vec<(Arc<dyn PhysicalExpr>, String)> = indices
+            .into_iter()
+            .map(|i| {
+                let name = self.schema.field(i).name().clone();
+                let expr: Arc<dyn PhysicalExpr> = if i < inner_len {
+                    Arc::new(Column::new(&name, i))
+                } else {
+                    Arc::new(Literal::new(self.extra[i - inner_len].clone()))
+                };
+                (expr, name)
+            })
+            .collect();
+        Ok(Arc::new(ProjectionExec::try_new(exprs, input)?))
+    }
+}
