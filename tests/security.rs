@@ -647,6 +647,29 @@ async fn bad_input_gets_clean_errors_and_the_server_keeps_serving() {
         let data_rows = reply.windows(5).filter(|w| w[0] == b'D' && w[1..3] == [0, 0]).count();
         assert!(data_rows >= 2000, "all rows arrive: {data_rows} data rows");
         assert!(reply.windows(11).any(|w| w == b"SELECT 2000"), "the command completes");
+
+        // A Parse message announcing 5 parameter types and carrying none, and a
+        // Bind announcing 3 parameter formats with none: pgwire 0.41.1's decoders
+        // panic on these (upstream); only that connection ends, and closes.
+        for (what, bad) in [
+            ("Parse with missing parameter types", msg(b'P', b"\0SELECT 1\0\0\x05")),
+            ("Bind with missing parameter formats", msg(b'B', b"\0\0\0\x03")),
+        ] {
+            let mut s = TcpStream::connect(("127.0.0.1", no_auth_port)).unwrap();
+            s.write_all(&startup_packet(&[("user", "x"), ("database", "conversql")])).unwrap();
+            let mut bytes = bad;
+            bytes.extend(msg(b'S', b""));
+            s.write_all(&bytes).unwrap();
+            let reply = read_until_closed(&mut s);
+            assert!(!reply.windows(5).any(|w| w[0] == b'D' && w[1..3] == [0, 0]), "{what}: no rows");
+            // The server still serves a new connection.
+            let mut ok = TcpStream::connect(("127.0.0.1", no_auth_port)).unwrap();
+            ok.write_all(&startup_packet(&[("user", "x"), ("database", "conversql")])).unwrap();
+            ok.write_all(&msg(b'Q', b"SELECT 41 + 1 AS answer\0")).unwrap();
+            ok.write_all(&msg(b'X', b"")).unwrap();
+            let reply = read_until_closed(&mut ok);
+            assert!(reply.windows(2).any(|w| w == b"42"), "{what}: the server keeps serving");
+        }
         let _ = child.kill();
         let _ = child.wait();
     }

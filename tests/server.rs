@@ -364,7 +364,7 @@ fn python_clients_list_the_catalog_and_read_values() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| strings(t))
+        .map(strings)
         .collect();
     assert_eq!(introspected, [["int8[]", "array", "pg_catalog"], ["float8[]", "array", "pg_catalog"]], "asyncpg's type introspection");
     let counts = in_process(&format!(
