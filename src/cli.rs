@@ -72,6 +72,27 @@ pub struct DataArgs {
     /// A directory of extra view definitions (*.sql, one CREATE VIEW each), loaded after the built-in views.
     #[arg(long)]
     pub views: Option<PathBuf>,
+    /// S3-compatible endpoint URL for s3:// roots (e.g. http://127.0.0.1:9000).
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    pub s3_endpoint: Option<String>,
+    /// S3 region (default us-east-1).
+    #[arg(long, env = "AWS_REGION")]
+    pub s3_region: Option<String>,
+    /// S3 access key id (prefer the AWS_ACCESS_KEY_ID variable).
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
+    pub s3_access_key_id: Option<String>,
+    /// S3 secret access key (prefer the AWS_SECRET_ACCESS_KEY variable: flags show in `ps`).
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<String>,
+    /// How many times a failed S3 request is retried, with exponential back-off.
+    #[arg(long, default_value_t = 3)]
+    pub s3_retries: usize,
+    /// Time limit of one S3 request, and of all retries of it (e.g. 30s, 2min).
+    #[arg(long, default_value = "30s")]
+    pub s3_timeout: String,
+    /// Time limit of connecting to the S3 endpoint.
+    #[arg(long, default_value = "5s")]
+    pub s3_connect_timeout: String,
 }
 
 /// `conversql serve`
@@ -205,11 +226,31 @@ impl DataArgs {
             })?),
             None => None,
         };
+        let duration = |flag: &str, text: &str| -> Result<std::time::Duration> {
+            match crate::pg_duration::parse_millis(text) {
+                Ok(Some(d)) => Ok(d),
+                Ok(None) | Err(_) => Err(Error::InvalidSetting(format!(
+                    "invalid {flag} '{text}' (expected a positive duration such as '30s' or '500ms')"
+                ))),
+            }
+        };
+        let timeout = duration("--s3-timeout", &self.s3_timeout)?;
+        let s3 = crate::s3::S3Options {
+            endpoint: self.s3_endpoint.clone(),
+            region: self.s3_region.clone(),
+            access_key_id: self.s3_access_key_id.clone(),
+            secret_access_key: self.s3_secret_access_key.clone(),
+            max_retries: self.s3_retries,
+            retry_timeout: timeout,
+            request_timeout: timeout,
+            connect_timeout: duration("--s3-connect-timeout", &self.s3_connect_timeout)?,
+        };
         Ok(EngineOptions {
             data: self.data.clone().unwrap_or_else(default_data_root),
             views_dir: self.views.clone(),
             as_of,
             memory_limit: None,
+            s3,
         })
     }
 }

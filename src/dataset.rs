@@ -9,11 +9,12 @@ use futures::TryStreamExt;
 use object_store::memory::InMemory;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
-use object_store::{aws::AmazonS3Builder, local::LocalFileSystem};
+use object_store::local::LocalFileSystem;
 use url::Url;
 
 use crate::contract::TABLES;
 use crate::error::{Error, Result};
+use crate::s3::S3Options;
 
 /// A resolved dataset root.
 #[derive(Debug, Clone)]
@@ -29,9 +30,13 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Resolves a root URL or path. S3 settings come from the usual `AWS_*`
-    /// variables (`AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`, …).
+    /// Resolves a root URL or path; S3 settings come from the `AWS_*` variables.
     pub fn open(root: &str) -> Result<Self> {
+        Self::open_with(root, &S3Options::default())
+    }
+
+    /// Resolves a root URL or path, reaching `s3://` roots with `s3`.
+    pub fn open_with(root: &str, s3: &S3Options) -> Result<Self> {
         let err = |message: String| Error::Dataset { root: root.to_string(), message };
         if root.starts_with("s3://") {
             let url = Url::parse(root).map_err(|e| err(format!("not a valid URL: {e}")))?;
@@ -39,20 +44,7 @@ impl Dataset {
                 .host_str()
                 .filter(|b| !b.is_empty())
                 .ok_or_else(|| err("an s3:// URL needs a bucket: s3://bucket/prefix".into()))?;
-            let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
-            let endpoint = std::env::var("AWS_ENDPOINT_URL")
-                .or_else(|_| std::env::var("AWS_ENDPOINT"))
-                .ok();
-            if let Some(endpoint) = endpoint {
-                if endpoint.starts_with("http://") {
-                    builder = builder.with_allow_http(true);
-                }
-                builder = builder.with_endpoint(endpoint).with_virtual_hosted_style_request(false);
-            }
-            if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
-                builder = builder.with_region("us-east-1");
-            }
-            let store = builder.build().map_err(|e| err(format!("cannot configure S3: {e}")))?;
+            let store = s3.build(bucket).map_err(|e| err(format!("cannot configure S3: {e}")))?;
             let store_url = ObjectStoreUrl::parse(format!("s3://{bucket}"))?;
             let prefix = Path::from(url.path().trim_matches('/'));
             return Ok(Dataset { root: root.into(), store: Arc::new(store), store_url, prefix });

@@ -45,6 +45,8 @@ pub struct EngineOptions {
     /// The memory one query may use (bytes); above it operators spill to disk or the query fails
     /// with SQLSTATE 53200. `None`: no limit.
     pub memory_limit: Option<usize>,
+    /// How `s3://` roots are reached (endpoint, credentials, retries, timeouts).
+    pub s3: crate::s3::S3Options,
 }
 
 /// Everything shared by all sessions: the catalog with its tables and views, the functions, the settings.
@@ -64,7 +66,7 @@ impl std::fmt::Debug for Engine {
 impl Engine {
     /// Opens the dataset at `options.data` and builds the engine.
     pub async fn open(options: EngineOptions) -> Result<Engine> {
-        let dataset = Dataset::open(&options.data)?;
+        let dataset = Dataset::open_with(&options.data, &options.s3)?;
         Self::open_dataset(dataset, options).await
     }
 

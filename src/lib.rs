@@ -15,6 +15,7 @@ pub mod error;
 pub mod generate;
 pub mod log_table;
 pub mod output;
+pub mod s3;
 pub mod pg_duration;
 pub mod scope;
 pub mod server;

@@ -8,19 +8,27 @@
 //! runs it (SET/SHOW/RESET, read-only rules, views, table functions). Files
 //! written after the session opened are seen by its next query. Each
 //! `connection NAME` block gets its own session.
+//!
+//! The whole suite runs twice: over local files, then over S3 — a real
+//! S3-compatible server (`moto_server`, from `tests/requirements.txt`) that the
+//! test starts on loopback, where `$ROOT` is `s3://conversql-slt/<file>` and
+//! the fixtures are written through the same object store conversql reads.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use conversql::session::StatementResult;
+use conversql::s3::S3Options;
 use conversql::{Engine, EngineOptions, Session};
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use datafusion::prelude::SessionContext;
 use datafusion_sqllogictest::{DFColumnType, convert_batches, convert_schema_to_types};
 use sqllogictest::{AsyncDB, DBOutput};
 
 struct ConversqlDb {
-    root: PathBuf,
+    root: String,
+    s3: S3Options,
     writer: SessionContext,
     session: Option<Session>,
 }
@@ -33,7 +41,8 @@ impl ConversqlDb {
     async fn session(&mut self) -> Result<&mut Session, SltError> {
         if self.session.is_none() {
             let engine = Engine::open(EngineOptions {
-                data: self.root.display().to_string(),
+                data: self.root.clone(),
+                s3: self.s3.clone(),
                 ..Default::default()
             })
             .await
@@ -50,7 +59,7 @@ impl AsyncDB for ConversqlDb {
     type ColumnType = DFColumnType;
 
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DFColumnType>, SltError> {
-        let sql = &sql.replace("$ROOT", &self.root.display().to_string());
+        let sql = &sql.replace("$ROOT", &self.root);
         if sql.trim_start().to_ascii_uppercase().starts_with("COPY") {
             let df = self.writer.sql(sql).await.map_err(|e| SltError(format!("fixture: {e}")))?;
             df.collect().await.map_err(|e| SltError(format!("fixture: {e}")))?;
@@ -85,18 +94,120 @@ impl AsyncDB for ConversqlDb {
     }
 }
 
-async fn run_file(path: &Path) -> Result<(), String> {
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let root = dir.path().to_path_buf();
-    for table in ["accounts", "profiles", "messages", "events"] {
-        std::fs::create_dir_all(root.join(table)).map_err(|e| e.to_string())?;
+/// Where a file's dataset lives.
+#[derive(Clone)]
+enum Backend {
+    /// A fresh temporary directory.
+    Local,
+    /// A fresh prefix in a bucket of the S3 server at this endpoint.
+    S3 { endpoint: String },
+}
+
+const BUCKET: &str = "conversql-slt";
+
+fn s3_options(endpoint: &str) -> S3Options {
+    S3Options {
+        endpoint: Some(endpoint.to_string()),
+        region: Some("us-east-1".into()),
+        access_key_id: Some("testing".into()),
+        secret_access_key: Some("testing".into()),
+        ..Default::default()
     }
-    let make_root = root.clone();
+}
+
+async fn run_file(path: &Path, backend: &Backend) -> Result<(), String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let tables = ["accounts", "profiles", "messages", "events"];
+    let (root, s3, store) = match backend {
+        Backend::Local => {
+            for table in tables {
+                std::fs::create_dir_all(dir.path().join(table)).map_err(|e| e.to_string())?;
+            }
+            (dir.path().display().to_string(), S3Options::default(), None)
+        }
+        Backend::S3 { endpoint } => {
+            let options = s3_options(endpoint);
+            let store: Arc<dyn ObjectStore> = Arc::new(options.build(BUCKET).map_err(|e| e.to_string())?);
+            let prefix = path.file_stem().unwrap().to_string_lossy().to_string();
+            // Object stores have no folders: a `_SUCCESS` marker (ignored by the
+            // listing rule) makes each table's prefix exist.
+            for table in tables {
+                let marker = object_store::path::Path::from(format!("{prefix}/{table}/_SUCCESS"));
+                store.put(&marker, PutPayload::default()).await.map_err(|e| e.to_string())?;
+            }
+            (format!("s3://{BUCKET}/{prefix}"), options, Some(store))
+        }
+    };
     let mut runner = sqllogictest::Runner::new(move || {
-        let root = make_root.clone();
-        async move { Ok(ConversqlDb { root, writer: SessionContext::new(), session: None }) }
+        let (root, s3, store) = (root.clone(), s3.clone(), store.clone());
+        async move {
+            let writer = SessionContext::new();
+            if let Some(store) = store {
+                writer.register_object_store(&url::Url::parse(&format!("s3://{BUCKET}")).unwrap(), store);
+            }
+            Ok(ConversqlDb { root, s3, writer, session: None })
+        }
     });
     runner.run_file_async(path).await.map_err(|e| e.display(true).to_string())
+}
+
+/// A `moto_server` on a free loopback port with the test bucket created; killed on drop.
+struct MotoServer {
+    child: std::process::Child,
+    endpoint: String,
+}
+
+impl MotoServer {
+    fn start() -> Result<MotoServer, String> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+        let child = std::process::Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start moto_server (pip install -r tests/requirements.txt): {e}"))?;
+        let server = MotoServer { child, endpoint: format!("http://127.0.0.1:{port}") };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            // Create the bucket (moto's server accepts unsigned requests).
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                use std::io::{Read, Write};
+                let request = format!("PUT /{BUCKET} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                if s.write_all(request.as_bytes()).is_ok() {
+                    let mut reply = String::new();
+                    let _ = s.read_to_string(&mut reply);
+                    if reply.starts_with("HTTP/1.1 200") {
+                        return Ok(server);
+                    }
+                }
+            }
+            if std::time::Instant::now() > deadline {
+                return Err("moto_server did not start within 60 s".into());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for MotoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An unreachable S3 endpoint is a clear error naming the dataset root, after the configured retries.
+async fn unreachable_s3_is_a_clear_error() -> Result<(), String> {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+    let mut s3 = s3_options(&format!("http://127.0.0.1:{closed}"));
+    s3.max_retries = 1;
+    s3.retry_timeout = std::time::Duration::from_secs(2);
+    let root = format!("s3://{BUCKET}/nowhere");
+    match Engine::open(EngineOptions { data: root.clone(), s3, ..Default::default() }).await {
+        Ok(_) => Err("opening a dataset on an unreachable S3 endpoint succeeded".into()),
+        Err(e) if e.to_string().contains(&root) => Ok(()),
+        Err(e) => Err(format!("the error does not name {root}: {e}")),
+    }
 }
 
 #[tokio::main]
@@ -111,17 +222,41 @@ async fn main() {
         .collect();
     files.sort();
     let (mut passed, mut failed) = (0, 0);
-    for file in &files {
-        let name = file.file_name().unwrap().to_string_lossy().to_string();
-        match run_file(file).await {
-            Ok(()) => {
-                passed += 1;
-                println!("slt {name} ... ok");
+    let moto = match MotoServer::start() {
+        Ok(m) => Some(m),
+        Err(e) => {
+            failed += 1;
+            println!("slt over S3 ... FAILED\n{e}");
+            None
+        }
+    };
+    let mut backends = vec![("local", Backend::Local)];
+    if let Some(m) = &moto {
+        backends.push(("s3", Backend::S3 { endpoint: m.endpoint.clone() }));
+    }
+    for (label, backend) in &backends {
+        for file in &files {
+            let name = file.file_name().unwrap().to_string_lossy().to_string();
+            match run_file(file, backend).await {
+                Ok(()) => {
+                    passed += 1;
+                    println!("slt {name} ({label}) ... ok");
+                }
+                Err(e) => {
+                    failed += 1;
+                    println!("slt {name} ({label}) ... FAILED\n{e}");
+                }
             }
-            Err(e) => {
-                failed += 1;
-                println!("slt {name} ... FAILED\n{e}");
-            }
+        }
+    }
+    match unreachable_s3_is_a_clear_error().await {
+        Ok(()) => {
+            passed += 1;
+            println!("unreachable S3 endpoint ... ok");
+        }
+        Err(e) => {
+            failed += 1;
+            println!("unreachable S3 endpoint ... FAILED\n{e}");
         }
     }
     println!("\n{passed} passed, {failed} failed");
