@@ -10,6 +10,13 @@
 //! the contract's types (timestamps in any unit and zone to µs UTC, any string
 //! encoding to utf8, missing nullable columns to NULL) by DataFusion's Parquet
 //! scan. A hidden column `source_file` carries each row's file path.
+//!
+//! Files that move: a file written during a query is read by the next query
+//! (each scan reads its own listing). A file deleted between the listing and
+//! the footer check (a compaction replacing small files, a re-upload) makes the
+//! scan list once more and use the new listing; if a listed file vanishes
+//! again, or fails for another reason, the query fails naming it. Uploads in
+//! progress under temporary names (`_x`, `.x`, `x.parquet.tmp`) are never read.
 
 use std::sync::{Arc, Mutex};
 
@@ -32,7 +39,7 @@ use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::{col, in_list, lit};
 use futures::{StreamExt, TryStreamExt};
-use object_store::ObjectMeta;
+use object_store::{ObjectMeta, ObjectStoreExt};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 #[allow(deprecated)]
 use parquet::arrow::async_reader::ParquetObjectReader;
@@ -115,6 +122,16 @@ impl LogTable {
             })?;
         files.sort_by(|a, b| a.location.cmp(&b.location));
         Ok(files)
+    }
+
+    /// Whether any of `files` is gone from the store (deleted after it was listed).
+    async fn any_vanished(&self, files: &[ObjectMeta]) -> bool {
+        for meta in files {
+            if let Err(object_store::Error::NotFound { .. }) = self.dataset.store.head(&meta.location).await {
+                return true;
+            }
+        }
+        false
     }
 
     /// Checks every file's footer against the contract (cached per file version).
@@ -237,12 +254,22 @@ impl TableProvider for LogTable {
         _filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let files = self.list_files().await?;
+        let mut files = self.list_files().await?;
+        if let Err(e) = self.check_files(&files).await {
+            // A listed file that no longer exists was deleted or replaced after the
+            // listing (a compaction, a re-upload): list once more and use the new
+            // listing, so the rows of its replacement are read. A file that fails
+            // for any other reason, or vanishes again, fails the query naming it.
+            if !self.any_vanished(&files).await {
+                return Err(e);
+            }
+            files = self.list_files().await?;
+            self.check_files(&files).await?;
+        }
         if files.is_empty() {
             let schema = project_schema(&self.schema, projection)?;
             return Ok(Arc::new(EmptyExec::new(schema)));
         }
-        self.check_files(&files).await?;
 
         let target = state.config().target_partitions().max(1);
         let mut groups: Vec<Vec<PartitionedFile>> = vec![vec![]; target.min(files.len())];
@@ -340,5 +367,111 @@ mod tests {
         assert!(!data("root/messages/date=2026-06-01/.part-0.parquet"));
         assert!(!data("root/messages/_temporary/part-0.parquet"));
         assert!(!data("root/events/date=2026-06-01/part-0.parquet"));
+    }
+
+    /// A store whose listing names a file that does not exist, as a listing taken
+    /// just before a compaction deleted the file does: the first `times` listings
+    /// of the messages table include `ghost`.
+    #[derive(Debug)]
+    struct StaleListing {
+        inner: object_store::memory::InMemory,
+        ghost: object_store::ObjectMeta,
+        times: std::sync::Mutex<usize>,
+    }
+
+    impl std::fmt::Display for StaleListing {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "StaleListing")
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl object_store::ObjectStore for StaleListing {
+        async fn put_opts(&self, l: &Path, p: object_store::PutPayload, o: object_store::PutOptions) -> object_store::Result<object_store::PutResult> {
+            self.inner.put_opts(l, p, o).await
+        }
+        async fn put_multipart_opts(&self, l: &Path, o: object_store::PutMultipartOptions) -> object_store::Result<Box<dyn object_store::MultipartUpload>> {
+            self.inner.put_multipart_opts(l, o).await
+        }
+        async fn get_opts(&self, l: &Path, o: object_store::GetOptions) -> object_store::Result<object_store::GetResult> {
+            self.inner.get_opts(l, o).await
+        }
+        fn delete_stream(
+            &self,
+            locations: futures::stream::BoxStream<'static, object_store::Result<Path>>,
+        ) -> futures::stream::BoxStream<'static, object_store::Result<Path>> {
+            self.inner.delete_stream(locations)
+        }
+        fn list(&self, prefix: Option<&Path>) -> futures::stream::BoxStream<'static, object_store::Result<object_store::ObjectMeta>> {
+            use futures::StreamExt;
+            let listing = self.inner.list(prefix);
+            let mut times = self.times.lock().unwrap();
+            let include = *times > 0 && prefix.is_some_and(|p| self.ghost.location.prefix_matches(p));
+            if include {
+                *times -= 1;
+                return listing.chain(futures::stream::iter([Ok(self.ghost.clone())])).boxed();
+            }
+            listing
+        }
+        async fn list_with_delimiter(&self, prefix: Option<&Path>) -> object_store::Result<object_store::ListResult> {
+            self.inner.list_with_delimiter(prefix).await
+        }
+        async fn copy_opts(&self, from: &Path, to: &Path, o: object_store::CopyOptions) -> object_store::Result<()> {
+            self.inner.copy_opts(from, to, o).await
+        }
+    }
+
+    /// The sample dataset in a store whose messages listing, once the engine is
+    /// open, names a deleted file `times` times.
+    async fn sample_with_ghost(times: usize) -> crate::Engine {
+        use object_store::ObjectStoreExt;
+        let ghost = object_store::ObjectMeta {
+            location: Path::from("root/messages/date=2026-06-01/compacted-away.parquet"),
+            last_modified: chrono::Utc::now(),
+            size: 4096,
+            e_tag: None,
+            version: None,
+        };
+        let store = std::sync::Arc::new(StaleListing {
+            inner: object_store::memory::InMemory::new(),
+            ghost,
+            times: std::sync::Mutex::new(0),
+        });
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let mut pending = vec![data.clone()];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    let relative = path.strip_prefix(&data).unwrap().to_string_lossy().to_string();
+                    let bytes = std::fs::read(&path).unwrap();
+                    store.put(&Path::from(format!("root/{relative}")), bytes.into()).await.unwrap();
+                }
+            }
+        }
+        let dataset = crate::dataset::Dataset::in_memory("memory://root", store.clone());
+        let engine = crate::Engine::open_dataset(dataset, crate::EngineOptions::default()).await.unwrap();
+        *store.times.lock().unwrap() = times;
+        engine
+    }
+
+    async fn count_messages(engine: &crate::Engine) -> Result<i64, String> {
+        let mut session = engine.session();
+        let df = session.query("SELECT count(*) AS n FROM raw.messages").await.map_err(|e| e.to_string())?;
+        let batches = df.collect().await.map_err(|e| e.to_string())?;
+        Ok(batches[0].column(0).as_any().downcast_ref::<arrow::array::Int64Array>().unwrap().value(0))
+    }
+
+    #[tokio::test]
+    async fn a_file_deleted_after_listing_is_listed_again_not_an_error() {
+        let expected = count_messages(&sample_with_ghost(0).await).await.unwrap();
+        assert!(expected > 1000, "{expected}");
+        // Listed once, deleted before its footer was read: the scan lists again.
+        assert_eq!(count_messages(&sample_with_ghost(1).await).await.unwrap(), expected);
+        // Still listed after the second listing: an error naming the file.
+        let err = count_messages(&sample_with_ghost(2).await).await.unwrap_err();
+        assert!(err.contains("date=2026-06-01/compacted-away.parquet"), "{err}");
     }
 }
