@@ -196,6 +196,83 @@ impl Drop for MotoServer {
     }
 }
 
+/// The sample dataset uploaded to the S3 server under `sample/`.
+async fn upload_sample(endpoint: &str) -> Result<String, String> {
+    let store = s3_options(endpoint).build(BUCKET).map_err(|e| e.to_string())?;
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let mut pending = vec![data.clone()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|e| e.to_string())? {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path.strip_prefix(&data).unwrap().to_string_lossy().to_string();
+                let bytes = std::fs::read(&path).map_err(|e| e.to_string())?;
+                store
+                    .put(&object_store::path::Path::from(format!("sample/{relative}")), bytes.into())
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    Ok(format!("s3://{BUCKET}/sample"))
+}
+
+async fn count_conversations(session: &mut Session) -> Result<String, String> {
+    let df = session.query("SELECT count(*) AS n FROM conversations").await.map_err(|e| e.to_string())?;
+    let batches = df.collect().await.map_err(|e| e.to_string())?;
+    Ok(arrow::util::pretty::pretty_format_batches(&batches).map_err(|e| e.to_string())?.to_string())
+}
+
+/// The S3 server stops answering in the middle of the work (SIGSTOP): a query
+/// that needs it fails with a clear error naming what it was reading, within
+/// the configured timeout; queries that do not need it go on; when the server
+/// answers again (SIGCONT) the same query gives the same answer as before.
+async fn s3_outage_is_a_clear_error_and_recovers(moto: &MotoServer) -> Result<String, String> {
+    let root = upload_sample(&moto.endpoint).await?;
+    let mut s3 = s3_options(&moto.endpoint);
+    s3.max_retries = 1;
+    s3.retry_timeout = std::time::Duration::from_secs(3);
+    s3.request_timeout = std::time::Duration::from_secs(3);
+    let engine = Engine::open(EngineOptions { data: root.clone(), s3, ..Default::default() })
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut session = engine.session();
+    let before = count_conversations(&mut session).await?;
+    let signal = |sig: &str| {
+        std::process::Command::new("kill").args([sig, &moto.child.id().to_string()]).status().map(|_| ())
+    };
+    signal("-STOP").map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let during = count_conversations(&mut session).await;
+    let took = started.elapsed();
+    let other = session.query("SELECT 40 + 2 AS answer").await.map_err(|e| e.to_string());
+    let other = match other {
+        Ok(df) => df.collect().await.map(|b| b[0].num_rows()).map_err(|e| e.to_string()),
+        Err(e) => Err(e),
+    };
+    signal("-CONT").map_err(|e| e.to_string())?;
+    let error = match during {
+        Ok(out) => return Err(format!("a query during the outage succeeded: {out}")),
+        Err(e) => e,
+    };
+    if !error.contains(&format!("s3://{BUCKET}/sample")) {
+        return Err(format!("the outage error does not name the object or root: {error}"));
+    }
+    if took > std::time::Duration::from_secs(20) {
+        return Err(format!("the outage error took {took:?}, beyond the configured timeouts"));
+    }
+    if other != Ok(1) {
+        return Err(format!("a query without S3 failed during the outage: {other:?}"));
+    }
+    let after = count_conversations(&mut session).await?;
+    if after != before {
+        return Err(format!("after the outage: {after}\nbefore: {before}"));
+    }
+    Ok(format!("failed after {took:.1?}: {}", error.chars().take(160).collect::<String>()))
+}
+
 /// An unreachable S3 endpoint is a clear error naming the dataset root, after the configured retries.
 async fn unreachable_s3_is_a_clear_error() -> Result<(), String> {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
@@ -246,6 +323,18 @@ async fn main() {
                     failed += 1;
                     println!("slt {name} ({label}) ... FAILED\n{e}");
                 }
+            }
+        }
+    }
+    if let Some(m) = &moto {
+        match s3_outage_is_a_clear_error_and_recovers(m).await {
+            Ok(what) => {
+                passed += 1;
+                println!("S3 outage mid-work ... ok ({what})");
+            }
+            Err(e) => {
+                failed += 1;
+                println!("S3 outage mid-work ... FAILED\n{e}");
             }
         }
     }
