@@ -45,6 +45,8 @@ pub struct EngineOptions {
     /// The memory one query may use (bytes); above it operators spill to disk or the query fails
     /// with SQLSTATE 53200. `None`: no limit.
     pub memory_limit: Option<usize>,
+    /// The runs file of scheduled reports behind the `report_runs` view; `None`: the view is empty.
+    pub report_runs: Option<PathBuf>,
 }
 
 /// Everything shared by all sessions: the catalog with its tables and views, the functions, the settings.
@@ -104,6 +106,10 @@ impl Engine {
             let function = OverviewFunction::new(kind);
             ctx.register_udtf(function.name(), Arc::new(function));
         }
+        ctx.register_udtf(
+            crate::report::history::FUNCTION,
+            Arc::new(crate::report::history::ReportRunsFunction::new(options.report_runs.clone())),
+        );
         setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider).map_err(|e| Error::DataFusion(*e))?;
         crate::catalog::register(&ctx, options.views_dir.as_deref())?;
         crate::catalog::driver_compat::register(&ctx, DATABASE)?;

@@ -16,6 +16,7 @@ pub mod generate;
 pub mod log_table;
 pub mod output;
 pub mod pg_duration;
+pub mod report;
 pub mod scope;
 pub mod server;
 pub mod session;
