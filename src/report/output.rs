@@ -14,6 +14,9 @@ use object_store::{ObjectStore, PutMode, PutOptions, PutPayload};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 
+/// The error message of an output that exists and may not be replaced.
+pub const EXISTS: &str = "exists already (give --replace, or replace = true, to overwrite it)";
+
 /// Expands `{key}` placeholders of `template` from `values`. Values are made
 /// safe as one path segment (anything but letters, digits, `.`, `-`, `_` becomes `_`).
 /// An unknown placeholder or an unclosed `{` is an error naming it.
@@ -83,7 +86,7 @@ pub async fn put_object(
     match store.put_opts(key, PutPayload::from(bytes), options).await {
         Ok(_) => Ok(()),
         Err(object_store::Error::AlreadyExists { .. }) | Err(object_store::Error::Precondition { .. }) => {
-            Err("exists already (give --replace, or replace = true, to overwrite it)".into())
+            Err(EXISTS.into())
         }
         Err(e) => Err(format!("cannot write: {e}")),
     }
@@ -100,7 +103,7 @@ fn write_local(path: &Path, bytes: &[u8], replace: bool) -> Result<(), String> {
         _ => PathBuf::from("."),
     };
     if !replace && path.exists() {
-        return Err("exists already (give --replace, or replace = true, to overwrite it)".into());
+        return Err(EXISTS.into());
     }
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create directory {}: {e}", dir.display()))?;
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
@@ -119,7 +122,7 @@ fn write_local(path: &Path, bytes: &[u8], replace: bool) -> Result<(), String> {
             match std::fs::hard_link(&temp, path) {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    Err("exists already (give --replace, or replace = true, to overwrite it)".into())
+                    Err(EXISTS.into())
                 }
                 Err(e) => Err(format!("cannot move the file into place: {e}")),
             }

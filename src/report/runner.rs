@@ -70,7 +70,7 @@ fn subtitle(report: &Report, values: &std::collections::BTreeMap<String, String>
     parts.join(" · ")
 }
 
-/// Runs `report` for `at`, retrying a failed attempt up to `report.retries` times
+/// Runs `report` for `at`, retrying a failed attempt (but not an existing output) up to `report.retries` times
 /// after `retry_backoff`, `2 × retry_backoff`, …; records every attempt in `history`
 /// and returns the last record. A history that cannot be written is logged.
 pub async fn run_with_retries(engine: &Engine, history: &History, report: &Report, at: DateTime<Utc>, trigger: Trigger) -> RunRecord {
@@ -80,7 +80,9 @@ pub async fn run_with_retries(engine: &Engine, history: &History, report: &Repor
         let mut url = None;
         let outcome = run_once(engine, report, at, &mut url).await;
         let finished_at = Utc::now();
-        let last = attempt > report.retries;
+        // An existing output stays there: retrying cannot help.
+        let permanent = matches!(&outcome, Err(Error::Output { message, .. }) if message.starts_with(super::output::EXISTS));
+        let last = permanent || attempt > report.retries;
         let record = match outcome {
             Ok(written) => RunRecord {
                 report: report.name.clone(),
