@@ -46,7 +46,7 @@ section{background:#fff;border:1px solid #e5e7eb;border-radius:10px;padding:16px
 svg text{font-size:11px;fill:#6b7280}svg .grid{stroke:#e5e7eb}svg .axis{stroke:#9ca3af}\
 table{border-collapse:collapse;width:100%;font-size:13px}\
 th{text-align:left;color:#6b7280;font-weight:500;border-bottom:1px solid #e5e7eb;padding:6px 8px}\
-td{border-bottom:1px solid #f3f4f6;padding:6px 8px;vertical-align:top}\
+td{border-bottom:1px solid #f3f4f6;padding:6px 8px;vertical-align:top}td:not(:last-child){white-space:nowrap}\
 .note{color:#6b7280;font-size:12px}";
 
 /// Escapes text for HTML text and attribute values.
