@@ -486,3 +486,73 @@ document.body.appendChild(out);
     let png = std::fs::read(&shot).unwrap();
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 20_000, "a real screenshot: {} bytes", png.len());
 }
+
+/// A moto S3 server (`moto_server` from PyPI, tests/requirements.txt), killed when dropped.
+struct Moto {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs a boto3 snippet against the moto server; `s3` is the client.
+fn boto3(moto: &Moto, code: &str) -> String {
+    let script = format!(
+        "import boto3\ns3 = boto3.client('s3', endpoint_url='http://127.0.0.1:{}', aws_access_key_id='k', \
+         aws_secret_access_key='s', region_name='us-east-1')\n{code}",
+        moto.port
+    );
+    let out = Command::new("python3").args(["-c", &script]).output().unwrap();
+    assert!(out.status.success(), "boto3: {}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+#[test]
+fn outputs_go_to_s3_in_one_put_and_are_not_overwritten_without_replace() {
+    let port = free_port();
+    let mut child = Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("moto_server is not installed (pip install -r tests/requirements.txt; scripts/test does)");
+    wait_for_port(port, "moto_server", &mut child);
+    let moto = Moto { child, port };
+    boto3(&moto, "s3.create_bucket(Bucket='reports')");
+
+    let dir = tempfile::tempdir().unwrap();
+    let s3_run = |query: &str, extra: &[&str]| {
+        run(conversql()
+            .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+            .env("AWS_ACCESS_KEY_ID", "k")
+            .env("AWS_SECRET_ACCESS_KEY", "s")
+            .env("AWS_REGION", "us-east-1")
+            .args(["report", "run", "--data", &data_root(), "--as-of", AS_OF, "--name", "volume", "--state-dir"])
+            .arg(dir.path())
+            .args(["--query", query, "--param", "account_id=acc_003", "--out", "s3://reports/daily/{name}/{account_id}/{date}.csv"])
+            .args(extra))
+    };
+    let query = "SELECT total_volume FROM overview(:'account_id', DATE '2026-06-01', DATE '2026-06-07')";
+    let out = s3_run(query, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let key = "daily/volume/acc_003/2026-06-08.csv";
+    let expected = in_process("SELECT total_volume FROM overview('acc_003', DATE '2026-06-01', DATE '2026-06-07')");
+    let read = format!("print(s3.get_object(Bucket='reports', Key='{key}')['Body'].read().decode(), end='')");
+    assert_eq!(boto3(&moto, &read), format!("total_volume\n{}\n", expected[0]));
+
+    // A second run does not overwrite the object; --replace does.
+    let again = s3_run("SELECT 0 AS total_volume", &[]);
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains(&format!("output s3://reports/{key}: exists already")), "{}", text(&again.stderr));
+    assert_eq!(boto3(&moto, &read), format!("total_volume\n{}\n", expected[0]));
+    let replaced = s3_run("SELECT 0 AS total_volume", &["--replace"]);
+    assert!(replaced.status.success(), "{}", text(&replaced.stderr));
+    assert_eq!(boto3(&moto, &read), "total_volume\n0\n");
+    let keys = boto3(&moto, "print([o['Key'] for o in s3.list_objects_v2(Bucket='reports')['Contents']])");
+    assert_eq!(keys.trim(), format!("['{key}']"), "one object, no temporary ones");
+}
