@@ -5,6 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::engine::{Engine, EngineOptions};
+pub use crate::report::cli::ReportCommand;
+use crate::report::config::ReportsFile;
+use crate::report::scheduler;
 use crate::error::{Error, Result};
 use crate::output::{OutputFormat, write_batches};
 use crate::server::ServerOptions;
@@ -33,6 +36,9 @@ pub enum Command {
     /// Manage the users file (SCRAM-SHA-256 verifiers, per-user accounts).
     #[command(subcommand)]
     User(UserCommand),
+    /// Scheduled SQL reports: list a reports file, run a report or ad-hoc SQL, show the run history.
+    #[command(subcommand)]
+    Report(ReportCommand),
 }
 
 /// `conversql user …`
@@ -93,6 +99,10 @@ pub struct DataArgs {
     /// Time limit of connecting to the S3 endpoint.
     #[arg(long, default_value = "5s")]
     pub s3_connect_timeout: String,
+    /// The state directory holding the report run history (report_runs.jsonl, the `report_runs` view).
+    /// Default: $XDG_STATE_HOME/conversql, else ~/.local/state/conversql.
+    #[arg(long, env = "CONVERSQL_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
 }
 
 /// `conversql serve`
@@ -125,6 +135,9 @@ pub struct ServeArgs {
     /// Default statement_timeout of every session (e.g. 30s, 5min; 0 = none); sessions may SET their own.
     #[arg(long)]
     pub statement_timeout: Option<String>,
+    /// A reports file (TOML) whose reports run on their schedules inside the server.
+    #[arg(long, env = "CONVERSQL_REPORTS")]
+    pub reports: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -251,7 +264,18 @@ impl DataArgs {
             as_of,
             memory_limit: None,
             s3,
+            report_runs: Some(self.history().path().to_path_buf()),
         })
+    }
+
+    /// The state directory (`--state-dir`, else the default).
+    pub fn state_dir(&self) -> PathBuf {
+        self.state_dir.clone().unwrap_or_else(crate::report::default_state_dir)
+    }
+
+    /// The report run history of the state directory.
+    pub fn history(&self) -> crate::report::history::History {
+        crate::report::history::History::in_dir(&self.state_dir())
     }
 }
 
@@ -265,6 +289,20 @@ pub async fn run(cli: Cli) -> Result<()> {
             let mut engine_options = args.data.engine_options()?;
             engine_options.memory_limit = args.memory_limit.as_deref().map(parse_bytes).transpose()?;
             let engine = Engine::open(engine_options).await?;
+            if let Some(path) = &args.reports {
+                let mut file = ReportsFile::load(path)?;
+                file.check_sql(&engine).await;
+                let history = args.data.history();
+                scheduler::record_rejected(&file, &history);
+                eprintln!(
+                    "conversql running {} report(s) of {} ({} rejected); history in {}",
+                    file.reports.len(),
+                    path.display(),
+                    file.rejected.len(),
+                    history.path().display()
+                );
+                scheduler::start(engine.clone(), history, file.reports);
+            }
             eprintln!(
                 "conversql serving {} on {listen} ({} views); connect with: psql -h {} -p {}",
                 engine.dataset().root,
@@ -303,6 +341,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             eprintln!("user {} written to {}", args.name, args.users.display());
             Ok(())
         }
+        Command::Report(command) => crate::report::cli::run(command).await,
         Command::Generate(args) => {
             let options = crate::generate::GenerateOptions {
                 out: args.out.clone(),

@@ -47,6 +47,8 @@ pub struct EngineOptions {
     pub memory_limit: Option<usize>,
     /// How `s3://` roots are reached (endpoint, credentials, retries, timeouts).
     pub s3: crate::s3::S3Options,
+    /// The runs file of scheduled reports behind the `report_runs` view; `None`: the view is empty.
+    pub report_runs: Option<PathBuf>,
 }
 
 /// Everything shared by all sessions: the catalog with its tables and views, the functions, the settings.
@@ -106,6 +108,10 @@ impl Engine {
             let function = OverviewFunction::new(kind);
             ctx.register_udtf(function.name(), Arc::new(function));
         }
+        ctx.register_udtf(
+            crate::report::history::FUNCTION,
+            Arc::new(crate::report::history::ReportRunsFunction::new(options.report_runs.clone())),
+        );
         setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider).map_err(|e| Error::DataFusion(*e))?;
         crate::catalog::register(&ctx, options.views_dir.as_deref())?;
         crate::catalog::driver_compat::register(&ctx, DATABASE)?;

@@ -45,6 +45,24 @@ pub enum Error {
     /// An error from the query engine.
     #[error(transparent)]
     DataFusion(#[from] DataFusionError),
+    /// A scheduled report that is invalid or failed, naming the report and the field at fault.
+    #[error("report {report}: {field}: {message}")]
+    Report {
+        /// The report's name.
+        report: String,
+        /// The field of the reports file (or CLI option) at fault: `schedule`, `sql`, `output`, …
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A report output that could not be written (or exists and may not be replaced).
+    #[error("output {url}: {message}")]
+    Output {
+        /// The output URL.
+        url: String,
+        /// Why it failed.
+        message: String,
+    },
     /// An I/O error with the path it concerns.
     #[error("{path}: {source}")]
     Io {
@@ -70,9 +88,15 @@ impl Error {
             Error::DuplicateCursor(_) => "42P03",
             Error::Config(_) => "22023",
             Error::DataFusion(e) => datafusion_sqlstate(e),
-            Error::Dataset { .. } | Error::Io { .. } => "58030",
+            Error::Dataset { .. } | Error::Io { .. } | Error::Output { .. } => "58030",
+            Error::Report { .. } => "22023",
             Error::View { .. } => "42P17",
         }
+    }
+
+    /// Shorthand for [`Error::Report`].
+    pub fn report(report: &str, field: &str, message: impl Into<String>) -> Self {
+        Error::Report { report: report.to_string(), field: field.to_string(), message: message.into() }
     }
 
     /// Shorthand for [`Error::Config`].

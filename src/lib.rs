@@ -17,6 +17,7 @@ pub mod log_table;
 pub mod output;
 pub mod s3;
 pub mod pg_duration;
+pub mod report;
 pub mod scope;
 pub mod server;
 pub mod session;

@@ -42,6 +42,7 @@ pub const BUILTIN_VIEWS: &[(&str, &str)] = builtin![
     "customer_agent_events",
     "segment_recommended_not_purchased",
     "segment_escalated_last_7_days",
+    "report_runs",
 ];
 
 /// The built-in view sources.
