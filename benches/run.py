@@ -24,10 +24,12 @@ import math
 import os
 import platform
 import random
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -62,11 +64,16 @@ def target_dir() -> Path:
 
 
 def build(binary: Path | None) -> Path:
+    """The binary to benchmark: --binary, else a fresh release build, copied aside at once
+    (a shared CARGO_TARGET_DIR may be rebuilt from another checkout during the run)."""
     if binary:
         return binary
     print("cargo build --release …", flush=True)
     subprocess.run(["cargo", "build", "--release", "--bin", "conversql"], cwd=REPO, check=True)
-    return target_dir() / "release" / "conversql"
+    built = target_dir() / "release" / "conversql"
+    private = Path(tempfile.mkdtemp(prefix="conversql-bench-")) / "conversql"
+    shutil.copy2(built, private)
+    return private
 
 
 def scale_name(scale: float) -> str:
@@ -208,8 +215,9 @@ def diff(a: list, b: list) -> str:
 # Timing
 # ---------------------------------------------------------------------------
 
-def timed(run, runs: int, budget: float):
-    """First (cold) run, then up to `runs` warm runs (fewer if they exceed `budget` seconds)."""
+def timed(run, runs: int, budget: float, min_runs: int = 3):
+    """First (cold) run, then up to `runs` warm runs (down to `min_runs` once they have taken
+    `budget` seconds)."""
     started = time.perf_counter()
     rows = run()
     first = time.perf_counter() - started
@@ -221,7 +229,7 @@ def timed(run, runs: int, budget: float):
         elapsed = time.perf_counter() - started
         times.append(elapsed)
         spent += elapsed
-        if spent > budget and len(times) >= 3:
+        if spent > budget and len(times) >= min_runs:
             break
     return rows, first, statistics.median(times), len(times)
 
@@ -232,7 +240,7 @@ def ms(seconds: float | None) -> str:
     return f"{seconds * 1000:,.1f}" if seconds < 10 else f"{seconds * 1000:,.0f}"
 
 
-def run_suite(server: Server, duck, runs: int, budget: float):
+def run_suite(server: Server, duck, runs: int, budget: float, min_runs: int):
     conn = server.connect()
     results = []
     failed = False
@@ -243,7 +251,7 @@ def run_suite(server: Server, duck, runs: int, budget: float):
         def ask_conversql(q=q):
             return conn.execute(q.conversql).fetchall()
 
-        rows_c, first_c, med_c, n_c = timed(ask_conversql, runs, budget)
+        rows_c, first_c, med_c, n_c = timed(ask_conversql, runs, budget, min_runs)
         mem = server.memory()
         med_d = first_d = None
         verdict = "not compared"
@@ -251,7 +259,7 @@ def run_suite(server: Server, duck, runs: int, budget: float):
             def ask_duckdb(q=q):
                 return duck.execute(q.duckdb).fetchall()
 
-            rows_d, first_d, med_d, _ = timed(ask_duckdb, runs, budget)
+            rows_d, first_d, med_d, _ = timed(ask_duckdb, runs, budget, min_runs)
             a, b = normalise(rows_c), normalise(rows_d)
             if a == b:
                 verdict = f"same ({len(a)} rows)"
@@ -371,8 +379,8 @@ def report(args, key: str, summary: str, data: Path, results, failed, conc, peak
              f"- Median of up to {args.runs} warm runs after one cold run, through the Postgres "
              "protocol (psycopg) for conversql and in-process for DuckDB; ratio = conversql / DuckDB.",
              "",
-             "| query | target | conversql first | conversql median ms | DuckDB median ms | ratio | "
-             "server peak RSS after | answers |",
+             "| query | target | conversql cold ms | conversql median ms (runs) | DuckDB median ms | "
+             "ratio | server peak RSS after | answers |",
              "|---|---|---:|---:|---:|---:|---:|---|"]
     for r in results:
         q = r["query"]
@@ -382,7 +390,7 @@ def report(args, key: str, summary: str, data: Path, results, failed, conc, peak
         if limit and r["med_c"] > limit:
             miss = f" (missed ×{r['med_c'] / limit:.1f})"
         ratio = f"{r['ratio']:.2f}" if r["ratio"] else "–"
-        lines.append(f"| {q.name} | {target}{miss} | {ms(r['first_c'])} | {ms(r['med_c'])} | "
+        lines.append(f"| {q.name} | {target}{miss} | {ms(r['first_c'])} | {ms(r['med_c'])} ({r['runs']}) | "
                      f"{ms(r['med_d'])} | {ratio} | {mib(r['hwm'])} | {r['verdict']} |")
     lines.append("")
     lines.append(f"Server peak memory (VmHWM) over the suite: **{mib(peak)}**.")
@@ -427,7 +435,9 @@ def main():
                    "~/.cache/conversql/bench-data/sfSF; generated if missing)")
     p.add_argument("--runs", type=int, default=5, help="warm runs per query (default 5)")
     p.add_argument("--budget", type=float, default=60.0,
-                   help="seconds of warm runs per query and engine before stopping at 3 (default 60)")
+                   help="seconds of warm runs per query and engine after which --min-runs "
+                        "suffice (default 60)")
+    p.add_argument("--min-runs", type=int, default=3, help="warm runs at least (default 3)")
     p.add_argument("--memory-limit", help="passed to conversql serve (e.g. 4GB)")
     p.add_argument("--no-duckdb", action="store_true", help="skip DuckDB (no ratios, no checks)")
     p.add_argument("--duckdb-memory-limit", help="DuckDB's memory_limit (default: its own)")
@@ -464,7 +474,7 @@ def main():
     results, failed, conc = [], False, None
     try:
         if not args.skip_suite:
-            results, failed = run_suite(server, duck, args.runs, args.budget)
+            results, failed = run_suite(server, duck, args.runs, args.budget, args.min_runs)
         if args.concurrency:
             print(f"\n{args.concurrency} clients, dashboard mix, {args.duration:.0f} s …", flush=True)
             conc = run_concurrency(server, args.concurrency, args.duration, args.accounts_in_mix)

@@ -15,7 +15,7 @@ ACCOUNT = "acc_001"
 #: "Last 30 days" as of T in acc_001's zone (America/New_York: T is 2026-06-08 08:00 there).
 FROM, TO = "2026-05-10", "2026-06-08"
 #: One conversation whose thread is read.
-CONVERSATION = "conv_acc_001_001234"
+CONVERSATION = "conv_acc_001_000123"
 
 
 @dataclass

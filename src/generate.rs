@@ -104,7 +104,7 @@ impl GenerateOptions {
             )));
         }
         let conversations = (factor * SCALE_CONVERSATIONS).round();
-        if conversations < 1.0 || conversations > 50_000_000.0 {
+        if !(1.0..=50_000_000.0).contains(&conversations) {
             return Err(GenerateError::setting(format!(
                 "setting `scale` {factor} gives {conversations} conversations; it must be between 0.000001 and 50"
             )));
