@@ -164,9 +164,12 @@ impl ServeArgs {
 /// Parses a byte size such as `512MB`, `4GB`, `1.5GiB` or `1048576`.
 pub fn parse_bytes(text: &str) -> Result<usize> {
     let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
-    let invalid = || Error::InvalidSetting(format!("invalid size '{text}' (expected e.g. 512MB, 4GB)"));
+    let invalid =
+        || Error::InvalidSetting(format!("invalid size '{text}' (expected e.g. 512MB, 4GB)"));
     let value: f64 = number.parse().map_err(|_| invalid())?;
     let scale: f64 = match unit.trim().to_ascii_uppercase().as_str() {
         "" | "B" => 1.0,
@@ -205,18 +208,59 @@ pub struct GenerateArgs {
     /// Random seed; the same options give byte-identical files.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Number of conversations.
-    #[arg(long, default_value_t = 2000)]
-    pub conversations: usize,
-    /// Number of accounts.
-    #[arg(long, default_value_t = 3)]
-    pub accounts: usize,
-    /// Number of days, ending at --end-date.
-    #[arg(long, default_value_t = 30)]
-    pub days: u32,
+    /// Scale factor: about SF million conversations (about 10 message rows each, with their
+    /// events), 100 accounts, 90 days, 4 files per day written in parallel. Fractions such
+    /// as 0.1 are allowed. Without it the small bundled sample is written.
+    #[arg(long, value_parser = parse_scale, allow_hyphen_values = true)]
+    pub scale: Option<f64>,
+    /// Number of conversations (default 2000, or SF million with --scale).
+    #[arg(long)]
+    pub conversations: Option<usize>,
+    /// Number of accounts (default 3, or 100 with --scale).
+    #[arg(long)]
+    pub accounts: Option<usize>,
+    /// Number of days, ending at --end-date (default 30, or 90 with --scale).
+    #[arg(long)]
+    pub days: Option<u32>,
     /// The last day of data (YYYY-MM-DD).
     #[arg(long, default_value = "2026-06-07")]
     pub end_date: chrono::NaiveDate,
+}
+
+/// Parses `--scale`: a positive number such as 0.1, 1 or 10.
+fn parse_scale(text: &str) -> std::result::Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 50.0 => Ok(v),
+        _ => Err(format!(
+            "invalid --scale '{text}': expected a positive scale factor up to 50 (e.g. 0.1, 1, 10)"
+        )),
+    }
+}
+
+impl GenerateArgs {
+    /// The generator options these arguments describe.
+    pub fn options(&self) -> Result<crate::generate::GenerateOptions> {
+        let mut options = match self.scale {
+            Some(factor) => crate::generate::GenerateOptions::scaled(self.out.clone(), factor)
+                .map_err(|e| Error::InvalidSetting(e.to_string()))?,
+            None => crate::generate::GenerateOptions {
+                out: self.out.clone(),
+                ..Default::default()
+            },
+        };
+        options.seed = self.seed;
+        options.end_date = self.end_date;
+        if let Some(n) = self.conversations {
+            options.conversations = n;
+        }
+        if let Some(n) = self.accounts {
+            options.accounts = n;
+        }
+        if let Some(n) = self.days {
+            options.days = n;
+        }
+        Ok(options)
+    }
 }
 
 /// The bundled sample dataset: `data/` of the working directory, else of the source tree.
@@ -287,7 +331,8 @@ pub async fn run(cli: Cli) -> Result<()> {
             let server_options = args.server_options()?;
             server_options.check(&listen)?;
             let mut engine_options = args.data.engine_options()?;
-            engine_options.memory_limit = args.memory_limit.as_deref().map(parse_bytes).transpose()?;
+            engine_options.memory_limit =
+                args.memory_limit.as_deref().map(parse_bytes).transpose()?;
             let engine = Engine::open(engine_options).await?;
             if let Some(path) = &args.reports {
                 let mut file = ReportsFile::load(path)?;
@@ -333,30 +378,35 @@ pub async fn run(cli: Cli) -> Result<()> {
                     let mut line = String::new();
                     std::io::stdin()
                         .read_line(&mut line)
-                        .map_err(|e| Error::Io { path: "standard input".into(), source: e })?;
+                        .map_err(|e| Error::Io {
+                            path: "standard input".into(),
+                            source: e,
+                        })?;
                     line.trim_end_matches(['\r', '\n']).to_string()
                 }
             };
-            add_user(&args.users, &args.name, &password, args.accounts.clone(), args.replace)?;
+            add_user(
+                &args.users,
+                &args.name,
+                &password,
+                args.accounts.clone(),
+                args.replace,
+            )?;
             eprintln!("user {} written to {}", args.name, args.users.display());
             Ok(())
         }
         Command::Report(command) => crate::report::cli::run(command).await,
         Command::Generate(args) => {
-            let options = crate::generate::GenerateOptions {
-                out: args.out.clone(),
-                seed: args.seed,
-                conversations: args.conversations,
-                accounts: args.accounts,
-                days: args.days,
-                end_date: args.end_date,
-            };
-            let summary = crate::generate::generate(&options).map_err(|e| Error::config(e.to_string()))?;
+            let options = args.options()?;
+            let started = std::time::Instant::now();
+            let summary =
+                crate::generate::generate(&options).map_err(|e| Error::config(e.to_string()))?;
             eprintln!(
-                "wrote {} files ({} bytes) to {}: {} accounts, {} profiles, {} conversations, {} message rows, {} events",
+                "wrote {} files ({} bytes) to {} in {:.1} s: {} accounts, {} profiles, {} conversations, {} message rows, {} events",
                 summary.files,
                 summary.bytes,
                 args.out.display(),
+                started.elapsed().as_secs_f64(),
                 summary.accounts,
                 summary.profiles,
                 summary.conversations,

@@ -10,6 +10,12 @@
 //! <out>/events/date=YYYY-MM-DD/part-00000.parquet     (UTC date of occurred_at)
 //! ```
 //!
+//! At scale ([`GenerateOptions::scaled`], `conversql generate --scale SF`) several
+//! writers each own a share of the accounts and write, in parallel, their own
+//! `profiles/part-NNNNN.parquet` and one `part-NNNNN.parquet` per UTC day in
+//! `messages/` and `events/` (row groups of at most 65,536 rows), streaming day by
+//! day so memory stays bounded by a few days of one writer's rows.
+//!
 //! Accounts are brands in different time zones (New York, Sydney, London,
 //! Tokyo, Los Angeles, Kolkata, then cycling) with default, custom and
 //! switched-off SMS attribution windows. Conversations (web chat, SMS and one
@@ -65,10 +71,59 @@ pub struct GenerateOptions {
     pub days: u32,
     /// Last day covered (in each account's own time zone).
     pub end_date: NaiveDate,
+    /// Writers: files per UTC day and table, each written by its own writer that owns a
+    /// share of the accounts (accounts are dealt round-robin). 1 is the bundled sample's
+    /// layout (`part-00000.parquet`, one global event numbering); more generate the shares
+    /// in parallel, one `part-NNNNN.parquet` per writer and day, streamed day by day.
+    pub writers: usize,
+    /// The large platform of `--scale`: uneven account sizes (account `i` weighs
+    /// `1 / (i + 1)^0.7`, so the first account is a heavy brand) instead of the sample's
+    /// repeating pattern, and longer conversations (0–7 follow-up questions after the
+    /// first topic, about ten rows per conversation instead of about four).
+    pub at_scale: bool,
+}
+
+/// Conversations per scale factor 1 (`--scale 1`).
+pub const SCALE_CONVERSATIONS: f64 = 1_000_000.0;
+/// Accounts at every scale factor (`--scale`).
+pub const SCALE_ACCOUNTS: usize = 100;
+/// Days covered at every scale factor (`--scale`).
+pub const SCALE_DAYS: u32 = 90;
+/// Writers (files per day and table) at every scale factor (`--scale`).
+pub const SCALE_WRITERS: usize = 4;
+
+impl GenerateOptions {
+    /// The options of `--scale factor`: about `factor` million conversations (about ten
+    /// message rows each, with their shopper events) over [`SCALE_ACCOUNTS`] accounts of
+    /// uneven size in several zones and [`SCALE_DAYS`] days, written by [`SCALE_WRITERS`]
+    /// parallel writers. Fractions (e.g. 0.1) are allowed; the factor must be positive.
+    pub fn scaled(out: PathBuf, factor: f64) -> Result<Self, GenerateError> {
+        if !factor.is_finite() || factor <= 0.0 {
+            return Err(GenerateError::setting(format!(
+                "setting `scale` must be a positive number (e.g. 0.1, 1, 10), not {factor}"
+            )));
+        }
+        let conversations = (factor * SCALE_CONVERSATIONS).round();
+        if !(1.0..=50_000_000.0).contains(&conversations) {
+            return Err(GenerateError::setting(format!(
+                "setting `scale` {factor} gives {conversations} conversations; it must be between 0.000001 and 50"
+            )));
+        }
+        Ok(GenerateOptions {
+            out,
+            conversations: conversations as usize,
+            accounts: SCALE_ACCOUNTS,
+            days: SCALE_DAYS,
+            writers: SCALE_WRITERS,
+            at_scale: true,
+            ..GenerateOptions::default()
+        })
+    }
 }
 
 impl Default for GenerateOptions {
-    /// seed 42, 2000 conversations, 3 accounts, 30 days ending 2026-06-07, written to `data`.
+    /// seed 42, 2000 conversations, 3 accounts, 30 days ending 2026-06-07, one writer,
+    /// written to `data`: the bundled sample.
     fn default() -> Self {
         GenerateOptions {
             out: PathBuf::from("data"),
@@ -77,6 +132,8 @@ impl Default for GenerateOptions {
             accounts: 3,
             days: 30,
             end_date: NaiveDate::from_ymd_opt(2026, 6, 7).expect("valid date"),
+            writers: 1,
+            at_scale: false,
         }
     }
 }
@@ -151,29 +208,97 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError
     validate(opts)?;
     prepare_output(&opts.out)?;
 
-    let accounts = build_accounts(opts)?;
-    let mut out = Output::new(&opts.out);
-
+    // With one writer every account is filled in here; with more, each writer fills its own.
+    let single = opts.writers <= 1;
+    let accounts = build_accounts(opts, |_| single)?;
+    let mut out = Output::new(&opts.out, None);
     out.write(
         &opts.out.join("accounts").join("accounts.parquet"),
         accounts_batch(&accounts)?,
     )?;
     out.summary.accounts = accounts.len();
-    let (profiles_batch, profile_rows) = profiles_batch(&accounts)?;
+    if opts.writers <= 1 {
+        write_share(opts, &accounts, &mut out)?;
+        return Ok(out.summary);
+    }
+
+    // Each writer owns the accounts `w, w + writers, …` and writes its own files; the
+    // writers run on as many threads as there are cores and share nothing but the inputs.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(opts.writers);
+    let results: Vec<Result<GenerateSummary, GenerateError>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut total = GenerateSummary::default();
+                    loop {
+                        let writer = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        if writer >= opts.writers {
+                            return Ok(total);
+                        }
+                        let share = build_accounts(opts, |i| i % opts.writers == writer)?;
+                        let mut out = Output::new(&opts.out, Some(writer));
+                        write_share(opts, &share, &mut out)?;
+                        total.add(&out.summary);
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err(GenerateError::setting("a generator thread panicked")))
+            })
+            .collect()
+    });
+    for result in results {
+        out.summary.add(&result?);
+    }
+    Ok(out.summary)
+}
+
+impl GenerateSummary {
+    fn add(&mut self, other: &GenerateSummary) {
+        self.accounts += other.accounts;
+        self.profiles += other.profiles;
+        self.conversations += other.conversations;
+        self.messages += other.messages;
+        self.events += other.events;
+        self.files += other.files;
+        self.bytes += other.bytes;
+    }
+}
+
+/// Writes the profiles, conversations and events of the accounts that have profiles
+/// (all of them with one writer, the writer's share otherwise), streaming day by day.
+fn write_share(
+    opts: &GenerateOptions,
+    accounts: &[Account],
+    out: &mut Output,
+) -> Result<(), GenerateError> {
+    let (profiles_batch, profile_rows) = profiles_batch(accounts)?;
+    let profiles_file = match out.writer {
+        None => "profiles.parquet".to_string(),
+        Some(_) => format!("{}.parquet", out.file_stem()),
+    };
     out.write(
-        &opts.out.join("profiles").join("profiles.parquet"),
+        &opts.out.join("profiles").join(profiles_file),
         profiles_batch,
     )?;
     out.summary.profiles = profile_rows;
 
-    let mut events = Events::new();
-    for acc in &accounts {
+    let mut events = Events::new(out.writer);
+    for acc in accounts.iter().filter(|a| a.owned) {
         background_events(opts.seed, acc, opts.days, &mut events);
     }
 
     // All conversation starts, in time order across accounts.
-    let mut order: Vec<(i64, u32, u32, ConvKind)> = Vec::with_capacity(opts.conversations);
-    for acc in &accounts {
+    let mut order: Vec<(i64, u32, u32, ConvKind)> = Vec::new();
+    for acc in accounts.iter().filter(|a| a.owned) {
         for (i, (start, kind)) in acc.starts.iter().enumerate() {
             order.push((*start, acc.idx, i as u32, *kind));
         }
@@ -184,8 +309,8 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError
     for &(start, acc_idx, num, kind) in &order {
         // Every later row is at or after this start: earlier UTC days are complete.
         let today = start.div_euclid(DAY);
-        out.flush_messages(&mut messages, today, &accounts, opts.seed)?;
-        out.flush_events(&mut events.days, today, &accounts)?;
+        out.flush_messages(&mut messages, today, accounts, opts.seed)?;
+        out.flush_events(&mut events.days, today, accounts)?;
 
         let acc = &accounts[acc_idx as usize];
         let mut rng = Rng::derive(opts.seed, &[4, acc_idx as u64, num as u64]);
@@ -199,9 +324,9 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError
         }
         out.summary.conversations += 1;
     }
-    out.flush_messages(&mut messages, i64::MAX, &accounts, opts.seed)?;
-    out.flush_events(&mut events.days, i64::MAX, &accounts)?;
-    Ok(out.summary)
+    out.flush_messages(&mut messages, i64::MAX, accounts, opts.seed)?;
+    out.flush_events(&mut events.days, i64::MAX, accounts)?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -898,6 +1023,10 @@ struct Account {
     chatting: usize,
     /// Conversation starts (sorted) and kinds; conversation `i` is `conv_<acc>_<i+1>`.
     starts: Vec<(i64, ConvKind)>,
+    /// Whether this run writes the account's profiles and conversations (its writer's share).
+    owned: bool,
+    /// Conversations ask follow-up questions ([`GenerateOptions::at_scale`]).
+    follow_ups: bool,
 }
 
 const VARIANTS: usize = 6;
@@ -917,10 +1046,25 @@ impl Account {
     }
 }
 
-fn build_accounts(opts: &GenerateOptions) -> Result<Vec<Account>, GenerateError> {
+/// Every account with its products; the accounts for which `owned(index)` holds also get
+/// their profiles and conversation starts (each drawn from its own random stream, so which
+/// accounts are filled in does not change them).
+fn build_accounts(
+    opts: &GenerateOptions,
+    owned: impl Fn(usize) -> bool,
+) -> Result<Vec<Account>, GenerateError> {
     // Conversation share per account: uneven, like real customers.
     const SHARE: [u64; 6] = [5, 3, 2, 4, 3, 2];
-    let weights: Vec<u64> = (0..opts.accounts).map(|i| SHARE[i % SHARE.len()]).collect();
+    let weights: Vec<u64> = (0..opts.accounts)
+        .map(|i| {
+            if opts.at_scale {
+                // 1 / (i + 1)^0.7 in millionths: a long tail behind a few heavy brands.
+                (1e6 / ((i + 1) as f64).powf(0.7)).round() as u64
+            } else {
+                SHARE[i % SHARE.len()]
+            }
+        })
+        .collect();
     let total: u64 = weights.iter().sum();
     let mut counts: Vec<usize> = weights
         .iter()
@@ -1001,9 +1145,13 @@ fn build_accounts(opts: &GenerateOptions) -> Result<Vec<Account>, GenerateError>
             profiles: Vec::new(),
             chatting: 0,
             starts: Vec::new(),
+            owned: owned(idx),
+            follow_ups: opts.at_scale,
         };
-        build_profiles(opts.seed, &mut acc, n_conv);
-        acc.starts = conversation_starts(opts.seed, &acc, n_conv, opts.days);
+        if acc.owned {
+            build_profiles(opts.seed, &mut acc, n_conv);
+            acc.starts = conversation_starts(opts.seed, &acc, n_conv, opts.days);
+        }
         accounts.push(acc);
     }
     Ok(accounts)
@@ -1650,6 +1798,17 @@ fn build_conversation(rng: &mut Rng, acc: &Account, num: u32, start: i64, kind: 
                     }
                 }
             };
+            if acc.follow_ups {
+                // At scale: a few more questions before the conversation winds down.
+                for _ in 0..rng.below(8) {
+                    if c.stopped {
+                        break;
+                    }
+                    let faq = rng.pick(FAQS);
+                    c.visitor(vars.fill(faq.question), &[], rng);
+                    c.agent(vars.fill(faq.answer), Some(SKILL_FAQ), &[], rng);
+                }
+            }
             if rng.chance(escalation.probability + 0.02) {
                 handoff(rng, &mut c, &vars, &escalation);
             }
@@ -2157,10 +2316,12 @@ struct Events {
 }
 
 impl Events {
-    fn new() -> Self {
+    /// Event and order numbers of writer `w` start at `w * 10^10`, so writers never collide.
+    fn new(writer: Option<usize>) -> Self {
+        let base = writer.map_or(0, |w| w as u64 * 10_000_000_000);
         Events {
-            next_id: 1,
-            next_order: 100_001,
+            next_id: base + 1,
+            next_order: base + 100_001,
             days: BTreeMap::new(),
         }
     }
@@ -2592,7 +2753,7 @@ fn profiles_batch(accounts: &[Account]) -> Result<(RecordBatch, usize), Generate
     let mut email = StringBuilder::new();
     let mut phone = StringBuilder::new();
     let mut updated = Vec::new();
-    for acc in accounts {
+    for acc in accounts.iter().filter(|a| a.owned) {
         for (i, p) in acc.profiles.iter().enumerate() {
             let pid = acc.profile_id(i as u32);
             if let Some(old) = &p.older {
@@ -2788,10 +2949,12 @@ struct Output {
     root: PathBuf,
     props: WriterProperties,
     summary: GenerateSummary,
+    /// The writer (file name `part-NNNNN`) when there are several; `None` for the sample.
+    writer: Option<usize>,
 }
 
 impl Output {
-    fn new(root: &Path) -> Self {
+    fn new(root: &Path, writer: Option<usize>) -> Self {
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(
                 ZstdLevel::try_new(3).expect("valid zstd level"),
@@ -2802,7 +2965,13 @@ impl Output {
             root: root.to_path_buf(),
             props,
             summary: GenerateSummary::default(),
+            writer,
         }
+    }
+
+    /// File name (without `.parquet`) of this writer's files: `part-00000` for the sample.
+    fn file_stem(&self) -> String {
+        format!("part-{:05}", self.writer.unwrap_or(0))
     }
 
     fn write(&mut self, path: &Path, batch: RecordBatch) -> Result<(), GenerateError> {
@@ -2854,24 +3023,32 @@ impl Output {
             let (day, mut rows) = days.pop_first().expect("non-empty");
             rows.sort_by_key(|r| (r.sent_at, r.acc, r.conv, r.seq));
             let dir = self.partition_dir("messages", day)?;
+            let stem = self.file_stem();
             self.write(
-                &dir.join("part-00000.parquet"),
+                &dir.join(format!("{stem}.parquet")),
                 messages_batch(&rows, accounts)?,
             )?;
             self.summary.messages += rows.len();
-            // At-least-once delivery: on every third day a few rows arrive again in a second file.
+            // At-least-once delivery: on every third day a few rows arrive again in a second file
+            // (`part-00001.parquet` in the sample, `part-NNNNN-redelivered.parquet` per writer).
             if day.rem_euclid(3) == 0 && rows.len() >= 5 {
-                let mut rng = Rng::derive(seed, &[5, day as u64]);
+                let (mut rng, again_file) = match self.writer {
+                    None => (
+                        Rng::derive(seed, &[5, day as u64]),
+                        "part-00001.parquet".to_string(),
+                    ),
+                    Some(w) => (
+                        Rng::derive(seed, &[5, day as u64, w as u64]),
+                        format!("{stem}-redelivered.parquet"),
+                    ),
+                };
                 let mut picks: Vec<usize> = (0..1 + rng.below(3))
                     .map(|_| rng.below(rows.len()))
                     .collect();
                 picks.sort_unstable();
                 picks.dedup();
                 let again: Vec<MsgRow> = picks.into_iter().map(|i| rows[i].clone()).collect();
-                self.write(
-                    &dir.join("part-00001.parquet"),
-                    messages_batch(&again, accounts)?,
-                )?;
+                self.write(&dir.join(again_file), messages_batch(&again, accounts)?)?;
                 self.summary.messages += again.len();
             }
         }
@@ -2892,8 +3069,9 @@ impl Output {
             let (day, mut rows) = days.pop_first().expect("non-empty");
             rows.sort_by_key(|r| (r.at, r.id));
             let dir = self.partition_dir("events", day)?;
+            let stem = self.file_stem();
             self.write(
-                &dir.join("part-00000.parquet"),
+                &dir.join(format!("{stem}.parquet")),
                 events_batch(&rows, accounts)?,
             )?;
             self.summary.events += rows.len();
@@ -3768,5 +3946,142 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn scaled_options_reject_bad_factors() {
+        for factor in [-1.0, 0.0, f64::NAN, f64::INFINITY, 100.0, 1e-9] {
+            let err = GenerateOptions::scaled(PathBuf::from("x"), factor).unwrap_err();
+            assert!(err.to_string().contains("scale"), "{factor}: {err}");
+        }
+        let sf1 = GenerateOptions::scaled(PathBuf::from("x"), 1.0).unwrap();
+        assert_eq!(
+            (
+                sf1.conversations,
+                sf1.accounts,
+                sf1.days,
+                sf1.writers,
+                sf1.at_scale
+            ),
+            (1_000_000, 100, 90, 4, true)
+        );
+    }
+
+    #[test]
+    fn scaled_runs_write_several_files_a_day_deterministically() {
+        let (a, b) = (TempDir::new("scale-a"), TempDir::new("scale-b"));
+        let opts = GenerateOptions {
+            days: 8,
+            ..GenerateOptions::scaled(a.0.clone(), 0.003).unwrap()
+        };
+        let first = generate(&opts).unwrap();
+        let second = generate(&GenerateOptions {
+            out: b.0.clone(),
+            ..opts.clone()
+        })
+        .unwrap();
+        // Parallel writers, same bytes.
+        let (fa, fb) = (files(&a.0), files(&b.0));
+        assert_eq!(fa.len(), first.files);
+        assert_eq!(fa.len(), fb.len());
+        for (x, y) in fa.iter().zip(&fb) {
+            assert_eq!(x.strip_prefix(&a.0).unwrap(), y.strip_prefix(&b.0).unwrap());
+            assert!(
+                fs::read(x).unwrap() == fs::read(y).unwrap(),
+                "{} differs",
+                x.display()
+            );
+        }
+        assert_eq!(
+            (first.messages, first.events),
+            (second.messages, second.events)
+        );
+
+        // Layout: one profiles file per writer; one file per writer and day (plus redeliveries).
+        let names = |dir: &Path| -> BTreeSet<String> {
+            fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        };
+        let writers: BTreeSet<String> = (0..4).map(|w| format!("part-{w:05}.parquet")).collect();
+        assert_eq!(names(&a.0.join("profiles")), writers);
+        let mut days = 0;
+        for table in ["messages", "events"] {
+            for day in fs::read_dir(a.0.join(table)).unwrap() {
+                let day = day.unwrap().path();
+                let files = names(&day);
+                let plain: BTreeSet<String> = files
+                    .iter()
+                    .filter(|f| !f.contains("redelivered"))
+                    .cloned()
+                    .collect();
+                assert!(plain.is_subset(&writers), "{}: {files:?}", day.display());
+                if table == "messages" && plain.len() == 4 {
+                    days += 1;
+                }
+            }
+        }
+        assert!(days >= 8, "only {days} days with a file from every writer");
+
+        // Counts: every conversation and account, about ten rows per conversation, the
+        // UTC partition of every row, re-delivered rows, unique event ids across writers.
+        let mut conversations = BTreeMap::<String, usize>::new();
+        let mut accounts = BTreeSet::new();
+        let (mut rows, mut ids) = (0usize, BTreeSet::new());
+        for path in files(&a.0.join("messages")) {
+            let dir = path
+                .parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let (_, batches) = read(&path);
+            for batch in &batches {
+                let times = times(batch, "sent_at");
+                let accs = strings(batch, "account_id");
+                let ids_ = strings(batch, "message_id");
+                for (i, c) in strings(batch, "conversation_id").into_iter().enumerate() {
+                    *conversations.entry(c.unwrap()).or_default() += 1;
+                    accounts.insert(accs[i].clone().unwrap());
+                    ids.insert(ids_[i].clone().unwrap());
+                    let day = utc_day_to_date(times[i].unwrap().div_euclid(DAY));
+                    assert_eq!(dir, format!("date={}", day.format("%Y-%m-%d")));
+                    rows += 1;
+                }
+            }
+        }
+        assert_eq!(rows, first.messages);
+        assert_eq!(conversations.len(), 3000);
+        assert_eq!(accounts.len(), 100);
+        assert!(ids.len() < rows, "some rows are delivered twice");
+        let per_conversation = ids.len() as f64 / 3000.0;
+        assert!(
+            (8.0..12.0).contains(&per_conversation),
+            "{per_conversation} rows per conversation"
+        );
+        // Uneven accounts: the first is much larger than the last.
+        let count = |acc: &str| {
+            conversations
+                .keys()
+                .filter(|c| c.starts_with(&format!("conv_{acc}_")))
+                .count()
+        };
+        assert!(
+            count("acc_001") > 10 * count("acc_100"),
+            "{} vs {}",
+            count("acc_001"),
+            count("acc_100")
+        );
+        let mut events = Vec::new();
+        for path in files(&a.0.join("events")) {
+            for batch in read(&path).1 {
+                events.extend(strings(&batch, "event_id").into_iter().map(Option::unwrap));
+            }
+        }
+        assert_eq!(events.len(), first.events);
+        let distinct: BTreeSet<&String> = events.iter().collect();
+        assert!(distinct.len() < events.len() && distinct.len() > events.len() * 9 / 10);
     }
 }
