@@ -33,6 +33,9 @@ pub enum Command {
     Query(QueryArgs),
     /// Write a deterministic sample dataset in the contract's layout.
     Generate(GenerateArgs),
+    /// List every file and row of a dataset that the numbers do not include (the data_quality view);
+    /// exits with 1 when there is any.
+    Check(CheckArgs),
     /// Manage the users file (SCRAM-SHA-256 verifiers, per-user accounts).
     #[command(subcommand)]
     User(UserCommand),
@@ -78,6 +81,10 @@ pub struct DataArgs {
     /// A directory of extra view definitions (*.sql, one CREATE VIEW each), loaded after the built-in views.
     #[arg(long)]
     pub views: Option<PathBuf>,
+    /// Leave files that fail the contract check (unreadable, wrong column types, NULLs in NOT NULL
+    /// columns) out of every query and list them in data_quality, instead of failing the query.
+    #[arg(long)]
+    pub skip_bad_files: bool,
     /// S3-compatible endpoint URL for s3:// roots (e.g. http://127.0.0.1:9000).
     #[arg(long, env = "AWS_ENDPOINT_URL")]
     pub s3_endpoint: Option<String>,
@@ -199,6 +206,17 @@ pub struct QueryArgs {
     pub sql: String,
 }
 
+/// `conversql check`
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Data options.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+}
+
 /// `conversql generate`
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
@@ -307,6 +325,7 @@ impl DataArgs {
             views_dir: self.views.clone(),
             as_of,
             memory_limit: None,
+            skip_bad_files: self.skip_bad_files,
             s3,
             report_runs: Some(self.history().path().to_path_buf()),
         })
@@ -368,6 +387,25 @@ pub async fn run(cli: Cli) -> Result<()> {
                     write_batches(&mut stdout, &schema, &batches, args.format)?;
                 }
             }
+            Ok(())
+        }
+        Command::Check(args) => {
+            let engine = Engine::open(args.data.engine_options()?).await?;
+            let mut session = engine.session();
+            let df = session
+                .query("SELECT table_name, rule, source_file, account_id, row_id, detail FROM data_quality ORDER BY table_name, rule, source_file, row_id")
+                .await?;
+            let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
+            let batches = df.collect().await?;
+            let problems: usize = batches.iter().map(|b| b.num_rows()).sum();
+            write_batches(&mut std::io::stdout().lock(), &schema, &batches, args.format)?;
+            if problems > 0 {
+                return Err(Error::config(format!(
+                    "{problems} file(s) or row(s) of {} are not in the numbers (listed above)",
+                    engine.dataset().root
+                )));
+            }
+            eprintln!("{}: every file and row is in the numbers", engine.dataset().root);
             Ok(())
         }
         Command::User(UserCommand::Add(args)) => {

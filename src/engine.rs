@@ -45,6 +45,10 @@ pub struct EngineOptions {
     /// The memory one query may use (bytes); above it operators spill to disk or the query fails
     /// with SQLSTATE 53200. `None`: no limit.
     pub memory_limit: Option<usize>,
+    /// Leave files that fail the contract check out of every query (listed in
+    /// `data_quality`) instead of failing the query; sessions may change it
+    /// with `SET conversql.skip_bad_files`.
+    pub skip_bad_files: bool,
     /// How `s3://` roots are reached (endpoint, credentials, retries, timeouts).
     pub s3: crate::s3::S3Options,
     /// The runs file of scheduled reports behind the `report_runs` view; `None`: the view is empty.
@@ -81,6 +85,7 @@ impl Engine {
             .set_bool("datafusion.execution.parquet.schema_force_view_types", false)
             .set_str("datafusion.execution.time_zone", "UTC");
         conversql_udfs::register_options(&mut config);
+        config = config.with_extension(Arc::new(crate::log_table::SkipBadFiles(options.skip_bad_files)));
         if let Some(as_of) = options.as_of {
             conversql_udfs::set_as_of(&mut config, Some(as_of));
         }
@@ -95,8 +100,11 @@ impl Engine {
         let ctx = SessionContext::new_with_state(state);
 
         let raw = MemorySchemaProvider::new();
+        let mut log_tables = vec![];
         for table in TABLES {
-            raw.register_table(table.name.to_string(), Arc::new(LogTable::new(dataset.clone(), table)))?;
+            let log_table = Arc::new(LogTable::new(dataset.clone(), table));
+            raw.register_table(table.name.to_string(), log_table.clone())?;
+            log_tables.push((table.name, log_table));
         }
         let catalog = ctx
             .catalog(DATABASE)
@@ -108,6 +116,10 @@ impl Engine {
             let function = OverviewFunction::new(kind);
             ctx.register_udtf(function.name(), Arc::new(function));
         }
+        ctx.register_udtf(
+            crate::data_quality::FUNCTION,
+            Arc::new(crate::data_quality::DataQualityFunction::new(log_tables)),
+        );
         ctx.register_udtf(
             crate::report::history::FUNCTION,
             Arc::new(crate::report::history::ReportRunsFunction::new(options.report_runs.clone())),

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod cli;
 pub mod cursors;
 pub mod contract;
+pub mod data_quality;
 pub mod dataset;
 pub mod engine;
 pub mod error;

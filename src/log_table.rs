@@ -134,13 +134,14 @@ impl LogTable {
         false
     }
 
-    /// Checks every file's footer against the contract (cached per file version).
-    async fn check_files(&self, files: &[ObjectMeta]) -> Result<()> {
+    /// Checks every file's footer against the contract (cached per file
+    /// version): the files that pass, and the problems of those that fail, in path order.
+    async fn checked_files(&self, files: &[ObjectMeta]) -> (Vec<ObjectMeta>, Vec<FileProblem>) {
         let unchecked: Vec<ObjectMeta> = {
             let cache = self.checked.lock().expect("cache lock");
             files.iter().filter(|m| !cache.contains(&FileVersion::from(*m))).cloned().collect()
         };
-        let mut results: Vec<(ObjectMeta, Result<(), String>)> = futures::stream::iter(unchecked)
+        let results: Vec<(ObjectMeta, Result<(), FileProblem>)> = futures::stream::iter(unchecked)
             .map(|meta| async move {
                 let outcome = self.check_file(&meta).await;
                 (meta, outcome)
@@ -148,31 +149,82 @@ impl LogTable {
             .buffer_unordered(FOOTER_FETCH_CONCURRENCY)
             .collect()
             .await;
-        // Report the first failing file in path order, so the error is stable.
-        results.sort_by(|a, b| a.0.location.cmp(&b.0.location));
-        let mut cache = self.checked.lock().expect("cache lock");
-        for (meta, outcome) in results {
-            match outcome {
-                Ok(()) => {
-                    cache.insert(FileVersion::from(&meta));
+        let mut bad = std::collections::HashSet::new();
+        let mut problems = vec![];
+        {
+            let mut cache = self.checked.lock().expect("cache lock");
+            for (meta, outcome) in results {
+                match outcome {
+                    Ok(()) => {
+                        cache.insert(FileVersion::from(&meta));
+                    }
+                    Err(problem) => {
+                        bad.insert(meta.location.clone());
+                        problems.push(problem);
+                    }
                 }
-                Err(message) => return Err(exec_datafusion_err!("{message}")),
             }
         }
-        Ok(())
+        // Reported in path order, so the first error is stable.
+        problems.sort_by(|a, b| a.file.cmp(&b.file));
+        let good = files.iter().filter(|m| !bad.contains(&m.location)).cloned().collect();
+        (good, problems)
     }
 
     // ParquetObjectReader is deprecated in parquet 59 in favour of hand-written readers;
     // it is still the reader DataFusion 55's own Parquet scan is built on.
     #[allow(deprecated)]
-    async fn check_file(&self, meta: &ObjectMeta) -> Result<(), String> {
+    async fn check_file(&self, meta: &ObjectMeta) -> Result<(), FileProblem> {
         let path = self.display_path(meta);
         let mut reader = ParquetObjectReader::new(self.dataset.store.clone(), meta.location.clone())
             .with_file_size(meta.size);
-        let metadata = ArrowReaderMetadata::load_async(&mut reader, ArrowReaderOptions::new())
-            .await
-            .map_err(|e| format!("cannot read Parquet file {path}: {e}"))?;
+        let metadata = ArrowReaderMetadata::load_async(&mut reader, ArrowReaderOptions::new()).await.map_err(|e| {
+            FileProblem::new(&self.table, &path, "unreadable_file", format!("cannot read Parquet file {path}: {e}"))
+        })?;
         check_file_schema(&self.table, &path, &metadata)
+    }
+
+    /// Every file of the table that fails the contract check, in path order
+    /// (the file part of `data_quality`).
+    pub async fn file_problems(&self) -> Result<Vec<FileProblem>> {
+        let files = self.list_files().await?;
+        Ok(self.checked_files(&files).await.1)
+    }
+}
+
+/// A file that fails the contract check: the query error, and a row of `data_quality`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileProblem {
+    /// The contract table whose folder holds the file.
+    pub table: &'static str,
+    /// The file's full path (`file:///…`, `s3://bucket/…`).
+    pub file: String,
+    /// The rule it breaks: `unreadable_file`, `wrong_column_type`,
+    /// `missing_required_column` or `null_in_required_column`.
+    pub rule: &'static str,
+    /// What is wrong, naming the file (and column, row group).
+    pub detail: String,
+}
+
+impl FileProblem {
+    fn new(table: &ContractTable, file: &str, rule: &'static str, detail: String) -> Self {
+        FileProblem { table: table.name, file: file.to_string(), rule, detail }
+    }
+}
+
+/// The session setting `conversql.skip_bad_files` (default: the server's
+/// `--skip-bad-files`): when on, a file that fails the contract check is left
+/// out of every query (and listed in `data_quality`) instead of failing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SkipBadFiles(pub bool);
+
+impl SkipBadFiles {
+    /// The session setting's name.
+    pub const SETTING: &'static str = "conversql.skip_bad_files";
+
+    /// Whether a session configuration skips bad files.
+    pub fn of(config: &datafusion::prelude::SessionConfig) -> bool {
+        config.get_extension::<SkipBadFiles>().is_some_and(|s| s.0)
     }
 }
 
@@ -195,24 +247,27 @@ fn check_file_schema(
     table: &ContractTable,
     path: &str,
     metadata: &ArrowReaderMetadata,
-) -> Result<(), String> {
+) -> Result<(), FileProblem> {
     let schema = metadata.schema();
     let parquet = metadata.metadata();
     for column in table.columns {
         match schema.field_with_name(column.name) {
             Err(_) if column.not_null => {
-                return Err(format!(
-                    "file {path}: the NOT NULL column '{}' of table {} is missing",
-                    column.name, table.name
+                return Err(FileProblem::new(
+                    table,
+                    path,
+                    "missing_required_column",
+                    format!("file {path}: the NOT NULL column '{}' of table {} is missing", column.name, table.name),
                 ));
             }
             Err(_) => {}
             Ok(field) => {
                 if let Err(expected) = column.kind.accepts(field.data_type()) {
-                    return Err(format!(
-                        "file {path}: column '{}' has type {}, expected {expected}",
-                        column.name,
-                        field.data_type()
+                    return Err(FileProblem::new(
+                        table,
+                        path,
+                        "wrong_column_type",
+                        format!("file {path}: column '{}' has type {}, expected {expected}", column.name, field.data_type()),
                     ));
                 }
                 if column.not_null && field.is_nullable() {
@@ -223,9 +278,14 @@ fn check_file_schema(
                         for (rg_idx, rg) in parquet.row_groups().iter().enumerate() {
                             let nulls = rg.column(idx).statistics().and_then(|s| s.null_count_opt());
                             if let Some(n) = nulls.filter(|n| *n > 0) {
-                                return Err(format!(
-                                    "file {path}: column '{}' holds {n} NULL value(s) in row group {rg_idx}, but it is NOT NULL in the contract",
-                                    column.name
+                                return Err(FileProblem::new(
+                                    table,
+                                    path,
+                                    "null_in_required_column",
+                                    format!(
+                                        "file {path}: column '{}' holds {n} NULL value(s) in row group {rg_idx}, but it is NOT NULL in the contract",
+                                        column.name
+                                    ),
                                 ));
                             }
                         }
@@ -254,18 +314,24 @@ impl TableProvider for LogTable {
         _filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        let skip_bad_files = SkipBadFiles::of(state.config());
         let mut files = self.list_files().await?;
-        if let Err(e) = self.check_files(&files).await {
-            // A listed file that no longer exists was deleted or replaced after the
-            // listing (a compaction, a re-upload): list once more and use the new
-            // listing, so the rows of its replacement are read. A file that fails
-            // for any other reason, or vanishes again, fails the query naming it.
-            if !self.any_vanished(&files).await {
-                return Err(e);
-            }
+        let (mut good, mut problems) = self.checked_files(&files).await;
+        // A listed file that no longer exists was deleted or replaced after the
+        // listing (a compaction, a re-upload): list once more and use the new
+        // listing, so the rows of its replacement are read. A file that fails
+        // for any other reason, or vanishes again, fails the query naming it
+        // (or, with skip_bad_files, is left out and listed in data_quality).
+        if !problems.is_empty() && self.any_vanished(&files).await {
             files = self.list_files().await?;
-            self.check_files(&files).await?;
+            (good, problems) = self.checked_files(&files).await;
         }
+        if let Some(problem) = problems.first()
+            && !skip_bad_files
+        {
+            return Err(exec_datafusion_err!("{}", problem.detail));
+        }
+        let files = good;
         if files.is_empty() {
             let schema = project_schema(&self.schema, projection)?;
             return Ok(Arc::new(EmptyExec::new(schema)));

@@ -19,6 +19,7 @@ use datafusion::sql::sqlparser::ast::{
 };
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
+use crate::log_table::SkipBadFiles;
 use crate::cursors::{Cursor, Cursors};
 use crate::error::{Error, Result};
 
@@ -68,6 +69,7 @@ pub struct Description {
 pub struct Session {
     ctx: SessionContext,
     default_as_of: Option<i64>,
+    default_skip_bad_files: bool,
     parser: Arc<PostgresCompatibilityParser>,
     /// Postgres settings a client set (`application_name`, `extra_float_digits`, …), by lower-case name.
     settings: BTreeMap<String, String>,
@@ -162,9 +164,11 @@ impl Session {
     /// A session over a context built by the engine.
     pub fn new(ctx: SessionContext) -> Self {
         let default_as_of = conversql_udfs::get_as_of(ctx.state().config());
+        let default_skip_bad_files = SkipBadFiles::of(ctx.state().config());
         Session {
             ctx,
             default_as_of,
+            default_skip_bad_files,
             parser: Arc::new(PostgresCompatibilityParser::new()),
             settings: BTreeMap::new(),
             cursors: Cursors::default(),
@@ -459,6 +463,10 @@ impl Session {
         self.ctx.register_udf(session_user_udf(user));
     }
 
+    fn set_skip_bad_files(&self, on: bool) {
+        self.ctx.state_ref().write().config_mut().set_extension(Arc::new(SkipBadFiles(on)));
+    }
+
     /// Gives the next statement's operators the flag that stops them (see [`crate::stop`]).
     pub fn set_stop_flag(&self, flag: Arc<crate::stop::StopFlag>) {
         self.ctx.state_ref().write().config_mut().set_extension(flag);
@@ -491,6 +499,20 @@ impl Session {
                     "invalid value for parameter \"{AS_OF}\": '{value}' (expected an instant such as '2026-06-07T12:00:00Z'; the previous value is kept)"
                 )))?;
             self.set_as_of(Some(micros));
+            return Ok(());
+        }
+        if name == SkipBadFiles::SETTING {
+            let on = match value.trim().trim_matches('\'').to_ascii_lowercase().as_str() {
+                "on" | "true" | "1" | "yes" => true,
+                "off" | "false" | "0" | "no" => false,
+                "default" => self.default_skip_bad_files,
+                _ => {
+                    return Err(Error::InvalidSetting(format!(
+                        "invalid value for parameter \"{name}\": '{value}' (expected on or off)"
+                    )));
+                }
+            };
+            self.set_skip_bad_files(on);
             return Ok(());
         }
         if name.starts_with("conversql.") {
@@ -532,6 +554,8 @@ impl Session {
     fn reset(&mut self, name: &str) -> Result<()> {
         if name == AS_OF {
             self.set_as_of(self.default_as_of);
+        } else if name == SkipBadFiles::SETTING {
+            self.set_skip_bad_files(self.default_skip_bad_files);
         } else if name.starts_with("conversql.") {
             return Err(Error::UnknownSetting(name.to_string()));
         } else {
@@ -544,6 +568,10 @@ impl Session {
     pub fn show(&self, name: &str) -> Result<String> {
         if name == AS_OF {
             return Ok(self.as_of().map(conversql_udfs::format_instant).unwrap_or_default());
+        }
+        if name == SkipBadFiles::SETTING {
+            let on = SkipBadFiles::of(self.ctx.state().config());
+            return Ok(if on { "on" } else { "off" }.to_string());
         }
         if name == "all" {
             return Err(Error::InvalidSetting("SHOW ALL is not supported; query pg_settings instead".into()));

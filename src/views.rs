@@ -43,6 +43,7 @@ pub const BUILTIN_VIEWS: &[(&str, &str)] = builtin![
     "segment_recommended_not_purchased",
     "segment_escalated_last_7_days",
     "report_runs",
+    "data_quality",
 ];
 
 /// The built-in view sources.
