@@ -192,6 +192,24 @@ impl LogTable {
     }
 }
 
+/// The listings one statement reads: the first scan of a table lists its
+/// files and every later scan of that table in the same statement reuses the
+/// listing, so a query that reads a table twice (a view used in two branches,
+/// `overview`'s volume and attribution) sees one set of files even while new
+/// files arrive. The session puts a fresh snapshot in place for each statement.
+#[derive(Debug, Default)]
+pub struct ListingSnapshot(Mutex<std::collections::HashMap<&'static str, Vec<ObjectMeta>>>);
+
+impl ListingSnapshot {
+    fn get(&self, table: &str) -> Option<Vec<ObjectMeta>> {
+        self.0.lock().expect("snapshot lock").get(table).cloned()
+    }
+
+    fn put(&self, table: &'static str, files: &[ObjectMeta]) {
+        self.0.lock().expect("snapshot lock").insert(table, files.to_vec());
+    }
+}
+
 /// A file that fails the contract check: the query error, and a row of `data_quality`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileProblem {
@@ -315,7 +333,11 @@ impl TableProvider for LogTable {
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let skip_bad_files = SkipBadFiles::of(state.config());
-        let mut files = self.list_files().await?;
+        let snapshot = state.config().get_extension::<ListingSnapshot>();
+        let mut files = match snapshot.as_ref().and_then(|s| s.get(self.table.name)) {
+            Some(files) => files,
+            None => self.list_files().await?,
+        };
         let (mut good, mut problems) = self.checked_files(&files).await;
         // A listed file that no longer exists was deleted or replaced after the
         // listing (a compaction, a re-upload): list once more and use the new
@@ -325,6 +347,9 @@ impl TableProvider for LogTable {
         if !problems.is_empty() && self.any_vanished(&files).await {
             files = self.list_files().await?;
             (good, problems) = self.checked_files(&files).await;
+        }
+        if let Some(snapshot) = &snapshot {
+            snapshot.put(self.table.name, &files);
         }
         if let Some(problem) = problems.first()
             && !skip_bad_files
@@ -435,13 +460,15 @@ mod tests {
         assert!(!data("root/events/date=2026-06-01/part-0.parquet"));
     }
 
-    /// A store whose listing names a file that does not exist, as a listing taken
-    /// just before a compaction deleted the file does: the first `times` listings
-    /// of the messages table include `ghost`.
+    /// A store whose listing of the messages table, the first `times` times once
+    /// armed, names `ghost`, a file that does not exist (as a listing taken just
+    /// before a compaction deleted it does), and leaves out `late`, a file that
+    /// does exist (as a listing taken just before it arrived does).
     #[derive(Debug)]
     struct StaleListing {
         inner: object_store::memory::InMemory,
-        ghost: object_store::ObjectMeta,
+        ghost: Option<object_store::ObjectMeta>,
+        late: Option<Path>,
         times: std::sync::Mutex<usize>,
     }
 
@@ -472,12 +499,17 @@ mod tests {
             use futures::StreamExt;
             let listing = self.inner.list(prefix);
             let mut times = self.times.lock().unwrap();
-            let include = *times > 0 && prefix.is_some_and(|p| self.ghost.location.prefix_matches(p));
-            if include {
-                *times -= 1;
-                return listing.chain(futures::stream::iter([Ok(self.ghost.clone())])).boxed();
+            let messages = Path::from("root/messages");
+            if *times == 0 || !prefix.is_some_and(|p| messages.prefix_matches(p) || p.prefix_matches(&messages)) {
+                return listing;
             }
-            listing
+            *times -= 1;
+            let late = self.late.clone();
+            let listing = listing.filter(move |m| {
+                let hidden = matches!((m, &late), (Ok(m), Some(l)) if &m.location == l);
+                futures::future::ready(!hidden)
+            });
+            listing.chain(futures::stream::iter(self.ghost.clone().map(Ok))).boxed()
         }
         async fn list_with_delimiter(&self, prefix: Option<&Path>) -> object_store::Result<object_store::ListResult> {
             self.inner.list_with_delimiter(prefix).await
@@ -490,17 +522,25 @@ mod tests {
     /// The sample dataset in a store whose messages listing, once the engine is
     /// open, names a deleted file `times` times.
     async fn sample_with_ghost(times: usize) -> crate::Engine {
+        sample_with_listing(times, true, false).await
+    }
+
+    /// The sample in a [`StaleListing`] store armed `times` times, with a ghost
+    /// file and/or a late copy of one messages file.
+    async fn sample_with_listing(times: usize, ghost: bool, late: bool) -> crate::Engine {
         use object_store::ObjectStoreExt;
-        let ghost = object_store::ObjectMeta {
+        let ghost_meta = object_store::ObjectMeta {
             location: Path::from("root/messages/date=2026-06-01/compacted-away.parquet"),
             last_modified: chrono::Utc::now(),
             size: 4096,
             e_tag: None,
             version: None,
         };
+        let late_path = Path::from("root/messages/date=2026-06-01/late.parquet");
         let store = std::sync::Arc::new(StaleListing {
             inner: object_store::memory::InMemory::new(),
-            ghost,
+            ghost: ghost.then_some(ghost_meta),
+            late: late.then(|| late_path.clone()),
             times: std::sync::Mutex::new(0),
         });
         let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
@@ -516,6 +556,11 @@ mod tests {
                     store.put(&Path::from(format!("root/{relative}")), bytes.into()).await.unwrap();
                 }
             }
+        }
+        if late {
+            // A second delivery of one day's file: it adds rows to raw.messages.
+            let day = data.join("messages/date=2026-06-01/part-00000.parquet");
+            store.put(&late_path, std::fs::read(day).unwrap().into()).await.unwrap();
         }
         let dataset = crate::dataset::Dataset::in_memory("memory://root", store.clone());
         let engine = crate::Engine::open_dataset(dataset, crate::EngineOptions::default()).await.unwrap();
@@ -539,5 +584,23 @@ mod tests {
         // Still listed after the second listing: an error naming the file.
         let err = count_messages(&sample_with_ghost(2).await).await.unwrap_err();
         assert!(err.contains("date=2026-06-01/compacted-away.parquet"), "{err}");
+    }
+
+    /// A query that reads a table twice reads one listing: a file that arrives
+    /// between its two scans is in neither, and the next query sees it.
+    #[tokio::test]
+    async fn one_statement_reads_one_listing_per_table() {
+        let engine = sample_with_listing(1, false, true).await;
+        let mut session = engine.session();
+        // Two different scans (identical subqueries would be planned as one).
+        let sql = "SELECT (SELECT count(*) FROM raw.messages) \
+                   - (SELECT count(message_id) FROM raw.messages WHERE sent_at IS NOT NULL) AS drift, \
+                   (SELECT count(*) FROM raw.messages) AS n";
+        let first = session.query(sql).await.unwrap().collect().await.unwrap();
+        let text = arrow::util::pretty::pretty_format_batches(&first).unwrap().to_string();
+        assert!(text.contains("| 0     |"), "the two scans of one statement read the same files:\n{text}");
+        let before: i64 = text.lines().nth(3).unwrap().split('|').nth(2).unwrap().trim().parse().unwrap();
+        let after = count_messages(&engine).await.unwrap();
+        assert!(after > before, "the next statement reads the late file ({before} -> {after})");
     }
 }

@@ -19,7 +19,7 @@ use datafusion::sql::sqlparser::ast::{
 };
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
-use crate::log_table::SkipBadFiles;
+use crate::log_table::{ListingSnapshot, SkipBadFiles};
 use crate::cursors::{Cursor, Cursors};
 use crate::error::{Error, Result};
 
@@ -238,6 +238,8 @@ impl Session {
 
     /// Runs one parsed statement.
     pub async fn execute(&mut self, statement: Statement) -> Result<StatementResult> {
+        // Every scan of this statement reads one listing per table (see ListingSnapshot).
+        self.ctx.state_ref().write().config_mut().set_extension(Arc::new(ListingSnapshot::default()));
         match statement {
             Statement::Set(set) => self.set(set),
             Statement::Reset(reset) => {
