@@ -386,7 +386,7 @@ fn arrival_sequence(count: usize, tags: &[String]) -> (Vec<Arrival>, String) {
     let mut follow_ups = 0usize;
     for k in 1..=count {
         let name = format!("soak-{k:05}.parquet");
-        if k % 6 == 0 && let Some(prev) = &last_new {
+        if k.is_multiple_of(6) && let Some(prev) = &last_new {
             arrivals.push(Arrival {
                 partition: prev.partition.clone(),
                 name,
@@ -444,7 +444,7 @@ fn arrival_sequence(count: usize, tags: &[String]) -> (Vec<Arrival>, String) {
             format!("2026-06-0{}", 1 + n % 5)
         };
         let base = if pattern == 0 { at(&date, 12, n) } else { at(&date, 9, n) };
-        let conv_tags = if n % 5 == 0 { vec![] } else { vec![tags[n % tags.len()].clone()] };
+        let conv_tags = if n.is_multiple_of(5) { vec![] } else { vec![tags[n % tags.len()].clone()] };
         let mut rows = vec![];
         let mut push = |j: usize, secs: i64, sender, kind, body: &str, skill, reason| {
             rows.push(Row {
