@@ -136,60 +136,76 @@ impl LogTable {
 
     /// Checks every file's footer against the contract (cached per file
     /// version): the files that pass, and the problems of those that fail, in path order.
-    async fn checked_files(&self, files: &[ObjectMeta]) -> (Vec<ObjectMeta>, Vec<FileProblem>) {
+    ///
+    /// An object-store failure other than a missing file (a timeout, a refused
+    /// connection, an S3 error) is not a problem of the file: it fails the
+    /// check at once, without waiting for the other files' requests.
+    async fn checked_files(&self, files: &[ObjectMeta]) -> Result<(Vec<ObjectMeta>, Vec<FileProblem>)> {
         let unchecked: Vec<ObjectMeta> = {
             let cache = self.checked.lock().expect("cache lock");
             files.iter().filter(|m| !cache.contains(&FileVersion::from(*m))).cloned().collect()
         };
-        let results: Vec<(ObjectMeta, Result<(), FileProblem>)> = futures::stream::iter(unchecked)
+        let mut results = futures::stream::iter(unchecked)
             .map(|meta| async move {
                 let outcome = self.check_file(&meta).await;
                 (meta, outcome)
             })
-            .buffer_unordered(FOOTER_FETCH_CONCURRENCY)
-            .collect()
-            .await;
+            .buffer_unordered(FOOTER_FETCH_CONCURRENCY);
         let mut bad = std::collections::HashSet::new();
         let mut problems = vec![];
-        {
-            let mut cache = self.checked.lock().expect("cache lock");
-            for (meta, outcome) in results {
-                match outcome {
-                    Ok(()) => {
-                        cache.insert(FileVersion::from(&meta));
-                    }
-                    Err(problem) => {
-                        bad.insert(meta.location.clone());
-                        problems.push(problem);
-                    }
+        while let Some((meta, outcome)) = results.next().await {
+            match outcome {
+                Ok(()) => {
+                    self.checked.lock().expect("cache lock").insert(FileVersion::from(&meta));
+                }
+                Err(CheckFailure::Store(message)) => return Err(exec_datafusion_err!("{message}")),
+                Err(CheckFailure::File(problem)) => {
+                    bad.insert(meta.location.clone());
+                    problems.push(problem);
                 }
             }
         }
         // Reported in path order, so the first error is stable.
         problems.sort_by(|a, b| a.file.cmp(&b.file));
         let good = files.iter().filter(|m| !bad.contains(&m.location)).cloned().collect();
-        (good, problems)
+        Ok((good, problems))
     }
 
     // ParquetObjectReader is deprecated in parquet 59 in favour of hand-written readers;
     // it is still the reader DataFusion 55's own Parquet scan is built on.
     #[allow(deprecated)]
-    async fn check_file(&self, meta: &ObjectMeta) -> Result<(), FileProblem> {
+    async fn check_file(&self, meta: &ObjectMeta) -> Result<(), CheckFailure> {
         let path = self.display_path(meta);
         let mut reader = ParquetObjectReader::new(self.dataset.store.clone(), meta.location.clone())
             .with_file_size(meta.size);
         let metadata = ArrowReaderMetadata::load_async(&mut reader, ArrowReaderOptions::new()).await.map_err(|e| {
-            FileProblem::new(&self.table, &path, "unreadable_file", format!("cannot read Parquet file {path}: {e}"))
+            let message = format!("cannot read Parquet file {path}: {e}");
+            match &e {
+                parquet::errors::ParquetError::External(inner)
+                    if inner
+                        .downcast_ref::<object_store::Error>()
+                        .is_some_and(|s| !matches!(s, object_store::Error::NotFound { .. })) =>
+                {
+                    CheckFailure::Store(message)
+                }
+                _ => CheckFailure::File(FileProblem::new(&self.table, &path, "unreadable_file", message)),
+            }
         })?;
-        check_file_schema(&self.table, &path, &metadata)
+        check_file_schema(&self.table, &path, &metadata).map_err(CheckFailure::File)
     }
 
     /// Every file of the table that fails the contract check, in path order
     /// (the file part of `data_quality`).
     pub async fn file_problems(&self) -> Result<Vec<FileProblem>> {
         let files = self.list_files().await?;
-        Ok(self.checked_files(&files).await.1)
+        Ok(self.checked_files(&files).await?.1)
     }
+}
+
+/// Why a file's check failed: the file breaks the contract, or the store failed.
+enum CheckFailure {
+    File(FileProblem),
+    Store(String),
 }
 
 /// The listings one statement reads: the first scan of a table lists its
@@ -338,7 +354,7 @@ impl TableProvider for LogTable {
             Some(files) => files,
             None => self.list_files().await?,
         };
-        let (mut good, mut problems) = self.checked_files(&files).await;
+        let (mut good, mut problems) = self.checked_files(&files).await?;
         // A listed file that no longer exists was deleted or replaced after the
         // listing (a compaction, a re-upload): list once more and use the new
         // listing, so the rows of its replacement are read. A file that fails
@@ -346,7 +362,7 @@ impl TableProvider for LogTable {
         // (or, with skip_bad_files, is left out and listed in data_quality).
         if !problems.is_empty() && self.any_vanished(&files).await {
             files = self.list_files().await?;
-            (good, problems) = self.checked_files(&files).await;
+            (good, problems) = self.checked_files(&files).await?;
         }
         if let Some(snapshot) = &snapshot {
             snapshot.put(self.table.name, &files);
