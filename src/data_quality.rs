@@ -53,12 +53,12 @@ pub fn schema() -> SchemaRef {
 /// `conversql_data_quality()`: the problems of the contract tables it was built over.
 #[derive(Debug)]
 pub struct DataQualityFunction {
-    tables: Vec<(&'static str, Arc<LogTable>)>,
+    tables: Vec<Arc<LogTable>>,
 }
 
 impl DataQualityFunction {
-    /// The function over the engine's contract tables (by name).
-    pub fn new(tables: Vec<(&'static str, Arc<LogTable>)>) -> Self {
+    /// The function over the engine's contract tables.
+    pub fn new(tables: Vec<Arc<LogTable>>) -> Self {
         DataQualityFunction { tables }
     }
 }
@@ -74,7 +74,7 @@ impl TableFunctionImpl for DataQualityFunction {
 
 #[derive(Debug)]
 struct DataQualityTable {
-    tables: Vec<(&'static str, Arc<LogTable>)>,
+    tables: Vec<Arc<LogTable>>,
     schema: SchemaRef,
 }
 
@@ -103,7 +103,7 @@ impl DataQualityTable {
     /// One row per file that fails the contract check, in table then path order.
     async fn file_rows(&self) -> Result<RecordBatch> {
         let mut problems: Vec<FileProblem> = vec![];
-        for (_, table) in &self.tables {
+        for table in &self.tables {
             problems.extend(table.file_problems().await?);
         }
         let column = |values: Vec<Option<String>>| Arc::new(StringArray::from(values)) as ArrayRef;
@@ -134,8 +134,8 @@ impl DataQualityTable {
         }
         // The caller's runtime: its object stores and memory limit.
         let ctx = SessionContext::new_with_config_rt(config, runtime);
-        for (name, table) in &self.tables {
-            ctx.register_table(*name, table.clone())?;
+        for table in &self.tables {
+            ctx.register_table(table.name(), table.clone())?;
         }
         let batches = ctx.sql(ROW_RULES).await?.collect().await?;
         batches

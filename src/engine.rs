@@ -104,7 +104,7 @@ impl Engine {
         for table in TABLES {
             let log_table = Arc::new(LogTable::new(dataset.clone(), table));
             raw.register_table(table.name.to_string(), log_table.clone())?;
-            log_tables.push((table.name, log_table));
+            log_tables.push(log_table);
         }
         let catalog = ctx
             .catalog(DATABASE)

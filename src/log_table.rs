@@ -84,6 +84,11 @@ pub struct LogTable {
 }
 
 impl LogTable {
+    /// The contract table's name (`messages`, `events`, …).
+    pub fn name(&self) -> &'static str {
+        self.table.name
+    }
+
     /// A table of `dataset` following the contract's `table`.
     pub fn new(dataset: Dataset, table: ContractTable) -> Self {
         let file_schema = table.file_schema();

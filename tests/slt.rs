@@ -315,6 +315,32 @@ async fn unreachable_s3_is_a_clear_error() -> Result<(), String> {
     }
 }
 
+/// Counts and prints the outcome of each check: `what ... ok [(detail)]` or `what ... FAILED` and why.
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    failed: usize,
+}
+
+impl Tally {
+    fn record(&mut self, what: &str, outcome: Result<String, String>) {
+        match outcome {
+            Ok(detail) => {
+                self.passed += 1;
+                if detail.is_empty() {
+                    println!("{what} ... ok");
+                } else {
+                    println!("{what} ... ok ({detail})");
+                }
+            }
+            Err(e) => {
+                self.failed += 1;
+                println!("{what} ... FAILED\n{e}");
+            }
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/slt");
@@ -326,12 +352,11 @@ async fn main() {
         .filter(|p| filter.as_ref().is_none_or(|f| p.to_string_lossy().contains(f.as_str())))
         .collect();
     files.sort();
-    let (mut passed, mut failed) = (0, 0);
+    let mut tally = Tally::default();
     let moto = match MotoServer::start() {
         Ok(m) => Some(m),
         Err(e) => {
-            failed += 1;
-            println!("slt over S3 ... FAILED\n{e}");
+            tally.record("slt over S3", Err(e));
             None
         }
     };
@@ -342,40 +367,14 @@ async fn main() {
     for (label, backend) in &backends {
         for file in &files {
             let name = file.file_name().unwrap().to_string_lossy().to_string();
-            match run_file(file, backend).await {
-                Ok(()) => {
-                    passed += 1;
-                    println!("slt {name} ({label}) ... ok");
-                }
-                Err(e) => {
-                    failed += 1;
-                    println!("slt {name} ({label}) ... FAILED\n{e}");
-                }
-            }
+            tally.record(&format!("slt {name} ({label})"), run_file(file, backend).await.map(|()| String::new()));
         }
     }
     if let Some(m) = &moto {
-        match s3_outage_is_a_clear_error_and_recovers(m).await {
-            Ok(what) => {
-                passed += 1;
-                println!("S3 outage mid-work ... ok ({what})");
-            }
-            Err(e) => {
-                failed += 1;
-                println!("S3 outage mid-work ... FAILED\n{e}");
-            }
-        }
+        tally.record("S3 outage mid-work", s3_outage_is_a_clear_error_and_recovers(m).await);
     }
-    match unreachable_s3_is_a_clear_error().await {
-        Ok(()) => {
-            passed += 1;
-            println!("unreachable S3 endpoint ... ok");
-        }
-        Err(e) => {
-            failed += 1;
-            println!("unreachable S3 endpoint ... FAILED\n{e}");
-        }
-    }
+    tally.record("unreachable S3 endpoint", unreachable_s3_is_a_clear_error().await.map(|()| String::new()));
+    let Tally { passed, failed } = tally;
     println!("\n{passed} passed, {failed} failed");
     if failed > 0 || files.is_empty() {
         std::process::exit(1);

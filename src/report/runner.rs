@@ -83,33 +83,25 @@ pub async fn run_with_retries(engine: &Engine, history: &History, report: &Repor
         // An existing output stays there: retrying cannot help.
         let permanent = matches!(&outcome, Err(Error::Output { message, .. }) if message.starts_with(super::output::EXISTS));
         let last = permanent || attempt > report.retries;
-        let record = match outcome {
-            Ok(written) => RunRecord {
-                report: report.name.clone(),
-                scheduled_for: Some(at),
-                trigger,
-                started_at,
-                finished_at,
-                attempt,
-                status: RunStatus::Succeeded,
-                rows: Some(written.rows),
-                bytes: Some(written.bytes),
-                output_url: Some(written.url),
-                error: None,
-            },
-            Err(e) => RunRecord {
-                report: report.name.clone(),
-                scheduled_for: Some(at),
-                trigger,
-                started_at,
-                finished_at,
-                attempt,
-                status: if last { RunStatus::Failed } else { RunStatus::Retrying },
-                rows: None,
-                bytes: None,
-                output_url: url,
-                error: Some(e.to_string()),
-            },
+        let (status, rows, bytes, output_url, error) = match outcome {
+            Ok(written) => (RunStatus::Succeeded, Some(written.rows), Some(written.bytes), Some(written.url), None),
+            Err(e) => {
+                let status = if last { RunStatus::Failed } else { RunStatus::Retrying };
+                (status, None, None, url, Some(e.to_string()))
+            }
+        };
+        let record = RunRecord {
+            report: report.name.clone(),
+            scheduled_for: Some(at),
+            trigger,
+            started_at,
+            finished_at,
+            attempt,
+            status,
+            rows,
+            bytes,
+            output_url,
+            error,
         };
         match record.status {
             RunStatus::Succeeded => tracing::info!(

@@ -50,32 +50,29 @@ pub fn error_info(e: &Error) -> ErrorInfo {
 /// clients (DBeaver) decode exactly what is sent, and text clients read the
 /// same names as from PostgreSQL.
 pub fn fields(schema: &Schema, format: &Format, options: Arc<FormatOptions>) -> PgWireResult<Vec<FieldInfo>> {
-    let mut schema = pg_schema(schema);
-    if schema.fields().iter().any(|f| is_named_oid_alias(f)) {
-        let fields: Vec<Field> = schema
-            .fields()
-            .iter()
-            .map(|f| {
-                let field = f.as_ref().clone();
-                if is_named_oid_alias(f) {
-                    let mut metadata = field.metadata().clone();
-                    metadata.remove(arrow_pg::datatypes::PG_OID_ALIAS_KEY);
-                    field.with_metadata(metadata)
-                } else {
-                    field
-                }
-            })
-            .collect();
-        schema = Schema::new_with_metadata(fields, schema.metadata().clone());
-    }
-    let mut described = arrow_pg::datatypes::arrow_schema_to_pg_fields(&schema, format, Some(options.clone()))?;
-    for (info, field) in described.iter_mut().zip(schema.fields()) {
+    let wire = Schema::new_with_metadata(schema.fields().iter().map(|f| wire_field(f)).collect::<Vec<_>>(), schema.metadata().clone());
+    let mut described = arrow_pg::datatypes::arrow_schema_to_pg_fields(&wire, format, Some(options.clone()))?;
+    for (info, field) in described.iter_mut().zip(wire.fields()) {
         if crate::catalog::asyncpg_introspection::is_oid_array(field.data_type()) {
             *info = FieldInfo::new(info.name().to_string(), info.table_id(), info.column_id(), pgwire::api::Type::OID_ARRAY, info.format())
                 .with_format_options(options.clone());
         }
     }
     Ok(described)
+}
+
+/// A field as described to clients: `UInt64` as `Int64`, and a named OID alias without its tag.
+fn wire_field(field: &Field) -> Field {
+    let mut field = field.clone();
+    if field.data_type() == &DataType::UInt64 {
+        field = field.with_data_type(DataType::Int64);
+    }
+    if is_named_oid_alias(&field) {
+        let mut metadata = field.metadata().clone();
+        metadata.remove(arrow_pg::datatypes::PG_OID_ALIAS_KEY);
+        field = field.with_metadata(metadata);
+    }
+    field
 }
 
 /// A column of names (not numbers) tagged as an OID alias type such as `regproc`.
