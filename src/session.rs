@@ -373,7 +373,7 @@ impl Session {
                 schema: Some(
                     self.cursors
                         .schema(&name.value)
-                        .ok_or_else(|| Error::config(format!("cursor \"{}\" does not exist", name.value)))?,
+                        .ok_or_else(|| Error::UnknownCursor(name.value.clone()))?,
                 ),
             }),
             Statement::Query(_) | Statement::Explain { .. } => {
@@ -700,6 +700,8 @@ mod tests {
         assert_eq!((err.sqlstate(), err.to_string().as_str()), ("34000", "cursor \"nowhere\" does not exist"));
         let err = session.sql("CLOSE nowhere").await.unwrap_err();
         assert_eq!(err.sqlstate(), "34000");
+        let fetch = session.parse("FETCH 1 FROM nowhere").unwrap().pop().unwrap();
+        assert_eq!(session.describe(&fetch).await.unwrap_err().sqlstate(), "34000", "Describe of a FETCH too");
         session.sql("BEGIN").await.unwrap();
         session.sql("DECLARE c CURSOR FOR SELECT 1 AS one").await.unwrap();
         let err = session.sql("DECLARE c CURSOR FOR SELECT 2 AS two").await.unwrap_err();
