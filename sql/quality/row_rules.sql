@@ -5,7 +5,7 @@
 -- account_id, row_id, rule, detail.
 SELECT 'messages' AS table_name, source_file, account_id, message_id AS row_id,
        'unknown_sender' AS rule,
-       'sender ''' || sender || ''' is neither visitor nor agent: the row is never a first question, a reply or a last sender' AS detail
+       'sender ''' || sender || ''' is neither visitor nor agent: the row still counts as a message (message_count, last_updated), but is never a first question or an agent skill, and a closed conversation whose last message it is counts as Closed, not Resolved' AS detail
 FROM messages
 WHERE sender NOT IN ('visitor', 'agent')
 UNION ALL
