@@ -18,6 +18,7 @@ figures into BENCHMARKS.md between markers of the run's key (hand-written text i
 """
 
 import argparse
+import re
 import datetime as dt
 import decimal
 import math
@@ -128,10 +129,10 @@ def mib(n: int | None) -> str:
 class Server:
     """`conversql serve` on a free loopback port."""
 
-    def __init__(self, binary: Path, data: Path, memory_limit: str | None):
+    def __init__(self, binary: Path, data: Path, memory_limit: str | None, facts: list[str]):
         self.port = free_port()
         args = [str(binary), "serve", "--data", str(data), "--as-of", AS_OF,
-                "--listen", f"127.0.0.1:{self.port}"]
+                "--listen", f"127.0.0.1:{self.port}", *facts]
         if memory_limit:
             args += ["--memory-limit", memory_limit]
         self.log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"conversql-bench-{self.port}.log",
@@ -240,7 +241,7 @@ def ms(seconds: float | None) -> str:
     return f"{seconds * 1000:,.1f}" if seconds < 10 else f"{seconds * 1000:,.0f}"
 
 
-def run_suite(server: Server, duck, runs: int, budget: float, min_runs: int):
+def run_suite(server: Server, duck, runs: int, budget: float, min_runs: int, skip=()):
     conn = server.connect()
     results = []
     failed = False
@@ -248,10 +249,19 @@ def run_suite(server: Server, duck, runs: int, budget: float, min_runs: int):
     print(header)
     print("-" * len(header))
     for q in SUITE:
+        if any(s in q.name for s in skip):
+            print(f"{q.name:38} skipped (--skip)", flush=True)
+            continue
+
         def ask_conversql(q=q):
             return conn.execute(q.conversql).fetchall()
 
-        rows_c, first_c, med_c, n_c = timed(ask_conversql, runs, budget, min_runs)
+        if q.setup:
+            conn.execute(q.setup)
+        n_runs = min(runs, q.max_runs) if q.max_runs else runs
+        rows_c, first_c, med_c, n_c = timed(ask_conversql, n_runs, budget, min(min_runs, n_runs))
+        if q.setup:
+            conn.execute("RESET " + q.setup.split()[1])
         mem = server.memory()
         med_d = first_d = None
         verdict = "not compared"
@@ -362,12 +372,14 @@ def machine() -> str:
 
 
 def dataset_size(data: Path) -> str:
-    files = [p for p in data.rglob("*.parquet")]
+    # The log's files only, not the fact store kept under _conversql/.
+    files = [p for table in ("accounts", "profiles", "messages", "events")
+             for p in (data / table).rglob("*.parquet")]
     size = sum(p.stat().st_size for p in files)
     return f"{len(files)} Parquet files, {size / 2**20:,.0f} MiB"
 
 
-def report(args, key: str, summary: str, data: Path, results, failed, conc, peak) -> str:
+def report(args, key: str, summary: str, data: Path, results, failed, conc, peak, store=None) -> str:
     today = dt.date.today().isoformat()
     lines = [f"### {key}: SF{args.scale:g}"
              + (f", --memory-limit {args.memory_limit}" if args.memory_limit else ""),
@@ -378,6 +390,8 @@ def report(args, key: str, summary: str, data: Path, results, failed, conc, peak
              f"- as_of {AS_OF}; account {ACCOUNT}; last 30 days = {FROM} … {TO}.",
              f"- Median of up to {args.runs} warm runs after one cold run, through the Postgres "
              "protocol (psycopg) for conversql and in-process for DuckDB; ratio = conversql / DuckDB.",
+             ("- Fact store: " + (f"ready in {store['seconds']:.1f} s ({store['detail']}), peak RSS "
+                                  f"{mib(store['hwm'])} then." if store else "not used (--no-facts).")),
              "",
              "| query | target | conversql cold ms | conversql median ms (runs) | DuckDB median ms | "
              "ratio | server peak RSS after | answers |",
@@ -392,6 +406,9 @@ def report(args, key: str, summary: str, data: Path, results, failed, conc, peak
         ratio = f"{r['ratio']:.2f}" if r["ratio"] else "–"
         lines.append(f"| {q.name} | {target}{miss} | {ms(r['first_c'])} | {ms(r['med_c'])} ({r['runs']}) | "
                      f"{ms(r['med_d'])} | {ratio} | {mib(r['hwm'])} | {r['verdict']} |")
+    left_out = [q.name for q in SUITE if any(s in q.name for s in args.skip)]
+    if left_out:
+        lines.append(f"| {', '.join(left_out)} | left out (--skip) | | | | | | |")
     lines.append("")
     lines.append(f"Server peak memory (VmHWM) over the suite: **{mib(peak)}**.")
     if failed:
@@ -448,6 +465,11 @@ def main():
                    help="the concurrency run picks accounts acc_001 … acc_N at random (default 10)")
     p.add_argument("--skip-suite", action="store_true", help="only the concurrency run")
     p.add_argument("--binary", type=Path, help="conversql binary (default: cargo build --release)")
+    p.add_argument("--skip", action="append", default=[], metavar="TEXT",
+                   help="leave out the questions whose name contains TEXT (repeatable)")
+    p.add_argument("--no-facts", action="store_true",
+                   help="serve without the fact store (every query from the raw log)")
+    p.add_argument("--facts-dir", type=Path, help="the fact store's directory (default: conversql's)")
     p.add_argument("--key", help="report section key (default sfSF[-memLIMIT])")
     p.add_argument("--report", type=Path, default=REPO / "BENCHMARKS.md",
                    help="file to write the figures into (default BENCHMARKS.md)")
@@ -468,13 +490,30 @@ def main():
         views = (HERE / "duckdb_views.sql").read_text()
         duck.execute(views.replace("{root}", str(data)).replace("{as_of}", AS_OF))
 
-    server = Server(binary, data, args.memory_limit)
+    facts = ["--no-facts"] if args.no_facts else (["--facts-dir", str(args.facts_dir)] if args.facts_dir else [])
+    server = Server(binary, data, args.memory_limit, facts)
     print(f"conversql serve pid {server.proc.pid} on port {server.port}; startup RSS "
           f"{mib(server.memory().get('VmRSS'))}", flush=True)
+    store = None
+    if not args.no_facts:
+        # The first statement brings the fact store up to date with the files (building it if
+        # there is none yet); timed on its own so the suite's cold runs are those of queries.
+        started = time.perf_counter()
+        conn = server.connect()
+        conn.execute("SELECT count(*) FROM conversation_facts").fetchall()
+        conn.close()
+        server.log.flush()
+        lines = [l for l in Path(server.log.name).read_text().splitlines() if "fact store generation" in l]
+        store = dict(seconds=time.perf_counter() - started,
+                     detail=re.sub(r"\x1b\[[0-9;]*m", "", lines[-1]).split("conversql::facts:", 1)[-1].strip()
+                     if lines else "already up to date",
+                     hwm=server.memory().get("VmHWM"))
+        print(f"fact store ready in {store['seconds']:.1f} s ({store['detail']}); "
+              f"peak RSS {mib(store['hwm'])}", flush=True)
     results, failed, conc = [], False, None
     try:
         if not args.skip_suite:
-            results, failed = run_suite(server, duck, args.runs, args.budget, args.min_runs)
+            results, failed = run_suite(server, duck, args.runs, args.budget, args.min_runs, args.skip)
         if args.concurrency:
             print(f"\n{args.concurrency} clients, dashboard mix, {args.duration:.0f} s …", flush=True)
             conc = run_concurrency(server, args.concurrency, args.duration, args.accounts_in_mix)
@@ -489,7 +528,7 @@ def main():
         server.stop()
     print(f"\nserver peak memory (VmHWM): {mib(peak)}")
     write_benchmarks(args.report, key,
-                     report(args, key, summary, data, results, failed, conc, peak))
+                     report(args, key, summary, data, results, failed, conc, peak, store))
     print(f"wrote section '{key}' of {args.report}")
     if failed:
         print("FAILED: answers differ or errors occurred (see above)", file=sys.stderr)

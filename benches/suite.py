@@ -27,6 +27,10 @@ class Query:
     duckdb: str
     #: "dashboard" (≤ 100 ms), "thread" (≤ 50 ms) or "" (no latency target).
     target: str = ""
+    #: A statement run on conversql's connection before the question (and undone after).
+    setup: str = ""
+    #: At most this many warm runs (a question that takes minutes).
+    max_runs: int | None = None
 
 
 def _daily_duckdb(group: str) -> str:
@@ -140,6 +144,9 @@ SUITE = [
           _segment("segment_escalated_last_7_days", "last_escalated_at"),
           _segment("segment_escalated_last_7_days", "last_escalated_at")),
     Query("full rollup (all accounts)", _ROLLUP_CONVERSQL, _ROLLUP_DUCKDB),
+    # The same rollup computed from the raw log, without the fact store.
+    Query("full rollup, raw log (facts off)", _ROLLUP_CONVERSQL, _ROLLUP_DUCKDB,
+          setup="SET conversql.facts = off", max_runs=1),
 ]
 
 #: The dashboard mix of the concurrency run: (name, SQL with {account}) for conversql.

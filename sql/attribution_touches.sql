@@ -11,7 +11,8 @@
 --   web_chat_click: a `Clicked Product Card` event, 24 hours;
 --   sms_click: a `Clicked SMS` event, the account's sms_click_window_hours (default 120);
 --   sms_receipt: an agent message row of an sms conversation, for the
---   conversation's profile, the account's sms_receipt_window_hours (default 12).
+--   conversation's profile, the account's sms_receipt_window_hours (default 12)
+--   (the conversation's agent_message_times and agent_message_ids, a fact).
 -- A touch needs a profile; a click needs a known conversation of its account.
 CREATE VIEW attribution_touches AS
 SELECT
@@ -37,18 +38,15 @@ FROM (
     WHERE e.metric IN ('Clicked Product Card', 'Clicked SMS') AND e.profile_id IS NOT NULL
     UNION ALL
     SELECT
-        m.account_id,
+        c.account_id,
         c.profile_id,
         'sms_receipt' AS touch,
-        m.sent_at AS touch_at,
-        m.conversation_id,
-        m.message_id AS touch_id
-    FROM messages AS m
-    JOIN conversation_facts AS c
-        ON c.account_id = m.account_id AND c.conversation_id = m.conversation_id
+        unnest(c.agent_message_times) AS touch_at,
+        c.conversation_id,
+        unnest(c.agent_message_ids) AS touch_id
+    FROM conversation_facts AS c
     WHERE c.channel = 'sms'
       AND c.profile_id IS NOT NULL
-      AND m.sender = 'agent'
-      AND m.kind IN ('text', 'product_card', 'handoff_message')
+      AND c.agent_message_times IS NOT NULL
 ) AS t
 JOIN accounts AS a ON a.account_id = t.account_id;

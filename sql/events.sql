@@ -11,31 +11,10 @@
 -- events: shopper activity with repeated deliveries removed. An event_id
 -- (within an account) is one event (the earliest, then the first file); a
 -- `Placed Order` order_id (within an account) is one order: the earliest
--- occurred_at, then the smaller event_id.
+-- occurred_at, then the smaller event_id. The rows come from the fact store
+-- (src/facts/) or, with SET conversql.facts = off, from sql/from_log/events.sql.
 CREATE VIEW events AS
 SELECT
     event_id, account_id, profile_id, metric, occurred_at, conversation_id,
     product_id, order_id, value
-FROM (
-    SELECT
-        *,
-        CASE
-            WHEN metric = 'Placed Order' AND order_id IS NOT NULL THEN
-                row_number() OVER (
-                    PARTITION BY account_id, metric, order_id
-                    ORDER BY occurred_at, event_id
-                )
-            ELSE 1
-        END AS order_rank
-    FROM (
-        SELECT
-            *,
-            row_number() OVER (
-                PARTITION BY account_id, event_id
-                ORDER BY occurred_at, source_file, metric, profile_id, conversation_id, order_id
-            ) AS delivery_rank
-        FROM raw.events
-    ) AS delivered
-    WHERE delivery_rank = 1
-) AS ranked
-WHERE order_rank = 1;
+FROM materialized.events;

@@ -14,18 +14,12 @@
 -- @column escalation_reason: Handoff rows: why the agent handed off (knowledge_gap, customer_request, policy, ...).
 -- messages: the conversation log with repeated deliveries removed. A
 -- message_id (within an account) is one row: the first one, i.e. the earliest
--- sent_at, then the first file in path order, then the row's content.
+-- sent_at, then the first file in path order, then the row's content. The rows
+-- come from the fact store (src/facts/), which folds new log files in as they
+-- arrive, or straight from the log (sql/from_log/messages.sql) when the session
+-- says SET conversql.facts = off; both give the same rows.
 CREATE VIEW messages AS
 SELECT
     account_id, conversation_id, message_id, channel, sent_at, sender, kind, body,
     profile_id, skill, product_ids, tags, escalation_reason
-FROM (
-    SELECT
-        *,
-        row_number() OVER (
-            PARTITION BY account_id, message_id
-            ORDER BY sent_at, source_file, conversation_id, kind, sender, body
-        ) AS delivery_rank
-    FROM raw.messages
-) AS ranked
-WHERE delivery_rank = 1;
+FROM materialized.messages;

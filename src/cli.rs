@@ -110,6 +110,14 @@ pub struct DataArgs {
     /// Default: $XDG_STATE_HOME/conversql, else ~/.local/state/conversql.
     #[arg(long, env = "CONVERSQL_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
+    /// The fact store's directory: conversation facts materialised as Parquet, kept up to date
+    /// as log files arrive. Default: <root>/_conversql/facts for a local dataset, else
+    /// $XDG_CACHE_HOME/conversql/facts/<root> (~/.cache when unset).
+    #[arg(long, env = "CONVERSQL_FACTS_DIR")]
+    pub facts_dir: Option<PathBuf>,
+    /// Compute every query straight from the raw log, without the fact store.
+    #[arg(long, conflicts_with = "facts_dir")]
+    pub no_facts: bool,
 }
 
 /// `conversql serve`
@@ -320,8 +328,11 @@ impl DataArgs {
             request_timeout: timeout,
             connect_timeout: duration("--s3-connect-timeout", &self.s3_connect_timeout)?,
         };
+        let data = self.data.clone().unwrap_or_else(default_data_root);
+        let facts_dir = if self.no_facts { None } else { Some(self.facts_dir.clone().unwrap_or_else(|| default_facts_dir(&data))) };
         Ok(EngineOptions {
-            data: self.data.clone().unwrap_or_else(default_data_root),
+            facts_dir,
+            data,
             views_dir: self.views.clone(),
             as_of,
             memory_limit: None,
@@ -340,6 +351,21 @@ impl DataArgs {
     pub fn history(&self) -> crate::report::history::History {
         crate::report::history::History::in_dir(&self.state_dir())
     }
+}
+
+/// Where the fact store of `root` lives unless `--facts-dir` says otherwise:
+/// beside the data for a local root, in the user's cache for an object store.
+pub fn default_facts_dir(root: &str) -> PathBuf {
+    let local = !root.contains("://") || root.starts_with("file://");
+    if local {
+        return PathBuf::from(root.strip_prefix("file://").unwrap_or(root)).join("_conversql").join("facts");
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    let name: String = root.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
+    cache.join("conversql").join("facts").join(name)
 }
 
 /// Runs the parsed command line.

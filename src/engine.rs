@@ -7,7 +7,8 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
+use arrow::datatypes::SchemaRef;
+use datafusion::catalog::{MemorySchemaProvider, SchemaProvider, TableProvider};
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::context::SessionState;
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
@@ -24,7 +25,13 @@ use crate::scope::AccountScope;
 use crate::stop::StopCheckRule;
 use crate::session::Session;
 use crate::table_functions::{OverviewFunction, OverviewKind};
+use crate::facts::{FactStore, StoreInputs, StoreSchemas, StoredKind, StoredTable};
 use crate::views::{builtin_views, load_views, views_from_dir};
+
+/// The result schema of a query, planned but not run.
+async fn planned_schema(ctx: &SessionContext, sql: &str) -> Result<SchemaRef> {
+    Ok(Arc::new(ctx.sql(sql).await?.schema().as_arrow().clone()))
+}
 
 /// The database (catalog) name clients see.
 pub const DATABASE: &str = "conversql";
@@ -32,6 +39,10 @@ pub const DATABASE: &str = "conversql";
 pub const PUBLIC_SCHEMA: &str = "public";
 /// The schema of the file-backed contract tables, as written (not de-duplicated).
 pub const RAW_SCHEMA: &str = "raw";
+/// The schema of the tables under `messages` and `conversation_facts` (the fact store, or the raw path).
+pub const MATERIALIZED_SCHEMA: &str = "materialized";
+/// The built-in views that `conversation_facts`' raw path reads, created before it.
+const FACTS_INPUT_VIEWS: [&str; 3] = ["accounts", "profiles", "messages"];
 
 /// How to open an engine.
 #[derive(Debug, Clone, Default)]
@@ -53,6 +64,9 @@ pub struct EngineOptions {
     pub s3: crate::s3::S3Options,
     /// The runs file of scheduled reports behind the `report_runs` view; `None`: the view is empty.
     pub report_runs: Option<PathBuf>,
+    /// The fact store's directory (materialised conversation facts, see [`crate::facts`]);
+    /// `None`: every query computes the facts from the raw log.
+    pub facts_dir: Option<PathBuf>,
 }
 
 /// Everything shared by all sessions: the catalog with its tables and views, the functions, the settings.
@@ -61,6 +75,7 @@ pub struct Engine {
     state: SessionState,
     dataset: Dataset,
     memory_limit: Option<usize>,
+    facts: Option<Arc<FactStore>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -110,6 +125,25 @@ impl Engine {
             .catalog(DATABASE)
             .ok_or_else(|| Error::config(format!("catalog {DATABASE} missing")))?;
         catalog.register_schema(RAW_SCHEMA, Arc::new(raw))?;
+        let log_table = |name: &str| {
+            log_tables.iter().find(|t| t.name() == name).cloned().expect("every contract table is registered")
+        };
+        let facts = match &options.facts_dir {
+            Some(dir) => Some(Arc::new(FactStore::open(
+                dir,
+                // The dataset's identity however it was spelt (`data`, `./data`, `/abs/data`).
+                &format!("{}{}", dataset.store_url.as_str(), dataset.prefix),
+                StoreInputs {
+                    messages: log_table("messages"),
+                    profiles: log_table("profiles"),
+                    accounts: log_table("accounts"),
+                    events: log_table("events"),
+                },
+            )?)),
+            None => None,
+        };
+        let materialized = Arc::new(MemorySchemaProvider::new());
+        catalog.register_schema(MATERIALIZED_SCHEMA, materialized.clone())?;
 
         conversql_udfs::register_all(&ctx);
         for kind in [OverviewKind::Totals, OverviewKind::Daily] {
@@ -118,7 +152,7 @@ impl Engine {
         }
         ctx.register_udtf(
             crate::data_quality::FUNCTION,
-            Arc::new(crate::data_quality::DataQualityFunction::new(log_tables)),
+            Arc::new(crate::data_quality::DataQualityFunction::new(log_tables.clone())),
         );
         ctx.register_udtf(
             crate::report::history::FUNCTION,
@@ -128,11 +162,54 @@ impl Engine {
         crate::catalog::register(&ctx, options.views_dir.as_deref())?;
         crate::catalog::driver_compat::register(&ctx, DATABASE)?;
 
-        load_views(&ctx, builtin_views()).await?;
+        // messages and conversation_facts read materialized.*, whose schemas are those of the raw path.
+        let messages_schema = planned_schema(&ctx, crate::facts::table::MESSAGES_FROM_LOG).await?;
+        materialized.register_table(
+            "messages".into(),
+            Arc::new(StoredTable::new(StoredKind::Messages, messages_schema.clone(), facts.clone())),
+        )?;
+        let events_schema = planned_schema(&ctx, crate::facts::table::EVENTS_FROM_LOG).await?;
+        materialized.register_table(
+            "events".into(),
+            Arc::new(StoredTable::new(StoredKind::Events, events_schema.clone(), facts.clone())),
+        )?;
+        let (first, rest): (Vec<_>, Vec<_>) = builtin_views()
+            .into_iter()
+            .partition(|v| FACTS_INPUT_VIEWS.iter().any(|name| v.file == format!("sql/{name}.sql")));
+        load_views(&ctx, first).await?;
+        let facts_schema = planned_schema(&ctx, crate::facts::table::FACTS_FROM_LOG).await?;
+        materialized.register_table(
+            "conversation_facts".into(),
+            Arc::new(StoredTable::new(StoredKind::Facts, facts_schema.clone(), facts.clone())),
+        )?;
+        load_views(&ctx, rest).await?;
         if let Some(dir) = &options.views_dir {
             load_views(&ctx, views_from_dir(dir)?).await?;
         }
-        Ok(Engine { state: ctx.state(), dataset, memory_limit: options.memory_limit })
+        if let Some(store) = &facts {
+            let raw_messages = log_table("messages").schema();
+            let raw_profiles = log_table("profiles").schema();
+            let raw_events = log_table("events").schema();
+            let file_schema = |raw: &SchemaRef, view: &SchemaRef| -> Result<SchemaRef> {
+                let mut names: Vec<&str> = view.fields().iter().map(|f| f.name().as_str()).collect();
+                names.push(crate::contract::SOURCE_FILE_COLUMN);
+                let indices = names.iter().map(|n| raw.index_of(n)).collect::<std::result::Result<Vec<_>, _>>()?;
+                Ok(Arc::new(raw.project(&indices)?))
+            };
+            let profiles_schema = planned_schema(&ctx, "SELECT * FROM profiles").await?;
+            let schemas = StoreSchemas {
+                message_file: file_schema(&raw_messages, &messages_schema)?,
+                messages: messages_schema,
+                facts: facts_schema,
+                profile_file: file_schema(&raw_profiles, &profiles_schema)?,
+                profiles: profiles_schema,
+                accounts: planned_schema(&ctx, "SELECT * FROM accounts").await?,
+                event_file: file_schema(&raw_events, &events_schema)?,
+                events: events_schema,
+            };
+            store.prepare(ctx.state(), schemas);
+        }
+        Ok(Engine { state: ctx.state(), dataset, memory_limit: options.memory_limit, facts })
     }
 
     /// A new session with its own settings (`SET conversql.as_of`, …), seeing every account.
@@ -155,6 +232,11 @@ impl Engine {
             builder = builder.with_config(config);
         }
         Ok(Session::new(SessionContext::new_with_state(builder.build())))
+    }
+
+    /// The fact store, when the engine keeps one.
+    pub fn fact_store(&self) -> Option<&Arc<FactStore>> {
+        self.facts.as_ref()
     }
 
     /// The dataset the engine reads.

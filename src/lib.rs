@@ -13,6 +13,7 @@ pub mod data_quality;
 pub mod dataset;
 pub mod engine;
 pub mod error;
+pub mod facts;
 pub mod generate;
 pub mod log_table;
 pub mod output;

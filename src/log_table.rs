@@ -199,6 +199,39 @@ impl LogTable {
         check_file_schema(&self.table, &path, &metadata).map_err(CheckFailure::File)
     }
 
+    /// The files a scan of this statement reads: the statement's listing (made
+    /// by its first scan of the table), less the files that fail the contract
+    /// check. A failing file fails the statement naming it, unless the session
+    /// skips bad files.
+    ///
+    /// A listed file that no longer exists was deleted or replaced after the
+    /// listing (a compaction, a re-upload): the table is listed once more and
+    /// the new listing used, so the rows of its replacement are read. A file
+    /// that fails for any other reason, or vanishes again, fails the statement
+    /// (or, with skip_bad_files, is left out and listed in data_quality).
+    pub(crate) async fn statement_files(&self, config: &datafusion::prelude::SessionConfig) -> Result<Vec<ObjectMeta>> {
+        let skip_bad_files = SkipBadFiles::of(config);
+        let snapshot = config.get_extension::<ListingSnapshot>();
+        let mut files = match snapshot.as_ref().and_then(|s| s.get(self.table.name)) {
+            Some(files) => files,
+            None => self.list_files().await?,
+        };
+        let (mut good, mut problems) = self.checked_files(&files).await?;
+        if !problems.is_empty() && self.any_vanished(&files).await {
+            files = self.list_files().await?;
+            (good, problems) = self.checked_files(&files).await?;
+        }
+        if let Some(snapshot) = &snapshot {
+            snapshot.put(self.table.name, &files);
+        }
+        if let Some(problem) = problems.first()
+            && !skip_bad_files
+        {
+            return Err(exec_datafusion_err!("{}", problem.detail));
+        }
+        Ok(good)
+    }
+
     /// Every file of the table that fails the contract check, in path order
     /// (the file part of `data_quality`).
     pub async fn file_problems(&self) -> Result<Vec<FileProblem>> {
@@ -222,6 +255,11 @@ enum CheckFailure {
 pub struct ListingSnapshot(Mutex<std::collections::HashMap<&'static str, Vec<ObjectMeta>>>);
 
 impl ListingSnapshot {
+    /// A snapshot whose tables read exactly the given files (the fact store's own reads).
+    pub(crate) fn preset(files: std::collections::HashMap<&'static str, Vec<ObjectMeta>>) -> Self {
+        ListingSnapshot(Mutex::new(files))
+    }
+
     fn get(&self, table: &str) -> Option<Vec<ObjectMeta>> {
         self.0.lock().expect("snapshot lock").get(table).cloned()
     }
@@ -353,31 +391,7 @@ impl TableProvider for LogTable {
         _filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let skip_bad_files = SkipBadFiles::of(state.config());
-        let snapshot = state.config().get_extension::<ListingSnapshot>();
-        let mut files = match snapshot.as_ref().and_then(|s| s.get(self.table.name)) {
-            Some(files) => files,
-            None => self.list_files().await?,
-        };
-        let (mut good, mut problems) = self.checked_files(&files).await?;
-        // A listed file that no longer exists was deleted or replaced after the
-        // listing (a compaction, a re-upload): list once more and use the new
-        // listing, so the rows of its replacement are read. A file that fails
-        // for any other reason, or vanishes again, fails the query naming it
-        // (or, with skip_bad_files, is left out and listed in data_quality).
-        if !problems.is_empty() && self.any_vanished(&files).await {
-            files = self.list_files().await?;
-            (good, problems) = self.checked_files(&files).await?;
-        }
-        if let Some(snapshot) = &snapshot {
-            snapshot.put(self.table.name, &files);
-        }
-        if let Some(problem) = problems.first()
-            && !skip_bad_files
-        {
-            return Err(exec_datafusion_err!("{}", problem.detail));
-        }
-        let files = good;
+        let files = self.statement_files(state.config()).await?;
         if files.is_empty() {
             let schema = project_schema(&self.schema, projection)?;
             return Ok(Arc::new(EmptyExec::new(schema)));

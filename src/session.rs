@@ -19,6 +19,7 @@ use datafusion::sql::sqlparser::ast::{
 };
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
+use crate::facts::UseFacts;
 use crate::log_table::{ListingSnapshot, SkipBadFiles};
 use crate::cursors::{Cursor, Cursors};
 use crate::error::{Error, Result};
@@ -240,6 +241,8 @@ impl Session {
     pub async fn execute(&mut self, statement: Statement) -> Result<StatementResult> {
         // Every scan of this statement reads one listing per table (see ListingSnapshot).
         self.ctx.state_ref().write().config_mut().set_extension(Arc::new(ListingSnapshot::default()));
+        // …and one generation of the fact store.
+        self.ctx.state_ref().write().config_mut().set_extension(Arc::new(crate::facts::FactsSnapshot::default()));
         match statement {
             Statement::Set(set) => self.set(set),
             Statement::Reset(reset) => {
@@ -517,6 +520,19 @@ impl Session {
             self.set_skip_bad_files(on);
             return Ok(());
         }
+        if name == UseFacts::SETTING {
+            let on = match value.trim().trim_matches('\'').to_ascii_lowercase().as_str() {
+                "on" | "true" | "1" | "yes" | "default" => true,
+                "off" | "false" | "0" | "no" => false,
+                _ => {
+                    return Err(Error::InvalidSetting(format!(
+                        "invalid value for parameter \"{name}\": '{value}' (expected on or off)"
+                    )));
+                }
+            };
+            self.ctx.state_ref().write().config_mut().set_extension(Arc::new(UseFacts(on)));
+            return Ok(());
+        }
         if name.starts_with("conversql.") {
             return Err(Error::UnknownSetting(name.to_string()));
         }
@@ -558,6 +574,8 @@ impl Session {
             self.set_as_of(self.default_as_of);
         } else if name == SkipBadFiles::SETTING {
             self.set_skip_bad_files(self.default_skip_bad_files);
+        } else if name == UseFacts::SETTING {
+            self.ctx.state_ref().write().config_mut().set_extension(Arc::new(UseFacts(true)));
         } else if name.starts_with("conversql.") {
             return Err(Error::UnknownSetting(name.to_string()));
         } else {
@@ -573,6 +591,10 @@ impl Session {
         }
         if name == SkipBadFiles::SETTING {
             let on = SkipBadFiles::of(self.ctx.state().config());
+            return Ok(if on { "on" } else { "off" }.to_string());
+        }
+        if name == UseFacts::SETTING {
+            let on = UseFacts::of(self.ctx.state().config());
             return Ok(if on { "on" } else { "off" }.to_string());
         }
         if name == "all" {

@@ -444,12 +444,12 @@ async fn mirror_schema(conversql: &Client, postgres: &Postgres) -> Client {
         "SELECT n.nspname, c.relname, c.relkind, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) \
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid \
-         WHERE n.nspname IN ('public', 'raw') AND c.relkind IN ('r', 'v') AND a.attnum > 0 \
+         WHERE n.nspname IN ('public', 'raw', 'materialized') AND c.relkind IN ('r', 'v') AND a.attnum > 0 \
          ORDER BY n.nspname, c.relname, a.attnum",
     )
     .await;
     assert!(columns.len() > 50, "conversql's pg_attribute lists the views' columns: {columns:?}");
-    let mut ddl = String::from("CREATE SCHEMA raw;\n");
+    let mut ddl = String::from("CREATE SCHEMA raw;\nCREATE SCHEMA materialized;\n");
     let mut relations: Vec<(&String, &String, &String)> = columns.iter().map(|c| (&c[0], &c[1], &c[2])).collect();
     relations.dedup();
     for (schema, name, kind) in relations {
@@ -470,7 +470,7 @@ async fn mirror_schema(conversql: &Client, postgres: &Postgres) -> Client {
          pg_catalog.obj_description(c.oid, 'pg_class'), pg_catalog.col_description(c.oid, a.attnum) \
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid \
-         WHERE n.nspname IN ('public', 'raw') AND c.relkind IN ('r', 'v') AND a.attnum > 0",
+         WHERE n.nspname IN ('public', 'raw', 'materialized') AND c.relkind IN ('r', 'v') AND a.attnum > 0",
     )
     .await;
     let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));

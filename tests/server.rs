@@ -195,7 +195,7 @@ fn psql_catalog_commands_comments_and_views() {
     let (out, err) = psql(server.port, &["\\l"]);
     assert!(out.lines().any(|l| l.starts_with("conversql|")), "\\l lists conversql: {out}{err}");
     let (out, err) = psql(server.port, &["\\dn"]);
-    assert_eq!(lines(&out), ["public|postgres", "raw|postgres"], "\\dn: {err}");
+    assert_eq!(lines(&out), ["materialized|postgres", "public|postgres", "raw|postgres"], "\\dn: {err}");
     let (out, err) = psql(server.port, &["\\dt"]);
     assert!(out.trim().is_empty() && err.is_empty(), "\\dt lists no table of public: {out}{err}");
     let (out, err) = psql(server.port, &["\\dt raw.*"]);
@@ -352,7 +352,7 @@ fn python_clients_list_the_catalog_and_read_values() {
         assert_eq!(rows, page, "{key}");
     }
 
-    assert_eq!(strings(&json["psycopg2_schemas"]), ["information_schema", "pg_catalog", "public", "raw"], "pg_namespace lists information_schema, as PostgreSQL does");
+    assert_eq!(strings(&json["psycopg2_schemas"]), ["information_schema", "materialized", "pg_catalog", "public", "raw"], "pg_namespace lists information_schema, as PostgreSQL does");
     assert_eq!(strings(&json["psycopg2_function_columns"]), ["count", "max"], "Postgres-style column names");
     assert_eq!(strings(&json["psycopg2_views"]), views);
     assert_eq!(strings(&json["psycopg2_columns"]), columns);

@@ -29,6 +29,7 @@ use sqllogictest::{AsyncDB, DBOutput};
 struct ConversqlDb {
     root: String,
     s3: S3Options,
+    facts_dir: Option<PathBuf>,
     writer: SessionContext,
     session: Option<Session>,
 }
@@ -43,6 +44,7 @@ impl ConversqlDb {
             let engine = Engine::open(EngineOptions {
                 data: self.root.clone(),
                 s3: self.s3.clone(),
+                facts_dir: self.facts_dir.clone(),
                 ..Default::default()
             })
             .await
@@ -97,9 +99,10 @@ impl AsyncDB for ConversqlDb {
 /// Where a file's dataset lives.
 #[derive(Clone)]
 enum Backend {
-    /// A fresh temporary directory.
-    Local,
-    /// A fresh prefix in a bucket of the S3 server at this endpoint.
+    /// A fresh temporary directory; `facts`: with a fact store (folding in
+    /// each fixture file as the queries after it see it), else the raw path.
+    Local { facts: bool },
+    /// A fresh prefix in a bucket of the S3 server at this endpoint, with a fact store in a local directory.
     S3 { endpoint: String },
 }
 
@@ -118,8 +121,12 @@ fn s3_options(endpoint: &str) -> S3Options {
 async fn run_file(path: &Path, backend: &Backend) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let tables = ["accounts", "profiles", "messages", "events"];
+    let facts_dir = match backend {
+        Backend::Local { facts: false } => None,
+        _ => Some(dir.path().join("_facts")),
+    };
     let (root, s3, store) = match backend {
-        Backend::Local => {
+        Backend::Local { .. } => {
             for table in tables {
                 std::fs::create_dir_all(dir.path().join(table)).map_err(|e| e.to_string())?;
             }
@@ -139,13 +146,13 @@ async fn run_file(path: &Path, backend: &Backend) -> Result<(), String> {
         }
     };
     let mut runner = sqllogictest::Runner::new(move || {
-        let (root, s3, store) = (root.clone(), s3.clone(), store.clone());
+        let (root, s3, store, facts_dir) = (root.clone(), s3.clone(), store.clone(), facts_dir.clone());
         async move {
             let writer = SessionContext::new();
             if let Some(store) = store {
                 writer.register_object_store(&url::Url::parse(&format!("s3://{BUCKET}")).unwrap(), store);
             }
-            Ok(ConversqlDb { root, s3, writer, session: None })
+            Ok(ConversqlDb { root, s3, facts_dir, writer, session: None })
         }
     });
     runner.run_file_async(path).await.map_err(|e| e.display(true).to_string())
@@ -360,9 +367,10 @@ async fn main() {
             None
         }
     };
-    let mut backends = vec![("local", Backend::Local)];
+    let mut backends =
+        vec![("local, raw log", Backend::Local { facts: false }), ("local, fact store", Backend::Local { facts: true })];
     if let Some(m) = &moto {
-        backends.push(("s3", Backend::S3 { endpoint: m.endpoint.clone() }));
+        backends.push(("s3, fact store", Backend::S3 { endpoint: m.endpoint.clone() }));
     }
     for (label, backend) in &backends {
         for file in &files {

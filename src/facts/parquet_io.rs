@@ -1,0 +1,117 @@
+//! Reading and writing the store's Parquet files (local files, written aside
+//! and renamed into place, so a reader never sees half a file).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::{RecordBatch, RecordBatchReader};
+use arrow::compute::concat_batches;
+use arrow::datatypes::SchemaRef;
+use datafusion::common::{Result, exec_datafusion_err};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::Compression;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+
+/// Rows per row group of a messages file: a thread lookup reads one.
+pub(crate) const MESSAGE_ROW_GROUP: usize = 8192;
+/// Rows per row group of a facts file.
+pub(crate) const FACTS_ROW_GROUP: usize = 32768;
+
+/// Reads the whole file, or only `columns`, as one batch with the file's schema re-labelled as `schema` (if given).
+pub(crate) fn read(path: &Path, columns: Option<&[&str]>, schema: Option<&SchemaRef>) -> Result<RecordBatch> {
+    let shown = path.display();
+    let file = std::fs::File::open(path).map_err(|e| exec_datafusion_err!("fact store file {shown}: {e}"))?;
+    let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| exec_datafusion_err!("fact store file {shown}: {e}"))?
+        .with_batch_size(65536);
+    if let Some(columns) = columns {
+        let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
+        builder = builder.with_projection(mask);
+    }
+    let reader = builder.build().map_err(|e| exec_datafusion_err!("fact store file {shown}: {e}"))?;
+    let file_schema = reader.schema();
+    let batches = reader
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| exec_datafusion_err!("fact store file {shown}: {e}"))?;
+    let batch = concat_batches(&file_schema, &batches)?;
+    match schema {
+        Some(schema) => relabel(batch, schema),
+        None => Ok(batch),
+    }
+}
+
+/// The same columns under `schema` (names and types must match; nullability is `schema`'s).
+pub(crate) fn relabel(batch: RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            batch
+                .column_by_name(f.name())
+                .cloned()
+                .ok_or_else(|| exec_datafusion_err!("fact store: rows without the column {}", f.name()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
+
+/// Writes `batch` to `path` (through `path.tmp`), with statistics and a page
+/// index on every column, `row_group` rows per row group. Returns the size.
+pub(crate) fn write(path: &Path, batch: &RecordBatch, row_group: usize) -> Result<u64> {
+    let shown = path.display();
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| exec_datafusion_err!("fact store: cannot create {}: {e}", parent.display()))?;
+    }
+    let tmp = path.with_extension("parquet.tmp");
+    let props = WriterProperties::builder()
+        .set_compression(Compression::LZ4_RAW)
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_max_row_group_row_count(Some(row_group))
+        .set_data_page_row_count_limit(1024)
+        .build();
+    let file = std::fs::File::create(&tmp).map_err(|e| exec_datafusion_err!("fact store: cannot write {shown}: {e}"))?;
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props))
+        .map_err(|e| exec_datafusion_err!("fact store: cannot write {shown}: {e}"))?;
+    writer.write(batch).map_err(|e| exec_datafusion_err!("fact store: cannot write {shown}: {e}"))?;
+    writer.close().map_err(|e| exec_datafusion_err!("fact store: cannot write {shown}: {e}"))?;
+    std::fs::rename(&tmp, path).map_err(|e| exec_datafusion_err!("fact store: cannot write {shown}: {e}"))?;
+    let size = std::fs::metadata(path).map_err(|e| exec_datafusion_err!("fact store: {shown}: {e}"))?.len();
+    Ok(size)
+}
+
+/// An empty batch of `schema`.
+pub(crate) fn empty(schema: &SchemaRef) -> RecordBatch {
+    RecordBatch::new_empty(Arc::clone(schema))
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::array::{Int64Array, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+
+    use super::*;
+
+    #[test]
+    fn a_written_file_reads_back_whole_or_by_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, false),
+            Field::new("n", DataType::Int64, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(StringArray::from(vec!["a", "b", "c"])), Arc::new(Int64Array::from(vec![Some(1), None, Some(3)]))],
+        )
+        .unwrap();
+        let path = dir.path().join("x/f.parquet");
+        assert!(write(&path, &batch, 2).unwrap() > 0);
+        assert_eq!(read(&path, None, Some(&schema)).unwrap(), batch);
+        let ids = read(&path, Some(&["id"]), None).unwrap();
+        assert_eq!(ids.num_columns(), 1);
+        assert_eq!(ids.num_rows(), 3);
+        let err = read(&dir.path().join("missing.parquet"), None, None).unwrap_err().to_string();
+        assert!(err.contains("missing.parquet"), "{err}");
+    }
+}

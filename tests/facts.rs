@@ -1,0 +1,277 @@
+//! The fact store against the raw log: the same answers, whatever arrives.
+//!
+//! A generated dataset (several accounts and zones, writers, re-delivered
+//! rows and events) is revealed to one engine in steps — a first part, more days, a
+//! re-delivered file, a delivery earlier than the stored one, a profile
+//! update, the rest, a restart, a deleted file — and after each step every
+//! view and table function is asked twice in the same session: with the fact
+//! store (`SET conversql.facts = on`) and straight from the raw log
+//! (`off`). The answers must be identical, the store must fold in only what
+//! arrived (the conversations the new files touch), survive a restart without
+//! rebuilding, and read a conversation's thread from a few row groups.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use conversql::generate::{GenerateOptions, generate};
+use conversql::{Engine, EngineOptions, Session};
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+
+const AS_OF: &str = "2026-06-08T12:00:00Z";
+
+/// Every question whose answer is compared, each in a deterministic order.
+const QUESTIONS: &[&str] = &[
+    "SELECT * FROM conversations ORDER BY account_id, conversation_id",
+    "SELECT * FROM conversation_facts ORDER BY account_id, conversation_id",
+    "SELECT * FROM conversation_messages ORDER BY account_id, conversation_id, sent_at, message_id",
+    "SELECT * FROM daily_conversations ORDER BY account_id, date, channel, status",
+    "SELECT * FROM daily_conversations_by_tag ORDER BY account_id, date, tag",
+    "SELECT * FROM attributed_orders ORDER BY account_id, order_id",
+    "SELECT * FROM customer_agent_events ORDER BY account_id, metric, conversation_id, occurred_at, product_ids",
+    "SELECT * FROM segment_recommended_not_purchased ORDER BY account_id, profile_id",
+    "SELECT * FROM segment_escalated_last_7_days ORDER BY account_id, profile_id",
+    "SELECT * FROM overview('acc_001', '2026-05-10', '2026-06-08')",
+    "SELECT * FROM overview('acc_003', '2026-05-25', '2026-05-31')",
+    "SELECT * FROM overview_daily('acc_002', '2026-05-10', '2026-06-08', 'status')",
+    "SELECT * FROM overview_daily('acc_001', '2026-05-10', '2026-06-08', 'tag')",
+    "SELECT * FROM conversations WHERE account_id = 'acc_001' AND started_date BETWEEN DATE '2026-05-20' AND DATE '2026-05-27' ORDER BY conversation_id",
+];
+
+fn format(batches: &[RecordBatch]) -> Vec<String> {
+    let options = FormatOptions::default();
+    let mut rows = vec![];
+    for batch in batches {
+        let formatters: Vec<_> =
+            batch.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap()).collect();
+        for row in 0..batch.num_rows() {
+            rows.push(formatters.iter().map(|f| f.value(row).to_string()).collect::<Vec<_>>().join("|"));
+        }
+    }
+    rows
+}
+
+async fn answer(session: &mut Session, sql: &str) -> Vec<String> {
+    let df = session.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    format(&df.collect().await.unwrap_or_else(|e| panic!("{sql}: {e}")))
+}
+
+async fn set(session: &mut Session, sql: &str) {
+    session.sql(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// Asks every question from the store and from the raw log; they must agree. Returns the store's answers.
+async fn both_paths_agree(session: &mut Session, step: &str) -> Vec<Vec<String>> {
+    let mut answers = vec![];
+    for sql in QUESTIONS {
+        set(session, "SET conversql.facts = on").await;
+        let stored = answer(session, sql).await;
+        set(session, "SET conversql.facts = off").await;
+        let raw = answer(session, sql).await;
+        assert!(!raw.is_empty() || sql.contains("segment"), "{step}: {sql} has no rows");
+        if stored != raw {
+            let first = stored.iter().zip(&raw).position(|(a, b)| a != b).unwrap_or(stored.len().min(raw.len()));
+            panic!(
+                "{step}: {sql}\nfact store and raw log differ: {} vs {} rows; first difference at row {first}:\n  store: {:?}\n  raw:   {:?}",
+                stored.len(),
+                raw.len(),
+                stored.get(first),
+                raw.get(first)
+            );
+        }
+        answers.push(stored);
+    }
+    set(session, "SET conversql.facts = on").await;
+    answers
+}
+
+async fn open(root: &Path, facts: &Path) -> Engine {
+    Engine::open(EngineOptions {
+        data: root.display().to_string(),
+        as_of: Some(conversql_udfs::parse_instant(AS_OF).unwrap()),
+        facts_dir: Some(facts.to_path_buf()),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// Moves the message and event folders of the dates in `dates` between the dataset and the
+/// holding folder; returns the message folders moved.
+fn move_days(from: &Path, to: &Path, dates: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    let mut moved = vec![];
+    for table in ["messages", "events"] {
+        std::fs::create_dir_all(to.join(table)).unwrap();
+        for entry in std::fs::read_dir(from.join(table)).unwrap() {
+            let entry = entry.unwrap();
+            let name = entry.file_name().to_string_lossy().to_string();
+            if dates(name.trim_start_matches("date=")) {
+                std::fs::rename(entry.path(), to.join(table).join(&name)).unwrap();
+                if table == "messages" {
+                    moved.push(to.join(table).join(&name));
+                }
+            }
+        }
+    }
+    moved
+}
+
+/// The distinct (account_id, conversation_id) of the given message files.
+async fn conversations_in(session: &mut Session, files: &[PathBuf]) -> usize {
+    let mut seen = BTreeSet::new();
+    for dir in files {
+        for file in std::fs::read_dir(dir).unwrap() {
+            let path = file.unwrap().path();
+            let sql = format!(
+                "SELECT DISTINCT account_id, conversation_id FROM raw.messages WHERE source_file = 'file://{}'",
+                path.display()
+            );
+            seen.extend(answer(session, &sql).await);
+        }
+    }
+    seen.len()
+}
+
+fn report(engine: &Engine) -> conversql::facts::RefreshReport {
+    engine.fact_store().unwrap().last_report().expect("a refresh happened")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fact_store_answers_as_the_raw_log_does_while_files_arrive() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let held = dir.path().join("held");
+    let facts = dir.path().join("facts");
+    let summary = generate(&GenerateOptions {
+        out: root.clone(),
+        seed: 7,
+        conversations: 3000,
+        accounts: 4,
+        days: 30,
+        writers: 2,
+        at_scale: true,
+        ..GenerateOptions::default()
+    })
+    .unwrap();
+    assert!(summary.messages > 20_000, "{summary:?}");
+
+    // 1. The first 20 days: the store is built from nothing.
+    move_days(&root, &held, |d| d > "2026-05-28");
+    let engine = open(&root, &facts).await;
+    let mut session = engine.session();
+    let first = both_paths_agree(&mut session, "first 20 days").await;
+    let built = report(&engine);
+    assert!(built.rebuilt && built.message_files > 0 && built.conversations_recomputed > 1000, "{built}");
+    let total_after_first = built.conversations_recomputed;
+
+    // 2. Four more days: only the conversations of the new files are recomputed.
+    let arrived = move_days(&held, &root, |d| d <= "2026-06-01");
+    let touched = conversations_in(&mut session, &arrived.iter().map(|p| root.join("messages").join(p.file_name().unwrap())).collect::<Vec<_>>()).await;
+    let after = both_paths_agree(&mut session, "four more days").await;
+    assert_ne!(first, after, "new days change the answers");
+    let step = report(&engine);
+    assert!(!step.rebuilt, "{step}");
+    assert_eq!(step.conversations_recomputed, touched, "{step}");
+    assert!(step.conversations_recomputed < total_after_first, "{step}");
+    assert!(step.partitions_written <= 4 * 2, "new days touch at most two weeks per account: {step}");
+
+    // 3. A file delivered again under another name: nothing changes.
+    let day = root.join("messages/date=2026-05-20");
+    let original = std::fs::read_dir(&day).unwrap().next().unwrap().unwrap().path();
+    std::fs::create_dir_all(root.join("messages/date=2026-06-01")).unwrap();
+    std::fs::copy(&original, root.join("messages/date=2026-06-01/redelivered.parquet")).unwrap();
+    let redelivered = both_paths_agree(&mut session, "re-delivered file").await;
+    assert_eq!(redelivered, after, "a re-delivery changes nothing");
+    assert!(!report(&engine).rebuilt);
+
+    // 4. A delivery of a stored message_id that is earlier than the stored one
+    //    (and in another conversation): it wins, and both conversations change.
+    let writer = datafusion::prelude::SessionContext::new().enable_url_table();
+    let earlier = format!(
+        "COPY (SELECT account_id, 'conv_moved' AS conversation_id, message_id, channel, \
+                      sent_at - INTERVAL '1' SECOND AS sent_at, sender, kind, 'delivered earlier' AS body, \
+                      profile_id, skill, product_ids, tags, escalation_reason \
+               FROM '{}' WHERE kind = 'text' ORDER BY message_id LIMIT 3) \
+         TO '{}' STORED AS PARQUET",
+        original.display(),
+        root.join("messages/date=2026-06-01/earlier.parquet").display()
+    );
+    writer.sql(&earlier).await.unwrap().collect().await.unwrap();
+    let displaced = both_paths_agree(&mut session, "earlier delivery").await;
+    let moved = answer(&mut session, "SELECT count(*) FROM conversation_messages WHERE conversation_id = 'conv_moved'").await;
+    assert_eq!(moved, vec!["3"], "the earlier deliveries won");
+    assert_ne!(displaced, redelivered);
+    assert!(report(&engine).conversations_recomputed >= 2, "{}", report(&engine));
+
+    // 5. A profile update: the conversations of that profile show the new name.
+    let profile = answer(
+        &mut session,
+        "SELECT account_id || '|' || profile_id FROM conversations WHERE profile_id IS NOT NULL ORDER BY conversation_id LIMIT 1",
+    )
+    .await[0]
+        .clone();
+    let (account, profile_id) = profile.split_once('|').unwrap();
+    let update = format!(
+        "COPY (SELECT '{profile_id}' AS profile_id, '{account}' AS account_id, 'Renamed' AS first_name, \
+                      'Shopper' AS last_name, CAST(NULL AS VARCHAR) AS email, CAST(NULL AS VARCHAR) AS phone_number, \
+                      arrow_cast('2027-01-01T00:00:00Z', 'Timestamp(Microsecond, Some(\"UTC\"))') AS updated_at) \
+         TO '{}' STORED AS PARQUET",
+        root.join("profiles/update-1.parquet").display()
+    );
+    writer.sql(&update).await.unwrap().collect().await.unwrap();
+    both_paths_agree(&mut session, "profile update").await;
+    let names = answer(&mut session, &format!("SELECT DISTINCT profile FROM conversations WHERE profile_id = '{profile_id}'")).await;
+    assert_eq!(names, vec!["Renamed Shopper"]);
+    let renamed = report(&engine);
+    assert!(!renamed.rebuilt && renamed.profile_files == 1 && renamed.message_files == 0, "{renamed}");
+
+    // 6. The rest of the month.
+    move_days(&held, &root, |_| true);
+    let complete = both_paths_agree(&mut session, "whole month").await;
+    let generation = engine.fact_store().unwrap().manifest().generation;
+
+    // 7. A restart: the store is read as it was left, nothing is rebuilt.
+    drop(session);
+    drop(engine);
+    let engine = open(&root, &facts).await;
+    let mut session = engine.session();
+    let restarted = both_paths_agree(&mut session, "after a restart").await;
+    assert_eq!(restarted, complete);
+    assert!(engine.fact_store().unwrap().last_report().is_none(), "a restart must not refresh the store");
+    assert_eq!(engine.fact_store().unwrap().manifest().generation, generation);
+
+    // 8. One conversation's thread reads a few row groups of its account's partitions.
+    let plan = answer(
+        &mut session,
+        "EXPLAIN ANALYZE SELECT * FROM conversation_messages WHERE account_id = 'acc_001' AND conversation_id = 'conv_acc_001_000100'",
+    )
+    .await
+    .join("\n");
+    let weeks = engine.fact_store().unwrap().manifest().accounts["acc_001"].partitions.len();
+    let matched = row_groups_matched(&plan);
+    assert!(matched >= 1 && matched <= weeks, "{matched} row groups matched ({weeks} partitions):\n{plan}");
+
+    // 9. A file deleted (a compaction): the store is rebuilt, still in agreement.
+    std::fs::remove_file(root.join("messages/date=2026-06-01/redelivered.parquet")).unwrap();
+    both_paths_agree(&mut session, "after a deletion").await;
+    assert!(report(&engine).rebuilt, "{}", report(&engine));
+}
+
+/// The number of row groups the Parquet scans of an `EXPLAIN ANALYZE` read after statistics pruning.
+fn row_groups_matched(plan: &str) -> usize {
+    let mut total = 0;
+    for part in plan.split("row_groups_pruned_statistics=").skip(1) {
+        // "<total> total → <matched> matched"
+        let text: String = part.chars().take_while(|c| *c != ',' && *c != ']').collect();
+        let matched = text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .windows(2)
+            .find(|w| w[1] == "matched")
+            .and_then(|w| w[0].parse::<usize>().ok())
+            .unwrap_or_else(|| panic!("cannot read row_groups_pruned_statistics in: {text}"));
+        total += matched;
+    }
+    assert!(plan.contains("row_groups_pruned_statistics="), "no Parquet scan in:\n{plan}");
+    total
+}
