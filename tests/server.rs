@@ -378,7 +378,7 @@ fn python_clients_list_the_catalog_and_read_values() {
 
     for driver in ["sqlalchemy_psycopg2", "sqlalchemy_psycopg"] {
         let s = &json[driver];
-        assert_eq!(strings(&s["schemas"]), ["information_schema", "public", "raw"], "{driver} get_schema_names (as against PostgreSQL)");
+        assert_eq!(strings(&s["schemas"]), ["information_schema", "materialized", "public", "raw"], "{driver} get_schema_names (as against PostgreSQL)");
         assert!(s["tables"].as_array().unwrap().is_empty(), "{driver}: public has views only");
         assert_eq!(strings(&s["raw_tables"]), ["accounts", "events", "messages", "profiles"], "{driver} raw tables");
         assert_eq!(strings(&s["views"]), views, "{driver} get_view_names");
