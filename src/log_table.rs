@@ -305,6 +305,23 @@ impl SkipBadFiles {
     }
 }
 
+/// Spreads files over at most `target` groups of about equal bytes (largest
+/// first, ties by path), one group per partition of the scan.
+pub(crate) fn size_balanced_groups(mut files: Vec<PartitionedFile>, target: usize) -> Vec<FileGroup> {
+    let target = target.max(1).min(files.len().max(1));
+    let mut groups: Vec<Vec<PartitionedFile>> = vec![vec![]; target];
+    let mut sizes = vec![0u64; target];
+    files.sort_by(|a, b| {
+        b.object_meta.size.cmp(&a.object_meta.size).then(a.object_meta.location.cmp(&b.object_meta.location))
+    });
+    for file in files {
+        let slot = (0..target).min_by_key(|i| sizes[*i]).expect("at least one group");
+        sizes[slot] += file.object_meta.size;
+        groups[slot].push(file);
+    }
+    groups.into_iter().map(FileGroup::new).collect()
+}
+
 /// Whether `location` under `prefix` is a data file: a `.parquet` name, with no
 /// hidden (`.`) or underscore-prefixed part below the table folder.
 pub fn is_data_file(prefix: &object_store::path::Path, location: &object_store::path::Path) -> bool {
@@ -397,20 +414,14 @@ impl TableProvider for LogTable {
             return Ok(Arc::new(EmptyExec::new(schema)));
         }
 
-        let target = state.config().target_partitions().max(1);
-        let mut groups: Vec<Vec<PartitionedFile>> = vec![vec![]; target.min(files.len())];
-        let mut sizes = vec![0u64; groups.len()];
-        let mut by_size = files.clone();
-        by_size.sort_by(|a, b| b.size.cmp(&a.size).then(a.location.cmp(&b.location)));
-        for meta in by_size {
-            let display = self.display_path(&meta);
-            let slot = (0..sizes.len()).min_by_key(|i| sizes[*i]).expect("at least one group");
-            sizes[slot] += meta.size;
-            groups[slot].push(
-                PartitionedFile::new_from_meta(meta)
-                    .with_partition_values(vec![ScalarValue::Utf8(Some(display))]),
-            );
-        }
+        let files: Vec<PartitionedFile> = files
+            .into_iter()
+            .map(|meta| {
+                let display = self.display_path(&meta);
+                PartitionedFile::new_from_meta(meta).with_partition_values(vec![ScalarValue::Utf8(Some(display))])
+            })
+            .collect();
+        let groups = size_balanced_groups(files, state.config().target_partitions());
 
         let table_schema = TableSchema::builder(self.file_schema.clone())
             .with_table_partition_cols(vec![source_file_field()])
@@ -429,7 +440,7 @@ impl TableProvider for LogTable {
             (None, p) => (p.cloned(), limit),
         };
         let config = FileScanConfigBuilder::new(self.dataset.store_url.clone(), Arc::new(source))
-            .with_file_groups(groups.into_iter().map(FileGroup::new).collect())
+            .with_file_groups(groups)
             .with_projection_indices(scan_projection.clone())?
             .with_limit(scan_limit)
             .build();

@@ -21,7 +21,7 @@ use datafusion::datasource::TableType;
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::PartitionedFile;
-use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, ParquetSource};
+use datafusion::datasource::physical_plan::{FileScanConfigBuilder, ParquetSource};
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::execution::context::SessionState;
 use datafusion::execution::object_store::ObjectStoreUrl;
@@ -33,6 +33,7 @@ use datafusion::prelude::SessionConfig;
 
 use super::FactStore;
 use super::manifest::Manifest;
+use crate::log_table::size_balanced_groups;
 use crate::scope::AccountScope;
 
 /// The raw-path SQL of `messages`.
@@ -191,16 +192,7 @@ impl TableProvider for StoredTable {
         if files.is_empty() {
             return Ok(Arc::new(EmptyExec::new(project_schema(&self.schema, projection)?)));
         }
-        let target = state.config().target_partitions().max(1).min(files.len());
-        let mut groups: Vec<Vec<PartitionedFile>> = vec![vec![]; target];
-        let mut sizes = vec![0u64; target];
-        let mut by_size = files;
-        by_size.sort_by(|a, b| b.object_meta.size.cmp(&a.object_meta.size).then(a.object_meta.location.cmp(&b.object_meta.location)));
-        for file in by_size {
-            let slot = (0..target).min_by_key(|i| sizes[*i]).expect("at least one group");
-            sizes[slot] += file.object_meta.size;
-            groups[slot].push(file);
-        }
+        let groups = size_balanced_groups(files, state.config().target_partitions());
         let parquet_options = state.table_options().parquet.clone();
         let mut source = ParquetSource::new(TableSchema::from(self.schema.clone())).with_table_parquet_options(parquet_options.clone());
         if let Some(predicate) = conjunction(filters.iter().map(unqualified)) {
@@ -211,7 +203,7 @@ impl TableProvider for StoredTable {
             }
         }
         let config = FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), Arc::new(source))
-            .with_file_groups(groups.into_iter().map(FileGroup::new).collect())
+            .with_file_groups(groups)
             .with_projection_indices(projection.cloned())?
             .with_limit(limit)
             .build();
