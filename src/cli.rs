@@ -147,12 +147,17 @@ pub struct ServeArgs {
     /// Memory per query (e.g. 512MB, 4GB); above it a query spills to disk or fails with SQLSTATE 53200.
     #[arg(long)]
     pub memory_limit: Option<String>,
-    /// Default statement_timeout of every session (e.g. 30s, 5min; 0 = none); sessions may SET their own.
+    /// statement_timeout of every session and its ceiling (e.g. 30s, 5min; 0 = none): sessions may lower it, not raise or disable it.
     #[arg(long)]
     pub statement_timeout: Option<String>,
     /// A reports file (TOML) whose reports run on their schedules inside the server.
     #[arg(long, env = "CONVERSQL_REPORTS")]
     pub reports: Option<PathBuf>,
+    /// Where queries over --memory-limit spill to disk: the server uses its own directory under it,
+    /// removed at shutdown (SIGTERM, SIGINT) and, after a crash, at the next start-up.
+    /// Default: conversql-spill under the system temp dir.
+    #[arg(long, env = "CONVERSQL_SPILL_DIR")]
+    pub spill_dir: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -339,6 +344,7 @@ impl DataArgs {
             skip_bad_files: self.skip_bad_files,
             s3,
             report_runs: Some(self.history().path().to_path_buf()),
+            spill_dir: None,
         })
     }
 
@@ -368,6 +374,25 @@ pub fn default_facts_dir(root: &str) -> PathBuf {
     cache.join("conversql").join("facts").join(name)
 }
 
+/// On SIGTERM or SIGINT: removes the server's spill files, then exits
+/// (SIGTERM's default action would leave them behind).
+fn remove_spill_files_on_shutdown(engine: &Engine) -> Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Some(spill) = engine.spill_dir().cloned() else { return Ok(()) };
+    let mut terminate = signal(SignalKind::terminate()).map_err(|e| Error::config(format!("cannot watch SIGTERM: {e}")))?;
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| Error::config(format!("cannot watch SIGINT: {e}")))?;
+    tokio::spawn(async move {
+        let name = tokio::select! {
+            _ = terminate.recv() => "SIGTERM",
+            _ = interrupt.recv() => "SIGINT",
+        };
+        spill.remove();
+        eprintln!("conversql: {name}: spill files removed, shutting down");
+        std::process::exit(0);
+    });
+    Ok(())
+}
+
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
@@ -378,7 +403,9 @@ pub async fn run(cli: Cli) -> Result<()> {
             let mut engine_options = args.data.engine_options()?;
             engine_options.memory_limit =
                 args.memory_limit.as_deref().map(parse_bytes).transpose()?;
+            engine_options.spill_dir = Some(args.spill_dir.clone().unwrap_or_else(crate::spill::default_spill_dir));
             let engine = Engine::open(engine_options).await?;
+            remove_spill_files_on_shutdown(&engine)?;
             if let Some(path) = &args.reports {
                 let mut file = ReportsFile::load(path)?;
                 file.check_sql(&engine).await;

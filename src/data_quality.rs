@@ -16,6 +16,8 @@
 //!
 //! The row rules read the contract tables with bad files skipped, under the
 //! session's account scope, so a user bound to accounts sees only their rows.
+//! A bad file belongs to no account that can be told (it cannot be read), so
+//! a bound user sees no file rows.
 
 use std::sync::Arc;
 
@@ -93,7 +95,12 @@ impl TableProvider for DataQualityTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let mut batches = vec![self.file_rows().await?];
+        // A file that fails the contract check cannot be attributed to an account:
+        // a user bound to accounts does not see it (queries that meet it still fail naming it).
+        let mut batches = match AccountScope::of(state.config()) {
+            Some(_) => vec![],
+            None => vec![self.file_rows().await?],
+        };
         batches.extend(self.row_rule_rows(state.config(), state.runtime_env().clone()).await?);
         MemTable::try_new(self.schema.clone(), vec![batches])?.scan(state, projection, filters, limit).await
     }

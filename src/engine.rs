@@ -10,6 +10,7 @@ use std::sync::Arc;
 use arrow::datatypes::SchemaRef;
 use datafusion::catalog::{MemorySchemaProvider, SchemaProvider, TableProvider};
 use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::context::SessionState;
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
@@ -22,6 +23,7 @@ use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::log_table::LogTable;
 use crate::scope::AccountScope;
+use crate::spill::SpillDir;
 use crate::stop::StopCheckRule;
 use crate::session::Session;
 use crate::table_functions::{OverviewFunction, OverviewKind};
@@ -67,6 +69,9 @@ pub struct EngineOptions {
     /// The fact store's directory (materialised conversation facts, see [`crate::facts`]);
     /// `None`: every query computes the facts from the raw log.
     pub facts_dir: Option<PathBuf>,
+    /// Where queries over the memory limit spill (this process's own directory under it,
+    /// see [`crate::spill`]); `None`: DataFusion's default, under the system temp dir.
+    pub spill_dir: Option<PathBuf>,
 }
 
 /// Everything shared by all sessions: the catalog with its tables and views, the functions, the settings.
@@ -76,6 +81,7 @@ pub struct Engine {
     dataset: Dataset,
     memory_limit: Option<usize>,
     facts: Option<Arc<FactStore>>,
+    spill: Option<Arc<SpillDir>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -104,7 +110,14 @@ impl Engine {
         if let Some(as_of) = options.as_of {
             conversql_udfs::set_as_of(&mut config, Some(as_of));
         }
-        let runtime = RuntimeEnvBuilder::new().build_arc()?;
+        let spill = options.spill_dir.as_deref().map(SpillDir::open).transpose()?.map(Arc::new);
+        let mut runtime = RuntimeEnvBuilder::new();
+        if let Some(spill) = &spill {
+            runtime = runtime.with_disk_manager_builder(
+                DiskManagerBuilder::default().with_mode(DiskManagerMode::Directories(vec![spill.path().to_path_buf()])),
+            );
+        }
+        let runtime = runtime.build_arc()?;
         runtime.register_object_store(dataset.store_url.as_ref(), dataset.store.clone());
         let state = SessionStateBuilder::new()
             .with_config(config)
@@ -209,7 +222,7 @@ impl Engine {
             };
             store.prepare(ctx.state(), schemas);
         }
-        Ok(Engine { state: ctx.state(), dataset, memory_limit: options.memory_limit, facts })
+        Ok(Engine { state: ctx.state(), dataset, memory_limit: options.memory_limit, facts, spill })
     }
 
     /// A new session with its own settings (`SET conversql.as_of`, …), seeing every account.
@@ -231,12 +244,19 @@ impl Engine {
             let config = self.state.config().clone().with_extension(Arc::new(scope));
             builder = builder.with_config(config);
         }
-        Ok(Session::new(SessionContext::new_with_state(builder.build())))
+        let ctx = SessionContext::new_with_state(builder.build());
+        crate::bounded_values::register(&ctx, ctx.runtime_env().memory_pool.clone());
+        Ok(Session::new(ctx))
     }
 
     /// The fact store, when the engine keeps one.
     pub fn fact_store(&self) -> Option<&Arc<FactStore>> {
         self.facts.as_ref()
+    }
+
+    /// This process's spill directory, when the engine has one.
+    pub fn spill_dir(&self) -> Option<&Arc<SpillDir>> {
+        self.spill.as_ref()
     }
 
     /// The dataset the engine reads.

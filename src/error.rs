@@ -39,6 +39,12 @@ pub enum Error {
     /// `DECLARE` of a cursor name already open (SQLSTATE 42P03).
     #[error("cursor \"{0}\" already exists")]
     DuplicateCursor(String),
+    /// A statement or setting this session's user may not run or change (SQLSTATE 42501).
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// A statement nested or branched deeper than the server plans safely (SQLSTATE 54001).
+    #[error("statement too complex: {0}")]
+    TooComplex(String),
     /// SQL that does not parse (SQLSTATE 42601).
     #[error("syntax error: {0}")]
     Syntax(String),
@@ -90,6 +96,8 @@ impl Error {
             Error::UnknownSetting(_) => "42704",
             Error::InvalidSetting(_) => "22023",
             Error::Syntax(_) => "42601",
+            Error::PermissionDenied(_) => "42501",
+            Error::TooComplex(_) => "54001",
             Error::UnknownCursor(_) => "34000",
             Error::DuplicateCursor(_) => "42P03",
             Error::Config(_) => "22023",
@@ -116,6 +124,11 @@ pub fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
     let root = e.find_root();
     if matches!(root, DataFusionError::ResourcesExhausted(_)) {
         return "53200";
+    }
+    if let DataFusionError::External(inner) = root
+        && inner.downcast_ref::<crate::bounded_values::ValueTooLarge>().is_some()
+    {
+        return "54000";
     }
     match e {
         DataFusionError::SQL(..) => "42601",

@@ -5,6 +5,7 @@
 //! contract through SQL views and custom functions, and serves them over the
 //! Postgres wire protocol.
 
+pub mod bounded_values;
 pub mod catalog;
 pub mod cli;
 pub mod cursors;
@@ -15,6 +16,7 @@ pub mod engine;
 pub mod error;
 pub mod facts;
 pub mod generate;
+pub mod limits;
 pub mod log_table;
 pub mod output;
 pub mod s3;
@@ -23,6 +25,7 @@ pub mod report;
 pub mod scope;
 pub mod server;
 pub mod session;
+pub mod spill;
 pub mod stop;
 pub mod table_functions;
 pub mod views;

@@ -33,11 +33,6 @@ use datafusion::datasource::table_schema::TableSchema;
 use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::empty::EmptyExec;
-use datafusion::physical_plan::filter::FilterExec;
-use datafusion::physical_plan::limit::GlobalLimitExec;
-use datafusion::physical_plan::projection::ProjectionExec;
-use datafusion::physical_expr::PhysicalExpr;
-use datafusion::physical_expr::expressions::{col, in_list, lit};
 use futures::{StreamExt, TryStreamExt};
 use object_store::{ObjectMeta, ObjectStoreExt};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
@@ -46,7 +41,7 @@ use parquet::arrow::async_reader::ParquetObjectReader;
 
 use crate::contract::{ContractTable, SOURCE_FILE_COLUMN};
 use crate::dataset::Dataset;
-use crate::scope::AccountScope;
+use crate::scope::{AccountScope, ScopedScanExec};
 
 /// How many footers are fetched at once when a scan meets new files.
 const FOOTER_FETCH_CONCURRENCY: usize = 16;
@@ -446,7 +441,18 @@ impl TableProvider for LogTable {
             .build();
         let plan = ParquetFormat::default().with_options(parquet_options).create_physical_plan(state, config).await?;
         match scope {
-            Some(scope) => self.restrict(plan, &scope, projection, limit),
+            Some(scope) => {
+                // The requested columns come first in the scan's projection (account_id may follow).
+                let wanted = projection.map(|p| p.len()).unwrap_or(self.schema.fields().len());
+                let scoped = ScopedScanExec::try_new(
+                    format!("raw.{}", self.table.name),
+                    plan,
+                    &scope,
+                    Some((0..wanted).collect()),
+                    limit,
+                )?;
+                Ok(Arc::new(scoped))
+            }
             None => Ok(plan),
         }
     }
@@ -455,35 +461,6 @@ impl TableProvider for LogTable {
 impl LogTable {
     fn account_index(&self) -> Result<usize> {
         Ok(self.schema.index_of("account_id")?)
-    }
-
-    /// Keeps only the rows of the scope's accounts, and the columns of `projection`.
-    fn restrict(
-        &self,
-        plan: Arc<dyn ExecutionPlan>,
-        scope: &AccountScope,
-        projection: Option<&Vec<usize>>,
-        limit: Option<usize>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let schema = plan.schema();
-        let account = col("account_id", &schema)?;
-        let accounts = scope.accounts().iter().map(|a| lit(ScalarValue::Utf8(Some(a.clone())))).collect();
-        let predicate = in_list(account, accounts, &false, &schema)?;
-        let mut plan: Arc<dyn ExecutionPlan> = Arc::new(FilterExec::try_new(predicate, plan)?);
-        let wanted = projection.map(|p| p.len()).unwrap_or(self.schema.fields().len());
-        if schema.fields().len() > wanted {
-            let columns: Vec<(Arc<dyn PhysicalExpr>, String)> = (0..wanted)
-                .map(|i| -> Result<_> {
-                    let name = schema.field(i).name().clone();
-                    Ok((col(&name, &schema)?, name))
-                })
-                .collect::<Result<_>>()?;
-            plan = Arc::new(ProjectionExec::try_new(columns, plan)?);
-        }
-        if let Some(limit) = limit {
-            plan = Arc::new(GlobalLimitExec::new(plan, 0, Some(limit)));
-        }
-        Ok(plan)
     }
 }
 

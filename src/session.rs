@@ -17,6 +17,7 @@ use datafusion::sql::sqlparser::ast::{
     CloseCursor, DeclareType, Expr, FetchDirection, FunctionArg, FunctionArgExpr, Ident, ObjectName, Reset, Set,
     Statement, TableFactor, Value, Visit, Visitor,
 };
+use datafusion::sql::sqlparser::parser::ParserError;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
 use crate::facts::UseFacts;
@@ -78,6 +79,8 @@ pub struct Session {
     cursors: Cursors,
     /// The server's defaults for this session (`RESET` returns to them), by lower-case name.
     defaults: BTreeMap<String, String>,
+    /// The server's `--statement-timeout`: the session may lower its timeout, never raise or disable it.
+    statement_timeout_ceiling: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for Session {
@@ -121,6 +124,18 @@ const FIXED_SETTINGS: &[(&str, &str)] = &[
     ("max_connections", "100"),
     ("default_text_search_config", "pg_catalog.english"),
     ("jit", "off"),
+];
+
+/// The engine (`datafusion.*`) settings a session may change: how `EXPLAIN`
+/// shows a plan, nothing that changes what a statement may read, how much
+/// memory or time it may take, or how its answer is computed. The others
+/// (batch sizes, partitions, spilling, pushdowns, …) are the server's: a
+/// session that sets one gets 42501.
+pub const SETTABLE_ENGINE_SETTINGS: &[&str] = &[
+    "datafusion.explain.format",
+    "datafusion.explain.logical_plan_only",
+    "datafusion.explain.physical_plan_only",
+    "datafusion.explain.show_schema",
 ];
 
 /// The value a Postgres setting has unless a session changed it (`current_setting()`).
@@ -174,6 +189,7 @@ impl Session {
             settings: BTreeMap::new(),
             cursors: Cursors::default(),
             defaults: BTreeMap::new(),
+            statement_timeout_ceiling: None,
         }
     }
 
@@ -210,7 +226,18 @@ impl Session {
             }
             return Err(Error::Syntax(format!("cannot parse MOVE statement: {sql}")));
         }
-        let mut statements = self.parser.parse(&crate::catalog::driver_compat::rewrite_sql(sql)).map_err(|e| Error::Syntax(e.to_string()))?;
+        let mut statements =
+            self.parser.parse(&crate::catalog::driver_compat::rewrite_sql(sql)).map_err(|e| match e {
+                ParserError::RecursionLimitExceeded => Error::TooComplex(
+                    "parentheses, subqueries or CASE expressions nest deeper than the parser allows".into(),
+                ),
+                other if crate::limits::token_nesting(sql) > crate::limits::PARSER_NESTING => Error::TooComplex(format!(
+                    "parentheses, subqueries or CASE expressions nest {} levels deep, more than the parser allows ({other})",
+                    crate::limits::token_nesting(sql)
+                )),
+                other => Error::Syntax(other.to_string()),
+            })?;
+        statements.iter().try_for_each(crate::limits::check_statement)?;
         statements.iter_mut().for_each(crate::catalog::rewrite::rewrite);
         Ok(statements)
     }
@@ -460,6 +487,16 @@ impl Session {
         Ok(())
     }
 
+    /// Makes `timeout` this session's default `statement_timeout` and its
+    /// ceiling: like a `statement_timeout` set for an ordinary role by a
+    /// superuser, the session may lower it but neither raise nor disable it.
+    pub fn set_statement_timeout_ceiling(&mut self, timeout: &str) -> Result<()> {
+        let ceiling = crate::pg_duration::parse_millis(timeout).map_err(Error::InvalidSetting)?;
+        self.set_default("statement_timeout", timeout)?;
+        self.statement_timeout_ceiling = ceiling;
+        Ok(())
+    }
+
     /// Records the authenticated user: `SHOW session_authorization`, and
     /// `current_user`, `session_user` and `user` in SQL (the Postgres parser
     /// rules turn all three into a call of this session's `session_user()`).
@@ -490,7 +527,16 @@ impl Session {
             } else {
                 value
             };
-            crate::pg_duration::parse_millis(value).map_err(Error::InvalidSetting)?;
+            let wanted = crate::pg_duration::parse_millis(value).map_err(Error::InvalidSetting)?;
+            if let Some(ceiling) = self.statement_timeout_ceiling
+                && wanted.is_none_or(|w| w > ceiling)
+            {
+                return Err(Error::PermissionDenied(format!(
+                    "permission denied to set parameter \"statement_timeout\" to {}: the server's --statement-timeout of {} ms is a ceiling a session may lower but not raise or disable",
+                    value.trim_matches('\''),
+                    ceiling.as_millis()
+                )));
+            }
             self.settings.insert(name.to_string(), value.trim_matches('\'').to_string());
             return Ok(());
         }
@@ -537,6 +583,12 @@ impl Session {
             return Err(Error::UnknownSetting(name.to_string()));
         }
         if name.starts_with("datafusion.") {
+            if !SETTABLE_ENGINE_SETTINGS.contains(&name) {
+                return Err(Error::PermissionDenied(format!(
+                    "permission denied to set parameter \"{name}\": engine settings are the server's; a session may set only {}",
+                    SETTABLE_ENGINE_SETTINGS.join(", ")
+                )));
+            }
             let state = self.ctx.state_ref();
             let mut state = state.write();
             state

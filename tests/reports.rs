@@ -234,6 +234,7 @@ async fn serve_runs_schedules_catches_up_retries_and_shows_report_runs_over_post
                 bytes: Some(10),
                 output_url: Some("earlier".into()),
                 error: None,
+                accounts: None,
             })
             .unwrap();
     }

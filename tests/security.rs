@@ -361,8 +361,19 @@ async fn per_account_isolation_cannot_be_escaped() {
         let _ = bob.batch_execute(set).await;
         assert_eq!(count(bob.query("SELECT count(*) FROM raw.accounts WHERE account_id <> 'acc_001'", &[]).await.unwrap()), 0, "{set}");
     }
-    bob.batch_execute("SET datafusion.execution.target_partitions = 1").await.unwrap();
-    bob.batch_execute("SET datafusion.optimizer.filter_null_join_keys = true").await.unwrap();
+    // Engine settings are the server's: refused (42501), except how EXPLAIN shows a plan.
+    for set in [
+        "SET datafusion.execution.target_partitions = 1",
+        "SET datafusion.optimizer.filter_null_join_keys = true",
+        "SET datafusion.execution.batch_size = 300000000",
+        "SET datafusion.execution.parquet.pushdown_filters = true",
+        "SET datafusion.explain.show_statistics = true",
+    ] {
+        let err = bob.batch_execute(set).await.expect_err(set);
+        assert_eq!(code(&err), "42501", "{set}: {err:?}");
+    }
+    bob.batch_execute("SET datafusion.explain.physical_plan_only = true").await.unwrap();
+    bob.batch_execute("RESET datafusion.explain.physical_plan_only").await.unwrap();
     assert_eq!(count(bob.query("SELECT count(*) FROM raw.messages WHERE account_id <> 'acc_001'", &[]).await.unwrap()), 0);
     // No reading files by path around the tables.
     let file = format!("{}/accounts", data_root());
@@ -409,6 +420,15 @@ async fn statement_timeout_covers_execution_and_streaming() {
     let client = server.connect("alice", "alice-secret").await.unwrap();
     let shown = client.query("SHOW statement_timeout", &[]).await.unwrap();
     assert_eq!(shown[0].get::<_, String>(0), "30s", "the server default");
+    // The server's timeout is a ceiling: a session may lower it, not raise or disable it.
+    for set in ["SET statement_timeout = 0", "SET statement_timeout = '1min'", "SET statement_timeout = 30001"] {
+        let err = client.batch_execute(set).await.expect_err(set);
+        assert_eq!(code(&err), "42501", "{set}: {err:?}");
+        assert!(err.as_db_error().unwrap().message().contains("--statement-timeout"), "{err:?}");
+    }
+    let conninfo = format!("{} options='-c statement_timeout=0'", server.conninfo("alice", "alice-secret"));
+    let err = tokio_postgres::connect(&conninfo, NoTls).await.err().expect("disabling the timeout at start-up is refused");
+    assert_eq!(code(&err), "42501", "{err:?}");
     client.batch_execute("SET statement_timeout = '700ms'").await.unwrap();
     for sql in [ENDLESS_AGGREGATE, ENDLESS_STREAM] {
         let started = Instant::now();
@@ -713,4 +733,330 @@ async fn bad_input_gets_clean_errors_and_the_server_keeps_serving() {
     // Everyone else is still served.
     let rows = healthy.query("SELECT count(*) FROM conversations", &[]).await.unwrap();
     assert_eq!(rows[0].get::<_, i64>(0), 1000, "bob sees acc_001 only");
+}
+
+// ---------------------------------------------------------------------------
+// A hostile logged-in user: bob is bound to acc_001 and tries to learn about
+// the other accounts, or to take the server down.
+// ---------------------------------------------------------------------------
+
+/// An expression that fails, naming the row's account, on any row not of acc_001.
+fn oracle(qualifier: &str) -> String {
+    format!("CASE WHEN {qualifier}account_id <> 'acc_001' THEN CAST({qualifier}account_id AS INT) ELSE 1 END")
+}
+
+/// Every relation with an account_id column (views and raw tables), as `schema.name`.
+async fn relations_with_accounts(client: &Client) -> Vec<String> {
+    client
+        .query(
+            "SELECT table_schema || '.' || table_name FROM information_schema.columns \
+             WHERE column_name = 'account_id' AND table_schema IN ('public', 'raw', 'materialized') ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+/// Fails the test if `outcome` is an error naming another account.
+fn assert_no_leak<T>(outcome: Result<T, tokio_postgres::Error>, what: &str) {
+    if let Err(e) = outcome {
+        let text = format!("{e:?}");
+        assert!(
+            !text.contains("acc_002") && !text.contains("acc_003"),
+            "{what}: another account leaked through an error: {text}"
+        );
+        panic!("{what}: unexpected error {text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_scope_is_a_barrier_no_user_expression_meets_another_account() {
+    let server = start(&[]);
+    let alice = server.connect("alice", "alice-secret").await.unwrap();
+    let bob = server.connect("bob", "bob-secret").await.unwrap();
+    let relations = relations_with_accounts(&alice).await;
+    assert!(relations.len() >= 17, "{relations:?}");
+    let o = oracle("");
+    let ox = oracle("x.");
+    // The user's expression in every position a plan evaluates one.
+    let positions = |t: &str| {
+        vec![
+            ("filter", format!("SELECT count(*) FROM {t} WHERE {o} = 1")),
+            ("projection", format!("SELECT {o} FROM {t}")),
+            ("join condition", format!("SELECT count(*) FROM {t} x JOIN raw.accounts a ON a.account_id = x.account_id AND {ox} = 1")),
+            ("aggregate", format!("SELECT sum({o}) FROM {t}")),
+            ("group key", format!("SELECT {o}, count(*) FROM {t} GROUP BY 1")),
+            ("sort key", format!("SELECT account_id FROM {t} ORDER BY {o} LIMIT 1")),
+            ("window", format!("SELECT row_number() OVER (PARTITION BY {o}) FROM {t} LIMIT 1")),
+            ("function argument", format!("SELECT count(*) FROM {t} WHERE length(CAST({o} AS TEXT)) > 0")),
+            ("subquery", format!("SELECT count(*) FROM (SELECT * FROM {t}) x WHERE {ox} = 1 AND x.account_id = 'acc_001'")),
+        ]
+    };
+    let mut checked = 0;
+    for settings in ["SET conversql.facts = on", "SET conversql.facts = off; SET conversql.skip_bad_files = on"] {
+        bob.batch_execute(settings).await.unwrap();
+        alice.batch_execute(settings).await.unwrap();
+        for t in &relations {
+            // The oracle works: alice (every account) gets the error naming one.
+            let filter = format!("SELECT count(*) FROM {t} WHERE {o} = 1");
+            let err = alice.simple_query(&filter).await.expect_err("the oracle must fire for alice");
+            assert!(format!("{err:?}").contains("acc_00"), "{t}: {err:?}");
+            for (position, sql) in positions(t) {
+                assert_no_leak(bob.simple_query(&sql).await, &format!("{settings}; {t}: {position} (simple protocol)"));
+                checked += 1;
+            }
+            // The extended protocol with a bound parameter, and a cursor.
+            let prepared = format!("SELECT count(*) FROM {t} WHERE {o} = 1 AND account_id = $1");
+            assert_no_leak(bob.query(prepared.as_str(), &[&"acc_001"]).await, &format!("{t}: extended protocol"));
+            let cursor = format!("BEGIN; DECLARE c CURSOR FOR SELECT {o} FROM {t}; FETCH 100000 FROM c; COMMIT");
+            let outcome = bob.simple_query(&cursor).await;
+            if outcome.is_err() {
+                bob.batch_execute("ROLLBACK").await.unwrap();
+            }
+            assert_no_leak(outcome, &format!("{t}: cursor"));
+            checked += 2;
+        }
+    }
+    eprintln!("{checked} statements over {} relations: no other account reached", relations.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_shows_a_bound_user_only_the_rows_and_files_of_their_accounts() {
+    let server = start(&[]);
+    let alice = server.connect("alice", "alice-secret").await.unwrap();
+    let bob = server.connect("bob", "bob-secret").await.unwrap();
+    bob.batch_execute("SET conversql.as_of = '2026-06-08T12:00:00Z'").await.unwrap();
+    let plan = |rows: Vec<tokio_postgres::SimpleQueryMessage>| -> String {
+        rows.iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => Some((0..r.len()).filter_map(|i| r.get(i)).collect::<Vec<_>>().join(" ")),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let output_rows = |text: &str| -> Vec<u64> {
+        text.split("output_rows=").skip(1).filter_map(|s| s.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()).collect()
+    };
+    for t in relations_with_accounts(&alice).await {
+        let visible: i64 = bob.query(&format!("SELECT count(*) FROM {t}"), &[]).await.unwrap()[0].get(0);
+        for explain in ["EXPLAIN", "EXPLAIN ANALYZE", "EXPLAIN VERBOSE"] {
+            let text = plan(bob.simple_query(&format!("{explain} SELECT * FROM {t}")).await.unwrap());
+            assert!(!text.contains("acc_002") && !text.contains("acc_003"), "{explain} {t}:\n{text}");
+            if t.starts_with("raw.") && explain == "EXPLAIN ANALYZE" {
+                let counts = output_rows(&text);
+                assert!(!counts.is_empty(), "{t}: {text}");
+                assert!(counts.iter().all(|n| *n as i64 <= visible), "{t}: {visible} visible rows, plan counts {counts:?}:\n{text}");
+                assert!(!text.contains("selectivity"), "{t}: no figure of the rows filtered out:\n{text}");
+            }
+        }
+    }
+    let text = plan(bob.simple_query("EXPLAIN ANALYZE SELECT * FROM raw.accounts").await.unwrap());
+    assert_eq!(output_rows(&text).into_iter().max(), Some(1), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_runs_show_a_bound_user_only_the_runs_of_their_accounts() {
+    use conversql::report::history::{History, RunRecord, RunStatus, Trigger};
+    let dir = tempfile::tempdir().unwrap();
+    let users = users_file(dir.path());
+    let state = dir.path().join("state");
+    let history = History::in_dir(&state);
+    let at = chrono::Utc::now();
+    for (report, accounts) in [
+        ("daily_overview_acc_001", Some(vec!["acc_001".to_string()])),
+        ("daily_overview_acc_002", Some(vec!["acc_002".to_string()])),
+        ("both_accounts", Some(vec!["acc_001".to_string(), "acc_002".to_string()])),
+        ("cross_account", None),
+    ] {
+        let record = RunRecord {
+            report: report.into(),
+            scheduled_for: Some(at),
+            trigger: Trigger::Manual,
+            started_at: at,
+            finished_at: at,
+            attempt: 1,
+            status: RunStatus::Succeeded,
+            rows: Some(1),
+            bytes: Some(1),
+            output_url: Some(format!("/reports/{report}.csv")),
+            error: None,
+            accounts,
+        };
+        history.append(&record).unwrap();
+    }
+    let server = start_in(dir, &users, &["--state-dir", state.to_str().unwrap()]);
+    let names = |rows: Vec<tokio_postgres::Row>| rows.iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>();
+    let alice = server.connect("alice", "alice-secret").await.unwrap();
+    let bob = server.connect("bob", "bob-secret").await.unwrap();
+    let all = "SELECT report FROM report_runs ORDER BY report";
+    assert_eq!(names(alice.query(all, &[]).await.unwrap()).len(), 4);
+    assert_eq!(names(bob.query(all, &[]).await.unwrap()), vec!["daily_overview_acc_001"]);
+    let count: i64 = bob.query("SELECT count(*) FROM report_runs WHERE output_url LIKE '%acc_002%'", &[]).await.unwrap()[0].get(0);
+    assert_eq!(count, 0);
+}
+
+/// SQL of `n` terms joined by `OR`.
+fn ors(n: usize) -> String {
+    let terms: Vec<String> = (0..n).map(|i| format!("conversation_id = 'c{i}'")).collect();
+    format!("SELECT count(*) FROM conversations WHERE {}", terms.join(" OR "))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_or_wide_statements_are_answered_or_refused_with_54001_never_a_crash() {
+    let server = start(&[]);
+    let bob = server.connect("bob", "bob-secret").await.unwrap();
+    let unions = |n: usize| format!("SELECT count(*) FROM ({}) t", (0..n).map(|i| format!("SELECT {i} AS x")).collect::<Vec<_>>().join(" UNION ALL "));
+    let parens = |n: usize| format!("SELECT {}1{}", "(".repeat(n), ")".repeat(n));
+    let cases = |n: usize| {
+        let mut e = "1".to_string();
+        for _ in 0..n {
+            e = format!("CASE WHEN account_id = 'acc_001' THEN {e} ELSE 0 END");
+        }
+        format!("SELECT {e} FROM raw.accounts")
+    };
+    for (what, sql) in [
+        ("10,000 ORs", ors(10_000)),
+        ("10,000 UNION ALL branches", unions(10_000)),
+        ("10,000 nested parentheses", parens(10_000)),
+        ("10,000 nested CASE expressions", cases(10_000)),
+    ] {
+        let err = bob.simple_query(&sql).await.expect_err(what);
+        assert_eq!(code(&err), "54001", "{what}: {err:?}");
+        assert!(err.as_db_error().unwrap().message().starts_with("statement too complex"), "{what}: {err:?}");
+        assert!(bob.simple_query("SELECT 1").await.is_ok(), "{what}: the server is still up");
+    }
+    // Deep enough to have crashed the server before, and wide lists: answered.
+    let in_list = (0..100_000).map(|i| format!("'c{i}'")).collect::<Vec<_>>().join(",");
+    let array = (0..100_000).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    for (what, sql, expected) in [
+        ("2,000 ORs", ors(2_000), 0),
+        ("3,000 UNION ALL branches", unions(3_000), 3_000),
+        ("a 100,000-element IN list", format!("SELECT count(*) FROM conversations WHERE conversation_id IN ({in_list})"), 0),
+        ("a 100,000-element array", format!("SELECT CAST(cardinality(ARRAY[{array}]) AS BIGINT)"), 100_000),
+    ] {
+        let rows = bob.query(sql.as_str(), &[]).await.unwrap_or_else(|e| panic!("{what}: {e:?}"));
+        assert_eq!(rows[0].get::<_, i64>(0), expected, "{what}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_built_by_functions_count_against_the_memory_limit() {
+    const LIMIT_MIB: u64 = 64;
+    // Batches in flight outside the pool, the pool's own accounting slack, allocator
+    // retention: measured at 16-80 MiB above the start over these statements.
+    const OVERHEAD_MIB: u64 = 48;
+    let server = start(&["--memory-limit", "64MB"]);
+    let alice = server.connect("alice", "alice-secret").await.unwrap();
+    // Warm up: the catalog, the listing and the plan caches.
+    for _ in 0..2 {
+        alice.query("SELECT count(*) FROM conversation_messages", &[]).await.unwrap();
+    }
+    let pid = server.pid();
+    let reset_peak = || std::fs::write(format!("/proc/{pid}/clear_refs"), "5").unwrap();
+    let rss_kib = || -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    for (sql, expected) in [
+        ("SELECT length(repeat('x', 500000000))", "53200"),
+        ("SELECT length(repeat('x', 2000000000))", "54000"),
+        ("SELECT length(lpad('x', 100000000))", "53200"),
+        ("SELECT length(rpad('x', 300000000, 'ab'))", "54000"),
+        ("SELECT length(concat(repeat('x', 40000000), repeat('y', 40000000)))", "53200"),
+        ("SELECT cardinality(array_repeat(repeat('x', 100), 10000000))", "53200"),
+        ("SELECT length(string_agg(body, ',')) FROM conversation_messages, generate_series(1, 1000)", "53200"),
+        ("SELECT cardinality(array_agg(body)) FROM conversation_messages, generate_series(1, 1000)", "53200"),
+        ("SELECT max(length(repeat('x', 10000))) FROM generate_series(1, 1000000)", "53200"),
+    ] {
+        reset_peak();
+        let before = rss_kib();
+        let err = alice.query(sql, &[]).await.expect_err(sql);
+        assert_eq!(code(&err), expected, "{sql}: {err:?}");
+        let grew_mib = peak_rss_kib(pid).saturating_sub(before) / 1024;
+        eprintln!("{sql}: {expected}, peak {grew_mib} MiB above the start");
+        assert!(grew_mib <= LIMIT_MIB + OVERHEAD_MIB, "{sql}: the server grew {grew_mib} MiB under a {LIMIT_MIB} MiB limit");
+        assert_eq!(alice.query("SELECT count(*) FROM raw.accounts", &[]).await.unwrap()[0].get::<_, i64>(0), 3);
+    }
+    // Within the limit the answers are the functions' own.
+    let rows = alice.query("SELECT length(repeat('ab', 1000000)), lpad('7', 3, '0')", &[]).await.unwrap();
+    assert_eq!((rows[0].get::<_, i32>(0), rows[0].get::<_, String>(1)), (2_000_000, "007".to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_disconnects_before_the_first_row_stops_its_query() {
+    let server = start(&[]);
+    let (client, connection) = tokio_postgres::connect(&server.conninfo("alice", "alice-secret"), NoTls).await.unwrap();
+    let socket = tokio::spawn(connection);
+    // No row for minutes: the aggregate reads the whole cross product first.
+    let query = tokio::spawn(async move { client.query(ENDLESS_AGGREGATE, &[]).await });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let busy_before = cpu_ticks(server.pid());
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(cpu_ticks(server.pid()) - busy_before > 20, "the query must be running (test sanity)");
+    socket.abort();
+    let _ = socket.await;
+    let gone = Instant::now();
+    // Within a second of the hang-up the work is gone: the next second is idle.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let before = cpu_ticks(server.pid());
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let used = cpu_ticks(server.pid()) - before;
+    assert!(used < 20, "{used} ticks in the second after {:?}: the query still runs", gone.elapsed());
+    query.abort();
+}
+
+#[test]
+fn spill_files_live_in_one_directory_removed_at_shutdown_and_after_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let spill = dir.path().join("spill");
+    // A crashed server's leftovers: its directory, a spill file, an unlocked lock file.
+    let crashed = spill.join("server-999999");
+    std::fs::create_dir_all(crashed.join("datafusion-x")).unwrap();
+    std::fs::write(crashed.join("lock"), b"").unwrap();
+    std::fs::write(crashed.join("datafusion-x/spill.arrow"), vec![7u8; 1 << 20]).unwrap();
+    let users = users_file(dir.path());
+    let mut server = start_in(dir, &users, &["--memory-limit", "32MB", "--spill-dir", spill.to_str().unwrap()]);
+    assert!(!crashed.exists(), "a crashed server's spill files are removed at start-up");
+    let own = spill.join(format!("server-{}", server.pid()));
+    assert!(own.is_dir(), "the server spills into its own directory");
+    // A query that spills (a sort of 3.2 M rows under 32 MB), stopped by SIGTERM while it spills.
+    let conninfo = server.conninfo("alice", "alice-secret");
+    let mut query = Command::new("psql")
+        .args([
+            conninfo.as_str(),
+            "-X",
+            "-c",
+            "SELECT a.body, x FROM conversation_messages a CROSS JOIN generate_series(1, 400) g(x) ORDER BY a.body, x",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let size = |dir: &Path| -> u64 {
+        fn walk(p: &Path) -> u64 {
+            std::fs::read_dir(p).map(|d| d.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { e.metadata().map(|m| m.len()).unwrap_or(0) }).sum()).unwrap_or(0)
+        }
+        walk(dir)
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while size(&own) < 4 << 20 {
+        assert!(Instant::now() < deadline, "the query did not spill within 120 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let spilled = size(&own);
+    let status = Command::new("kill").args(["-TERM", &server.pid().to_string()]).status().unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the server did not stop within 10 s of SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = query.wait();
+    assert!(!own.exists(), "SIGTERM left {} bytes of spill files", size(&own));
+    eprintln!("{spilled} bytes spilled, all removed at SIGTERM");
 }

@@ -105,6 +105,10 @@ pub struct RunRecord {
     pub output_url: Option<String>,
     /// The error of a failed, retried, skipped or invalid run.
     pub error: Option<String>,
+    /// The accounts the run belongs to (see [`super::accounts`]); `None`: not decided,
+    /// and a user bound to accounts does not see the run. Absent in older runs files.
+    #[serde(default)]
+    pub accounts: Option<Vec<String>>,
 }
 
 /// The runs file of a state directory.
@@ -261,15 +265,19 @@ impl TableProvider for ReportRunsTable {
 
     async fn scan(
         &self,
-        _state: &dyn Session,
+        state: &dyn Session,
         projection: Option<&Vec<usize>>,
         _filters: &[Expr],
         _limit: Option<usize>,
     ) -> datafusion::common::Result<Arc<dyn ExecutionPlan>> {
-        let records = match &self.runs {
+        let mut records = match &self.runs {
             Some(path) => read_runs(path).map_err(|e| datafusion::common::DataFusionError::External(Box::new(e)))?,
             None => vec![],
         };
+        // A bound user sees the runs that belong only to accounts in scope.
+        if let Some(scope) = crate::scope::AccountScope::of(state.config()) {
+            records.retain(|r| r.accounts.as_ref().is_some_and(|a| a.iter().all(|a| scope.contains(a))));
+        }
         let batch = to_batch(&records).map_err(|e| datafusion::common::DataFusionError::External(Box::new(e)))?;
         Ok(MemorySourceConfig::try_new_exec(&[vec![batch]], schema(), projection.cloned())?)
     }
@@ -293,6 +301,7 @@ mod tests {
             bytes: Some(120),
             output_url: Some("/tmp/x.csv".into()),
             error: None,
+            accounts: Some(vec!["acc_001".into()]),
         }
     }
 

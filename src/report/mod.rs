@@ -7,8 +7,10 @@
 //! - [`output`]: the output URL template and the atomic write;
 //! - [`history`]: the runs file and the `report_runs` view's table function;
 //! - [`runner`]: one run with retries; [`scheduler`]: the in-process schedule;
-//! - [`cli`]: `conversql report list|run|history`.
+//! - [`cli`]: `conversql report list|run|history`;
+//! - [`accounts`]: the accounts a run belongs to (what a bound user sees of `report_runs`).
 
+pub mod accounts;
 pub mod cli;
 pub mod config;
 pub mod history;

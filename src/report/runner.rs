@@ -102,6 +102,7 @@ pub async fn run_with_retries(engine: &Engine, history: &History, report: &Repor
             bytes,
             output_url,
             error,
+            accounts: super::accounts::run_accounts(report, &run_values(&report.name, &report.params, report.range, report.zone, at).0),
         };
         match record.status {
             RunStatus::Succeeded => tracing::info!(

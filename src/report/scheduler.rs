@@ -28,6 +28,7 @@ pub fn record_rejected(file: &ReportsFile, history: &History) {
             bytes: None,
             output_url: None,
             error: Some(error.to_string()),
+            accounts: None,
         };
         if let Err(e) = history.append(&record) {
             tracing::error!(report = %name, "cannot record the rejection: {e}");
@@ -74,6 +75,10 @@ async fn run_schedule(engine: Engine, history: History, report: Report) {
                     bytes: None,
                     output_url: None,
                     error: Some("missed while the server was down; not caught up (missed = \"skip\")".into()),
+                    accounts: super::accounts::run_accounts(
+                        &report,
+                        &super::params::run_values(&report.name, &report.params, report.range, report.zone, slot).0,
+                    ),
                 };
                 if let Err(e) = history.append(&record) {
                     tracing::error!(report = %report.name, "cannot record the skipped run: {e}");

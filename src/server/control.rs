@@ -8,6 +8,13 @@
 //! [`GuardedStream`], so a cancel stops a query that is already streaming,
 //! and dropping the stream (a client that disconnects) drops DataFusion's
 //! tasks with it.
+//!
+//! A client that disconnects before the first row is not noticed that way:
+//! nobody writes to or reads from its socket while the query computes, so
+//! the query ran on for as long as it lasted. While a statement runs, a
+//! watcher therefore polls the connection's socket ([`PeerSocket`]) for the
+//! peer's hang-up (`POLLRDHUP`, which pipelined messages such as `Sync` do not
+//! raise) every [`PEER_CHECK`], and stops the statement when it comes.
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -26,6 +33,7 @@ use pgwire::messages::cancel::CancelRequest;
 use pgwire::messages::startup::SecretKey;
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
+use tokio_util::task::AbortOnDropHandle;
 
 use crate::stop::StopFlag;
 
@@ -51,19 +59,49 @@ impl Stop {
     pub const SQLSTATE: &'static str = "57014";
 }
 
+/// How often a running statement's socket is checked for a client that hung up.
+pub const PEER_CHECK: Duration = Duration::from_millis(100);
+
+/// The socket of a connection, checked for the peer's hang-up while a statement runs.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerSocket(std::os::fd::RawFd);
+
+impl PeerSocket {
+    /// The socket of a TCP connection (TLS or not: the watch is below TLS).
+    pub fn of(socket: &tokio::net::TcpStream) -> PeerSocket {
+        PeerSocket(std::os::fd::AsRawFd::as_raw_fd(socket))
+    }
+
+    /// Whether the peer closed the connection (or it failed), without reading from it.
+    pub fn hung_up(self) -> bool {
+        let mut poll = libc::pollfd { fd: self.0, events: libc::POLLRDHUP, revents: 0 };
+        // SAFETY: one valid pollfd, a zero timeout; the descriptor is the connection's own
+        // socket, open while its statement (and so this watch) runs.
+        let ready = unsafe { libc::poll(&mut poll, 1, 0) };
+        ready > 0 && poll.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+    }
+}
+
 /// The statement-stopping state of one connection.
 #[derive(Debug, Default)]
 pub struct QueryControl {
     current: Mutex<(CancellationToken, Arc<StopFlag>)>,
+    peer: Option<PeerSocket>,
 }
 
 impl QueryControl {
+    /// The control of a connection over `peer` (`None`: the hang-up watch is off).
+    pub fn new(peer: Option<PeerSocket>) -> Self {
+        QueryControl { current: Mutex::default(), peer }
+    }
+
     /// Starts a statement: a guard with a fresh cancel token and the given timeout (none when `None`).
     pub fn begin(&self, timeout: Option<Duration>) -> StatementGuard {
         let token = CancellationToken::new();
         let flag = Arc::new(StopFlag::default());
         *self.current.lock().expect("cancel token lock") = (token.clone(), flag.clone());
-        StatementGuard { token, flag, deadline: timeout.map(|t| Instant::now() + t) }
+        let watch = self.peer.map(|peer| Arc::new(watch_peer(peer, token.clone(), flag.clone())));
+        StatementGuard { token, flag, deadline: timeout.map(|t| Instant::now() + t), _watch: watch }
     }
 
     /// Cancels the statement running now, if any (a later statement is not affected).
@@ -74,12 +112,30 @@ impl QueryControl {
     }
 }
 
-/// What stops one statement: its cancel token and its deadline.
+/// Stops the statement of `token` and `flag` when `peer` hangs up; ends when dropped.
+fn watch_peer(peer: PeerSocket, token: CancellationToken, flag: Arc<StopFlag>) -> AbortOnDropHandle<()> {
+    AbortOnDropHandle::new(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PEER_CHECK);
+        loop {
+            tick.tick().await;
+            if peer.hung_up() {
+                tracing::debug!("client hung up: stopping its statement");
+                flag.stop();
+                token.cancel();
+                return;
+            }
+        }
+    }))
+}
+
+/// What stops one statement: its cancel token, its deadline, and the client hanging up.
 #[derive(Debug, Clone)]
 pub struct StatementGuard {
     token: CancellationToken,
     flag: Arc<StopFlag>,
     deadline: Option<Instant>,
+    /// The hang-up watch, kept while the guard or a stream it guards lives.
+    _watch: Option<Arc<AbortOnDropHandle<()>>>,
 }
 
 impl StatementGuard {
@@ -111,6 +167,7 @@ impl StatementGuard {
     /// Wraps a result stream so that it ends with an error when the statement is stopped.
     pub fn guard_stream(&self, inner: SendableRecordBatchStream) -> SendableRecordBatchStream {
         Box::pin(GuardedStream {
+            _watch: self._watch.clone(),
             schema: inner.schema(),
             inner: Some(inner),
             flag: self.flag.clone(),
@@ -123,6 +180,7 @@ impl StatementGuard {
 /// A record-batch stream that stops with SQLSTATE 57014 on cancel or timeout.
 /// Stopping drops the inner stream, which stops DataFusion's work.
 pub struct GuardedStream {
+    _watch: Option<Arc<AbortOnDropHandle<()>>>,
     schema: SchemaRef,
     inner: Option<SendableRecordBatchStream>,
     flag: Arc<StopFlag>,

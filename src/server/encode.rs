@@ -162,7 +162,11 @@ pub fn datafusion_error_info(e: &DataFusionError) -> ErrorInfo {
         return ErrorInfo::new("ERROR".into(), Stop::SQLSTATE.into(), stop.message().into());
     }
     let code = datafusion_sqlstate(e);
-    let message = if code == "53200" {
+    let message = if code == "54000"
+        && let DataFusionError::External(inner) = e.find_root()
+    {
+        inner.to_string()
+    } else if code == "53200" {
         format!("out of memory: the query needs more than its memory limit (--memory-limit): {}", e.find_root())
     } else {
         e.to_string()

@@ -33,6 +33,7 @@ fn runtime() -> &'static Runtime {
         Builder::new_multi_thread()
             .worker_threads(threads)
             .thread_name("conversql-query")
+            .thread_stack_size(crate::limits::THREAD_STACK_BYTES)
             .enable_all()
             .build()
             .expect("the query runtime starts")

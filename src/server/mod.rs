@@ -26,7 +26,7 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::session::SERVER_VERSION;
 
-pub use control::{Cancellations, QueryControl, Stop};
+pub use control::{Cancellations, PeerSocket, QueryControl, Stop};
 pub use handler::QueryHandler;
 use users::{User, Users};
 
@@ -148,7 +148,7 @@ pub async fn serve_listener(engine: Engine, listener: TcpListener, options: Serv
                 continue;
             }
         };
-        let handlers = server.handlers();
+        let handlers = server.handlers(Some(PeerSocket::of(&socket)));
         let acceptor = server.acceptor.clone();
         tokio::spawn(async move {
             if let Err(e) = pgwire::tokio::process_socket(socket, acceptor, handlers).await {
@@ -196,11 +196,13 @@ impl Server {
         }
     }
 
-    /// The handlers of a new connection, holding one of the `--max-connections` slots if any is free.
-    pub fn handlers(&self) -> ConnectionHandlers {
+    /// The handlers of a new connection over `peer` (watched for hang-ups while a
+    /// statement runs; `None`: not watched), holding one of the `--max-connections`
+    /// slots if any is free.
+    pub fn handlers(&self, peer: Option<PeerSocket>) -> ConnectionHandlers {
         ConnectionHandlers {
             query: self.query.clone(),
-            startup: Arc::new(startup::Startup::new(self.shared.clone(), self.slots.clone().try_acquire_owned().ok())),
+            startup: Arc::new(startup::Startup::new(self.shared.clone(), self.slots.clone().try_acquire_owned().ok(), peer)),
             cancel: self.cancel.clone(),
         }
     }
@@ -208,7 +210,7 @@ impl Server {
     /// Serves one connection over a Unix stream (no TLS) until it ends: the
     /// same message handling as TCP connections, used by the fuzz target.
     pub async fn serve_unix(&self, stream: tokio::net::UnixStream) -> std::io::Result<()> {
-        pgwire::tokio::process_socket_unix(stream, self.handlers()).await
+        pgwire::tokio::process_socket_unix(stream, self.handlers(None)).await
     }
 }
 

@@ -37,12 +37,14 @@ pub struct Startup {
     /// The connection's slot under `--max-connections`; `None` when the server is full.
     slot: std::sync::Mutex<Option<OwnedSemaphorePermit>>,
     state: Mutex<AuthState>,
+    /// The connection's socket, watched for hang-ups while statements run.
+    peer: Option<super::control::PeerSocket>,
 }
 
 impl Startup {
-    /// The start-up of a connection holding `slot` (or none if the server is full).
-    pub fn new(shared: Arc<Shared>, slot: Option<OwnedSemaphorePermit>) -> Self {
-        Startup { shared, slot: std::sync::Mutex::new(slot), state: Mutex::new(AuthState::default()) }
+    /// The start-up of a connection over `peer` holding `slot` (or none if the server is full).
+    pub fn new(shared: Arc<Shared>, slot: Option<OwnedSemaphorePermit>, peer: Option<super::control::PeerSocket>) -> Self {
+        Startup { shared, slot: std::sync::Mutex::new(slot), state: Mutex::new(AuthState::default()), peer }
     }
 }
 
@@ -127,7 +129,7 @@ impl Startup {
     /// Checks and applies the start-up settings to a new session.
     fn configure(&self, session: &mut Session, settings: &[(String, String)]) -> PgWireResult<()> {
         if let Some(timeout) = &self.shared.statement_timeout {
-            session.set_default("statement_timeout", timeout).map_err(|e| fatal(e.sqlstate(), e.to_string()))?;
+            session.set_statement_timeout_ceiling(timeout).map_err(|e| fatal(e.sqlstate(), e.to_string()))?;
         }
         for (name, value) in settings {
             let known = ACCEPTED_STARTUP_PARAMETERS.contains(&name.as_str())
@@ -162,7 +164,7 @@ impl Startup {
         self.configure(&mut session, &settings)?;
         let (pid, secret_key) = self.shared.keys.generate(client);
         client.set_pid_and_secret_key(pid, secret_key.clone());
-        let control = Arc::new(QueryControl::default());
+        let control = Arc::new(QueryControl::new(self.peer));
         let registration = self.shared.cancellations.register(pid, secret_key, &control);
         let extensions = client.session_extensions();
         extensions.insert(ConnectionControl(control));
