@@ -26,7 +26,8 @@ use arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::{DataFusionError, Result, ScalarValue};
 use datafusion::execution::memory_pool::{MemoryConsumer, MemoryPool};
 use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    ColumnarValue, Documentation, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
+    Signature, Volatility,
 };
 use datafusion::prelude::SessionContext;
 
@@ -91,14 +92,26 @@ pub struct BoundedFunction {
 
 impl BoundedFunction {
     fn new(inner: Arc<ScalarUDF>, growth: Growth, pool: Arc<dyn MemoryPool>) -> Self {
-        let signature = Signature { volatility: Volatility::Volatile, ..inner.signature().clone() };
-        BoundedFunction { inner, growth, signature, pool }
+        let signature = Signature {
+            volatility: Volatility::Volatile,
+            ..inner.signature().clone()
+        };
+        BoundedFunction {
+            inner,
+            growth,
+            signature,
+            pool,
+        }
     }
 
     /// The largest value and the total bytes a call over `args` may build.
     fn bound(&self, args: &ScalarFunctionArgs) -> Result<(u64, u64)> {
         let rows = args.number_rows.max(1);
-        let sizes: Vec<Sizes> = args.args.iter().map(|a| Sizes::of(a, rows)).collect::<Result<_>>()?;
+        let sizes: Vec<Sizes> = args
+            .args
+            .iter()
+            .map(|a| Sizes::of(a, rows))
+            .collect::<Result<_>>()?;
         let counts = |i: usize| -> Result<Sizes> {
             match args.args.get(i) {
                 Some(arg) => Sizes::counts(arg, rows),
@@ -107,15 +120,25 @@ impl BoundedFunction {
         };
         let size = |i: usize| sizes.get(i).cloned().unwrap_or(Sizes::Same(0));
         let per_row: Sizes = match self.growth {
-            Growth::Sum => sizes.iter().fold(Sizes::Same(0), |acc, s| acc.zip(s, |a, b| a.saturating_add(b))),
+            Growth::Sum => sizes.iter().fold(Sizes::Same(0), |acc, s| {
+                acc.zip(s, |a, b| a.saturating_add(b))
+            }),
             Growth::Repeat => size(0).zip(&counts(1)?, u64::saturating_mul),
-            Growth::Pad => counts(1)?.map(|n| n.saturating_mul(4)).zip(&size(0), u64::saturating_add),
-            Growth::Replace => {
-                size(0).zip(&size(2), |text, with| text.saturating_add(text.saturating_add(1).saturating_mul(with)))
-            }
+            Growth::Pad => counts(1)?
+                .map(|n| n.saturating_mul(4))
+                .zip(&size(0), u64::saturating_add),
+            Growth::Replace => size(0).zip(&size(2), |text, with| {
+                text.saturating_add(text.saturating_add(1).saturating_mul(with))
+            }),
             Growth::Elements => {
-                let element = if args.args.len() > 2 { size(2).map(|s| s.max(16)) } else { Sizes::Same(16) };
-                counts(1)?.zip(&element, u64::saturating_mul).zip(&size(0), u64::saturating_add)
+                let element = if args.args.len() > 2 {
+                    size(2).map(|s| s.max(16))
+                } else {
+                    Sizes::Same(16)
+                };
+                counts(1)?
+                    .zip(&element, u64::saturating_mul)
+                    .zip(&size(0), u64::saturating_add)
             }
             Growth::Range => range_elements(args, rows)?.map(|n| n.saturating_mul(8)),
         };
@@ -131,8 +154,16 @@ fn range_elements(args: &ScalarFunctionArgs, rows: usize) -> Result<Sizes> {
         return Ok(Sizes::Same(0));
     }
     let (start, stop, step) = match args.args.len() {
-        1 => (Sizes::Same(0), Sizes::counts(&args.args[0], rows)?, Sizes::Same(1)),
-        2 => (Sizes::counts(&args.args[0], rows)?, Sizes::counts(&args.args[1], rows)?, Sizes::Same(1)),
+        1 => (
+            Sizes::Same(0),
+            Sizes::counts(&args.args[0], rows)?,
+            Sizes::Same(1),
+        ),
+        2 => (
+            Sizes::counts(&args.args[0], rows)?,
+            Sizes::counts(&args.args[1], rows)?,
+            Sizes::Same(1),
+        ),
         _ => (
             Sizes::counts(&args.args[0], rows)?,
             Sizes::counts(&args.args[1], rows)?,
@@ -140,7 +171,9 @@ fn range_elements(args: &ScalarFunctionArgs, rows: usize) -> Result<Sizes> {
         ),
     };
     // Counts are clamped at 0, so a negative start or step bounds from above too.
-    Ok(stop.zip(&start, u64::saturating_sub).zip(&step, |span, step| span / step + 1))
+    Ok(stop
+        .zip(&start, u64::saturating_sub)
+        .zip(&step, |span, step| span / step + 1))
 }
 
 /// A per-row quantity: the same for every row (a scalar argument) or one per row.
@@ -169,7 +202,17 @@ impl Sizes {
             ColumnarValue::Array(array) => match cast(array, &DataType::Int64) {
                 Ok(values) => {
                     let values = values.as_primitive::<arrow::datatypes::Int64Type>();
-                    Sizes::PerRow((0..rows.min(values.len())).map(|i| if values.is_null(i) { 0 } else { values.value(i).max(0) as u64 }).collect())
+                    Sizes::PerRow(
+                        (0..rows.min(values.len()))
+                            .map(|i| {
+                                if values.is_null(i) {
+                                    0
+                                } else {
+                                    values.value(i).max(0) as u64
+                                }
+                            })
+                            .collect(),
+                    )
                 }
                 Err(_) => Sizes::Same(0),
             },
@@ -186,9 +229,15 @@ impl Sizes {
     fn zip(&self, other: &Sizes, f: impl Fn(u64, u64) -> u64) -> Sizes {
         match (self, other) {
             (Sizes::Same(a), Sizes::Same(b)) => Sizes::Same(f(*a, *b)),
-            (Sizes::Same(a), Sizes::PerRow(b)) => Sizes::PerRow(b.iter().map(|b| f(*a, *b)).collect()),
-            (Sizes::PerRow(a), Sizes::Same(b)) => Sizes::PerRow(a.iter().map(|a| f(*a, *b)).collect()),
-            (Sizes::PerRow(a), Sizes::PerRow(b)) => Sizes::PerRow(a.iter().zip(b).map(|(a, b)| f(*a, *b)).collect()),
+            (Sizes::Same(a), Sizes::PerRow(b)) => {
+                Sizes::PerRow(b.iter().map(|b| f(*a, *b)).collect())
+            }
+            (Sizes::PerRow(a), Sizes::Same(b)) => {
+                Sizes::PerRow(a.iter().map(|a| f(*a, *b)).collect())
+            }
+            (Sizes::PerRow(a), Sizes::PerRow(b)) => {
+                Sizes::PerRow(a.iter().zip(b).map(|(a, b)| f(*a, *b)).collect())
+            }
         }
     }
 
@@ -196,7 +245,10 @@ impl Sizes {
     fn max_and_total(&self, rows: usize) -> (u64, u64) {
         match self {
             Sizes::Same(v) => (*v, v.saturating_mul(rows as u64)),
-            Sizes::PerRow(v) => (v.iter().copied().max().unwrap_or(0), v.iter().fold(0u64, |a, b| a.saturating_add(*b))),
+            Sizes::PerRow(v) => (
+                v.iter().copied().max().unwrap_or(0),
+                v.iter().fold(0u64, |a, b| a.saturating_add(*b)),
+            ),
         }
     }
 }
@@ -204,8 +256,13 @@ impl Sizes {
 /// The bytes of a scalar's value (the characters of a string, the elements of a list).
 fn scalar_bytes(scalar: &ScalarValue) -> u64 {
     match scalar {
-        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => s.len() as u64,
-        other => other.size().saturating_sub(std::mem::size_of::<ScalarValue>()).max(16) as u64,
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::LargeUtf8(Some(s))
+        | ScalarValue::Utf8View(Some(s)) => s.len() as u64,
+        other => other
+            .size()
+            .saturating_sub(std::mem::size_of::<ScalarValue>())
+            .max(16) as u64,
     }
 }
 
@@ -297,7 +354,11 @@ impl ScalarUDFImpl for BoundedFunction {
         }
         let reservation = MemoryConsumer::new(format!("{name}()")).register(&self.pool);
         reservation.try_grow(total as usize).map_err(|e| {
-            DataFusionError::ResourcesExhausted(format!("{name}() would build {total} bytes for {} row(s): {}", args.number_rows, e.find_root()))
+            DataFusionError::ResourcesExhausted(format!(
+                "{name}() would build {total} bytes for {} row(s): {}",
+                args.number_rows,
+                e.find_root()
+            ))
         })?;
         let result = self.inner.invoke_with_args(args);
         drop(reservation);
@@ -335,20 +396,37 @@ mod tests {
             "SELECT length(repeat('x', 10000)) FROM generate_series(1, 100000)",
         ] {
             let err = run(&ctx, sql).await.unwrap_err();
-            assert!(matches!(err.find_root(), DataFusionError::ResourcesExhausted(_)), "{sql}: {err}");
+            assert!(
+                matches!(err.find_root(), DataFusionError::ResourcesExhausted(_)),
+                "{sql}: {err}"
+            );
         }
         // Within the pool the answers are the functions' own.
-        let batches = run(&ctx, "SELECT length(repeat('ab', 1000)) AS n, lpad('7', 3, '0') AS p").await.unwrap();
-        let text = arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
+        let batches = run(
+            &ctx,
+            "SELECT length(repeat('ab', 1000)) AS n, lpad('7', 3, '0') AS p",
+        )
+        .await
+        .unwrap();
+        let text = arrow::util::pretty::pretty_format_batches(&batches)
+            .unwrap()
+            .to_string();
         assert!(text.contains("2000") && text.contains("007"), "{text}");
     }
 
     #[tokio::test]
     async fn one_value_over_a_gigabyte_is_54000_whatever_the_pool() {
         let ctx = session(usize::MAX);
-        let err = run(&ctx, "SELECT length(repeat('x', 2000000000))").await.unwrap_err();
-        let DataFusionError::External(inner) = err.find_root() else { panic!("{err}") };
+        let err = run(&ctx, "SELECT length(repeat('x', 2000000000))")
+            .await
+            .unwrap_err();
+        let DataFusionError::External(inner) = err.find_root() else {
+            panic!("{err}")
+        };
         assert!(inner.downcast_ref::<ValueTooLarge>().is_some(), "{err}");
-        assert!(err.to_string().contains("requested length too large"), "{err}");
+        assert!(
+            err.to_string().contains("requested length too large"),
+            "{err}"
+        );
     }
 }

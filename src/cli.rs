@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::engine::{Engine, EngineOptions};
+use crate::error::{Error, Result};
+use crate::output::{OutputFormat, write_batches};
 pub use crate::report::cli::ReportCommand;
 use crate::report::config::ReportsFile;
 use crate::report::scheduler;
-use crate::error::{Error, Result};
-use crate::output::{OutputFormat, write_batches};
 use crate::server::ServerOptions;
 use crate::server::tls::Tls;
 use crate::server::users::{Users, add_user};
@@ -334,7 +334,15 @@ impl DataArgs {
             connect_timeout: duration("--s3-connect-timeout", &self.s3_connect_timeout)?,
         };
         let data = self.data.clone().unwrap_or_else(default_data_root);
-        let facts_dir = if self.no_facts { None } else { Some(self.facts_dir.clone().unwrap_or_else(|| default_facts_dir(&data))) };
+        let facts_dir = if self.no_facts {
+            None
+        } else {
+            Some(
+                self.facts_dir
+                    .clone()
+                    .unwrap_or_else(|| default_facts_dir(&data)),
+            )
+        };
         Ok(EngineOptions {
             facts_dir,
             data,
@@ -350,7 +358,9 @@ impl DataArgs {
 
     /// The state directory (`--state-dir`, else the default).
     pub fn state_dir(&self) -> PathBuf {
-        self.state_dir.clone().unwrap_or_else(crate::report::default_state_dir)
+        self.state_dir
+            .clone()
+            .unwrap_or_else(crate::report::default_state_dir)
     }
 
     /// The report run history of the state directory.
@@ -364,13 +374,24 @@ impl DataArgs {
 pub fn default_facts_dir(root: &str) -> PathBuf {
     let local = !root.contains("://") || root.starts_with("file://");
     if local {
-        return PathBuf::from(root.strip_prefix("file://").unwrap_or(root)).join("_conversql").join("facts");
+        return PathBuf::from(root.strip_prefix("file://").unwrap_or(root))
+            .join("_conversql")
+            .join("facts");
     }
     let cache = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
         .unwrap_or_else(std::env::temp_dir);
-    let name: String = root.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
+    let name: String = root
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     cache.join("conversql").join("facts").join(name)
 }
 
@@ -378,9 +399,13 @@ pub fn default_facts_dir(root: &str) -> PathBuf {
 /// (SIGTERM's default action would leave them behind).
 fn remove_spill_files_on_shutdown(engine: &Engine) -> Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
-    let Some(spill) = engine.spill_dir().cloned() else { return Ok(()) };
-    let mut terminate = signal(SignalKind::terminate()).map_err(|e| Error::config(format!("cannot watch SIGTERM: {e}")))?;
-    let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| Error::config(format!("cannot watch SIGINT: {e}")))?;
+    let Some(spill) = engine.spill_dir().cloned() else {
+        return Ok(());
+    };
+    let mut terminate = signal(SignalKind::terminate())
+        .map_err(|e| Error::config(format!("cannot watch SIGTERM: {e}")))?;
+    let mut interrupt = signal(SignalKind::interrupt())
+        .map_err(|e| Error::config(format!("cannot watch SIGINT: {e}")))?;
     tokio::spawn(async move {
         let name = tokio::select! {
             _ = terminate.recv() => "SIGTERM",
@@ -403,7 +428,11 @@ pub async fn run(cli: Cli) -> Result<()> {
             let mut engine_options = args.data.engine_options()?;
             engine_options.memory_limit =
                 args.memory_limit.as_deref().map(parse_bytes).transpose()?;
-            engine_options.spill_dir = Some(args.spill_dir.clone().unwrap_or_else(crate::spill::default_spill_dir));
+            engine_options.spill_dir = Some(
+                args.spill_dir
+                    .clone()
+                    .unwrap_or_else(crate::spill::default_spill_dir),
+            );
             let engine = Engine::open(engine_options).await?;
             remove_spill_files_on_shutdown(&engine)?;
             if let Some(path) = &args.reports {
@@ -451,14 +480,22 @@ pub async fn run(cli: Cli) -> Result<()> {
             let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
             let batches = df.collect().await?;
             let problems: usize = batches.iter().map(|b| b.num_rows()).sum();
-            write_batches(&mut std::io::stdout().lock(), &schema, &batches, args.format)?;
+            write_batches(
+                &mut std::io::stdout().lock(),
+                &schema,
+                &batches,
+                args.format,
+            )?;
             if problems > 0 {
                 return Err(Error::config(format!(
                     "{problems} file(s) or row(s) of {} are not in the numbers (listed above)",
                     engine.dataset().root
                 )));
             }
-            eprintln!("{}: every file and row is in the numbers", engine.dataset().root);
+            eprintln!(
+                "{}: every file and row is in the numbers",
+                engine.dataset().root
+            );
             Ok(())
         }
         Command::User(UserCommand::Add(args)) => {

@@ -45,7 +45,11 @@ pub struct ContractTable {
 }
 
 const fn col(name: &'static str, kind: ColumnKind, not_null: bool) -> ContractColumn {
-    ContractColumn { name, kind, not_null }
+    ContractColumn {
+        name,
+        kind,
+        not_null,
+    }
 }
 
 use ColumnKind::*;
@@ -208,9 +212,17 @@ mod tests {
 
     #[test]
     fn instant_accepts_every_unit_and_zone() {
-        for unit in [TimeUnit::Millisecond, TimeUnit::Microsecond, TimeUnit::Nanosecond] {
+        for unit in [
+            TimeUnit::Millisecond,
+            TimeUnit::Microsecond,
+            TimeUnit::Nanosecond,
+        ] {
             assert!(Instant.accepts(&DataType::Timestamp(unit, None)).is_ok());
-            assert!(Instant.accepts(&DataType::Timestamp(unit, Some("+02:00".into()))).is_ok());
+            assert!(
+                Instant
+                    .accepts(&DataType::Timestamp(unit, Some("+02:00".into())))
+                    .is_ok()
+            );
         }
         assert!(Instant.accepts(&DataType::Utf8).is_err());
         assert!(Instant.accepts(&DataType::Int64).is_err());

@@ -27,7 +27,12 @@ impl Cursor {
     /// A cursor over a started query.
     pub fn new(stream: SendableRecordBatchStream, hold: bool) -> Self {
         let schema = stream.schema();
-        Cursor { stream: Mutex::new(stream), pending: None, schema, hold }
+        Cursor {
+            stream: Mutex::new(stream),
+            pending: None,
+            schema,
+            hold,
+        }
     }
 
     /// The result columns.
@@ -42,7 +47,13 @@ impl Cursor {
         while wanted > 0 {
             let batch = match self.pending.take() {
                 Some(batch) => batch,
-                None => match self.stream.get_mut().map_err(|_| Error::config("cursor poisoned"))?.next().await {
+                None => match self
+                    .stream
+                    .get_mut()
+                    .map_err(|_| Error::config("cursor poisoned"))?
+                    .next()
+                    .await
+                {
                     Some(batch) => batch?,
                     None => break,
                 },
@@ -78,7 +89,9 @@ impl Cursors {
 
     /// The open cursor `name`.
     pub fn get(&mut self, name: &str) -> Result<&mut Cursor> {
-        self.open.get_mut(name).ok_or_else(|| Error::UnknownCursor(name.to_string()))
+        self.open
+            .get_mut(name)
+            .ok_or_else(|| Error::UnknownCursor(name.to_string()))
     }
 
     /// The result columns of cursor `name`, if open.
@@ -88,7 +101,10 @@ impl Cursors {
 
     /// Closes `name`.
     pub fn close(&mut self, name: &str) -> Result<()> {
-        self.open.remove(name).map(|_| ()).ok_or_else(|| Error::UnknownCursor(name.to_string()))
+        self.open
+            .remove(name)
+            .map(|_| ())
+            .ok_or_else(|| Error::UnknownCursor(name.to_string()))
     }
 
     /// Closes every cursor.

@@ -70,7 +70,10 @@ impl TableFunctionImpl for DataQualityFunction {
         if !args.is_empty() {
             return plan_err!("{FUNCTION}() takes no arguments");
         }
-        Ok(Arc::new(DataQualityTable { tables: self.tables.clone(), schema: schema() }))
+        Ok(Arc::new(DataQualityTable {
+            tables: self.tables.clone(),
+            schema: schema(),
+        }))
     }
 }
 
@@ -101,8 +104,13 @@ impl TableProvider for DataQualityTable {
             Some(_) => vec![],
             None => vec![self.file_rows().await?],
         };
-        batches.extend(self.row_rule_rows(state.config(), state.runtime_env().clone()).await?);
-        MemTable::try_new(self.schema.clone(), vec![batches])?.scan(state, projection, filters, limit).await
+        batches.extend(
+            self.row_rule_rows(state.config(), state.runtime_env().clone())
+                .await?,
+        );
+        MemTable::try_new(self.schema.clone(), vec![batches])?
+            .scan(state, projection, filters, limit)
+            .await
     }
 }
 

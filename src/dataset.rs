@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use datafusion::execution::object_store::ObjectStoreUrl;
 use futures::TryStreamExt;
+use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
-use object_store::local::LocalFileSystem;
 use url::Url;
 
 use crate::contract::TABLES;
@@ -37,17 +37,27 @@ impl Dataset {
 
     /// Resolves a root URL or path, reaching `s3://` roots with `s3`.
     pub fn open_with(root: &str, s3: &S3Options) -> Result<Self> {
-        let err = |message: String| Error::Dataset { root: root.to_string(), message };
+        let err = |message: String| Error::Dataset {
+            root: root.to_string(),
+            message,
+        };
         if root.starts_with("s3://") {
             let url = Url::parse(root).map_err(|e| err(format!("not a valid URL: {e}")))?;
             let bucket = url
                 .host_str()
                 .filter(|b| !b.is_empty())
                 .ok_or_else(|| err("an s3:// URL needs a bucket: s3://bucket/prefix".into()))?;
-            let store = s3.build(bucket).map_err(|e| err(format!("cannot configure S3: {e}")))?;
+            let store = s3
+                .build(bucket)
+                .map_err(|e| err(format!("cannot configure S3: {e}")))?;
             let store_url = ObjectStoreUrl::parse(format!("s3://{bucket}"))?;
             let prefix = Path::from(url.path().trim_matches('/'));
-            return Ok(Dataset { root: root.into(), store: Arc::new(store), store_url, prefix });
+            return Ok(Dataset {
+                root: root.into(),
+                store: Arc::new(store),
+                store_url,
+                prefix,
+            });
         }
         if root.starts_with("memory://") {
             return Ok(Self::in_memory(root, Arc::new(InMemory::new())));
@@ -55,12 +65,17 @@ impl Dataset {
         let path = match root.strip_prefix("file://") {
             Some(p) => std::path::PathBuf::from(p),
             None if root.contains("://") => {
-                return Err(err("unsupported scheme: use a path, file://, s3:// or memory://".into()));
+                return Err(err(
+                    "unsupported scheme: use a path, file://, s3:// or memory://".into(),
+                ));
             }
             None => std::path::PathBuf::from(root),
         };
-        let path = std::fs::canonicalize(&path)
-            .map_err(|e| err(format!("the dataset root does not exist or cannot be read ({e})")))?;
+        let path = std::fs::canonicalize(&path).map_err(|e| {
+            err(format!(
+                "the dataset root does not exist or cannot be read ({e})"
+            ))
+        })?;
         if !path.is_dir() {
             return Err(err("the dataset root is not a directory".into()));
         }
@@ -129,11 +144,15 @@ impl Dataset {
 
     /// Writes bytes under the dataset (used by tests and the generator for object stores).
     pub async fn put(&self, relative: &str, bytes: Vec<u8>) -> Result<()> {
-        let path = Path::from(format!("{}/{}", self.prefix.as_ref(), relative).trim_start_matches('/'));
+        let path =
+            Path::from(format!("{}/{}", self.prefix.as_ref(), relative).trim_start_matches('/'));
         self.store
             .put(&path, bytes.into())
             .await
-            .map_err(|e| Error::Dataset { root: self.root.clone(), message: format!("cannot write {path}: {e}") })?;
+            .map_err(|e| Error::Dataset {
+                root: self.root.clone(),
+                message: format!("cannot write {path}: {e}"),
+            })?;
         Ok(())
     }
 }
@@ -144,8 +163,13 @@ mod tests {
 
     #[test]
     fn a_root_that_does_not_exist_is_refused_by_name() {
-        let err = Dataset::open("/no/such/conversql/root").unwrap_err().to_string();
-        assert!(err.contains("/no/such/conversql/root") && err.contains("does not exist"), "{err}");
+        let err = Dataset::open("/no/such/conversql/root")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("/no/such/conversql/root") && err.contains("does not exist"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -162,14 +186,20 @@ mod tests {
         }
         let dataset = Dataset::open(&dir.path().display().to_string()).unwrap();
         let err = dataset.check_layout().await.unwrap_err().to_string();
-        assert!(err.contains("missing table folder(s): profiles, events"), "{err}");
+        assert!(
+            err.contains("missing table folder(s): profiles, events"),
+            "{err}"
+        );
     }
 
     #[tokio::test]
     async fn an_in_memory_dataset_needs_objects_under_each_table() {
         let dataset = Dataset::in_memory("memory://ds", Arc::new(InMemory::new()));
         for table in ["accounts", "profiles", "messages"] {
-            dataset.put(&format!("{table}/_SUCCESS"), vec![]).await.unwrap();
+            dataset
+                .put(&format!("{table}/_SUCCESS"), vec![])
+                .await
+                .unwrap();
         }
         let err = dataset.check_layout().await.unwrap_err().to_string();
         assert!(err.contains("missing table folder(s): events"), "{err}");

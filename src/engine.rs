@@ -10,8 +10,8 @@ use std::sync::Arc;
 use arrow::datatypes::SchemaRef;
 use datafusion::catalog::{MemorySchemaProvider, SchemaProvider, TableProvider};
 use datafusion::execution::SessionStateBuilder;
-use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::context::SessionState;
+use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -21,13 +21,13 @@ use datafusion_pg_catalog::pg_catalog::setup_pg_catalog;
 use crate::contract::TABLES;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
+use crate::facts::{FactStore, StoreInputs, StoreSchemas, StoredKind, StoredTable};
 use crate::log_table::LogTable;
 use crate::scope::AccountScope;
+use crate::session::Session;
 use crate::spill::SpillDir;
 use crate::stop::StopCheckRule;
-use crate::session::Session;
 use crate::table_functions::{OverviewFunction, OverviewKind};
-use crate::facts::{FactStore, StoreInputs, StoreSchemas, StoredKind, StoredTable};
 use crate::views::{builtin_views, load_views, views_from_dir};
 
 /// The result schema of a query, planned but not run.
@@ -86,7 +86,9 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("dataset", &self.dataset.root).finish()
+        f.debug_struct("Engine")
+            .field("dataset", &self.dataset.root)
+            .finish()
     }
 }
 
@@ -103,19 +105,29 @@ impl Engine {
         let mut config = SessionConfig::new()
             .with_default_catalog_and_schema(DATABASE, PUBLIC_SCHEMA)
             .with_information_schema(false)
-            .set_bool("datafusion.execution.parquet.schema_force_view_types", false)
+            .set_bool(
+                "datafusion.execution.parquet.schema_force_view_types",
+                false,
+            )
             .set_str("datafusion.execution.time_zone", "UTC");
         conversql_udfs::register_options(&mut config);
-        config = config.with_extension(Arc::new(crate::log_table::SkipBadFiles(options.skip_bad_files)));
+        config = config.with_extension(Arc::new(crate::log_table::SkipBadFiles(
+            options.skip_bad_files,
+        )));
         if let Some(as_of) = options.as_of {
             conversql_udfs::set_as_of(&mut config, Some(as_of));
         }
-        let spill = options.spill_dir.as_deref().map(SpillDir::open).transpose()?.map(Arc::new);
+        let spill = options
+            .spill_dir
+            .as_deref()
+            .map(SpillDir::open)
+            .transpose()?
+            .map(Arc::new);
         let mut runtime = RuntimeEnvBuilder::new();
         if let Some(spill) = &spill {
-            runtime = runtime.with_disk_manager_builder(
-                DiskManagerBuilder::default().with_mode(DiskManagerMode::Directories(vec![spill.path().to_path_buf()])),
-            );
+            runtime = runtime.with_disk_manager_builder(DiskManagerBuilder::default().with_mode(
+                DiskManagerMode::Directories(vec![spill.path().to_path_buf()]),
+            ));
         }
         let runtime = runtime.build_arc()?;
         runtime.register_object_store(dataset.store_url.as_ref(), dataset.store.clone());
@@ -139,7 +151,11 @@ impl Engine {
             .ok_or_else(|| Error::config(format!("catalog {DATABASE} missing")))?;
         catalog.register_schema(RAW_SCHEMA, Arc::new(raw))?;
         let log_table = |name: &str| {
-            log_tables.iter().find(|t| t.name() == name).cloned().expect("every contract table is registered")
+            log_tables
+                .iter()
+                .find(|t| t.name() == name)
+                .cloned()
+                .expect("every contract table is registered")
         };
         let facts = match &options.facts_dir {
             Some(dir) => Some(Arc::new(FactStore::open(
@@ -165,13 +181,18 @@ impl Engine {
         }
         ctx.register_udtf(
             crate::data_quality::FUNCTION,
-            Arc::new(crate::data_quality::DataQualityFunction::new(log_tables.clone())),
+            Arc::new(crate::data_quality::DataQualityFunction::new(
+                log_tables.clone(),
+            )),
         );
         ctx.register_udtf(
             crate::report::history::FUNCTION,
-            Arc::new(crate::report::history::ReportRunsFunction::new(options.report_runs.clone())),
+            Arc::new(crate::report::history::ReportRunsFunction::new(
+                options.report_runs.clone(),
+            )),
         );
-        setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider).map_err(|e| Error::DataFusion(*e))?;
+        setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider)
+            .map_err(|e| Error::DataFusion(*e))?;
         crate::catalog::register(&ctx, options.views_dir.as_deref())?;
         crate::catalog::driver_compat::register(&ctx, DATABASE)?;
 
@@ -179,21 +200,35 @@ impl Engine {
         let messages_schema = planned_schema(&ctx, crate::facts::table::MESSAGES_FROM_LOG).await?;
         materialized.register_table(
             "messages".into(),
-            Arc::new(StoredTable::new(StoredKind::Messages, messages_schema.clone(), facts.clone())),
+            Arc::new(StoredTable::new(
+                StoredKind::Messages,
+                messages_schema.clone(),
+                facts.clone(),
+            )),
         )?;
         let events_schema = planned_schema(&ctx, crate::facts::table::EVENTS_FROM_LOG).await?;
         materialized.register_table(
             "events".into(),
-            Arc::new(StoredTable::new(StoredKind::Events, events_schema.clone(), facts.clone())),
+            Arc::new(StoredTable::new(
+                StoredKind::Events,
+                events_schema.clone(),
+                facts.clone(),
+            )),
         )?;
-        let (first, rest): (Vec<_>, Vec<_>) = builtin_views()
-            .into_iter()
-            .partition(|v| FACTS_INPUT_VIEWS.iter().any(|name| v.file == format!("sql/{name}.sql")));
+        let (first, rest): (Vec<_>, Vec<_>) = builtin_views().into_iter().partition(|v| {
+            FACTS_INPUT_VIEWS
+                .iter()
+                .any(|name| v.file == format!("sql/{name}.sql"))
+        });
         load_views(&ctx, first).await?;
         let facts_schema = planned_schema(&ctx, crate::facts::table::FACTS_FROM_LOG).await?;
         materialized.register_table(
             "conversation_facts".into(),
-            Arc::new(StoredTable::new(StoredKind::Facts, facts_schema.clone(), facts.clone())),
+            Arc::new(StoredTable::new(
+                StoredKind::Facts,
+                facts_schema.clone(),
+                facts.clone(),
+            )),
         )?;
         load_views(&ctx, rest).await?;
         if let Some(dir) = &options.views_dir {
@@ -204,9 +239,13 @@ impl Engine {
             let raw_profiles = log_table("profiles").schema();
             let raw_events = log_table("events").schema();
             let file_schema = |raw: &SchemaRef, view: &SchemaRef| -> Result<SchemaRef> {
-                let mut names: Vec<&str> = view.fields().iter().map(|f| f.name().as_str()).collect();
+                let mut names: Vec<&str> =
+                    view.fields().iter().map(|f| f.name().as_str()).collect();
                 names.push(crate::contract::SOURCE_FILE_COLUMN);
-                let indices = names.iter().map(|n| raw.index_of(n)).collect::<std::result::Result<Vec<_>, _>>()?;
+                let indices = names
+                    .iter()
+                    .map(|n| raw.index_of(n))
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
                 Ok(Arc::new(raw.project(&indices)?))
             };
             let profiles_schema = planned_schema(&ctx, "SELECT * FROM profiles").await?;
@@ -222,19 +261,29 @@ impl Engine {
             };
             store.prepare(ctx.state(), schemas);
         }
-        Ok(Engine { state: ctx.state(), dataset, memory_limit: options.memory_limit, facts, spill })
+        Ok(Engine {
+            state: ctx.state(),
+            dataset,
+            memory_limit: options.memory_limit,
+            facts,
+            spill,
+        })
     }
 
     /// A new session with its own settings (`SET conversql.as_of`, …), seeing every account.
     pub fn session(&self) -> Session {
-        self.session_with(None).expect("a session without a scope always builds")
+        self.session_with(None)
+            .expect("a session without a scope always builds")
     }
 
     /// A new session limited to `accounts` when given (per-user isolation), with its own memory pool.
     pub fn session_with(&self, accounts: Option<AccountScope>) -> Result<Session> {
         let mut builder = SessionStateBuilder::new_from_existing(self.state.clone());
         if let Some(limit) = self.memory_limit {
-            let pool = TrackConsumersPool::new(FairSpillPool::new(limit), NonZeroUsize::new(3).expect("3 > 0"));
+            let pool = TrackConsumersPool::new(
+                FairSpillPool::new(limit),
+                NonZeroUsize::new(3).expect("3 > 0"),
+            );
             let runtime = RuntimeEnvBuilder::from_runtime_env(self.state.runtime_env())
                 .with_memory_pool(Arc::new(pool))
                 .build_arc()?;

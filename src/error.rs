@@ -110,7 +110,11 @@ impl Error {
 
     /// Shorthand for [`Error::Report`].
     pub fn report(report: &str, field: &str, message: impl Into<String>) -> Self {
-        Error::Report { report: report.to_string(), field: field.to_string(), message: message.into() }
+        Error::Report {
+            report: report.to_string(),
+            field: field.to_string(),
+            message: message.into(),
+        }
     }
 
     /// Shorthand for [`Error::Config`].
@@ -126,7 +130,9 @@ pub fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
         return "53200";
     }
     if let DataFusionError::External(inner) = root
-        && inner.downcast_ref::<crate::bounded_values::ValueTooLarge>().is_some()
+        && inner
+            .downcast_ref::<crate::bounded_values::ValueTooLarge>()
+            .is_some()
     {
         return "54000";
     }
@@ -134,8 +140,14 @@ pub fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
         DataFusionError::SQL(..) => "42601",
         DataFusionError::Plan(msg) => {
             if msg.contains("not found") || msg.contains("No field named") {
-                if msg.contains("table") || msg.contains("Table") { "42P01" } else { "42703" }
-            } else if msg.contains("Invalid function") || msg.contains("function") && msg.contains("not") {
+                if msg.contains("table") || msg.contains("Table") {
+                    "42P01"
+                } else {
+                    "42703"
+                }
+            } else if msg.contains("Invalid function")
+                || msg.contains("function") && msg.contains("not")
+            {
                 "42883"
             } else {
                 "42601"

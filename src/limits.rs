@@ -35,7 +35,9 @@ pub fn token_nesting(sql: &str) -> usize {
     use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
     use datafusion::sql::sqlparser::keywords::Keyword;
     use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
-    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize() else { return 0 };
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize() else {
+        return 0;
+    };
     let (mut depth, mut deepest) = (0usize, 0usize);
     for token in tokens {
         match token {
@@ -119,7 +121,10 @@ mod tests {
     use super::*;
 
     fn check(sql: &str) -> Result<()> {
-        let statement = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap().pop().unwrap();
+        let statement = Parser::parse_sql(&PostgreSqlDialect {}, sql)
+            .unwrap()
+            .pop()
+            .unwrap();
         let outcome = check_statement(&statement);
         // Dropped on this (test) thread's big stack, like the server's.
         drop(statement);
@@ -127,26 +132,49 @@ mod tests {
     }
 
     fn on_big_stack(f: impl FnOnce() + Send + 'static) {
-        std::thread::Builder::new().stack_size(THREAD_STACK_BYTES).spawn(f).unwrap().join().unwrap();
+        std::thread::Builder::new()
+            .stack_size(THREAD_STACK_BYTES)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .unwrap();
     }
 
     #[test]
     fn long_or_chains_and_unions_up_to_the_limit_pass_and_beyond_it_are_54001() {
         on_big_stack(|| {
             let ors = |n: usize| {
-                format!("SELECT 1 WHERE {}", (0..n).map(|i| format!("x = {i}")).collect::<Vec<_>>().join(" OR "))
+                format!(
+                    "SELECT 1 WHERE {}",
+                    (0..n)
+                        .map(|i| format!("x = {i}"))
+                        .collect::<Vec<_>>()
+                        .join(" OR ")
+                )
             };
             // n terms nest n - 1 OR operators, each over a comparison (one more level).
             assert!(check(&ors(MAX_NESTING / 2)).is_ok());
             let err = check(&ors(MAX_NESTING + 1)).unwrap_err();
             assert_eq!(err.sqlstate(), "54001", "{err}");
-            assert!(err.to_string().contains("expressions nest more than 4000 levels"), "{err}");
-            let unions = |n: usize| (0..n).map(|i| format!("SELECT {i}")).collect::<Vec<_>>().join(" UNION ALL ");
+            assert!(
+                err.to_string()
+                    .contains("expressions nest more than 4000 levels"),
+                "{err}"
+            );
+            let unions = |n: usize| {
+                (0..n)
+                    .map(|i| format!("SELECT {i}"))
+                    .collect::<Vec<_>>()
+                    .join(" UNION ALL ")
+            };
             assert!(check(&unions(MAX_NESTING / 2)).is_ok());
             let err = check(&unions(MAX_NESTING + 2)).unwrap_err();
             assert!(err.to_string().contains("set operations"), "{err}");
             // Wide is not deep: a long IN list is one level.
-            let list = (0..100_000).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+            let list = (0..100_000)
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(",");
             assert!(check(&format!("SELECT 1 WHERE x IN ({list})")).is_ok());
         });
     }

@@ -127,7 +127,9 @@ impl LogTable {
     /// Whether any of `files` is gone from the store (deleted after it was listed).
     async fn any_vanished(&self, files: &[ObjectMeta]) -> bool {
         for meta in files {
-            if let Err(object_store::Error::NotFound { .. }) = self.dataset.store.head(&meta.location).await {
+            if let Err(object_store::Error::NotFound { .. }) =
+                self.dataset.store.head(&meta.location).await
+            {
                 return true;
             }
         }
@@ -140,10 +142,17 @@ impl LogTable {
     /// An object-store failure other than a missing file (a timeout, a refused
     /// connection, an S3 error) is not a problem of the file: it fails the
     /// check at once, without waiting for the other files' requests.
-    async fn checked_files(&self, files: &[ObjectMeta]) -> Result<(Vec<ObjectMeta>, Vec<FileProblem>)> {
+    async fn checked_files(
+        &self,
+        files: &[ObjectMeta],
+    ) -> Result<(Vec<ObjectMeta>, Vec<FileProblem>)> {
         let unchecked: Vec<ObjectMeta> = {
             let cache = self.checked.lock().expect("cache lock");
-            files.iter().filter(|m| !cache.contains(&FileVersion::from(*m))).cloned().collect()
+            files
+                .iter()
+                .filter(|m| !cache.contains(&FileVersion::from(*m)))
+                .cloned()
+                .collect()
         };
         let mut results = futures::stream::iter(unchecked)
             .map(|meta| async move {
@@ -156,7 +165,10 @@ impl LogTable {
         while let Some((meta, outcome)) = results.next().await {
             match outcome {
                 Ok(()) => {
-                    self.checked.lock().expect("cache lock").insert(FileVersion::from(&meta));
+                    self.checked
+                        .lock()
+                        .expect("cache lock")
+                        .insert(FileVersion::from(&meta));
                 }
                 Err(CheckFailure::Store(message)) => return Err(exec_datafusion_err!("{message}")),
                 Err(CheckFailure::File(problem)) => {
@@ -167,7 +179,11 @@ impl LogTable {
         }
         // Reported in path order, so the first error is stable.
         problems.sort_by(|a, b| a.file.cmp(&b.file));
-        let good = files.iter().filter(|m| !bad.contains(&m.location)).cloned().collect();
+        let good = files
+            .iter()
+            .filter(|m| !bad.contains(&m.location))
+            .cloned()
+            .collect();
         Ok((good, problems))
     }
 
@@ -176,21 +192,31 @@ impl LogTable {
     #[allow(deprecated)]
     async fn check_file(&self, meta: &ObjectMeta) -> Result<(), CheckFailure> {
         let path = self.display_path(meta);
-        let mut reader = ParquetObjectReader::new(self.dataset.store.clone(), meta.location.clone())
-            .with_file_size(meta.size);
-        let metadata = ArrowReaderMetadata::load_async(&mut reader, ArrowReaderOptions::new()).await.map_err(|e| {
-            let message = format!("cannot read Parquet file {path}: {e}");
-            match &e {
-                parquet::errors::ParquetError::External(inner)
-                    if inner
-                        .downcast_ref::<object_store::Error>()
-                        .is_some_and(|s| !matches!(s, object_store::Error::NotFound { .. })) =>
-                {
-                    CheckFailure::Store(message)
+        let mut reader =
+            ParquetObjectReader::new(self.dataset.store.clone(), meta.location.clone())
+                .with_file_size(meta.size);
+        let metadata = ArrowReaderMetadata::load_async(&mut reader, ArrowReaderOptions::new())
+            .await
+            .map_err(|e| {
+                let message = format!("cannot read Parquet file {path}: {e}");
+                match &e {
+                    parquet::errors::ParquetError::External(inner)
+                        if inner
+                            .downcast_ref::<object_store::Error>()
+                            .is_some_and(|s| {
+                                !matches!(s, object_store::Error::NotFound { .. })
+                            }) =>
+                    {
+                        CheckFailure::Store(message)
+                    }
+                    _ => CheckFailure::File(FileProblem::new(
+                        &self.table,
+                        &path,
+                        "unreadable_file",
+                        message,
+                    )),
                 }
-                _ => CheckFailure::File(FileProblem::new(&self.table, &path, "unreadable_file", message)),
-            }
-        })?;
+            })?;
         check_file_schema(&self.table, &path, &metadata).map_err(CheckFailure::File)
     }
 
@@ -204,7 +230,10 @@ impl LogTable {
     /// the new listing used, so the rows of its replacement are read. A file
     /// that fails for any other reason, or vanishes again, fails the statement
     /// (or, with skip_bad_files, is left out and listed in data_quality).
-    pub(crate) async fn statement_files(&self, config: &datafusion::prelude::SessionConfig) -> Result<Vec<ObjectMeta>> {
+    pub(crate) async fn statement_files(
+        &self,
+        config: &datafusion::prelude::SessionConfig,
+    ) -> Result<Vec<ObjectMeta>> {
         let skip_bad_files = SkipBadFiles::of(config);
         let snapshot = config.get_extension::<ListingSnapshot>();
         let mut files = match snapshot.as_ref().and_then(|s| s.get(self.table.name)) {
@@ -260,7 +289,10 @@ impl ListingSnapshot {
     }
 
     fn put(&self, table: &'static str, files: &[ObjectMeta]) {
-        self.0.lock().expect("snapshot lock").insert(table, files.to_vec());
+        self.0
+            .lock()
+            .expect("snapshot lock")
+            .insert(table, files.to_vec());
     }
 }
 
@@ -280,7 +312,12 @@ pub struct FileProblem {
 
 impl FileProblem {
     fn new(table: &ContractTable, file: &str, rule: &'static str, detail: String) -> Self {
-        FileProblem { table: table.name, file: file.to_string(), rule, detail }
+        FileProblem {
+            table: table.name,
+            file: file.to_string(),
+            rule,
+            detail,
+        }
     }
 }
 
@@ -302,15 +339,23 @@ impl SkipBadFiles {
 
 /// Spreads files over at most `target` groups of about equal bytes (largest
 /// first, ties by path), one group per partition of the scan.
-pub(crate) fn size_balanced_groups(mut files: Vec<PartitionedFile>, target: usize) -> Vec<FileGroup> {
+pub(crate) fn size_balanced_groups(
+    mut files: Vec<PartitionedFile>,
+    target: usize,
+) -> Vec<FileGroup> {
     let target = target.max(1).min(files.len().max(1));
     let mut groups: Vec<Vec<PartitionedFile>> = vec![vec![]; target];
     let mut sizes = vec![0u64; target];
     files.sort_by(|a, b| {
-        b.object_meta.size.cmp(&a.object_meta.size).then(a.object_meta.location.cmp(&b.object_meta.location))
+        b.object_meta
+            .size
+            .cmp(&a.object_meta.size)
+            .then(a.object_meta.location.cmp(&b.object_meta.location))
     });
     for file in files {
-        let slot = (0..target).min_by_key(|i| sizes[*i]).expect("at least one group");
+        let slot = (0..target)
+            .min_by_key(|i| sizes[*i])
+            .expect("at least one group");
         sizes[slot] += file.object_meta.size;
         groups[slot].push(file);
     }
@@ -319,12 +364,21 @@ pub(crate) fn size_balanced_groups(mut files: Vec<PartitionedFile>, target: usiz
 
 /// Whether `location` under `prefix` is a data file: a `.parquet` name, with no
 /// hidden (`.`) or underscore-prefixed part below the table folder.
-pub fn is_data_file(prefix: &object_store::path::Path, location: &object_store::path::Path) -> bool {
-    let Some(parts) = location.prefix_match(prefix) else { return false };
+pub fn is_data_file(
+    prefix: &object_store::path::Path,
+    location: &object_store::path::Path,
+) -> bool {
+    let Some(parts) = location.prefix_match(prefix) else {
+        return false;
+    };
     let parts: Vec<_> = parts.collect();
-    let Some(name) = parts.last() else { return false };
+    let Some(name) = parts.last() else {
+        return false;
+    };
     name.as_ref().ends_with(".parquet")
-        && parts.iter().all(|p| !p.as_ref().starts_with('.') && !p.as_ref().starts_with('_'))
+        && parts
+            .iter()
+            .all(|p| !p.as_ref().starts_with('.') && !p.as_ref().starts_with('_'))
 }
 
 fn source_file_field() -> FieldRef {
@@ -346,7 +400,10 @@ fn check_file_schema(
                     table,
                     path,
                     "missing_required_column",
-                    format!("file {path}: the NOT NULL column '{}' of table {} is missing", column.name, table.name),
+                    format!(
+                        "file {path}: the NOT NULL column '{}' of table {} is missing",
+                        column.name, table.name
+                    ),
                 ));
             }
             Err(_) => {}
@@ -356,16 +413,21 @@ fn check_file_schema(
                         table,
                         path,
                         "wrong_column_type",
-                        format!("file {path}: column '{}' has type {}, expected {expected}", column.name, field.data_type()),
+                        format!(
+                            "file {path}: column '{}' has type {}, expected {expected}",
+                            column.name,
+                            field.data_type()
+                        ),
                     ));
                 }
                 if column.not_null && field.is_nullable() {
                     let descr = parquet.file_metadata().schema_descr();
-                    if let Some(idx) =
-                        (0..descr.num_columns()).find(|i| descr.column(*i).path().string() == column.name)
+                    if let Some(idx) = (0..descr.num_columns())
+                        .find(|i| descr.column(*i).path().string() == column.name)
                     {
                         for (rg_idx, rg) in parquet.row_groups().iter().enumerate() {
-                            let nulls = rg.column(idx).statistics().and_then(|s| s.null_count_opt());
+                            let nulls =
+                                rg.column(idx).statistics().and_then(|s| s.null_count_opt());
                             if let Some(n) = nulls.filter(|n| *n > 0) {
                                 return Err(FileProblem::new(
                                     table,
@@ -413,7 +475,8 @@ impl TableProvider for LogTable {
             .into_iter()
             .map(|meta| {
                 let display = self.display_path(&meta);
-                PartitionedFile::new_from_meta(meta).with_partition_values(vec![ScalarValue::Utf8(Some(display))])
+                PartitionedFile::new_from_meta(meta)
+                    .with_partition_values(vec![ScalarValue::Utf8(Some(display))])
             })
             .collect();
         let groups = size_balanced_groups(files, state.config().target_partitions());
@@ -422,7 +485,8 @@ impl TableProvider for LogTable {
             .with_table_partition_cols(vec![source_file_field()])
             .build();
         let parquet_options = state.table_options().parquet.clone();
-        let source = ParquetSource::new(table_schema).with_table_parquet_options(parquet_options.clone());
+        let source =
+            ParquetSource::new(table_schema).with_table_parquet_options(parquet_options.clone());
         let scope = AccountScope::of(state.config());
         // A scoped scan reads account_id even when not asked for, filters on it, then drops it.
         let (scan_projection, scan_limit) = match (&scope, projection) {
@@ -439,11 +503,16 @@ impl TableProvider for LogTable {
             .with_projection_indices(scan_projection.clone())?
             .with_limit(scan_limit)
             .build();
-        let plan = ParquetFormat::default().with_options(parquet_options).create_physical_plan(state, config).await?;
+        let plan = ParquetFormat::default()
+            .with_options(parquet_options)
+            .create_physical_plan(state, config)
+            .await?;
         match scope {
             Some(scope) => {
                 // The requested columns come first in the scan's projection (account_id may follow).
-                let wanted = projection.map(|p| p.len()).unwrap_or(self.schema.fields().len());
+                let wanted = projection
+                    .map(|p| p.len())
+                    .unwrap_or(self.schema.fields().len());
                 let scoped = ScopedScanExec::try_new(
                     format!("raw.{}", self.table.name),
                     plan,
@@ -503,13 +572,26 @@ mod tests {
 
     #[async_trait::async_trait]
     impl object_store::ObjectStore for StaleListing {
-        async fn put_opts(&self, l: &Path, p: object_store::PutPayload, o: object_store::PutOptions) -> object_store::Result<object_store::PutResult> {
+        async fn put_opts(
+            &self,
+            l: &Path,
+            p: object_store::PutPayload,
+            o: object_store::PutOptions,
+        ) -> object_store::Result<object_store::PutResult> {
             self.inner.put_opts(l, p, o).await
         }
-        async fn put_multipart_opts(&self, l: &Path, o: object_store::PutMultipartOptions) -> object_store::Result<Box<dyn object_store::MultipartUpload>> {
+        async fn put_multipart_opts(
+            &self,
+            l: &Path,
+            o: object_store::PutMultipartOptions,
+        ) -> object_store::Result<Box<dyn object_store::MultipartUpload>> {
             self.inner.put_multipart_opts(l, o).await
         }
-        async fn get_opts(&self, l: &Path, o: object_store::GetOptions) -> object_store::Result<object_store::GetResult> {
+        async fn get_opts(
+            &self,
+            l: &Path,
+            o: object_store::GetOptions,
+        ) -> object_store::Result<object_store::GetResult> {
             self.inner.get_opts(l, o).await
         }
         fn delete_stream(
@@ -518,12 +600,19 @@ mod tests {
         ) -> futures::stream::BoxStream<'static, object_store::Result<Path>> {
             self.inner.delete_stream(locations)
         }
-        fn list(&self, prefix: Option<&Path>) -> futures::stream::BoxStream<'static, object_store::Result<object_store::ObjectMeta>> {
+        fn list(
+            &self,
+            prefix: Option<&Path>,
+        ) -> futures::stream::BoxStream<'static, object_store::Result<object_store::ObjectMeta>>
+        {
             use futures::StreamExt;
             let listing = self.inner.list(prefix);
             let mut times = self.times.lock().unwrap();
             let messages = Path::from("root/messages");
-            if *times == 0 || !prefix.is_some_and(|p| messages.prefix_matches(p) || p.prefix_matches(&messages)) {
+            if *times == 0
+                || !prefix
+                    .is_some_and(|p| messages.prefix_matches(p) || p.prefix_matches(&messages))
+            {
                 return listing;
             }
             *times -= 1;
@@ -532,12 +621,22 @@ mod tests {
                 let hidden = matches!((m, &late), (Ok(m), Some(l)) if &m.location == l);
                 futures::future::ready(!hidden)
             });
-            listing.chain(futures::stream::iter(self.ghost.clone().map(Ok))).boxed()
+            listing
+                .chain(futures::stream::iter(self.ghost.clone().map(Ok)))
+                .boxed()
         }
-        async fn list_with_delimiter(&self, prefix: Option<&Path>) -> object_store::Result<object_store::ListResult> {
+        async fn list_with_delimiter(
+            &self,
+            prefix: Option<&Path>,
+        ) -> object_store::Result<object_store::ListResult> {
             self.inner.list_with_delimiter(prefix).await
         }
-        async fn copy_opts(&self, from: &Path, to: &Path, o: object_store::CopyOptions) -> object_store::Result<()> {
+        async fn copy_opts(
+            &self,
+            from: &Path,
+            to: &Path,
+            o: object_store::CopyOptions,
+        ) -> object_store::Result<()> {
             self.inner.copy_opts(from, to, o).await
         }
     }
@@ -574,28 +673,48 @@ mod tests {
                 if path.is_dir() {
                     pending.push(path);
                 } else {
-                    let relative = path.strip_prefix(&data).unwrap().to_string_lossy().to_string();
+                    let relative = path
+                        .strip_prefix(&data)
+                        .unwrap()
+                        .to_string_lossy()
+                        .to_string();
                     let bytes = std::fs::read(&path).unwrap();
-                    store.put(&Path::from(format!("root/{relative}")), bytes.into()).await.unwrap();
+                    store
+                        .put(&Path::from(format!("root/{relative}")), bytes.into())
+                        .await
+                        .unwrap();
                 }
             }
         }
         if late {
             // A second delivery of one day's file: it adds rows to raw.messages.
             let day = data.join("messages/date=2026-06-01/part-00000.parquet");
-            store.put(&late_path, std::fs::read(day).unwrap().into()).await.unwrap();
+            store
+                .put(&late_path, std::fs::read(day).unwrap().into())
+                .await
+                .unwrap();
         }
         let dataset = crate::dataset::Dataset::in_memory("memory://root", store.clone());
-        let engine = crate::Engine::open_dataset(dataset, crate::EngineOptions::default()).await.unwrap();
+        let engine = crate::Engine::open_dataset(dataset, crate::EngineOptions::default())
+            .await
+            .unwrap();
         *store.times.lock().unwrap() = times;
         engine
     }
 
     async fn count_messages(engine: &crate::Engine) -> Result<i64, String> {
         let mut session = engine.session();
-        let df = session.query("SELECT count(*) AS n FROM raw.messages").await.map_err(|e| e.to_string())?;
+        let df = session
+            .query("SELECT count(*) AS n FROM raw.messages")
+            .await
+            .map_err(|e| e.to_string())?;
         let batches = df.collect().await.map_err(|e| e.to_string())?;
-        Ok(batches[0].column(0).as_any().downcast_ref::<arrow::array::Int64Array>().unwrap().value(0))
+        Ok(batches[0]
+            .column(0)
+            .as_any()
+            .downcast_ref::<arrow::array::Int64Array>()
+            .unwrap()
+            .value(0))
     }
 
     #[tokio::test]
@@ -603,10 +722,18 @@ mod tests {
         let expected = count_messages(&sample_with_ghost(0).await).await.unwrap();
         assert!(expected > 1000, "{expected}");
         // Listed once, deleted before its footer was read: the scan lists again.
-        assert_eq!(count_messages(&sample_with_ghost(1).await).await.unwrap(), expected);
+        assert_eq!(
+            count_messages(&sample_with_ghost(1).await).await.unwrap(),
+            expected
+        );
         // Still listed after the second listing: an error naming the file.
-        let err = count_messages(&sample_with_ghost(2).await).await.unwrap_err();
-        assert!(err.contains("date=2026-06-01/compacted-away.parquet"), "{err}");
+        let err = count_messages(&sample_with_ghost(2).await)
+            .await
+            .unwrap_err();
+        assert!(
+            err.contains("date=2026-06-01/compacted-away.parquet"),
+            "{err}"
+        );
     }
 
     /// A query that reads a table twice reads one listing: a file that arrives
@@ -620,10 +747,27 @@ mod tests {
                    - (SELECT count(message_id) FROM raw.messages WHERE sent_at IS NOT NULL) AS drift, \
                    (SELECT count(*) FROM raw.messages) AS n";
         let first = session.query(sql).await.unwrap().collect().await.unwrap();
-        let text = arrow::util::pretty::pretty_format_batches(&first).unwrap().to_string();
-        assert!(text.contains("| 0     |"), "the two scans of one statement read the same files:\n{text}");
-        let before: i64 = text.lines().nth(3).unwrap().split('|').nth(2).unwrap().trim().parse().unwrap();
+        let text = arrow::util::pretty::pretty_format_batches(&first)
+            .unwrap()
+            .to_string();
+        assert!(
+            text.contains("| 0     |"),
+            "the two scans of one statement read the same files:\n{text}"
+        );
+        let before: i64 = text
+            .lines()
+            .nth(3)
+            .unwrap()
+            .split('|')
+            .nth(2)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
         let after = count_messages(&engine).await.unwrap();
-        assert!(after > before, "the next statement reads the late file ({before} -> {after})");
+        assert!(
+            after > before,
+            "the next statement reads the late file ({before} -> {after})"
+        );
     }
 }

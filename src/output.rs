@@ -19,13 +19,23 @@ pub enum OutputFormat {
 }
 
 /// Writes `batches` to `out` in `format`.
-pub fn write_batches(out: &mut dyn Write, schema: &SchemaRef, batches: &[RecordBatch], format: OutputFormat) -> Result<()> {
+pub fn write_batches(
+    out: &mut dyn Write,
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    format: OutputFormat,
+) -> Result<()> {
     let arrow_err = |e: arrow::error::ArrowError| Error::DataFusion(e.into());
-    let io_err = |e: std::io::Error| Error::Io { path: "stdout".into(), source: e };
+    let io_err = |e: std::io::Error| Error::Io {
+        path: "stdout".into(),
+        source: e,
+    };
     match format {
         OutputFormat::Table => {
             let table = if batches.is_empty() {
-                arrow::util::pretty::pretty_format_batches(&[RecordBatch::new_empty(schema.clone())])
+                arrow::util::pretty::pretty_format_batches(&[RecordBatch::new_empty(
+                    schema.clone(),
+                )])
             } else {
                 arrow::util::pretty::pretty_format_batches(batches)
             }
@@ -33,9 +43,13 @@ pub fn write_batches(out: &mut dyn Write, schema: &SchemaRef, batches: &[RecordB
             writeln!(out, "{table}").map_err(io_err)?;
         }
         OutputFormat::Csv => {
-            let mut writer = arrow::csv::WriterBuilder::new().with_header(true).build(&mut *out);
+            let mut writer = arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(&mut *out);
             if batches.is_empty() {
-                writer.write(&flatten_nested(&RecordBatch::new_empty(schema.clone()))?).map_err(arrow_err)?;
+                writer
+                    .write(&flatten_nested(&RecordBatch::new_empty(schema.clone()))?)
+                    .map_err(arrow_err)?;
             }
             for batch in batches {
                 writer.write(&flatten_nested(batch)?).map_err(arrow_err)?;
@@ -66,14 +80,20 @@ fn flatten_nested(batch: &RecordBatch) -> Result<RecordBatch> {
     use arrow::util::display::{ArrayFormatter, FormatOptions};
 
     let arrow_err = |e: arrow::error::ArrowError| Error::DataFusion(e.into());
-    if !batch.schema().fields().iter().any(|f| f.data_type().is_nested()) {
+    if !batch
+        .schema()
+        .fields()
+        .iter()
+        .any(|f| f.data_type().is_nested())
+    {
         return Ok(batch.clone());
     }
     let mut fields = vec![];
     let mut columns: Vec<ArrayRef> = vec![];
     for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
         if field.data_type().is_nested() {
-            let formatter = ArrayFormatter::try_new(column.as_ref(), &FormatOptions::default()).map_err(arrow_err)?;
+            let formatter = ArrayFormatter::try_new(column.as_ref(), &FormatOptions::default())
+                .map_err(arrow_err)?;
             let text: StringArray = (0..column.len())
                 .map(|i| column.is_valid(i).then(|| formatter.value(i).to_string()))
                 .collect();

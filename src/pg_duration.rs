@@ -6,9 +6,15 @@ use std::time::Duration;
 /// Parses a Postgres time setting in milliseconds: `0` means no limit (`None`).
 pub fn parse_millis(text: &str) -> Result<Option<Duration>, String> {
     let trimmed = text.trim().trim_matches('\'');
-    let split = trimmed.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(trimmed.len());
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
     let (number, unit) = trimmed.split_at(split);
-    let invalid = || format!("invalid value for a time setting: \"{text}\" (expected e.g. 5000, '5s', '2min', '1h'; 0 disables)");
+    let invalid = || {
+        format!(
+            "invalid value for a time setting: \"{text}\" (expected e.g. 5000, '5s', '2min', '1h'; 0 disables)"
+        )
+    };
     let value: f64 = number.parse().map_err(|_| invalid())?;
     let millis_per_unit = match unit.trim() {
         "" | "ms" => 1.0,
@@ -21,9 +27,17 @@ pub fn parse_millis(text: &str) -> Result<Option<Duration>, String> {
     };
     let millis = value * millis_per_unit;
     if !millis.is_finite() || millis < 0.0 || millis > i32::MAX as f64 {
-        return Err(format!("{} is outside the valid range for a time setting (0 .. {} ms)", text.trim(), i32::MAX));
+        return Err(format!(
+            "{} is outside the valid range for a time setting (0 .. {} ms)",
+            text.trim(),
+            i32::MAX
+        ));
     }
-    Ok(if millis == 0.0 { None } else { Some(Duration::from_micros((millis * 1000.0).round() as u64)) })
+    Ok(if millis == 0.0 {
+        None
+    } else {
+        Some(Duration::from_micros((millis * 1000.0).round() as u64))
+    })
 }
 
 #[cfg(test)]

@@ -58,15 +58,21 @@ impl S3Options {
             .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
             .or_else(|| std::env::var("AWS_ENDPOINT").ok());
         // Client options replace the builder's, so plain HTTP is allowed here, for http:// endpoints.
-        let mut client = ClientOptions::new().with_timeout(self.request_timeout).with_connect_timeout(self.connect_timeout);
+        let mut client = ClientOptions::new()
+            .with_timeout(self.request_timeout)
+            .with_connect_timeout(self.connect_timeout);
         if let Some(endpoint) = endpoint {
             client = client.with_allow_http(endpoint.starts_with("http://"));
             // S3-compatible servers (MinIO, moto, Ceph) are addressed by path, not by virtual host.
-            builder = builder.with_endpoint(endpoint).with_virtual_hosted_style_request(false);
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_virtual_hosted_style_request(false);
         }
         if let Some(region) = &self.region {
             builder = builder.with_region(region);
-        } else if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
+        } else if std::env::var("AWS_REGION").is_err()
+            && std::env::var("AWS_DEFAULT_REGION").is_err()
+        {
             builder = builder.with_region("us-east-1");
         }
         if let Some(key) = &self.access_key_id {
@@ -84,6 +90,9 @@ impl S3Options {
                 base: 2.0,
             },
         };
-        builder.with_retry(retry).with_client_options(client).build()
+        builder
+            .with_retry(retry)
+            .with_client_options(client)
+            .build()
     }
 }

@@ -33,8 +33,8 @@ use datafusion::physical_expr::{EquivalenceProperties, Partitioning, PhysicalExp
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
 use datafusion::physical_plan::{
-    DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, PlanProperties, RecordBatchStream,
-    SendableRecordBatchStream,
+    DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, PlanProperties,
+    RecordBatchStream, SendableRecordBatchStream,
 };
 use datafusion::prelude::SessionConfig;
 use futures::{Stream, StreamExt};
@@ -94,9 +94,17 @@ impl ScopedScanExec {
         limit: Option<usize>,
     ) -> Result<Self> {
         let inner_schema = inner.schema();
-        let accounts: Vec<Arc<dyn PhysicalExpr>> =
-            scope.accounts().iter().map(|a| lit(ScalarValue::Utf8(Some(a.clone())))).collect();
-        let predicate = in_list(col("account_id", &inner_schema)?, accounts, &false, &inner_schema)?;
+        let accounts: Vec<Arc<dyn PhysicalExpr>> = scope
+            .accounts()
+            .iter()
+            .map(|a| lit(ScalarValue::Utf8(Some(a.clone()))))
+            .collect();
+        let predicate = in_list(
+            col("account_id", &inner_schema)?,
+            accounts,
+            &false,
+            &inner_schema,
+        )?;
         let projection = projection.unwrap_or_else(|| (0..inner_schema.fields().len()).collect());
         let schema = Arc::new(inner_schema.project(&projection)?);
         let properties = PlanProperties::new(
@@ -122,7 +130,13 @@ impl DisplayAs for ScopedScanExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
         let schema = self.schema();
         let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-        write!(f, "ScopedScanExec: table={}, accounts=[{}], projection=[{}]", self.table, self.accounts.join(", "), columns.join(", "))?;
+        write!(
+            f,
+            "ScopedScanExec: table={}, accounts=[{}], projection=[{}]",
+            self.table,
+            self.accounts.join(", "),
+            columns.join(", ")
+        )?;
         if let Some(limit) = self.limit {
             write!(f, ", limit={limit}")?;
         }
@@ -151,7 +165,10 @@ impl ExecutionPlan for ScopedScanExec {
         Ok(TreeNodeRecursion::Continue)
     }
 
-    fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> Result<Arc<dyn ExecutionPlan>> {
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
         if children.is_empty() {
             Ok(self)
         } else {
@@ -159,7 +176,11 @@ impl ExecutionPlan for ScopedScanExec {
         }
     }
 
-    fn execute(&self, partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
         let input = self.inner.execute(partition, context)?;
         Ok(Box::pin(ScopedStream {
             schema: self.schema(),
@@ -190,7 +211,10 @@ struct ScopedStream {
 impl ScopedStream {
     fn scope(&mut self, batch: &RecordBatch) -> Result<RecordBatch> {
         let _timer = self.metrics.elapsed_compute().timer();
-        let keep = self.predicate.evaluate(batch)?.into_array(batch.num_rows())?;
+        let keep = self
+            .predicate
+            .evaluate(batch)?
+            .into_array(batch.num_rows())?;
         let kept = filter_record_batch(batch, keep.as_boolean())?.project(&self.projection)?;
         Ok(match &mut self.remaining {
             Some(remaining) => {

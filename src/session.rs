@@ -14,16 +14,16 @@ use datafusion::dataframe::DataFrame;
 use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::{
-    CloseCursor, DeclareType, Expr, FetchDirection, FunctionArg, FunctionArgExpr, Ident, ObjectName, Reset, Set,
-    Statement, TableFactor, Value, Visit, Visitor,
+    CloseCursor, DeclareType, Expr, FetchDirection, FunctionArg, FunctionArgExpr, Ident,
+    ObjectName, Reset, Set, Statement, TableFactor, Value, Visit, Visitor,
 };
 use datafusion::sql::sqlparser::parser::ParserError;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
-use crate::facts::UseFacts;
-use crate::log_table::{ListingSnapshot, SkipBadFiles};
 use crate::cursors::{Cursor, Cursors};
 use crate::error::{Error, Result};
+use crate::facts::UseFacts;
+use crate::log_table::{ListingSnapshot, SkipBadFiles};
 
 /// The name of the analysis-instant setting.
 pub const AS_OF: &str = "conversql.as_of";
@@ -85,7 +85,9 @@ pub struct Session {
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session").field("as_of", &self.as_of()).finish()
+        f.debug_struct("Session")
+            .field("as_of", &self.as_of())
+            .finish()
     }
 }
 
@@ -141,7 +143,10 @@ pub const SETTABLE_ENGINE_SETTINGS: &[&str] = &[
 /// The value a Postgres setting has unless a session changed it (`current_setting()`).
 pub fn default_setting(name: &str) -> Option<&'static str> {
     let name = name.to_ascii_lowercase();
-    FIXED_SETTINGS.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
+    FIXED_SETTINGS
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| *v)
 }
 
 /// The 1-based numbers of the parameters `statement` casts to `oid[]` (`$1::oid[]`).
@@ -149,11 +154,19 @@ fn oid_array_parameters(statement: &Statement) -> Vec<usize> {
     use datafusion::sql::sqlparser::ast::{Expr, Value, visit_expressions};
     let mut found = vec![];
     let _ = visit_expressions(statement, |expr| {
-        if let Expr::Cast { expr: inner, data_type, .. } = expr
+        if let Expr::Cast {
+            expr: inner,
+            data_type,
+            ..
+        } = expr
             && data_type.to_string().eq_ignore_ascii_case("oid[]")
             && let Expr::Value(value) = inner.as_ref()
             && let Value::Placeholder(p) = &value.value
-            && let Some(index) = p.trim_start_matches('$').parse::<usize>().ok().filter(|i| *i >= 1)
+            && let Some(index) = p
+                .trim_start_matches('$')
+                .parse::<usize>()
+                .ok()
+                .filter(|i| *i >= 1)
         {
             found.push(index);
         }
@@ -171,7 +184,9 @@ fn session_user_udf(user: &str) -> datafusion::logical_expr::ScalarUDF {
         arrow::datatypes::DataType::Utf8,
         datafusion::logical_expr::Volatility::Stable,
         Arc::new(move |_args: &[datafusion::logical_expr::ColumnarValue]| {
-            Ok(datafusion::logical_expr::ColumnarValue::Scalar(value.clone()))
+            Ok(datafusion::logical_expr::ColumnarValue::Scalar(
+                value.clone(),
+            ))
         }),
     )
 }
@@ -237,8 +252,12 @@ impl Session {
                 )),
                 other => Error::Syntax(other.to_string()),
             })?;
-        statements.iter().try_for_each(crate::limits::check_statement)?;
-        statements.iter_mut().for_each(crate::catalog::rewrite::rewrite);
+        statements
+            .iter()
+            .try_for_each(crate::limits::check_statement)?;
+        statements
+            .iter_mut()
+            .for_each(crate::catalog::rewrite::rewrite);
         Ok(statements)
     }
 
@@ -267,9 +286,17 @@ impl Session {
     /// Runs one parsed statement.
     pub async fn execute(&mut self, statement: Statement) -> Result<StatementResult> {
         // Every scan of this statement reads one listing per table (see ListingSnapshot).
-        self.ctx.state_ref().write().config_mut().set_extension(Arc::new(ListingSnapshot::default()));
+        self.ctx
+            .state_ref()
+            .write()
+            .config_mut()
+            .set_extension(Arc::new(ListingSnapshot::default()));
         // …and one generation of the fact store.
-        self.ctx.state_ref().write().config_mut().set_extension(Arc::new(crate::facts::FactsSnapshot::default()));
+        self.ctx
+            .state_ref()
+            .write()
+            .config_mut()
+            .set_extension(Arc::new(crate::facts::FactsSnapshot::default()));
         match statement {
             Statement::Set(set) => self.set(set),
             Statement::Reset(reset) => {
@@ -285,10 +312,15 @@ impl Session {
             Statement::ShowVariable { variable } => {
                 let name = show_name(&variable);
                 let value = self.show(&name)?;
-                let column = if name == "transaction isolation level" { "transaction_isolation" } else { &name };
+                let column = if name == "transaction isolation level" {
+                    "transaction_isolation"
+                } else {
+                    &name
+                };
                 let schema = Arc::new(Schema::new(vec![Field::new(column, DataType::Utf8, false)]));
-                let batch = RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(vec![value]))])
-                    .map_err(datafusion::error::DataFusionError::from)?;
+                let batch =
+                    RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(vec![value]))])
+                        .map_err(datafusion::error::DataFusionError::from)?;
                 Ok(StatementResult::Rows(self.ctx.read_batch(batch)?))
             }
             Statement::StartTransaction { .. } => Ok(StatementResult::Command("BEGIN".into())),
@@ -296,7 +328,9 @@ impl Session {
                 self.cursors.end_transaction();
                 Ok(StatementResult::Command("COMMIT".into()))
             }
-            Statement::Rollback { savepoint: Some(_), .. } => Ok(StatementResult::Command("ROLLBACK".into())),
+            Statement::Rollback {
+                savepoint: Some(_), ..
+            } => Ok(StatementResult::Command("ROLLBACK".into())),
             Statement::Rollback { .. } => {
                 self.cursors.end_transaction();
                 Ok(StatementResult::Command("ROLLBACK".into()))
@@ -304,8 +338,14 @@ impl Session {
             Statement::Savepoint { .. } => Ok(StatementResult::Command("SAVEPOINT".into())),
             Statement::ReleaseSavepoint { .. } => Ok(StatementResult::Command("RELEASE".into())),
             Statement::Declare { stmts } => self.declare(stmts).await,
-            Statement::Fetch { name, direction, into, .. } => {
-                let moving = into.is_some_and(|i| i.to_string() == Ident::new(MOVE_MARKER).to_string());
+            Statement::Fetch {
+                name,
+                direction,
+                into,
+                ..
+            } => {
+                let moving =
+                    into.is_some_and(|i| i.to_string() == Ident::new(MOVE_MARKER).to_string());
                 self.fetch(&name.value, &direction, moving).await
             }
             Statement::Close { cursor } => {
@@ -320,10 +360,16 @@ impl Session {
                 let plan = self
                     .ctx
                     .state()
-                    .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(statement)))
+                    .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(
+                        statement,
+                    )))
                     .await?;
-                read_only_options().verify_plan(&plan).map_err(|e| Error::ReadOnly(e.to_string()))?;
-                Ok(StatementResult::Rows(self.ctx.execute_logical_plan(plan).await?))
+                read_only_options()
+                    .verify_plan(&plan)
+                    .map_err(|e| Error::ReadOnly(e.to_string()))?;
+                Ok(StatementResult::Rows(
+                    self.ctx.execute_logical_plan(plan).await?,
+                ))
             }
             other => Err(Error::ReadOnly(format!(
                 "cannot execute {} in a read-only database: conversql serves queries only",
@@ -333,49 +379,77 @@ impl Session {
     }
 
     /// Opens a cursor: plans its query (read-only, like any query) and starts it.
-    async fn declare(&mut self, stmts: Vec<datafusion::sql::sqlparser::ast::Declare>) -> Result<StatementResult> {
+    async fn declare(
+        &mut self,
+        stmts: Vec<datafusion::sql::sqlparser::ast::Declare>,
+    ) -> Result<StatementResult> {
         let [declare] = <[_; 1]>::try_from(stmts)
             .map_err(|_| Error::Syntax("DECLARE declares one cursor at a time".into()))?;
-        let (Some(DeclareType::Cursor), Some(query), [name]) =
-            (declare.declare_type, declare.for_query, declare.names.as_slice())
-        else {
-            return Err(Error::Syntax("expected DECLARE name [NO SCROLL] CURSOR [WITH HOLD] FOR query".into()));
+        let (Some(DeclareType::Cursor), Some(query), [name]) = (
+            declare.declare_type,
+            declare.for_query,
+            declare.names.as_slice(),
+        ) else {
+            return Err(Error::Syntax(
+                "expected DECLARE name [NO SCROLL] CURSOR [WITH HOLD] FOR query".into(),
+            ));
         };
         if declare.scroll == Some(true) {
-            return Err(Error::DataFusion(datafusion::error::DataFusionError::NotImplemented(
-                "SCROLL cursors are not supported: conversql cursors read forward only".into(),
-            )));
+            return Err(Error::DataFusion(
+                datafusion::error::DataFusionError::NotImplemented(
+                    "SCROLL cursors are not supported: conversql cursors read forward only".into(),
+                ),
+            ));
         }
         let plan = self
             .ctx
             .state()
-            .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(Statement::Query(query))))
+            .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(
+                Statement::Query(query),
+            )))
             .await?;
-        read_only_options().verify_plan(&plan).map_err(|e| Error::ReadOnly(e.to_string()))?;
-        let stream = self.ctx.execute_logical_plan(plan).await?.execute_stream().await?;
-        self.cursors.declare(&name.value, Cursor::new(stream, declare.hold == Some(true)))?;
+        read_only_options()
+            .verify_plan(&plan)
+            .map_err(|e| Error::ReadOnly(e.to_string()))?;
+        let stream = self
+            .ctx
+            .execute_logical_plan(plan)
+            .await?
+            .execute_stream()
+            .await?;
+        self.cursors
+            .declare(&name.value, Cursor::new(stream, declare.hold == Some(true)))?;
         Ok(StatementResult::Command("DECLARE CURSOR".into()))
     }
 
     /// `FETCH`/`MOVE`: takes the next rows of a cursor (forward only).
-    async fn fetch(&mut self, name: &str, direction: &FetchDirection, moving: bool) -> Result<StatementResult> {
+    async fn fetch(
+        &mut self,
+        name: &str,
+        direction: &FetchDirection,
+        moving: bool,
+    ) -> Result<StatementResult> {
         let count = |v: &datafusion::sql::sqlparser::ast::ValueWithSpan| -> Result<usize> {
             match &v.value {
-                Value::Number(n, _) => {
-                    n.parse::<usize>().map_err(|_| Error::Syntax(format!("invalid FETCH count {n}")))
-                }
+                Value::Number(n, _) => n
+                    .parse::<usize>()
+                    .map_err(|_| Error::Syntax(format!("invalid FETCH count {n}"))),
                 other => Err(Error::Syntax(format!("invalid FETCH count {other}"))),
             }
         };
         let wanted = match direction {
             FetchDirection::Next => Some(1),
             FetchDirection::Count { limit } => Some(count(limit)?),
-            FetchDirection::Forward { limit } => Some(limit.as_ref().map(count).transpose()?.unwrap_or(1)),
+            FetchDirection::Forward { limit } => {
+                Some(limit.as_ref().map(count).transpose()?.unwrap_or(1))
+            }
             FetchDirection::All | FetchDirection::ForwardAll => None,
             other => {
-                return Err(Error::DataFusion(datafusion::error::DataFusionError::NotImplemented(format!(
-                    "FETCH {other}: conversql cursors read forward only (NEXT, FORWARD n, n, ALL)"
-                ))));
+                return Err(Error::DataFusion(
+                    datafusion::error::DataFusionError::NotImplemented(format!(
+                        "FETCH {other}: conversql cursors read forward only (NEXT, FORWARD n, n, ALL)"
+                    )),
+                ));
             }
         };
         let cursor = self.cursors.get(name)?;
@@ -385,7 +459,11 @@ impl Session {
             let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
             return Ok(StatementResult::Command(format!("MOVE {rows}")));
         }
-        let batches = if batches.is_empty() { vec![RecordBatch::new_empty(schema)] } else { batches };
+        let batches = if batches.is_empty() {
+            vec![RecordBatch::new_empty(schema)]
+        } else {
+            batches
+        };
         Ok(StatementResult::Rows(self.ctx.read_batches(batches)?))
     }
 
@@ -410,13 +488,22 @@ impl Session {
                 let plan = self
                     .ctx
                     .state()
-                    .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(statement.clone())))
+                    .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(
+                        statement.clone(),
+                    )))
                     .await?;
-                read_only_options().verify_plan(&plan).map_err(|e| Error::ReadOnly(e.to_string()))?;
+                read_only_options()
+                    .verify_plan(&plan)
+                    .map_err(|e| Error::ReadOnly(e.to_string()))?;
                 let types = plan.get_parameter_types()?;
                 let mut parameters: Vec<Option<DataType>> = vec![];
                 for (name, data_type) in types {
-                    if let Some(index) = name.trim_start_matches('$').parse::<usize>().ok().filter(|i| *i >= 1) {
+                    if let Some(index) = name
+                        .trim_start_matches('$')
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|i| *i >= 1)
+                    {
                         if parameters.len() < index {
                             parameters.resize(index, None);
                         }
@@ -439,34 +526,57 @@ impl Session {
                 // type introspection sends its list of OIDs so).
                 for index in oid_array_parameters(statement) {
                     if parameters.len() >= index {
-                        parameters[index - 1] = Some(crate::catalog::asyncpg_introspection::oid_array_type());
+                        parameters[index - 1] =
+                            Some(crate::catalog::asyncpg_introspection::oid_array_type());
                     }
                 }
-                Ok(Description { parameters, schema: Some(Arc::new(plan.schema().as_arrow().clone())) })
+                Ok(Description {
+                    parameters,
+                    schema: Some(Arc::new(plan.schema().as_arrow().clone())),
+                })
             }
             Statement::ShowVariable { variable } => {
                 let name = show_name(variable);
-                let column = if name == "transaction isolation level" { "transaction_isolation".to_string() } else { name };
+                let column = if name == "transaction isolation level" {
+                    "transaction_isolation".to_string()
+                } else {
+                    name
+                };
                 Ok(Description {
                     parameters: vec![],
-                    schema: Some(Arc::new(Schema::new(vec![Field::new(column, DataType::Utf8, false)]))),
+                    schema: Some(Arc::new(Schema::new(vec![Field::new(
+                        column,
+                        DataType::Utf8,
+                        false,
+                    )]))),
                 })
             }
-            _ => Ok(Description { parameters: vec![], schema: None }),
+            _ => Ok(Description {
+                parameters: vec![],
+                schema: None,
+            }),
         }
     }
 
     fn set(&mut self, set: Set) -> Result<StatementResult> {
         match set {
-            Set::SingleAssignment { variable, values, .. } => {
+            Set::SingleAssignment {
+                variable, values, ..
+            } => {
                 let name = setting_name(&variable);
-                let value = values.iter().map(setting_value).collect::<Vec<_>>().join(", ");
+                let value = values
+                    .iter()
+                    .map(setting_value)
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 self.assign(&name, &value)?;
             }
             Set::SetTimeZone { value, .. } => self.set_time_zone(&setting_value(&value))?,
             Set::SetNames { .. } | Set::SetNamesDefault {} => {}
             other => {
-                return Err(Error::InvalidSetting(format!("unsupported SET form: {other}")));
+                return Err(Error::InvalidSetting(format!(
+                    "unsupported SET form: {other}"
+                )));
             }
         }
         Ok(StatementResult::Command("SET".into()))
@@ -501,22 +611,33 @@ impl Session {
     /// `current_user`, `session_user` and `user` in SQL (the Postgres parser
     /// rules turn all three into a call of this session's `session_user()`).
     pub fn set_user(&mut self, user: &str) {
-        self.defaults.insert("session_authorization".into(), user.to_string());
+        self.defaults
+            .insert("session_authorization".into(), user.to_string());
         self.ctx.register_udf(session_user_udf(user));
     }
 
     fn set_skip_bad_files(&self, on: bool) {
-        self.ctx.state_ref().write().config_mut().set_extension(Arc::new(SkipBadFiles(on)));
+        self.ctx
+            .state_ref()
+            .write()
+            .config_mut()
+            .set_extension(Arc::new(SkipBadFiles(on)));
     }
 
     /// Gives the next statement's operators the flag that stops them (see [`crate::stop`]).
     pub fn set_stop_flag(&self, flag: Arc<crate::stop::StopFlag>) {
-        self.ctx.state_ref().write().config_mut().set_extension(flag);
+        self.ctx
+            .state_ref()
+            .write()
+            .config_mut()
+            .set_extension(flag);
     }
 
     /// The session's `statement_timeout`; `None` means no limit.
     pub fn statement_timeout(&self) -> Option<std::time::Duration> {
-        self.show("statement_timeout").ok().and_then(|v| crate::pg_duration::parse_millis(&v).ok().flatten())
+        self.show("statement_timeout")
+            .ok()
+            .and_then(|v| crate::pg_duration::parse_millis(&v).ok().flatten())
     }
 
     fn assign(&mut self, name: &str, value: &str) -> Result<()> {
@@ -537,7 +658,8 @@ impl Session {
                     ceiling.as_millis()
                 )));
             }
-            self.settings.insert(name.to_string(), value.trim_matches('\'').to_string());
+            self.settings
+                .insert(name.to_string(), value.trim_matches('\'').to_string());
             return Ok(());
         }
         if name == AS_OF {
@@ -553,7 +675,12 @@ impl Session {
             return Ok(());
         }
         if name == SkipBadFiles::SETTING {
-            let on = match value.trim().trim_matches('\'').to_ascii_lowercase().as_str() {
+            let on = match value
+                .trim()
+                .trim_matches('\'')
+                .to_ascii_lowercase()
+                .as_str()
+            {
                 "on" | "true" | "1" | "yes" => true,
                 "off" | "false" | "0" | "no" => false,
                 "default" => self.default_skip_bad_files,
@@ -567,7 +694,12 @@ impl Session {
             return Ok(());
         }
         if name == UseFacts::SETTING {
-            let on = match value.trim().trim_matches('\'').to_ascii_lowercase().as_str() {
+            let on = match value
+                .trim()
+                .trim_matches('\'')
+                .to_ascii_lowercase()
+                .as_str()
+            {
                 "on" | "true" | "1" | "yes" | "default" => true,
                 "off" | "false" | "0" | "no" => false,
                 _ => {
@@ -576,7 +708,11 @@ impl Session {
                     )));
                 }
             };
-            self.ctx.state_ref().write().config_mut().set_extension(Arc::new(UseFacts(on)));
+            self.ctx
+                .state_ref()
+                .write()
+                .config_mut()
+                .set_extension(Arc::new(UseFacts(on)));
             return Ok(());
         }
         if name.starts_with("conversql.") {
@@ -602,9 +738,12 @@ impl Session {
             return self.set_time_zone(value);
         }
         if (name == "transaction_read_only" || name == "default_transaction_read_only")
-            && matches!(value.to_ascii_lowercase().as_str(), "off" | "false" | "0") {
-                return Err(Error::ReadOnly("conversql is read-only: transactions cannot be made read-write".into()));
-            }
+            && matches!(value.to_ascii_lowercase().as_str(), "off" | "false" | "0")
+        {
+            return Err(Error::ReadOnly(
+                "conversql is read-only: transactions cannot be made read-write".into(),
+            ));
+        }
         // Other Postgres settings are remembered for SHOW, as a Postgres server would.
         self.settings.insert(name.to_string(), value.to_string());
         Ok(())
@@ -612,7 +751,10 @@ impl Session {
 
     /// Instants are always reported in UTC; only UTC spellings are accepted.
     fn set_time_zone(&mut self, zone: &str) -> Result<()> {
-        if !matches!(zone.to_ascii_uppercase().as_str(), "UTC" | "GMT" | "ETC/UTC" | "Z" | "+00:00" | "0" | "DEFAULT" | "LOCAL") {
+        if !matches!(
+            zone.to_ascii_uppercase().as_str(),
+            "UTC" | "GMT" | "ETC/UTC" | "Z" | "+00:00" | "0" | "DEFAULT" | "LOCAL"
+        ) {
             return Err(Error::InvalidSetting(format!(
                 "time zone '{zone}' is not supported: conversql reports instants in UTC (local dates use each account's zone)"
             )));
@@ -627,7 +769,11 @@ impl Session {
         } else if name == SkipBadFiles::SETTING {
             self.set_skip_bad_files(self.default_skip_bad_files);
         } else if name == UseFacts::SETTING {
-            self.ctx.state_ref().write().config_mut().set_extension(Arc::new(UseFacts(true)));
+            self.ctx
+                .state_ref()
+                .write()
+                .config_mut()
+                .set_extension(Arc::new(UseFacts(true)));
         } else if name.starts_with("conversql.") {
             return Err(Error::UnknownSetting(name.to_string()));
         } else {
@@ -639,7 +785,10 @@ impl Session {
     /// The value `SHOW name` reports.
     pub fn show(&self, name: &str) -> Result<String> {
         if name == AS_OF {
-            return Ok(self.as_of().map(conversql_udfs::format_instant).unwrap_or_default());
+            return Ok(self
+                .as_of()
+                .map(conversql_udfs::format_instant)
+                .unwrap_or_default());
         }
         if name == SkipBadFiles::SETTING {
             let on = SkipBadFiles::of(self.ctx.state().config());
@@ -650,7 +799,9 @@ impl Session {
             return Ok(if on { "on" } else { "off" }.to_string());
         }
         if name == "all" {
-            return Err(Error::InvalidSetting("SHOW ALL is not supported; query pg_settings instead".into()));
+            return Err(Error::InvalidSetting(
+                "SHOW ALL is not supported; query pg_settings instead".into(),
+            ));
         }
         if let Some(v) = self.settings.get(name).or_else(|| self.defaults.get(name)) {
             return Ok(v.clone());
@@ -672,7 +823,9 @@ impl Session {
 /// (which the parser splits), space-joined for `TRANSACTION ISOLATION LEVEL`.
 fn show_name(variable: &[datafusion::sql::sqlparser::ast::Ident]) -> String {
     let parts: Vec<String> = variable.iter().map(|i| i.value.to_lowercase()).collect();
-    let dotted = parts.first().is_some_and(|p| p == "conversql" || p == "datafusion");
+    let dotted = parts
+        .first()
+        .is_some_and(|p| p == "conversql" || p == "datafusion");
     parts.join(if dotted { "." } else { " " })
 }
 
@@ -687,17 +840,31 @@ impl Visitor for TableFunctionParameters {
     type Break = ();
 
     fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> std::ops::ControlFlow<()> {
-        if let TableFactor::Table { name, args: Some(args), .. } = factor {
+        if let TableFactor::Table {
+            name,
+            args: Some(args),
+            ..
+        } = factor
+        {
             let function = name.to_string().to_ascii_lowercase();
             let types: &[DataType] = match function.as_str() {
                 "overview" => &[DataType::Utf8, DataType::Date32, DataType::Date32],
-                "overview_daily" => &[DataType::Utf8, DataType::Date32, DataType::Date32, DataType::Utf8],
+                "overview_daily" => &[
+                    DataType::Utf8,
+                    DataType::Date32,
+                    DataType::Date32,
+                    DataType::Utf8,
+                ],
                 _ => &[],
             };
             for (i, arg) in args.args.iter().enumerate() {
                 if let FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v))) = arg
                     && let Value::Placeholder(p) = &v.value
-                    && let Some(index) = p.trim_start_matches('$').parse::<usize>().ok().filter(|i| *i >= 1)
+                    && let Some(index) = p
+                        .trim_start_matches('$')
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|i| *i >= 1)
                 {
                     self.parameters.push((index, types.get(i).cloned()));
                 }
@@ -709,7 +876,11 @@ impl Visitor for TableFunctionParameters {
     fn pre_visit_expr(&mut self, expr: &Expr) -> std::ops::ControlFlow<()> {
         if let Expr::Value(v) = expr
             && let Value::Placeholder(p) = &v.value
-            && let Some(index) = p.trim_start_matches('$').parse::<usize>().ok().filter(|i| *i >= 1)
+            && let Some(index) = p
+                .trim_start_matches('$')
+                .parse::<usize>()
+                .ok()
+                .filter(|i| *i >= 1)
         {
             self.parameters.push((index, None));
         }
@@ -718,7 +889,10 @@ impl Visitor for TableFunctionParameters {
 }
 
 fn read_only_options() -> SQLOptions {
-    SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false)
+    SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false)
 }
 
 fn setting_name(name: &ObjectName) -> String {
@@ -771,15 +945,35 @@ mod tests {
     async fn cursor_errors_have_postgres_sqlstates() {
         let mut session = Session::new(SessionContext::new());
         let err = session.sql("FETCH 1 FROM nowhere").await.unwrap_err();
-        assert_eq!((err.sqlstate(), err.to_string().as_str()), ("34000", "cursor \"nowhere\" does not exist"));
+        assert_eq!(
+            (err.sqlstate(), err.to_string().as_str()),
+            ("34000", "cursor \"nowhere\" does not exist")
+        );
         let err = session.sql("CLOSE nowhere").await.unwrap_err();
         assert_eq!(err.sqlstate(), "34000");
-        let fetch = session.parse("FETCH 1 FROM nowhere").unwrap().pop().unwrap();
-        assert_eq!(session.describe(&fetch).await.unwrap_err().sqlstate(), "34000", "Describe of a FETCH too");
+        let fetch = session
+            .parse("FETCH 1 FROM nowhere")
+            .unwrap()
+            .pop()
+            .unwrap();
+        assert_eq!(
+            session.describe(&fetch).await.unwrap_err().sqlstate(),
+            "34000",
+            "Describe of a FETCH too"
+        );
         session.sql("BEGIN").await.unwrap();
-        session.sql("DECLARE c CURSOR FOR SELECT 1 AS one").await.unwrap();
-        let err = session.sql("DECLARE c CURSOR FOR SELECT 2 AS two").await.unwrap_err();
-        assert_eq!((err.sqlstate(), err.to_string().as_str()), ("42P03", "cursor \"c\" already exists"));
+        session
+            .sql("DECLARE c CURSOR FOR SELECT 1 AS one")
+            .await
+            .unwrap();
+        let err = session
+            .sql("DECLARE c CURSOR FOR SELECT 2 AS two")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (err.sqlstate(), err.to_string().as_str()),
+            ("42P03", "cursor \"c\" already exists")
+        );
     }
 
     /// `current_user`, `session_user` and `user` answer the name the session authenticated as.
@@ -787,9 +981,14 @@ mod tests {
     async fn current_user_is_the_authenticated_user() {
         let mut session = Session::new(SessionContext::new());
         session.set_user("analyst_7");
-        let df = session.query("SELECT current_user AS a, session_user AS b, user AS c").await.unwrap();
+        let df = session
+            .query("SELECT current_user AS a, session_user AS b, user AS c")
+            .await
+            .unwrap();
         let batches = df.collect().await.unwrap();
-        let text = arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
+        let text = arrow::util::pretty::pretty_format_batches(&batches)
+            .unwrap()
+            .to_string();
         assert_eq!(text.matches("analyst_7").count(), 3, "{text}");
         assert_eq!(session.show("session_authorization").unwrap(), "analyst_7");
     }

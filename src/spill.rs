@@ -29,7 +29,10 @@ pub struct SpillDir {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io { path: format!("spill directory {}", path.display()), source }
+    move |source| Error::Io {
+        path: format!("spill directory {}", path.display()),
+        source,
+    }
 }
 
 impl SpillDir {
@@ -40,11 +43,18 @@ impl SpillDir {
         for entry in std::fs::read_dir(base).map_err(io(base))? {
             let entry = entry.map_err(io(base))?;
             let leftover = entry.path();
-            let is_server_dir = entry.file_name().to_string_lossy().starts_with("server-") && leftover.is_dir();
+            let is_server_dir =
+                entry.file_name().to_string_lossy().starts_with("server-") && leftover.is_dir();
             if is_server_dir && !is_locked(&leftover) {
                 match std::fs::remove_dir_all(&leftover) {
-                    Ok(()) => tracing::info!("removed spill files left by a stopped server: {}", leftover.display()),
-                    Err(e) => tracing::warn!("cannot remove old spill directory {}: {e}", leftover.display()),
+                    Ok(()) => tracing::info!(
+                        "removed spill files left by a stopped server: {}",
+                        leftover.display()
+                    ),
+                    Err(e) => tracing::warn!(
+                        "cannot remove old spill directory {}: {e}",
+                        leftover.display()
+                    ),
                 }
             }
         }
@@ -52,7 +62,12 @@ impl SpillDir {
         std::fs::create_dir_all(&path).map_err(io(&path))?;
         let lock_path = path.join("lock");
         let lock = File::create(&lock_path).map_err(io(&lock_path))?;
-        lock.try_lock().map_err(|e| Error::config(format!("spill directory {}: cannot lock it: {e}", path.display())))?;
+        lock.try_lock().map_err(|e| {
+            Error::config(format!(
+                "spill directory {}: cannot lock it: {e}",
+                path.display()
+            ))
+        })?;
         Ok(SpillDir { path, _lock: lock })
     }
 
@@ -66,7 +81,10 @@ impl SpillDir {
         if let Err(e) = std::fs::remove_dir_all(&self.path)
             && e.kind() != std::io::ErrorKind::NotFound
         {
-            tracing::warn!("cannot remove the spill directory {}: {e}", self.path.display());
+            tracing::warn!(
+                "cannot remove the spill directory {}: {e}",
+                self.path.display()
+            );
         }
     }
 }

@@ -22,7 +22,8 @@ use datafusion::execution::TaskContext;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::{
-    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, RecordBatchStream, SendableRecordBatchStream,
+    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, RecordBatchStream,
+    SendableRecordBatchStream,
 };
 use futures::Stream;
 
@@ -57,10 +58,16 @@ const CHECKED_OPERATORS: &[&str] = &[
 pub struct StopCheckRule;
 
 impl PhysicalOptimizerRule for StopCheckRule {
-    fn optimize(&self, plan: Arc<dyn ExecutionPlan>, _config: &ConfigOptions) -> Result<Arc<dyn ExecutionPlan>> {
+    fn optimize(
+        &self,
+        plan: Arc<dyn ExecutionPlan>,
+        _config: &ConfigOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
         plan.transform_up(|node| {
             if CHECKED_OPERATORS.contains(&node.name()) {
-                Ok(Transformed::yes(Arc::new(StopCheckExec { input: node }) as Arc<dyn ExecutionPlan>))
+                Ok(Transformed::yes(
+                    Arc::new(StopCheckExec { input: node }) as Arc<dyn ExecutionPlan>
+                ))
             } else {
                 Ok(Transformed::no(node))
             }
@@ -113,11 +120,20 @@ impl ExecutionPlan for StopCheckExec {
         Ok(TreeNodeRecursion::Continue)
     }
 
-    fn with_new_children(self: Arc<Self>, mut children: Vec<Arc<dyn ExecutionPlan>>) -> Result<Arc<dyn ExecutionPlan>> {
-        Ok(Arc::new(StopCheckExec { input: children.swap_remove(0) }))
+    fn with_new_children(
+        self: Arc<Self>,
+        mut children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(Arc::new(StopCheckExec {
+            input: children.swap_remove(0),
+        }))
     }
 
-    fn execute(&self, partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
         let flag = context.session_config().get_extension::<StopFlag>();
         let input = self.input.execute(partition, context)?;
         Ok(match flag {
@@ -137,7 +153,9 @@ impl Stream for StopCheckStream {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if self.flag.is_stopped() {
-            return Poll::Ready(Some(Err(DataFusionError::Execution("the statement was stopped".into()))));
+            return Poll::Ready(Some(Err(DataFusionError::Execution(
+                "the statement was stopped".into(),
+            ))));
         }
         self.input.as_mut().poll_next(cx)
     }

@@ -99,7 +99,11 @@ impl TableFunctionImpl for OverviewFunction {
         if exprs.iter().any(|e| matches!(e, Expr::Placeholder(_))) {
             // A prepared statement being described before its parameters are
             // bound: the result columns are known; it runs once bound.
-            return Ok(Arc::new(OverviewTable { schema: self.schema(), function: self.name(), bound: None }));
+            return Ok(Arc::new(OverviewTable {
+                schema: self.schema(),
+                function: self.name(),
+                bound: None,
+            }));
         }
         let simplifier = ExprSimplifier::new(
             SimplifyContext::builder()
@@ -125,7 +129,10 @@ impl TableFunctionImpl for OverviewFunction {
         let start = date_arg(self.name(), "start_date", value(1, "start_date")?)?;
         let end = date_arg(self.name(), "end_date", value(2, "end_date")?)?;
         if start > end {
-            return plan_err!("{}: start_date {start} is after end_date {end}", self.name());
+            return plan_err!(
+                "{}: start_date {start} is after end_date {end}",
+                self.name()
+            );
         }
         let sql = match self.kind {
             OverviewKind::Totals => OVERVIEW_SQL.to_string(),
@@ -155,16 +162,23 @@ impl TableFunctionImpl for OverviewFunction {
         let sql = sql
             .replace("{start_date}", &format!("DATE '{start}'"))
             .replace("{end_date}", &format!("DATE '{end}'"));
-        Ok(Arc::new(OverviewTable { schema: self.schema(), function: self.name(), bound: Some((sql, account_id)) }))
+        Ok(Arc::new(OverviewTable {
+            schema: self.schema(),
+            function: self.name(),
+            bound: Some((sql, account_id)),
+        }))
     }
 }
 
 fn text_arg(function: &str, name: &str, v: ScalarValue) -> Result<String> {
     match v {
-        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => {
-            Ok(s)
-        }
-        other => plan_err!("{function}: {name} must be text, got {} ({other})", other.data_type()),
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::LargeUtf8(Some(s))
+        | ScalarValue::Utf8View(Some(s)) => Ok(s),
+        other => plan_err!(
+            "{function}: {name} must be text, got {} ({other})",
+            other.data_type()
+        ),
     }
 }
 
@@ -172,11 +186,12 @@ fn date_arg(function: &str, name: &str, v: ScalarValue) -> Result<NaiveDate> {
     match &v {
         ScalarValue::Date32(Some(days)) => NaiveDate::from_num_days_from_ce_opt(*days + 719_163)
             .ok_or_else(|| plan_datafusion_err!("{function}: {name} is out of range")),
-        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => {
-            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::LargeUtf8(Some(s))
+        | ScalarValue::Utf8View(Some(s)) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map_err(|_| {
                 plan_datafusion_err!("{function}: {name} '{s}' is not a date (expected YYYY-MM-DD)")
-            })
-        }
+            }),
         other => plan_err!(
             "{function}: {name} must be a date (or 'YYYY-MM-DD' text), got {} ({other})",
             other.data_type()
@@ -213,19 +228,25 @@ impl TableProvider for OverviewTable {
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let Some((sql, account_id)) = &self.bound else {
-            return plan_err!("{}: its arguments are unbound parameters; bind values before running it", self.function);
+            return plan_err!(
+                "{}: its arguments are unbound parameters; bind values before running it",
+                self.function
+            );
         };
         let state = session
             .as_any()
             .downcast_ref::<SessionState>()
-            .ok_or_else(|| exec_datafusion_err!("table functions need a DataFusion SessionState"))?;
+            .ok_or_else(|| {
+                exec_datafusion_err!("table functions need a DataFusion SessionState")
+            })?;
         let plan = state.create_logical_plan(sql).await?;
         let plan = plan.with_param_values(vec![ScalarValue::Utf8(Some(account_id.clone()))])?;
         let plan = match projection {
-            Some(indices) => LogicalPlanBuilder::from(plan).select(indices.iter().copied())?.build()?,
+            Some(indices) => LogicalPlanBuilder::from(plan)
+                .select(indices.iter().copied())?
+                .build()?,
             None => plan,
         };
         state.create_physical_plan(&plan).await
     }
 }
-

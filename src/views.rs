@@ -50,13 +50,19 @@ pub const BUILTIN_VIEWS: &[(&str, &str)] = builtin![
 pub fn builtin_views() -> Vec<ViewSource> {
     BUILTIN_VIEWS
         .iter()
-        .map(|(name, sql)| ViewSource { file: format!("sql/{name}.sql"), sql: (*sql).to_string() })
+        .map(|(name, sql)| ViewSource {
+            file: format!("sql/{name}.sql"),
+            sql: (*sql).to_string(),
+        })
         .collect()
 }
 
 /// Reads every `*.sql` file of `dir`, sorted by name.
 pub fn views_from_dir(dir: &Path) -> Result<Vec<ViewSource>> {
-    let io = |e: std::io::Error| Error::Io { path: dir.display().to_string(), source: e };
+    let io = |e: std::io::Error| Error::Io {
+        path: dir.display().to_string(),
+        source: e,
+    };
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .map_err(io)?
         .collect::<std::result::Result<Vec<_>, _>>()
@@ -69,9 +75,14 @@ pub fn views_from_dir(dir: &Path) -> Result<Vec<ViewSource>> {
     paths
         .into_iter()
         .map(|p| {
-            let sql = std::fs::read_to_string(&p)
-                .map_err(|e| Error::Io { path: p.display().to_string(), source: e })?;
-            Ok(ViewSource { file: p.display().to_string(), sql })
+            let sql = std::fs::read_to_string(&p).map_err(|e| Error::Io {
+                path: p.display().to_string(),
+                source: e,
+            })?;
+            Ok(ViewSource {
+                file: p.display().to_string(),
+                sql,
+            })
         })
         .collect()
 }
@@ -85,7 +96,10 @@ pub async fn load_views(ctx: &SessionContext, views: Vec<ViewSource>) -> Result<
         for view in pending {
             match ctx.sql(&view.sql).await {
                 Ok(df) => {
-                    df.collect().await.map_err(|e| Error::View { file: view.file.clone(), message: e.to_string() })?;
+                    df.collect().await.map_err(|e| Error::View {
+                        file: view.file.clone(),
+                        message: e.to_string(),
+                    })?;
                 }
                 Err(e) => failed.push((view, e)),
             }
@@ -95,7 +109,10 @@ pub async fn load_views(ctx: &SessionContext, views: Vec<ViewSource>) -> Result<
         }
         if failed.len() == before {
             let (view, e) = failed.into_iter().next().expect("non-empty");
-            return Err(Error::View { file: view.file, message: e.to_string() });
+            return Err(Error::View {
+                file: view.file,
+                message: e.to_string(),
+            });
         }
         pending = failed.into_iter().map(|(v, _)| v).collect();
     }

@@ -12,10 +12,19 @@ async fn rows(engine: &Engine, sql: &str) -> Vec<String> {
     let mut out = vec![];
     for batch in batches {
         let options = FormatOptions::default().with_null("NULL");
-        let formatters: Vec<_> =
-            batch.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap()).collect();
+        let formatters: Vec<_> = batch
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap())
+            .collect();
         for row in 0..batch.num_rows() {
-            out.push(formatters.iter().map(|f| f.value(row).to_string()).collect::<Vec<_>>().join("|"));
+            out.push(
+                formatters
+                    .iter()
+                    .map(|f| f.value(row).to_string())
+                    .collect::<Vec<_>>()
+                    .join("|"),
+            );
         }
     }
     out
@@ -59,13 +68,26 @@ async fn views_of_views_dir_carry_their_comments() {
             "undocumented|v|NULL|NULL|NULL",
         ]
     );
-    let definition = rows(&engine, "SELECT definition FROM pg_catalog.pg_views WHERE viewname = 'refund_questions'").await;
-    assert!(definition[0].trim_start().starts_with("SELECT account_id, conversation_id FROM conversations"), "{definition:?}");
+    let definition = rows(
+        &engine,
+        "SELECT definition FROM pg_catalog.pg_views WHERE viewname = 'refund_questions'",
+    )
+    .await;
+    assert!(
+        definition[0]
+            .trim_start()
+            .starts_with("SELECT account_id, conversation_id FROM conversations"),
+        "{definition:?}"
+    );
     let described = rows(
         &engine,
         "SELECT count(*) FROM pg_catalog.pg_description d JOIN pg_catalog.pg_class c ON c.oid = d.objoid \
          WHERE c.relname = 'refund_questions'",
     )
     .await;
-    assert_eq!(described, ["3"], "pg_description: the view and its two columns");
+    assert_eq!(
+        described,
+        ["3"],
+        "pg_description: the view and its two columns"
+    );
 }

@@ -9,9 +9,9 @@
 //! checks values (the sample's overview numbers computed in-process, the
 //! columns of the `conversations` view), not only that nothing failed.
 
-mod common;
 #[path = "drivers/bi.rs"]
 mod bi;
+mod common;
 #[path = "drivers/pgvalue.rs"]
 mod pgvalue;
 
@@ -24,7 +24,10 @@ use serde_json::Value;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 async fn connect(conninfo: &str) -> Client {
@@ -39,11 +42,18 @@ async fn connect(conninfo: &str) -> Client {
 
 /// The rows of a simple-protocol query, every cell as text (`NULL` for null).
 async fn simple(client: &Client, sql: &str) -> Vec<Vec<String>> {
-    let messages = client.simple_query(sql).await.unwrap_or_else(|e| panic!("{sql}: {}", bi::describe_error(&e)));
+    let messages = client
+        .simple_query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {}", bi::describe_error(&e)));
     messages
         .iter()
         .filter_map(|m| match m {
-            SimpleQueryMessage::Row(r) => Some((0..r.len()).map(|i| r.get(i).unwrap_or("NULL").to_string()).collect()),
+            SimpleQueryMessage::Row(r) => Some(
+                (0..r.len())
+                    .map(|i| r.get(i).unwrap_or("NULL").to_string())
+                    .collect(),
+            ),
             _ => None,
         })
         .collect()
@@ -51,9 +61,20 @@ async fn simple(client: &Client, sql: &str) -> Vec<Vec<String>> {
 
 fn assert_overview(what: &str, total: i64, resolved: i64, percent: f64, sales: &str) {
     let (t, r, p, s) = expected_overview();
-    assert_eq!((total, resolved), (t, r), "{what}: total_volume, resolved_by_ai");
-    assert!((percent - p).abs() < 1e-9, "{what}: percent_resolved_by_ai {percent} != {p}");
-    assert_eq!(sales.parse::<f64>().unwrap(), s.parse::<f64>().unwrap(), "{what}: ai_generated_sales {sales} != {s}");
+    assert_eq!(
+        (total, resolved),
+        (t, r),
+        "{what}: total_volume, resolved_by_ai"
+    );
+    assert!(
+        (percent - p).abs() < 1e-9,
+        "{what}: percent_resolved_by_ai {percent} != {p}"
+    );
+    assert_eq!(
+        sales.parse::<f64>().unwrap(),
+        s.parse::<f64>().unwrap(),
+        "{what}: ai_generated_sales {sales} != {s}"
+    );
 }
 
 /// The first conversations of ACCOUNT by id, as `id|status|started_date|message_count`, in-process.
@@ -161,7 +182,10 @@ fn tokio_postgres_simple_and_extended_queries_with_typed_rows() {
 
 fn jdbc_jar() -> PathBuf {
     let jar = PathBuf::from("/usr/share/java/postgresql.jar");
-    assert!(jar.exists(), "pgjdbc is not installed (apt-get install libpostgresql-jdbc-java); scripts/test installs it");
+    assert!(
+        jar.exists(),
+        "pgjdbc is not installed (apt-get install libpostgresql-jdbc-java); scripts/test installs it"
+    );
     jar
 }
 
@@ -172,12 +196,26 @@ fn jdbc(mode: &str, port: u16) -> Value {
     let source = repo_root().join("tests/clients/java/JdbcClient.java");
     run_client(
         "javac",
-        Command::new("javac").arg("-d").arg(classes.path()).arg("-cp").arg(&jar).arg(&source),
+        Command::new("javac")
+            .arg("-d")
+            .arg(classes.path())
+            .arg("-cp")
+            .arg(&jar)
+            .arg(&source),
     );
     let classpath = format!("{}:{}", classes.path().display(), jar.display());
     let out = run_client(
         &format!("pgjdbc {mode}"),
-        Command::new("java").args(["-cp", &classpath, "JdbcClient", mode, &port.to_string(), ACCOUNT, START, END]),
+        Command::new("java").args([
+            "-cp",
+            &classpath,
+            "JdbcClient",
+            mode,
+            &port.to_string(),
+            ACCOUNT,
+            START,
+            END,
+        ]),
     );
     json_of(&format!("pgjdbc {mode}"), &out)
 }
@@ -187,12 +225,25 @@ fn pairs(v: &Value) -> Vec<(String, String)> {
     v.as_array()
         .unwrap()
         .iter()
-        .map(|r| (r[0].as_str().unwrap().to_string(), r[1].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                r[0].as_str().unwrap().to_string(),
+                r[1].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
 fn strings(v: &Value) -> Vec<String> {
-    v.as_array().unwrap().iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            x.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| x.to_string())
+        })
+        .collect()
 }
 
 #[test]
@@ -201,20 +252,34 @@ fn pgjdbc_database_metadata_and_prepared_statements() {
     let json = jdbc("meta", server.port);
     assert_eq!(json["product"], "PostgreSQL");
 
-    let schemas: Vec<String> = json["schemas"].as_array().unwrap().iter().map(|r| r[0].as_str().unwrap().to_string()).collect();
+    let schemas: Vec<String> = json["schemas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[0].as_str().unwrap().to_string())
+        .collect();
     for s in ["public", "raw"] {
-        assert!(schemas.contains(&s.to_string()), "getSchemas lists {s}: {schemas:?}");
+        assert!(
+            schemas.contains(&s.to_string()),
+            "getSchemas lists {s}: {schemas:?}"
+        );
     }
     let tables: Vec<(String, String)> = pairs(&json["tables"]);
     for v in VIEWS {
-        assert!(tables.contains(&(v.to_string(), "VIEW".to_string())), "getTables lists {v} as a VIEW: {tables:?}");
+        assert!(
+            tables.contains(&(v.to_string(), "VIEW".to_string())),
+            "getTables lists {v} as a VIEW: {tables:?}"
+        );
     }
 
     let columns: Vec<(String, String)> = pairs(&json["columns"]);
     let expected = expected_conversation_columns();
     let names: Vec<&String> = columns.iter().map(|c| &c.0).collect();
     let expected_names: Vec<&String> = expected.iter().map(|c| &c.0).collect();
-    assert_eq!(names, expected_names, "getColumns of conversations: names in order");
+    assert_eq!(
+        names, expected_names,
+        "getColumns of conversations: names in order"
+    );
     // pgjdbc reports pg_type names (int8, timestamptz, _text) for information_schema's data types.
     let jdbc_type = |data_type: &str| -> &'static str {
         match data_type {
@@ -233,34 +298,95 @@ fn pgjdbc_database_metadata_and_prepared_statements() {
         }
     };
     for ((name, got), (_, want)) in columns.iter().zip(&expected) {
-        assert_eq!(got, jdbc_type(want), "getColumns TYPE_NAME of {name} (information_schema says {want})");
+        assert_eq!(
+            got,
+            jdbc_type(want),
+            "getColumns TYPE_NAME of {name} (information_schema says {want})"
+        );
     }
-    let positions: Vec<i64> = json["columns"].as_array().unwrap().iter().map(|r| r[3].as_i64().unwrap()).collect();
-    assert_eq!(positions, (1..=expected.len() as i64).collect::<Vec<_>>(), "ORDINAL_POSITION");
+    let positions: Vec<i64> = json["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[3].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        positions,
+        (1..=expected.len() as i64).collect::<Vec<_>>(),
+        "ORDINAL_POSITION"
+    );
 
-    let type_names: Vec<String> = json["type_info"].as_array().unwrap().iter().map(|r| r[0].as_str().unwrap().to_string()).collect();
-    for t in ["int8", "text", "date", "timestamptz", "float8", "numeric", "bool"] {
+    let type_names: Vec<String> = json["type_info"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[0].as_str().unwrap().to_string())
+        .collect();
+    for t in [
+        "int8",
+        "text",
+        "date",
+        "timestamptz",
+        "float8",
+        "numeric",
+        "bool",
+    ] {
         assert!(type_names.contains(&t.to_string()), "getTypeInfo lists {t}");
     }
 
     let o = &json["overview"];
-    assert_overview("pgjdbc PreparedStatement", o[0].as_i64().unwrap(), o[1].as_i64().unwrap(), o[2].as_f64().unwrap(), o[3].as_str().unwrap());
-    let overview_types: Vec<String> = json["overview_columns"].as_array().unwrap().iter().map(|c| c[1].as_str().unwrap().to_string()).collect();
-    assert_eq!(overview_types, ["int8", "int8", "float8", "numeric"], "overview result types");
+    assert_overview(
+        "pgjdbc PreparedStatement",
+        o[0].as_i64().unwrap(),
+        o[1].as_i64().unwrap(),
+        o[2].as_f64().unwrap(),
+        o[3].as_str().unwrap(),
+    );
+    let overview_types: Vec<String> = json["overview_columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c[1].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        overview_types,
+        ["int8", "int8", "float8", "numeric"],
+        "overview result types"
+    );
 
-    assert_eq!(json["conversations_count"].as_i64().unwrap(), expected_conversation_count(), "conversations count");
+    assert_eq!(
+        json["conversations_count"].as_i64().unwrap(),
+        expected_conversation_count(),
+        "conversations count"
+    );
     let first: Vec<String> = json["conversations_first"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| format!("{}|{}|{}|{}", r[0].as_str().unwrap(), r[1].as_str().unwrap(), r[2].as_str().unwrap(), r[3]))
+        .map(|r| {
+            format!(
+                "{}|{}|{}|{}",
+                r[0].as_str().unwrap(),
+                r[1].as_str().unwrap(),
+                r[2].as_str().unwrap(),
+                r[3]
+            )
+        })
         .collect();
-    assert_eq!(first, expected_first_conversations(5), "first conversations through pgjdbc");
+    assert_eq!(
+        first,
+        expected_first_conversations(5),
+        "first conversations through pgjdbc"
+    );
 }
 
 /// How many rows of conversation_messages ACCOUNT has, in-process.
 fn expected_message_count() -> i64 {
-    in_process(&format!("SELECT count(*) FROM conversation_messages WHERE account_id = '{ACCOUNT}'"))[0].parse().unwrap()
+    in_process(&format!(
+        "SELECT count(*) FROM conversation_messages WHERE account_id = '{ACCOUNT}'"
+    ))[0]
+        .parse()
+        .unwrap()
 }
 
 #[test]
@@ -268,9 +394,17 @@ fn pgjdbc_fetch_size_reads_a_portal_in_batches() {
     let server = Server::start();
     let json = jdbc("fetch", server.port);
     let total = expected_message_count();
-    assert!(total > 150, "the sample has enough messages for several batches ({total})");
+    assert!(
+        total > 150,
+        "the sample has enough messages for several batches ({total})"
+    );
     assert_eq!(json["total"].as_i64().unwrap(), total, "every row arrives");
-    let batches: Vec<i64> = json["batches"].as_array().unwrap().iter().map(|b| b.as_i64().unwrap()).collect();
+    let batches: Vec<i64> = json["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_i64().unwrap())
+        .collect();
     assert!(
         batches.len() > 1 && batches.iter().all(|b| *b <= 50),
         "with setFetchSize(50) and autocommit off the rows arrive in batches of at most 50 \
@@ -282,10 +416,19 @@ fn pgjdbc_fetch_size_reads_a_portal_in_batches() {
 /// trigger, as real PostgreSQL does.
 fn assert_stopped(json: &Value, case: &str) {
     let c = &json[case];
-    assert!(c.get("not_stopped_after_ms").is_none(), "{case}: the long query was still running after 15 s: {json}");
-    assert_eq!(c["sqlstate"], "57014", "{case}: the long query stops with SQLSTATE 57014 (query_canceled): {json}");
+    assert!(
+        c.get("not_stopped_after_ms").is_none(),
+        "{case}: the long query was still running after 15 s: {json}"
+    );
+    assert_eq!(
+        c["sqlstate"], "57014",
+        "{case}: the long query stops with SQLSTATE 57014 (query_canceled): {json}"
+    );
     let ms = c["elapsed_ms"].as_i64().unwrap();
-    assert!(ms < 2500, "{case}: the query stopped {ms} ms after it started (limit 1 s + 1 s): {json}");
+    assert!(
+        ms < 2500,
+        "{case}: the query stopped {ms} ms after it started (limit 1 s + 1 s): {json}"
+    );
 }
 
 /// Statement.cancel and setQueryTimeout (pgjdbc sends a CancelRequest for both)
@@ -296,7 +439,10 @@ fn pgjdbc_cancel_and_query_timeout_stop_a_long_query() {
     let json = jdbc("cancel", server.port);
     assert_stopped(&json, "cancel");
     assert_stopped(&json, "query_timeout");
-    assert_eq!(json["cancel"]["after"], 2, "the connection stays usable after a cancel: {json}");
+    assert_eq!(
+        json["cancel"]["after"], 2,
+        "the connection stays usable after a cancel: {json}"
+    );
 }
 
 /// `SET statement_timeout = 1000` stops a long cross join; the next (short)
@@ -306,7 +452,10 @@ fn pgjdbc_statement_timeout_stops_a_long_query() {
     let server = Server::start();
     let json = jdbc("timeout", server.port);
     assert_stopped(&json, "statement_timeout");
-    assert_eq!(json["statement_timeout"]["after"], 2, "a short statement after a timed-out one runs: {json}");
+    assert_eq!(
+        json["statement_timeout"]["after"], 2,
+        "a short statement after a timed-out one runs: {json}"
+    );
 }
 
 // ---------------------------------------------------------------- node-postgres
@@ -319,7 +468,14 @@ fn node(mode: &str, port: u16) -> Value {
     );
     let out = run_client(
         &format!("node-postgres {mode}"),
-        Command::new("node").current_dir(&dir).args(["client.js", mode, &port.to_string(), ACCOUNT, START, END]),
+        Command::new("node").current_dir(&dir).args([
+            "client.js",
+            mode,
+            &port.to_string(),
+            ACCOUNT,
+            START,
+            END,
+        ]),
     );
     json_of(&format!("node-postgres {mode}"), &out)
 }
@@ -329,17 +485,30 @@ fn node_postgres_catalog_parameters_and_rows() {
     let server = Server::start();
     let json = node("meta", server.port);
     let schemas = strings(&json["schemas"]);
-    assert!(schemas.contains(&"public".to_string()) && schemas.contains(&"raw".to_string()), "{schemas:?}");
+    assert!(
+        schemas.contains(&"public".to_string()) && schemas.contains(&"raw".to_string()),
+        "{schemas:?}"
+    );
     let tables: Vec<(String, String)> = pairs(&json["tables"]);
     for v in VIEWS {
-        assert!(tables.contains(&(v.to_string(), "VIEW".to_string())), "{v} is a VIEW: {tables:?}");
+        assert!(
+            tables.contains(&(v.to_string(), "VIEW".to_string())),
+            "{v} is a VIEW: {tables:?}"
+        );
     }
     let relkinds: Vec<(String, String)> = pairs(&json["relkinds"]);
     for v in VIEWS {
-        assert!(relkinds.contains(&(v.to_string(), "v".to_string())), "pg_class.relkind of {v} is 'v': {relkinds:?}");
+        assert!(
+            relkinds.contains(&(v.to_string(), "v".to_string())),
+            "pg_class.relkind of {v} is 'v': {relkinds:?}"
+        );
     }
     let columns: Vec<(String, String)> = pairs(&json["columns"]);
-    assert_eq!(columns, expected_conversation_columns(), "columns of conversations");
+    assert_eq!(
+        columns,
+        expected_conversation_columns(),
+        "columns of conversations"
+    );
 
     // node-postgres returns int8 and numeric as strings (they do not fit a JS number).
     let o = &json["overview"][0];
@@ -350,9 +519,21 @@ fn node_postgres_catalog_parameters_and_rows() {
         o[2].as_f64().unwrap(),
         o[3].as_str().unwrap(),
     );
-    let oids: Vec<i64> = json["overview_fields"].as_array().unwrap().iter().map(|f| f[1].as_i64().unwrap()).collect();
-    assert_eq!(oids, [20, 20, 701, 1700], "overview column type oids (int8, int8, float8, numeric)");
-    assert_eq!(json["conversations_count"].as_i64().unwrap(), expected_conversation_count());
+    let oids: Vec<i64> = json["overview_fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f[1].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        oids,
+        [20, 20, 701, 1700],
+        "overview column type oids (int8, int8, float8, numeric)"
+    );
+    assert_eq!(
+        json["conversations_count"].as_i64().unwrap(),
+        expected_conversation_count()
+    );
     let first: Vec<String> = json["conversations_first"]
         .as_array()
         .unwrap()
@@ -360,10 +541,20 @@ fn node_postgres_catalog_parameters_and_rows() {
         .map(|r| {
             // started_date arrives as a JS Date at local midnight; the test runs in UTC.
             let date = r[2].as_str().unwrap();
-            format!("{}|{}|{}|{}", r[0].as_str().unwrap(), r[1].as_str().unwrap(), &date[..10], r[3].as_str().unwrap())
+            format!(
+                "{}|{}|{}|{}",
+                r[0].as_str().unwrap(),
+                r[1].as_str().unwrap(),
+                &date[..10],
+                r[3].as_str().unwrap()
+            )
         })
         .collect();
-    assert_eq!(first, expected_first_conversations(5), "first conversations through node-postgres");
+    assert_eq!(
+        first,
+        expected_first_conversations(5),
+        "first conversations through node-postgres"
+    );
 }
 
 #[test]
@@ -371,13 +562,25 @@ fn node_pg_cursor_reads_a_portal_with_row_limits() {
     let server = Server::start();
     let json = node("cursor", server.port);
     let total = expected_message_count();
-    assert_eq!(json["total"].as_i64().unwrap(), total, "every row arrives through the cursor");
-    let batches: Vec<i64> = json["batches"].as_array().unwrap().iter().map(|b| b.as_i64().unwrap()).collect();
+    assert_eq!(
+        json["total"].as_i64().unwrap(),
+        total,
+        "every row arrives through the cursor"
+    );
+    let batches: Vec<i64> = json["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_i64().unwrap())
+        .collect();
     assert!(
         batches.len() > 1 && batches.iter().all(|b| *b <= 50),
         "cursor.read(50) returns at most 50 rows per Execute; got batches {batches:?}"
     );
-    assert_eq!(json["after"], 2, "the connection is usable after the cursor closes");
+    assert_eq!(
+        json["after"], 2,
+        "the connection is usable after the cursor closes"
+    );
 }
 
 // ---------------------------------------------------------------- psqlODBC
@@ -394,7 +597,13 @@ fn psqlodbc_tables_columns_and_parameters_through_pyodbc() {
     let script = repo_root().join("tests/clients/odbc/odbc_client.py");
     let out = run_client(
         "pyodbc + psqlODBC",
-        Command::new("python3").arg(&script).args([ODBC_DRIVER, &server.port.to_string(), ACCOUNT, START, END]),
+        Command::new("python3").arg(&script).args([
+            ODBC_DRIVER,
+            &server.port.to_string(),
+            ACCOUNT,
+            START,
+            END,
+        ]),
     );
     let json = json_of("pyodbc + psqlODBC", &out);
     assert_eq!(json["dbms"][0], "PostgreSQL");
@@ -403,30 +612,72 @@ fn psqlodbc_tables_columns_and_parameters_through_pyodbc() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r[1].as_str().unwrap().to_string(), r[2].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                r[1].as_str().unwrap().to_string(),
+                r[2].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     for v in VIEWS {
-        assert!(tables.contains(&(v.to_string(), "VIEW".to_string())), "SQLTables lists {v} as a VIEW: {tables:?}");
+        assert!(
+            tables.contains(&(v.to_string(), "VIEW".to_string())),
+            "SQLTables lists {v} as a VIEW: {tables:?}"
+        );
     }
-    let columns: Vec<String> = json["columns"].as_array().unwrap().iter().map(|r| r[0].as_str().unwrap().to_string()).collect();
-    let expected: Vec<String> = expected_conversation_columns().into_iter().map(|c| c.0).collect();
+    let columns: Vec<String> = json["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[0].as_str().unwrap().to_string())
+        .collect();
+    let expected: Vec<String> = expected_conversation_columns()
+        .into_iter()
+        .map(|c| c.0)
+        .collect();
     assert_eq!(columns, expected, "SQLColumns of conversations");
-    let types: Vec<String> = json["columns"].as_array().unwrap().iter().map(|r| r[1].as_str().unwrap().to_string()).collect();
+    let types: Vec<String> = json["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[1].as_str().unwrap().to_string())
+        .collect();
     let by_name = |n: &str| types[expected.iter().position(|c| c == n).unwrap()].clone();
     assert_eq!(by_name("message_count"), "int8");
     assert_eq!(by_name("started_date"), "date");
     assert_eq!(by_name("started_at"), "timestamptz");
 
     let o = &json["overview"];
-    assert_overview("psqlODBC", o[0].as_i64().unwrap(), o[1].as_i64().unwrap(), o[2].as_f64().unwrap(), o[3].as_str().unwrap());
-    assert_eq!(json["conversations_count"].as_i64().unwrap(), expected_conversation_count());
+    assert_overview(
+        "psqlODBC",
+        o[0].as_i64().unwrap(),
+        o[1].as_i64().unwrap(),
+        o[2].as_f64().unwrap(),
+        o[3].as_str().unwrap(),
+    );
+    assert_eq!(
+        json["conversations_count"].as_i64().unwrap(),
+        expected_conversation_count()
+    );
     let first: Vec<String> = json["conversations_first"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| format!("{}|{}|{}|{}", r[0].as_str().unwrap(), r[1].as_str().unwrap(), r[2].as_str().unwrap(), r[3]))
+        .map(|r| {
+            format!(
+                "{}|{}|{}|{}",
+                r[0].as_str().unwrap(),
+                r[1].as_str().unwrap(),
+                r[2].as_str().unwrap(),
+                r[3]
+            )
+        })
         .collect();
-    assert_eq!(first, expected_first_conversations(5), "first conversations through psqlODBC");
+    assert_eq!(
+        first,
+        expected_first_conversations(5),
+        "first conversations through psqlODBC"
+    );
 }
 
 // ---------------------------------------------------------------- BI tools
@@ -437,7 +688,10 @@ fn psqlodbc_tables_columns_and_parameters_through_pyodbc() {
 /// `col_description`).
 async fn mirror_schema(conversql: &Client, postgres: &Postgres) -> Client {
     let admin = connect(&postgres.conninfo("postgres")).await;
-    admin.batch_execute("CREATE DATABASE conversql").await.unwrap();
+    admin
+        .batch_execute("CREATE DATABASE conversql")
+        .await
+        .unwrap();
     let pg = connect(&postgres.conninfo("conversql")).await;
     let columns = simple(
         conversql,
@@ -448,19 +702,38 @@ async fn mirror_schema(conversql: &Client, postgres: &Postgres) -> Client {
          ORDER BY n.nspname, c.relname, a.attnum",
     )
     .await;
-    assert!(columns.len() > 50, "conversql's pg_attribute lists the views' columns: {columns:?}");
+    assert!(
+        columns.len() > 50,
+        "conversql's pg_attribute lists the views' columns: {columns:?}"
+    );
     let mut ddl = String::from("CREATE SCHEMA raw;\nCREATE SCHEMA materialized;\n");
-    let mut relations: Vec<(&String, &String, &String)> = columns.iter().map(|c| (&c[0], &c[1], &c[2])).collect();
+    let mut relations: Vec<(&String, &String, &String)> =
+        columns.iter().map(|c| (&c[0], &c[1], &c[2])).collect();
     relations.dedup();
     for (schema, name, kind) in relations {
-        let cols: Vec<&Vec<String>> = columns.iter().filter(|c| &c[0] == schema && &c[1] == name).collect();
+        let cols: Vec<&Vec<String>> = columns
+            .iter()
+            .filter(|c| &c[0] == schema && &c[1] == name)
+            .collect();
         let qualified = format!("\"{schema}\".\"{name}\"");
         if kind == "v" {
-            let select: Vec<String> = cols.iter().map(|c| format!("NULL::{} AS \"{}\"", c[4], c[3])).collect();
-            ddl.push_str(&format!("CREATE VIEW {qualified} AS SELECT {} WHERE false;\n", select.join(", ")));
+            let select: Vec<String> = cols
+                .iter()
+                .map(|c| format!("NULL::{} AS \"{}\"", c[4], c[3]))
+                .collect();
+            ddl.push_str(&format!(
+                "CREATE VIEW {qualified} AS SELECT {} WHERE false;\n",
+                select.join(", ")
+            ));
         } else {
-            let defs: Vec<String> = cols.iter().map(|c| format!("\"{}\" {}", c[3], c[4])).collect();
-            ddl.push_str(&format!("CREATE TABLE {qualified} ({});\n", defs.join(", ")));
+            let defs: Vec<String> = cols
+                .iter()
+                .map(|c| format!("\"{}\" {}", c[3], c[4]))
+                .collect();
+            ddl.push_str(&format!(
+                "CREATE TABLE {qualified} ({});\n",
+                defs.join(", ")
+            ));
         }
     }
     // The documentation too, so catalog answers that carry comments (REMARKS) compare.
@@ -478,13 +751,29 @@ async fn mirror_schema(conversql: &Client, postgres: &Postgres) -> Client {
     for c in &comments {
         let kind = if c[2] == "v" { "VIEW" } else { "TABLE" };
         if c[4] != "NULL" && documented.insert((c[0].clone(), c[1].clone())) {
-            ddl.push_str(&format!("COMMENT ON {kind} \"{}\".\"{}\" IS {};\n", c[0], c[1], quote(&c[4])));
+            ddl.push_str(&format!(
+                "COMMENT ON {kind} \"{}\".\"{}\" IS {};\n",
+                c[0],
+                c[1],
+                quote(&c[4])
+            ));
         }
         if c[5] != "NULL" {
-            ddl.push_str(&format!("COMMENT ON COLUMN \"{}\".\"{}\".\"{}\" IS {};\n", c[0], c[1], c[3], quote(&c[5])));
+            ddl.push_str(&format!(
+                "COMMENT ON COLUMN \"{}\".\"{}\".\"{}\" IS {};\n",
+                c[0],
+                c[1],
+                c[3],
+                quote(&c[5])
+            ));
         }
     }
-    pg.batch_execute(&ddl).await.unwrap_or_else(|e| panic!("mirror schema in PostgreSQL: {}\n{ddl}", bi::describe_error(&e)));
+    pg.batch_execute(&ddl).await.unwrap_or_else(|e| {
+        panic!(
+            "mirror schema in PostgreSQL: {}\n{ddl}",
+            bi::describe_error(&e)
+        )
+    });
     pg
 }
 
@@ -494,13 +783,23 @@ fn replay_tool(tool: &str) {
     let postgres = Postgres::start();
     let failures = runtime().block_on(async {
         // As the same user as the real PostgreSQL, so rows naming the user compare.
-    let ours = connect(&server.conninfo().replace("user=analyst", "user=postgres")).await;
+        let ours = connect(&server.conninfo().replace("user=analyst", "user=postgres")).await;
         let theirs = mirror_schema(&ours, &postgres).await;
         // Both servers answer in UTC, as a BI tool's session would set.
         theirs.batch_execute("SET TimeZone = 'UTC'").await.unwrap();
-        tokio::time::timeout(Duration::from_secs(300), bi::replay_file(&file, &ours, &theirs)).await.expect("replay within 5 min")
+        tokio::time::timeout(
+            Duration::from_secs(300),
+            bi::replay_file(&file, &ours, &theirs),
+        )
+        .await
+        .expect("replay within 5 min")
     });
-    assert!(failures.is_empty(), "{tool}: {} of the replayed queries failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{tool}: {} of the replayed queries failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

@@ -42,22 +42,37 @@ fn format(batches: &[RecordBatch]) -> Vec<String> {
     let options = FormatOptions::default();
     let mut rows = vec![];
     for batch in batches {
-        let formatters: Vec<_> =
-            batch.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap()).collect();
+        let formatters: Vec<_> = batch
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap())
+            .collect();
         for row in 0..batch.num_rows() {
-            rows.push(formatters.iter().map(|f| f.value(row).to_string()).collect::<Vec<_>>().join("|"));
+            rows.push(
+                formatters
+                    .iter()
+                    .map(|f| f.value(row).to_string())
+                    .collect::<Vec<_>>()
+                    .join("|"),
+            );
         }
     }
     rows
 }
 
 async fn answer(session: &mut Session, sql: &str) -> Vec<String> {
-    let df = session.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let df = session
+        .query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
     format(&df.collect().await.unwrap_or_else(|e| panic!("{sql}: {e}")))
 }
 
 async fn set(session: &mut Session, sql: &str) {
-    session.sql(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    session
+        .sql(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 /// Asks every question from the store and from the raw log; they must agree. Returns the store's answers.
@@ -68,9 +83,16 @@ async fn both_paths_agree(session: &mut Session, step: &str) -> Vec<Vec<String>>
         let stored = answer(session, sql).await;
         set(session, "SET conversql.facts = off").await;
         let raw = answer(session, sql).await;
-        assert!(!raw.is_empty() || sql.contains("segment"), "{step}: {sql} has no rows");
+        assert!(
+            !raw.is_empty() || sql.contains("segment"),
+            "{step}: {sql} has no rows"
+        );
         if stored != raw {
-            let first = stored.iter().zip(&raw).position(|(a, b)| a != b).unwrap_or(stored.len().min(raw.len()));
+            let first = stored
+                .iter()
+                .zip(&raw)
+                .position(|(a, b)| a != b)
+                .unwrap_or(stored.len().min(raw.len()));
             panic!(
                 "{step}: {sql}\nfact store and raw log differ: {} vs {} rows; first difference at row {first}:\n  store: {:?}\n  raw:   {:?}",
                 stored.len(),
@@ -133,7 +155,11 @@ async fn conversations_in(session: &mut Session, files: &[PathBuf]) -> usize {
 }
 
 fn report(engine: &Engine) -> conversql::facts::RefreshReport {
-    engine.fact_store().unwrap().last_report().expect("a refresh happened")
+    engine
+        .fact_store()
+        .unwrap()
+        .last_report()
+        .expect("a refresh happened")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -161,25 +187,47 @@ async fn the_fact_store_answers_as_the_raw_log_does_while_files_arrive() {
     let mut session = engine.session();
     let first = both_paths_agree(&mut session, "first 20 days").await;
     let built = report(&engine);
-    assert!(built.rebuilt && built.message_files > 0 && built.conversations_recomputed > 1000, "{built}");
+    assert!(
+        built.rebuilt && built.message_files > 0 && built.conversations_recomputed > 1000,
+        "{built}"
+    );
     let total_after_first = built.conversations_recomputed;
 
     // 2. Four more days: only the conversations of the new files are recomputed.
     let arrived = move_days(&held, &root, |d| d <= "2026-06-01");
-    let touched = conversations_in(&mut session, &arrived.iter().map(|p| root.join("messages").join(p.file_name().unwrap())).collect::<Vec<_>>()).await;
+    let touched = conversations_in(
+        &mut session,
+        &arrived
+            .iter()
+            .map(|p| root.join("messages").join(p.file_name().unwrap()))
+            .collect::<Vec<_>>(),
+    )
+    .await;
     let after = both_paths_agree(&mut session, "four more days").await;
     assert_ne!(first, after, "new days change the answers");
     let step = report(&engine);
     assert!(!step.rebuilt, "{step}");
     assert_eq!(step.conversations_recomputed, touched, "{step}");
     assert!(step.conversations_recomputed < total_after_first, "{step}");
-    assert!(step.partitions_written <= 4 * 2, "new days touch at most two weeks per account: {step}");
+    assert!(
+        step.partitions_written <= 4 * 2,
+        "new days touch at most two weeks per account: {step}"
+    );
 
     // 3. A file delivered again under another name: nothing changes.
     let day = root.join("messages/date=2026-05-20");
-    let original = std::fs::read_dir(&day).unwrap().next().unwrap().unwrap().path();
+    let original = std::fs::read_dir(&day)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     std::fs::create_dir_all(root.join("messages/date=2026-06-01")).unwrap();
-    std::fs::copy(&original, root.join("messages/date=2026-06-01/redelivered.parquet")).unwrap();
+    std::fs::copy(
+        &original,
+        root.join("messages/date=2026-06-01/redelivered.parquet"),
+    )
+    .unwrap();
     let redelivered = both_paths_agree(&mut session, "re-delivered file").await;
     assert_eq!(redelivered, after, "a re-delivery changes nothing");
     assert!(!report(&engine).rebuilt);
@@ -194,14 +242,23 @@ async fn the_fact_store_answers_as_the_raw_log_does_while_files_arrive() {
                FROM '{}' WHERE kind = 'text' ORDER BY message_id LIMIT 3) \
          TO '{}' STORED AS PARQUET",
         original.display(),
-        root.join("messages/date=2026-06-01/earlier.parquet").display()
+        root.join("messages/date=2026-06-01/earlier.parquet")
+            .display()
     );
     writer.sql(&earlier).await.unwrap().collect().await.unwrap();
     let displaced = both_paths_agree(&mut session, "earlier delivery").await;
-    let moved = answer(&mut session, "SELECT count(*) FROM conversation_messages WHERE conversation_id = 'conv_moved'").await;
+    let moved = answer(
+        &mut session,
+        "SELECT count(*) FROM conversation_messages WHERE conversation_id = 'conv_moved'",
+    )
+    .await;
     assert_eq!(moved, vec!["3"], "the earlier deliveries won");
     assert_ne!(displaced, redelivered);
-    assert!(report(&engine).conversations_recomputed >= 2, "{}", report(&engine));
+    assert!(
+        report(&engine).conversations_recomputed >= 2,
+        "{}",
+        report(&engine)
+    );
 
     // 5. A profile update: the conversations of that profile show the new name.
     let profile = answer(
@@ -220,10 +277,17 @@ async fn the_fact_store_answers_as_the_raw_log_does_while_files_arrive() {
     );
     writer.sql(&update).await.unwrap().collect().await.unwrap();
     both_paths_agree(&mut session, "profile update").await;
-    let names = answer(&mut session, &format!("SELECT DISTINCT profile FROM conversations WHERE profile_id = '{profile_id}'")).await;
+    let names = answer(
+        &mut session,
+        &format!("SELECT DISTINCT profile FROM conversations WHERE profile_id = '{profile_id}'"),
+    )
+    .await;
     assert_eq!(names, vec!["Renamed Shopper"]);
     let renamed = report(&engine);
-    assert!(!renamed.rebuilt && renamed.profile_files == 1 && renamed.message_files == 0, "{renamed}");
+    assert!(
+        !renamed.rebuilt && renamed.profile_files == 1 && renamed.message_files == 0,
+        "{renamed}"
+    );
 
     // 6. The rest of the month.
     move_days(&held, &root, |_| true);
@@ -237,8 +301,14 @@ async fn the_fact_store_answers_as_the_raw_log_does_while_files_arrive() {
     let mut session = engine.session();
     let restarted = both_paths_agree(&mut session, "after a restart").await;
     assert_eq!(restarted, complete);
-    assert!(engine.fact_store().unwrap().last_report().is_none(), "a restart must not refresh the store");
-    assert_eq!(engine.fact_store().unwrap().manifest().generation, generation);
+    assert!(
+        engine.fact_store().unwrap().last_report().is_none(),
+        "a restart must not refresh the store"
+    );
+    assert_eq!(
+        engine.fact_store().unwrap().manifest().generation,
+        generation
+    );
 
     // 8. One conversation's thread reads a few row groups of its account's partitions.
     let plan = answer(
@@ -247,9 +317,14 @@ async fn the_fact_store_answers_as_the_raw_log_does_while_files_arrive() {
     )
     .await
     .join("\n");
-    let weeks = engine.fact_store().unwrap().manifest().accounts["acc_001"].partitions.len();
+    let weeks = engine.fact_store().unwrap().manifest().accounts["acc_001"]
+        .partitions
+        .len();
     let matched = row_groups_matched(&plan);
-    assert!(matched >= 1 && matched <= weeks, "{matched} row groups matched ({weeks} partitions):\n{plan}");
+    assert!(
+        matched >= 1 && matched <= weeks,
+        "{matched} row groups matched ({weeks} partitions):\n{plan}"
+    );
 
     // 9. A file deleted (a compaction): the store is rebuilt, still in agreement.
     std::fs::remove_file(root.join("messages/date=2026-06-01/redelivered.parquet")).unwrap();
@@ -262,7 +337,10 @@ fn row_groups_matched(plan: &str) -> usize {
     let mut total = 0;
     for part in plan.split("row_groups_pruned_statistics=").skip(1) {
         // "<total> total → <matched> matched"
-        let text: String = part.chars().take_while(|c| *c != ',' && *c != ']').collect();
+        let text: String = part
+            .chars()
+            .take_while(|c| *c != ',' && *c != ']')
+            .collect();
         let matched = text
             .split_whitespace()
             .collect::<Vec<_>>()
@@ -272,6 +350,9 @@ fn row_groups_matched(plan: &str) -> usize {
             .unwrap_or_else(|| panic!("cannot read row_groups_pruned_statistics in: {text}"));
         total += matched;
     }
-    assert!(plan.contains("row_groups_pruned_statistics="), "no Parquet scan in:\n{plan}");
+    assert!(
+        plan.contains("row_groups_pruned_statistics="),
+        "no Parquet scan in:\n{plan}"
+    );
     total
 }

@@ -12,12 +12,17 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
-use common::{ACCOUNT, AS_OF, END, START, data_root, expected_overview, free_port, in_process, repo_root, wait_for_port};
+use common::{
+    ACCOUNT, AS_OF, END, START, data_root, expected_overview, free_port, in_process, repo_root,
+    wait_for_port,
+};
 use conversql::report::history::{History, RunRecord, RunStatus, Trigger};
 
 fn conversql() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_conversql"));
-    cmd.env("CONVERSQL_LOG", "warn").env_remove("CONVERSQL_REPORTS").env_remove("CONVERSQL_STATE_DIR");
+    cmd.env("CONVERSQL_LOG", "warn")
+        .env_remove("CONVERSQL_REPORTS")
+        .env_remove("CONVERSQL_STATE_DIR");
     cmd
 }
 
@@ -48,20 +53,45 @@ fn run_example(dir: &Path, state: &Path, name: &str, extra: &[&str]) -> Output {
 fn the_built_in_examples_run_against_the_sample_and_never_overwrite_without_replace() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
-    let list = run(conversql().args(["report", "list", "--format", "csv", "--data", &data_root(), "--reports"]).arg(examples()));
+    let list = run(conversql()
+        .args([
+            "report",
+            "list",
+            "--format",
+            "csv",
+            "--data",
+            &data_root(),
+            "--reports",
+        ])
+        .arg(examples()));
     assert!(list.status.success(), "report list: {}", text(&list.stderr));
-    let names: Vec<String> = text(&list.stdout).lines().skip(1).map(|l| l.split(',').next().unwrap().to_string()).collect();
+    let names: Vec<String> = text(&list.stdout)
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
     assert_eq!(
         names,
-        ["daily_overview_acc_001", "daily_overview_acc_002", "weekly_escalations_by_reason", "recommended_not_purchased_acc_001"]
+        [
+            "daily_overview_acc_001",
+            "daily_overview_acc_002",
+            "weekly_escalations_by_reason",
+            "recommended_not_purchased_acc_001"
+        ]
     );
 
     // The overview page: its four metrics are those of overview() over the same 7 days.
     let started = Instant::now();
     let out = run_example(dir.path(), &state, "daily_overview_acc_001", &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    eprintln!("daily_overview_acc_001: {} in {:?}", text(&out.stdout).trim(), started.elapsed());
-    let page_path = dir.path().join("reports-out/daily_overview_acc_001/2026-06-08.html");
+    eprintln!(
+        "daily_overview_acc_001: {} in {:?}",
+        text(&out.stdout).trim(),
+        started.elapsed()
+    );
+    let page_path = dir
+        .path()
+        .join("reports-out/daily_overview_acc_001/2026-06-08.html");
     let page = std::fs::read_to_string(&page_path).unwrap();
     let (volume, resolved, percent, sales) = expected_overview();
     for (metric, value) in [
@@ -70,14 +100,24 @@ fn the_built_in_examples_run_against_the_sample_and_never_overwrite_without_repl
         ("percent_resolved_by_ai", percent.to_string()),
         ("ai_generated_sales", sales.clone()),
     ] {
-        assert!(page.contains(&format!("data-metric=\"{metric}\" data-value=\"{value}\"")), "{metric} = {value} in the page");
+        assert!(
+            page.contains(&format!("data-metric=\"{metric}\" data-value=\"{value}\"")),
+            "{metric} = {value} in the page"
+        );
     }
-    assert!(!page.contains("<script") && !page.contains("http://") && !page.contains("https://"), "self-contained");
+    assert!(
+        !page.contains("<script") && !page.contains("http://") && !page.contains("https://"),
+        "self-contained"
+    );
 
     // Never overwritten without --replace; replaced with it.
     let again = run_example(dir.path(), &state, "daily_overview_acc_001", &[]);
     assert!(!again.status.success());
-    assert!(text(&again.stderr).contains("exists already"), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains("exists already"),
+        "{}",
+        text(&again.stderr)
+    );
     assert_eq!(std::fs::read_to_string(&page_path).unwrap(), page);
     let replaced = run_example(dir.path(), &state, "daily_overview_acc_001", &["--replace"]);
     assert!(replaced.status.success(), "{}", text(&replaced.stderr));
@@ -86,34 +126,66 @@ fn the_built_in_examples_run_against_the_sample_and_never_overwrite_without_repl
     let out = run_example(dir.path(), &state, "weekly_escalations_by_reason", &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     eprintln!("weekly_escalations_by_reason: {}", text(&out.stdout).trim());
-    let csv = std::fs::read_to_string(dir.path().join("reports-out/weekly_escalations_by_reason/2026-06-08.csv")).unwrap();
+    let csv = std::fs::read_to_string(
+        dir.path()
+            .join("reports-out/weekly_escalations_by_reason/2026-06-08.csv"),
+    )
+    .unwrap();
     let expected = in_process(&format!(
         "SELECT account_id, coalesce(escalation_reason, 'unknown'), count(*) FROM customer_agent_events \
          WHERE metric = 'Conversation with Customer Agent Escalated' AND occurred_date BETWEEN DATE '{START}' AND DATE '{END}' \
          GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2"
     ));
-    let got: Vec<String> = csv.lines().skip(1).map(|l| l.split(',').take(3).collect::<Vec<_>>().join("|")).collect();
+    let got: Vec<String> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').take(3).collect::<Vec<_>>().join("|"))
+        .collect();
     assert_eq!(got, expected);
     assert!(!expected.is_empty());
 
     // The segment as Parquet: one row per profile of the view for acc_001.
     let out = run_example(dir.path(), &state, "recommended_not_purchased_acc_001", &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    eprintln!("recommended_not_purchased_acc_001: {}", text(&out.stdout).trim());
-    let parquet = dir.path().join("reports-out/recommended_not_purchased_acc_001/acc_001-2026-06-08.parquet");
+    eprintln!(
+        "recommended_not_purchased_acc_001: {}",
+        text(&out.stdout).trim()
+    );
+    let parquet = dir
+        .path()
+        .join("reports-out/recommended_not_purchased_acc_001/acc_001-2026-06-08.parquet");
     let count = in_process(&format!(
         "SELECT count(*) FROM segment_recommended_not_purchased WHERE account_id = '{ACCOUNT}'"
     ))[0]
         .clone();
-    let reader = parquet::file::reader::SerializedFileReader::new(std::fs::File::open(&parquet).unwrap()).unwrap();
-    let rows = parquet::file::reader::FileReader::metadata(&reader).file_metadata().num_rows();
+    let reader =
+        parquet::file::reader::SerializedFileReader::new(std::fs::File::open(&parquet).unwrap())
+            .unwrap();
+    let rows = parquet::file::reader::FileReader::metadata(&reader)
+        .file_metadata()
+        .num_rows();
     assert_eq!(rows.to_string(), count);
     assert_ne!(count, "0");
 
     // The history: every attempt, the refused overwrite included.
-    let history = run(conversql().args(["report", "history", "--format", "csv", "--state-dir"]).arg(&state));
-    let lines: Vec<String> = text(&history.stdout).lines().skip(1).map(str::to_string).collect();
-    let statuses: Vec<String> = lines.iter().map(|l| format!("{}:{}", l.split(',').next().unwrap(), l.split(',').nth(6).unwrap())).collect();
+    let history = run(conversql()
+        .args(["report", "history", "--format", "csv", "--state-dir"])
+        .arg(&state));
+    let lines: Vec<String> = text(&history.stdout)
+        .lines()
+        .skip(1)
+        .map(str::to_string)
+        .collect();
+    let statuses: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            format!(
+                "{}:{}",
+                l.split(',').next().unwrap(),
+                l.split(',').nth(6).unwrap()
+            )
+        })
+        .collect();
     assert_eq!(
         statuses,
         [
@@ -124,14 +196,21 @@ fn the_built_in_examples_run_against_the_sample_and_never_overwrite_without_repl
             "recommended_not_purchased_acc_001:succeeded"
         ]
     );
-    assert!(lines[0].contains(",2026-06-08T12:00:00Z,manual,"), "{}", lines[0]);
+    assert!(
+        lines[0].contains(",2026-06-08T12:00:00Z,manual,"),
+        "{}",
+        lines[0]
+    );
 }
 
 #[test]
 fn ad_hoc_sql_with_parameters_and_placeholders() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
-    let out_template = format!("{}/{{name}}/{{account_id}}/{{date}}-{{start_date}}.json", dir.path().display());
+    let out_template = format!(
+        "{}/{{name}}/{{account_id}}/{{date}}-{{start_date}}.json",
+        dir.path().display()
+    );
     let out = run(conversql().args([
         "report", "run", "--data", &data_root(), "--as-of", AS_OF, "--name", "counts", "--state-dir",
     ])
@@ -140,23 +219,55 @@ fn ad_hoc_sql_with_parameters_and_placeholders() {
     .args(["--param", "account_id=acc_002", "--param", "range=last 7 days", "--out", &out_template]));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let file = dir.path().join("counts/acc_002/2026-06-08-2026-06-01.json");
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     let expected = in_process(&format!(
         "SELECT count(*) FROM conversations WHERE account_id = 'acc_002' AND started_date BETWEEN DATE '{START}' AND DATE '{END}'"
     ));
     assert_eq!(json[0]["conversations"].to_string(), expected[0]);
-    assert_eq!(text(&out.stdout).trim(), format!("counts: 1 rows, {} bytes written to {}", std::fs::metadata(&file).unwrap().len(), file.display()));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        format!(
+            "counts: 1 rows, {} bytes written to {}",
+            std::fs::metadata(&file).unwrap().len(),
+            file.display()
+        )
+    );
 
     // Bad input: an unknown view, an unknown parameter, two queries for csv, an unwritable output.
     for (query, out, needle) in [
-        ("SELECT * FROM no_such_view", "x.csv", "report query: --query: "),
-        ("SELECT :'acount'", "x.csv", "report query: --query: unknown parameter :'acount'"),
-        ("SELECT 1; SELECT 2", "x.csv", "report query: format: format csv writes one query's rows, but the SQL has 2"),
-        ("SELECT 1 AS one", "/proc/conversql/x.csv", "output /proc/conversql/x.csv: cannot"),
+        (
+            "SELECT * FROM no_such_view",
+            "x.csv",
+            "report query: --query: ",
+        ),
+        (
+            "SELECT :'acount'",
+            "x.csv",
+            "report query: --query: unknown parameter :'acount'",
+        ),
+        (
+            "SELECT 1; SELECT 2",
+            "x.csv",
+            "report query: format: format csv writes one query's rows, but the SQL has 2",
+        ),
+        (
+            "SELECT 1 AS one",
+            "/proc/conversql/x.csv",
+            "output /proc/conversql/x.csv: cannot",
+        ),
     ] {
-        let out = run(conversql().current_dir(dir.path()).args(["report", "run", "--data", &data_root(), "--state-dir"]).arg(&state).args(["--query", query, "--out", out]));
+        let out = run(conversql()
+            .current_dir(dir.path())
+            .args(["report", "run", "--data", &data_root(), "--state-dir"])
+            .arg(&state)
+            .args(["--query", query, "--out", out]));
         assert!(!out.status.success(), "{query} must fail");
-        assert!(text(&out.stderr).contains(needle), "{query}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains(needle),
+            "{query}: {}",
+            text(&out.stderr)
+        );
     }
     assert!(!dir.path().join("x.csv").exists());
 }
@@ -177,7 +288,14 @@ impl Drop for Serve {
 fn serve(reports: &Path, state: &Path) -> Serve {
     let port = free_port();
     let mut child = conversql()
-        .args(["serve", "--data", &data_root(), "--listen", &format!("127.0.0.1:{port}"), "--reports"])
+        .args([
+            "serve",
+            "--data",
+            &data_root(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--reports",
+        ])
         .arg(reports)
         .arg("--state-dir")
         .arg(state)
@@ -191,15 +309,21 @@ fn serve(reports: &Path, state: &Path) -> Serve {
 
 /// `report_runs` through a real Postgres client, as rows of text.
 async fn report_runs(port: u16, sql: &str) -> Vec<Vec<Option<String>>> {
-    let (client, connection) =
-        tokio_postgres::connect(&format!("host=127.0.0.1 port={port} user=analyst dbname=conversql"), tokio_postgres::NoTls)
-            .await
-            .unwrap();
+    let (client, connection) = tokio_postgres::connect(
+        &format!("host=127.0.0.1 port={port} user=analyst dbname=conversql"),
+        tokio_postgres::NoTls,
+    )
+    .await
+    .unwrap();
     let task = tokio::spawn(connection);
     let mut rows = vec![];
     for message in client.simple_query(sql).await.unwrap() {
         if let tokio_postgres::SimpleQueryMessage::Row(row) = message {
-            rows.push((0..row.len()).map(|i| row.get(i).map(str::to_string)).collect());
+            rows.push(
+                (0..row.len())
+                    .map(|i| row.get(i).map(str::to_string))
+                    .collect(),
+            );
         }
     }
     drop(client);
@@ -209,7 +333,11 @@ async fn report_runs(port: u16, sql: &str) -> Vec<Vec<Option<String>>> {
 
 fn latest_six_am(now: DateTime<Utc>) -> DateTime<Utc> {
     let today = Utc.from_utc_datetime(&now.date_naive().and_hms_opt(6, 0, 0).unwrap());
-    if today <= now { today } else { today - chrono::Duration::days(1) }
+    if today <= now {
+        today
+    } else {
+        today - chrono::Duration::days(1)
+    }
 }
 
 #[tokio::test]
@@ -311,7 +439,10 @@ output = "{o}/z.csv"
         if n(0) >= 3 && n(1) >= 1 {
             break;
         }
-        assert!(Instant::now() < deadline, "no three runs of every_second and a failure within 25 s: {counts:?}");
+        assert!(
+            Instant::now() < deadline,
+            "no three runs of every_second and a failure within 25 s: {counts:?}"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     eprintln!("three scheduled runs after {:?}", started.elapsed());
@@ -323,11 +454,18 @@ output = "{o}/z.csv"
          FROM report_runs WHERE report = 'every_second' AND status = 'succeeded' ORDER BY scheduled_for",
     )
     .await;
-    let count = in_process(&format!("SELECT count(*) FROM conversations WHERE account_id = '{ACCOUNT}'"))[0].clone();
+    let count = in_process(&format!(
+        "SELECT count(*) FROM conversations WHERE account_id = '{ACCOUNT}'"
+    ))[0]
+        .clone();
     let mut slots = vec![];
     for run in &runs {
         let field = |i: usize| run[i].clone().unwrap();
-        assert_eq!((field(1).as_str(), field(2).as_str(), field(3).as_str()), ("schedule", "1", "1"), "{run:?}");
+        assert_eq!(
+            (field(1).as_str(), field(2).as_str(), field(3).as_str()),
+            ("schedule", "1", "1"),
+            "{run:?}"
+        );
         let epoch: f64 = field(6).parse().unwrap();
         assert_eq!(epoch.fract(), 0.0, "slots are whole seconds: {run:?}");
         slots.push(epoch as i64);
@@ -336,7 +474,10 @@ output = "{o}/z.csv"
         assert_eq!(body.len().to_string(), field(4));
         assert!(field(5).contains("/every_second/acc_001-"), "{run:?}");
     }
-    assert!(slots.windows(2).all(|w| w[1] > w[0]), "one run per slot: {slots:?}");
+    assert!(
+        slots.windows(2).all(|w| w[1] > w[0]),
+        "one run per slot: {slots:?}"
+    );
 
     // The missed daily slot is caught up once, with the latest slot; the other is skipped.
     let slot = latest_six_am(Utc::now());
@@ -348,9 +489,28 @@ output = "{o}/z.csv"
     )
     .await;
     assert_eq!(missed.len(), 2, "{missed:?}");
-    assert_eq!(missed[0][..4], [Some("daily_catch_up".into()), Some(expected_slot.clone()), Some("catch_up".into()), Some("succeeded".into())]);
-    assert_eq!(missed[1][..4], [Some("daily_skip".into()), Some(expected_slot.clone()), Some("catch_up".into()), Some("skipped".into())]);
-    assert!(out.join(format!("daily_catch_up/{}.csv", slot.format("%Y-%m-%d"))).exists());
+    assert_eq!(
+        missed[0][..4],
+        [
+            Some("daily_catch_up".into()),
+            Some(expected_slot.clone()),
+            Some("catch_up".into()),
+            Some("succeeded".into())
+        ]
+    );
+    assert_eq!(
+        missed[1][..4],
+        [
+            Some("daily_skip".into()),
+            Some(expected_slot.clone()),
+            Some("catch_up".into()),
+            Some("skipped".into())
+        ]
+    );
+    assert!(
+        out.join(format!("daily_catch_up/{}.csv", slot.format("%Y-%m-%d")))
+            .exists()
+    );
     assert!(!out.join("daily_skip").exists());
 
     // The unwritable output: a retried attempt, then a failure, both with the error, on the same slot.
@@ -360,12 +520,25 @@ output = "{o}/z.csv"
     )
     .await;
     assert_eq!(failures[0][0], failures[1][0], "{failures:?}");
-    assert_eq!((failures[0][1].as_deref(), failures[0][2].as_deref()), (Some("1"), Some("retrying")));
-    assert_eq!((failures[1][1].as_deref(), failures[1][2].as_deref()), (Some("2"), Some("failed")));
+    assert_eq!(
+        (failures[0][1].as_deref(), failures[0][2].as_deref()),
+        (Some("1"), Some("retrying"))
+    );
+    assert_eq!(
+        (failures[1][1].as_deref(), failures[1][2].as_deref()),
+        (Some("2"), Some("failed"))
+    );
     for f in &failures {
         let error = f[3].clone().unwrap();
-        assert!(error.starts_with("output /proc/conversql-reports/") && error.contains("cannot"), "{error}");
-        assert!(f[4].as_deref().unwrap().starts_with("/proc/conversql-reports/"));
+        assert!(
+            error.starts_with("output /proc/conversql-reports/") && error.contains("cannot"),
+            "{error}"
+        );
+        assert!(
+            f[4].as_deref()
+                .unwrap()
+                .starts_with("/proc/conversql-reports/")
+        );
     }
 
     // Rejected at load, naming the report and the field; recorded as invalid.
@@ -374,15 +547,46 @@ output = "{o}/z.csv"
         "SELECT report, error FROM report_runs WHERE status = 'invalid' AND scheduled_for IS NULL ORDER BY report",
     )
     .await;
-    let invalid: Vec<(String, String)> = invalid.into_iter().map(|r| (r[0].clone().unwrap(), r[1].clone().unwrap())).collect();
-    assert_eq!(invalid.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(), ["bad_cron", "bad_zone", "unknown_view"]);
-    assert!(invalid[0].1.starts_with("report bad_cron: schedule: invalid cron expression '0 61 * * *'"), "{}", invalid[0].1);
-    assert!(invalid[1].1.starts_with("report bad_zone: timezone: unknown time zone 'Moon/Tranquility'"), "{}", invalid[1].1);
-    assert!(invalid[2].1.starts_with("report unknown_view: sql: ") && invalid[2].1.contains("no_such_view"), "{}", invalid[2].1);
+    let invalid: Vec<(String, String)> = invalid
+        .into_iter()
+        .map(|r| (r[0].clone().unwrap(), r[1].clone().unwrap()))
+        .collect();
+    assert_eq!(
+        invalid.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(),
+        ["bad_cron", "bad_zone", "unknown_view"]
+    );
+    assert!(
+        invalid[0]
+            .1
+            .starts_with("report bad_cron: schedule: invalid cron expression '0 61 * * *'"),
+        "{}",
+        invalid[0].1
+    );
+    assert!(
+        invalid[1]
+            .1
+            .starts_with("report bad_zone: timezone: unknown time zone 'Moon/Tranquility'"),
+        "{}",
+        invalid[1].1
+    );
+    assert!(
+        invalid[2].1.starts_with("report unknown_view: sql: ")
+            && invalid[2].1.contains("no_such_view"),
+        "{}",
+        invalid[2].1
+    );
 
     // No temporary file is ever visible next to the outputs.
-    let names: Vec<String> = std::fs::read_dir(out.join("every_second")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    assert!(names.iter().all(|n| n.ends_with(".csv") && !n.starts_with('.')), "{names:?}");
+    let names: Vec<String> = std::fs::read_dir(out.join("every_second"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .all(|n| n.ends_with(".csv") && !n.starts_with('.')),
+        "{names:?}"
+    );
     drop(server);
     eprintln!("serve test took {:?}", started.elapsed());
 }
@@ -406,16 +610,29 @@ fn chromium(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("Debian's chromium is not installed (apt-get install chromium); scripts/test installs it");
-    assert!(out.status.success(), "chromium failed: {}", text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        text(&out.stderr)
+    );
     out
 }
 
 #[test]
 fn the_html_overview_renders_in_chromium_with_bars_matching_the_numbers() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run_example(dir.path(), &dir.path().join("state"), "daily_overview_acc_001", &[]);
+    let out = run_example(
+        dir.path(),
+        &dir.path().join("state"),
+        "daily_overview_acc_001",
+        &[],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let page = std::fs::read_to_string(dir.path().join("reports-out/daily_overview_acc_001/2026-06-08.html")).unwrap();
+    let page = std::fs::read_to_string(
+        dir.path()
+            .join("reports-out/daily_overview_acc_001/2026-06-08.html"),
+    )
+    .unwrap();
 
     // A copy of the page with a probe that measures what Chromium laid out.
     let probe = r#"<script>
@@ -430,8 +647,12 @@ document.body.appendChild(out);
     let probed = dir.path().join("probed.html");
     std::fs::write(&probed, page.replace("</body>", probe)).unwrap();
     let dom = text(&chromium(&["--dump-dom", &format!("file://{}", probed.display())]).stdout);
-    let start = dom.find("<pre id=\"measured\">").expect("the probe ran") + "<pre id=\"measured\">".len();
-    let json = dom[start..dom[start..].find("</pre>").unwrap() + start].replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">");
+    let start =
+        dom.find("<pre id=\"measured\">").expect("the probe ran") + "<pre id=\"measured\">".len();
+    let json = dom[start..dom[start..].find("</pre>").unwrap() + start]
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">");
     let measured: serde_json::Value = serde_json::from_str(&json).unwrap();
 
     // The bars are exactly the non-zero cells of overview_daily(…, 'channel').
@@ -442,7 +663,14 @@ document.body.appendChild(out);
     let bars = measured["bars"].as_array().unwrap();
     let mut got: Vec<String> = bars
         .iter()
-        .map(|b| format!("{}|{}|{}", b["date"].as_str().unwrap(), b["group"].as_str().unwrap(), b["value"]))
+        .map(|b| {
+            format!(
+                "{}|{}|{}",
+                b["date"].as_str().unwrap(),
+                b["group"].as_str().unwrap(),
+                b["value"]
+            )
+        })
         .collect();
     got.sort();
     assert_eq!(got, expected);
@@ -454,38 +682,84 @@ document.body.appendChild(out);
     // and each day's bars are stacked on one another from the same baseline.
     let px_per_conversation = 240.0 / measured["yMax"].as_f64().unwrap();
     let mut baseline = None;
-    for date in bars.iter().map(|b| b["date"].as_str().unwrap()).collect::<std::collections::BTreeSet<_>>() {
+    for date in bars
+        .iter()
+        .map(|b| b["date"].as_str().unwrap())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
         let mut day: Vec<&serde_json::Value> = bars.iter().filter(|b| b["date"] == date).collect();
-        day.sort_by(|a, b| b["bottom"].as_f64().unwrap().total_cmp(&a["bottom"].as_f64().unwrap()));
+        day.sort_by(|a, b| {
+            b["bottom"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&a["bottom"].as_f64().unwrap())
+        });
         let bottom = day[0]["bottom"].as_f64().unwrap();
-        assert!((bottom - *baseline.get_or_insert(bottom)).abs() < 0.01, "{date} starts at the baseline");
+        assert!(
+            (bottom - *baseline.get_or_insert(bottom)).abs() < 0.01,
+            "{date} starts at the baseline"
+        );
         for pair in day.windows(2) {
-            assert!((pair[0]["top"].as_f64().unwrap() - pair[1]["bottom"].as_f64().unwrap()).abs() < 0.01, "{date}: stacked");
+            assert!(
+                (pair[0]["top"].as_f64().unwrap() - pair[1]["bottom"].as_f64().unwrap()).abs()
+                    < 0.01,
+                "{date}: stacked"
+            );
         }
         for bar in day {
             let want = bar["value"].as_f64().unwrap() * px_per_conversation;
-            assert!((bar["height"].as_f64().unwrap() - want).abs() < 0.01, "{bar} should be {want} px high");
+            assert!(
+                (bar["height"].as_f64().unwrap() - want).abs() < 0.01,
+                "{bar} should be {want} px high"
+            );
         }
     }
 
     // The four metric cards as shown.
-    let metrics: Vec<String> =
-        measured["metrics"].as_array().unwrap().iter().map(|m| format!("{}={}", m[0].as_str().unwrap(), m[1].as_str().unwrap())).collect();
+    let metrics: Vec<String> = measured["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| format!("{}={}", m[0].as_str().unwrap(), m[1].as_str().unwrap()))
+        .collect();
     assert_eq!(
         metrics,
         [
             format!("total_volume={volume}"),
             format!("resolved_by_ai={resolved}"),
             format!("percent_resolved_by_ai={percent:.1}%"),
-            format!("ai_generated_sales={}", sales.parse::<f64>().map(|s| if s >= 1000.0 { format!("{},{:06.2}", (s / 1000.0) as i64, s % 1000.0) } else { format!("{s:.2}") }).unwrap()),
+            format!(
+                "ai_generated_sales={}",
+                sales
+                    .parse::<f64>()
+                    .map(|s| if s >= 1000.0 {
+                        format!("{},{:06.2}", (s / 1000.0) as i64, s % 1000.0)
+                    } else {
+                        format!("{s:.2}")
+                    })
+                    .unwrap()
+            ),
         ]
     );
 
     // A screenshot of the page (the README's docs/report-overview.png is made the same way).
     let shot = dir.path().join("overview.png");
-    chromium(&["--window-size=1100,1300", &format!("--screenshot={}", shot.display()), &format!("file://{}", dir.path().join("reports-out/daily_overview_acc_001/2026-06-08.html").display())]);
+    chromium(&[
+        "--window-size=1100,1300",
+        &format!("--screenshot={}", shot.display()),
+        &format!(
+            "file://{}",
+            dir.path()
+                .join("reports-out/daily_overview_acc_001/2026-06-08.html")
+                .display()
+        ),
+    ]);
     let png = std::fs::read(&shot).unwrap();
-    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 20_000, "a real screenshot: {} bytes", png.len());
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 20_000,
+        "a real screenshot: {} bytes",
+        png.len()
+    );
 }
 
 /// A moto S3 server (`moto_server` from PyPI, tests/requirements.txt), killed when dropped.
@@ -508,7 +782,10 @@ fn boto3(moto: &Moto, code: &str) -> String {
          aws_secret_access_key='s', region_name='us-east-1')\n{code}",
         moto.port
     );
-    let out = Command::new("python3").args(["-c", &script]).output().unwrap();
+    let out = Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "boto3: {}", text(&out.stderr));
     text(&out.stdout)
 }
@@ -533,27 +810,66 @@ fn outputs_go_to_s3_in_one_put_and_are_not_overwritten_without_replace() {
             .env("AWS_ACCESS_KEY_ID", "k")
             .env("AWS_SECRET_ACCESS_KEY", "s")
             .env("AWS_REGION", "us-east-1")
-            .args(["report", "run", "--data", &data_root(), "--as-of", AS_OF, "--name", "volume", "--state-dir"])
+            .args([
+                "report",
+                "run",
+                "--data",
+                &data_root(),
+                "--as-of",
+                AS_OF,
+                "--name",
+                "volume",
+                "--state-dir",
+            ])
             .arg(dir.path())
-            .args(["--query", query, "--param", "account_id=acc_003", "--out", "s3://reports/daily/{name}/{account_id}/{date}.csv"])
+            .args([
+                "--query",
+                query,
+                "--param",
+                "account_id=acc_003",
+                "--out",
+                "s3://reports/daily/{name}/{account_id}/{date}.csv",
+            ])
             .args(extra))
     };
-    let query = "SELECT total_volume FROM overview(:'account_id', DATE '2026-06-01', DATE '2026-06-07')";
+    let query =
+        "SELECT total_volume FROM overview(:'account_id', DATE '2026-06-01', DATE '2026-06-07')";
     let out = s3_run(query, &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let key = "daily/volume/acc_003/2026-06-08.csv";
-    let expected = in_process("SELECT total_volume FROM overview('acc_003', DATE '2026-06-01', DATE '2026-06-07')");
-    let read = format!("print(s3.get_object(Bucket='reports', Key='{key}')['Body'].read().decode(), end='')");
-    assert_eq!(boto3(&moto, &read), format!("total_volume\n{}\n", expected[0]));
+    let expected = in_process(
+        "SELECT total_volume FROM overview('acc_003', DATE '2026-06-01', DATE '2026-06-07')",
+    );
+    let read = format!(
+        "print(s3.get_object(Bucket='reports', Key='{key}')['Body'].read().decode(), end='')"
+    );
+    assert_eq!(
+        boto3(&moto, &read),
+        format!("total_volume\n{}\n", expected[0])
+    );
 
     // A second run does not overwrite the object; --replace does.
     let again = s3_run("SELECT 0 AS total_volume", &[]);
     assert!(!again.status.success());
-    assert!(text(&again.stderr).contains(&format!("output s3://reports/{key}: exists already")), "{}", text(&again.stderr));
-    assert_eq!(boto3(&moto, &read), format!("total_volume\n{}\n", expected[0]));
+    assert!(
+        text(&again.stderr).contains(&format!("output s3://reports/{key}: exists already")),
+        "{}",
+        text(&again.stderr)
+    );
+    assert_eq!(
+        boto3(&moto, &read),
+        format!("total_volume\n{}\n", expected[0])
+    );
     let replaced = s3_run("SELECT 0 AS total_volume", &["--replace"]);
     assert!(replaced.status.success(), "{}", text(&replaced.stderr));
     assert_eq!(boto3(&moto, &read), "total_volume\n0\n");
-    let keys = boto3(&moto, "print([o['Key'] for o in s3.list_objects_v2(Bucket='reports')['Contents']])");
-    assert_eq!(keys.trim(), format!("['{key}']"), "one object, no temporary ones");
+    let keys = boto3(
+        &moto,
+        "print([o['Key'] for o in s3.list_objects_v2(Bucket='reports')['Contents']])",
+    );
+    assert_eq!(
+        keys.trim(),
+        format!("['{key}']"),
+        "one object, no temporary ones"
+    );
 }

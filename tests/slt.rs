@@ -18,12 +18,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use conversql::session::StatementResult;
 use conversql::s3::S3Options;
+use conversql::session::StatementResult;
 use conversql::{Engine, EngineOptions, Session};
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use datafusion::prelude::SessionContext;
 use datafusion_sqllogictest::{DFColumnType, convert_batches, convert_schema_to_types};
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use sqllogictest::{AsyncDB, DBOutput};
 
 struct ConversqlDb {
@@ -63,18 +63,28 @@ impl AsyncDB for ConversqlDb {
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DFColumnType>, SltError> {
         let sql = &sql.replace("$ROOT", &self.root);
         if sql.trim_start().to_ascii_uppercase().starts_with("COPY") {
-            let df = self.writer.sql(sql).await.map_err(|e| SltError(format!("fixture: {e}")))?;
-            df.collect().await.map_err(|e| SltError(format!("fixture: {e}")))?;
+            let df = self
+                .writer
+                .sql(sql)
+                .await
+                .map_err(|e| SltError(format!("fixture: {e}")))?;
+            df.collect()
+                .await
+                .map_err(|e| SltError(format!("fixture: {e}")))?;
             return Ok(DBOutput::StatementComplete(0));
         }
         let session = self.session().await?;
-        let mut results = session.sql(sql).await.map_err(|e| SltError(e.to_string()))?;
+        let mut results = session
+            .sql(sql)
+            .await
+            .map_err(|e| SltError(e.to_string()))?;
         match results.pop() {
             Some(StatementResult::Rows(df)) => {
                 let schema = Arc::new(df.schema().as_arrow().clone());
                 let batches = df.collect().await.map_err(|e| SltError(e.to_string()))?;
                 let types = convert_schema_to_types(schema.fields());
-                let rows = convert_batches(&schema, batches, false).map_err(|e| SltError(e.to_string()))?;
+                let rows = convert_batches(&schema, batches, false)
+                    .map_err(|e| SltError(e.to_string()))?;
                 if rows.is_empty() && types.is_empty() {
                     Ok(DBOutput::StatementComplete(0))
                 } else {
@@ -134,28 +144,45 @@ async fn run_file(path: &Path, backend: &Backend) -> Result<(), String> {
         }
         Backend::S3 { endpoint } => {
             let options = s3_options(endpoint);
-            let store: Arc<dyn ObjectStore> = Arc::new(options.build(BUCKET).map_err(|e| e.to_string())?);
+            let store: Arc<dyn ObjectStore> =
+                Arc::new(options.build(BUCKET).map_err(|e| e.to_string())?);
             let prefix = path.file_stem().unwrap().to_string_lossy().to_string();
             // Object stores have no folders: a `_SUCCESS` marker (ignored by the
             // listing rule) makes each table's prefix exist.
             for table in tables {
                 let marker = object_store::path::Path::from(format!("{prefix}/{table}/_SUCCESS"));
-                store.put(&marker, PutPayload::default()).await.map_err(|e| e.to_string())?;
+                store
+                    .put(&marker, PutPayload::default())
+                    .await
+                    .map_err(|e| e.to_string())?;
             }
             (format!("s3://{BUCKET}/{prefix}"), options, Some(store))
         }
     };
     let mut runner = sqllogictest::Runner::new(move || {
-        let (root, s3, store, facts_dir) = (root.clone(), s3.clone(), store.clone(), facts_dir.clone());
+        let (root, s3, store, facts_dir) =
+            (root.clone(), s3.clone(), store.clone(), facts_dir.clone());
         async move {
             let writer = SessionContext::new();
             if let Some(store) = store {
-                writer.register_object_store(&url::Url::parse(&format!("s3://{BUCKET}")).unwrap(), store);
+                writer.register_object_store(
+                    &url::Url::parse(&format!("s3://{BUCKET}")).unwrap(),
+                    store,
+                );
             }
-            Ok(ConversqlDb { root, s3, facts_dir, writer, session: None })
+            Ok(ConversqlDb {
+                root,
+                s3,
+                facts_dir,
+                writer,
+                session: None,
+            })
         }
     });
-    runner.run_file_async(path).await.map_err(|e| e.display(true).to_string())
+    runner
+        .run_file_async(path)
+        .await
+        .map_err(|e| e.display(true).to_string())
 }
 
 /// A `moto_server` on a free loopback port with the test bucket created; killed on drop.
@@ -166,20 +193,30 @@ struct MotoServer {
 
 impl MotoServer {
     fn start() -> Result<MotoServer, String> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
         let child = std::process::Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .map_err(|e| format!("cannot start moto_server (pip install -r tests/requirements.txt): {e}"))?;
-        let server = MotoServer { child, endpoint: format!("http://127.0.0.1:{port}") };
+            .map_err(|e| {
+                format!("cannot start moto_server (pip install -r tests/requirements.txt): {e}")
+            })?;
+        let server = MotoServer {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         loop {
             // Create the bucket (moto's server accepts unsigned requests).
             if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
                 use std::io::{Read, Write};
-                let request = format!("PUT /{BUCKET} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                let request = format!(
+                    "PUT /{BUCKET} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
                 if s.write_all(request.as_bytes()).is_ok() {
                     let mut reply = String::new();
                     let _ = s.read_to_string(&mut reply);
@@ -205,7 +242,9 @@ impl Drop for MotoServer {
 
 /// The sample dataset uploaded to the S3 server under `sample/`.
 async fn upload_sample(endpoint: &str) -> Result<String, String> {
-    let store = s3_options(endpoint).build(BUCKET).map_err(|e| e.to_string())?;
+    let store = s3_options(endpoint)
+        .build(BUCKET)
+        .map_err(|e| e.to_string())?;
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
     let mut pending = vec![data.clone()];
     while let Some(dir) = pending.pop() {
@@ -214,10 +253,17 @@ async fn upload_sample(endpoint: &str) -> Result<String, String> {
             if path.is_dir() {
                 pending.push(path);
             } else {
-                let relative = path.strip_prefix(&data).unwrap().to_string_lossy().to_string();
+                let relative = path
+                    .strip_prefix(&data)
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string();
                 let bytes = std::fs::read(&path).map_err(|e| e.to_string())?;
                 store
-                    .put(&object_store::path::Path::from(format!("sample/{relative}")), bytes.into())
+                    .put(
+                        &object_store::path::Path::from(format!("sample/{relative}")),
+                        bytes.into(),
+                    )
                     .await
                     .map_err(|e| e.to_string())?;
             }
@@ -227,9 +273,14 @@ async fn upload_sample(endpoint: &str) -> Result<String, String> {
 }
 
 async fn count_conversations(session: &mut Session) -> Result<String, String> {
-    let df = session.query("SELECT count(*) AS n FROM conversations").await.map_err(|e| e.to_string())?;
+    let df = session
+        .query("SELECT count(*) AS n FROM conversations")
+        .await
+        .map_err(|e| e.to_string())?;
     let batches = df.collect().await.map_err(|e| e.to_string())?;
-    Ok(arrow::util::pretty::pretty_format_batches(&batches).map_err(|e| e.to_string())?.to_string())
+    Ok(arrow::util::pretty::pretty_format_batches(&batches)
+        .map_err(|e| e.to_string())?
+        .to_string())
 }
 
 /// The S3 server stops answering in the middle of a query (SIGSTOP): the query
@@ -244,7 +295,11 @@ async fn s3_outage_is_a_clear_error_and_recovers(moto: &MotoServer) -> Result<St
     s3.retry_timeout = std::time::Duration::from_secs(3);
     s3.request_timeout = std::time::Duration::from_secs(3);
     let open = || {
-        let options = EngineOptions { data: root.clone(), s3: s3.clone(), ..Default::default() };
+        let options = EngineOptions {
+            data: root.clone(),
+            s3: s3.clone(),
+            ..Default::default()
+        };
         async move { Engine::open(options).await.map_err(|e| e.to_string()) }
     };
     let engine = open().await?;
@@ -253,7 +308,10 @@ async fn s3_outage_is_a_clear_error_and_recovers(moto: &MotoServer) -> Result<St
     let before = count_conversations(&mut session).await?;
     let cold = cold_started.elapsed();
     let signal = |sig: &str| {
-        std::process::Command::new("kill").args([sig, &moto.child.id().to_string()]).status().map(|_| ())
+        std::process::Command::new("kill")
+            .args([sig, &moto.child.id().to_string()])
+            .status()
+            .map(|_| ())
     };
     // Stop S3 while a query is running: a fresh engine has read no footer yet,
     // so its first query makes many requests; stop the server part-way through
@@ -274,7 +332,11 @@ async fn s3_outage_is_a_clear_error_and_recovers(moto: &MotoServer) -> Result<St
         let during = query.await.map_err(|e| e.to_string())?;
         let took = started.elapsed();
         let other = match session.query("SELECT 40 + 2 AS answer").await {
-            Ok(df) => df.collect().await.map(|b| b[0].num_rows()).map_err(|e| e.to_string()),
+            Ok(df) => df
+                .collect()
+                .await
+                .map(|b| b[0].num_rows())
+                .map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         };
         signal("-CONT").map_err(|e| e.to_string())?;
@@ -282,25 +344,35 @@ async fn s3_outage_is_a_clear_error_and_recovers(moto: &MotoServer) -> Result<St
         break;
     }
     let Some((during, took, other)) = outcome else {
-        return Err(format!("every query finished before S3 could be stopped (first query {cold:?})"));
+        return Err(format!(
+            "every query finished before S3 could be stopped (first query {cold:?})"
+        ));
     };
     let error = match during {
         Ok(out) => return Err(format!("a query running when S3 stopped succeeded: {out}")),
         Err(e) => e,
     };
     if !error.contains(&format!("{BUCKET}/sample")) {
-        return Err(format!("the outage error does not name the object or root: {error}"));
+        return Err(format!(
+            "the outage error does not name the object or root: {error}"
+        ));
     }
     if took > std::time::Duration::from_secs(20) {
-        return Err(format!("the outage error took {took:?}, beyond the configured timeouts"));
+        return Err(format!(
+            "the outage error took {took:?}, beyond the configured timeouts"
+        ));
     }
     if other != Ok(1) {
-        return Err(format!("a query without S3 failed during the outage: {other:?}"));
+        return Err(format!(
+            "a query without S3 failed during the outage: {other:?}"
+        ));
     }
     let after = count_conversations(&mut session).await?;
     let after_fresh = count_conversations(&mut open().await?.session()).await?;
     if after != before || after_fresh != before {
-        return Err(format!("after the outage: {after} / {after_fresh}\nbefore: {before}"));
+        return Err(format!(
+            "after the outage: {after} / {after_fresh}\nbefore: {before}"
+        ));
     }
     Ok(format!(
         "stopped {delay:.1?} into a {cold:.1?} query, which failed {took:.1?} later: {}",
@@ -310,12 +382,21 @@ async fn s3_outage_is_a_clear_error_and_recovers(moto: &MotoServer) -> Result<St
 
 /// An unreachable S3 endpoint is a clear error naming the dataset root, after the configured retries.
 async fn unreachable_s3_is_a_clear_error() -> Result<(), String> {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
     let mut s3 = s3_options(&format!("http://127.0.0.1:{closed}"));
     s3.max_retries = 1;
     s3.retry_timeout = std::time::Duration::from_secs(2);
     let root = format!("s3://{BUCKET}/nowhere");
-    match Engine::open(EngineOptions { data: root.clone(), s3, ..Default::default() }).await {
+    match Engine::open(EngineOptions {
+        data: root.clone(),
+        s3,
+        ..Default::default()
+    })
+    .await
+    {
         Ok(_) => Err("opening a dataset on an unreachable S3 endpoint succeeded".into()),
         Err(e) if e.to_string().contains(&root) => Ok(()),
         Err(e) => Err(format!("the error does not name {root}: {e}")),
@@ -356,7 +437,11 @@ async fn main() {
         .expect("tests/slt")
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "slt"))
-        .filter(|p| filter.as_ref().is_none_or(|f| p.to_string_lossy().contains(f.as_str())))
+        .filter(|p| {
+            filter
+                .as_ref()
+                .is_none_or(|f| p.to_string_lossy().contains(f.as_str()))
+        })
         .collect();
     files.sort();
     let mut tally = Tally::default();
@@ -367,21 +452,39 @@ async fn main() {
             None
         }
     };
-    let mut backends =
-        vec![("local, raw log", Backend::Local { facts: false }), ("local, fact store", Backend::Local { facts: true })];
+    let mut backends = vec![
+        ("local, raw log", Backend::Local { facts: false }),
+        ("local, fact store", Backend::Local { facts: true }),
+    ];
     if let Some(m) = &moto {
-        backends.push(("s3, fact store", Backend::S3 { endpoint: m.endpoint.clone() }));
+        backends.push((
+            "s3, fact store",
+            Backend::S3 {
+                endpoint: m.endpoint.clone(),
+            },
+        ));
     }
     for (label, backend) in &backends {
         for file in &files {
             let name = file.file_name().unwrap().to_string_lossy().to_string();
-            tally.record(&format!("slt {name} ({label})"), run_file(file, backend).await.map(|()| String::new()));
+            tally.record(
+                &format!("slt {name} ({label})"),
+                run_file(file, backend).await.map(|()| String::new()),
+            );
         }
     }
     if let Some(m) = &moto {
-        tally.record("S3 outage mid-work", s3_outage_is_a_clear_error_and_recovers(m).await);
+        tally.record(
+            "S3 outage mid-work",
+            s3_outage_is_a_clear_error_and_recovers(m).await,
+        );
     }
-    tally.record("unreachable S3 endpoint", unreachable_s3_is_a_clear_error().await.map(|()| String::new()));
+    tally.record(
+        "unreachable S3 endpoint",
+        unreachable_s3_is_a_clear_error()
+            .await
+            .map(|()| String::new()),
+    );
     let Tally { passed, failed } = tally;
     println!("\n{passed} passed, {failed} failed");
     if failed > 0 || files.is_empty() {

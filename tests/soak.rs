@@ -67,7 +67,11 @@ const PAGE: usize = 25;
 /// A positive integer setting from the environment, else `default`.
 fn setting(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
-        Ok(v) => v.parse().ok().filter(|n| *n > 0).unwrap_or_else(|| panic!("{name}={v} is not a positive integer")),
+        Ok(v) => v
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .unwrap_or_else(|| panic!("{name}={v} is not a positive integer")),
         Err(_) => default,
     }
 }
@@ -83,9 +87,12 @@ fn pg_text_array(items: &[Option<String>]) -> String {
         .iter()
         .map(|item| match item {
             None => "NULL".to_string(),
-            Some(s) if s.is_empty()
-                || s.eq_ignore_ascii_case("null")
-                || s.chars().any(|c| matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_whitespace()) =>
+            Some(s)
+                if s.is_empty()
+                    || s.eq_ignore_ascii_case("null")
+                    || s.chars().any(|c| {
+                        matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_whitespace()
+                    }) =>
             {
                 format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
             }
@@ -102,7 +109,9 @@ fn pg_text_instant(t: DateTime<Utc>) -> String {
 
 /// A float in one canonical text, whichever side printed it.
 fn canonical_float(text: &str) -> String {
-    text.parse::<f64>().map(|f| format!("{f:?}")).unwrap_or_else(|_| format!("<not a float: {text}>"))
+    text.parse::<f64>()
+        .map(|f| format!("{f:?}"))
+        .unwrap_or_else(|_| format!("<not a float: {text}>"))
 }
 
 /// One Arrow column as Postgres text cells.
@@ -111,37 +120,57 @@ fn column_text(column: &ArrayRef) -> Vec<Option<String>> {
     let text_of = |c: &ArrayRef| -> Vec<Option<String>> {
         let c = cast(c, &DataType::Utf8).expect("cast to Utf8");
         let c = c.as_string::<i32>();
-        (0..n).map(|i| c.is_valid(i).then(|| c.value(i).to_string())).collect()
+        (0..n)
+            .map(|i| c.is_valid(i).then(|| c.value(i).to_string()))
+            .collect()
     };
     match column.data_type() {
         DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => text_of(column),
-        DataType::Float64 | DataType::Float32 => {
-            text_of(column).into_iter().map(|v| v.map(|s| canonical_float(&s))).collect()
-        }
+        DataType::Float64 | DataType::Float32 => text_of(column)
+            .into_iter()
+            .map(|v| v.map(|s| canonical_float(&s)))
+            .collect(),
         DataType::Boolean => {
             let c = column.as_boolean();
-            (0..n).map(|i| c.is_valid(i).then(|| if c.value(i) { "t" } else { "f" }.to_string())).collect()
-        }
-        DataType::Timestamp(_, _) => {
-            let c = cast(column, &DataType::Timestamp(TimeUnit::Microsecond, None)).expect("cast to µs");
-            let c = c.as_any().downcast_ref::<TimestampMicrosecondArray>().expect("µs timestamps");
             (0..n)
                 .map(|i| {
-                    c.is_valid(i).then(|| pg_text_instant(DateTime::from_timestamp_micros(c.value(i)).expect("in range")))
+                    c.is_valid(i)
+                        .then(|| if c.value(i) { "t" } else { "f" }.to_string())
+                })
+                .collect()
+        }
+        DataType::Timestamp(_, _) => {
+            let c = cast(column, &DataType::Timestamp(TimeUnit::Microsecond, None))
+                .expect("cast to µs");
+            let c = c
+                .as_any()
+                .downcast_ref::<TimestampMicrosecondArray>()
+                .expect("µs timestamps");
+            (0..n)
+                .map(|i| {
+                    c.is_valid(i).then(|| {
+                        pg_text_instant(
+                            DateTime::from_timestamp_micros(c.value(i)).expect("in range"),
+                        )
+                    })
                 })
                 .collect()
         }
         DataType::List(_) | DataType::LargeList(_) | DataType::ListView(_) => {
-            let c = cast(column, &DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))))
-                .expect("cast to list<utf8>");
+            let c = cast(
+                column,
+                &DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
+            )
+            .expect("cast to list<utf8>");
             let c = c.as_list::<i32>();
             (0..n)
                 .map(|i| {
                     c.is_valid(i).then(|| {
                         let items = c.value(i);
                         let items = items.as_string::<i32>();
-                        let items: Vec<Option<String>> =
-                            (0..items.len()).map(|j| items.is_valid(j).then(|| items.value(j).to_string())).collect();
+                        let items: Vec<Option<String>> = (0..items.len())
+                            .map(|j| items.is_valid(j).then(|| items.value(j).to_string()))
+                            .collect();
                         pg_text_array(&items)
                     })
                 })
@@ -149,8 +178,11 @@ fn column_text(column: &ArrayRef) -> Vec<Option<String>> {
         }
         // Integers, decimals (printed with their scale, as Postgres does) and dates.
         _ => {
-            let f = ArrayFormatter::try_new(column.as_ref(), &FormatOptions::default()).expect("formatter");
-            (0..n).map(|i| column.is_valid(i).then(|| f.value(i).to_string())).collect()
+            let f = ArrayFormatter::try_new(column.as_ref(), &FormatOptions::default())
+                .expect("formatter");
+            (0..n)
+                .map(|i| column.is_valid(i).then(|| f.value(i).to_string()))
+                .collect()
         }
     }
 }
@@ -196,7 +228,10 @@ impl MixQuery {
         let mut sql = self.sql.clone();
         if let Protocol::Extended(params) = &self.protocol {
             for (i, p) in params.iter().enumerate().rev() {
-                sql = sql.replace(&format!("${}", i + 1), &format!("'{}'", p.replace('\'', "''")));
+                sql = sql.replace(
+                    &format!("${}", i + 1),
+                    &format!("'{}'", p.replace('\'', "''")),
+                );
             }
         }
         sql
@@ -204,7 +239,11 @@ impl MixQuery {
 
     /// Whether the answer's float columns need the canonical float text (the simple protocol's text).
     fn float_columns(&self) -> Vec<usize> {
-        if self.kind == "overview" { vec![2] } else { vec![] }
+        if self.kind == "overview" {
+            vec![2]
+        } else {
+            vec![]
+        }
     }
 }
 
@@ -262,8 +301,20 @@ fn dashboard_mix(untouched_threads: &[(String, String)], touched_thread: &str) -
         overview(TOUCHED, "2026-06-01", "2026-06-07", true),
     ];
     for group in ["channel", "status", "tag"] {
-        mix.push(overview_daily(UNTOUCHED[0], "2026-06-01", "2026-06-07", group, false));
-        mix.push(overview_daily(TOUCHED, TOUCHED_START, "2026-06-07", group, true));
+        mix.push(overview_daily(
+            UNTOUCHED[0],
+            "2026-06-01",
+            "2026-06-07",
+            group,
+            false,
+        ));
+        mix.push(overview_daily(
+            TOUCHED,
+            TOUCHED_START,
+            "2026-06-07",
+            group,
+            true,
+        ));
     }
     for status in ["Open", "Resolved", "Closed", "Routed"] {
         mix.push(page(UNTOUCHED[0], status, false));
@@ -326,7 +377,8 @@ fn parquet_bytes(rows: &[Row]) -> Vec<u8> {
         Arc::new(b.finish())
     };
     let list = |f: &dyn Fn(&Row) -> Option<Vec<String>>| -> ArrayRef {
-        let mut b = ListBuilder::new(StringBuilder::new()).with_field(Arc::new(Field::new_list_field(DataType::Utf8, true)));
+        let mut b = ListBuilder::new(StringBuilder::new())
+            .with_field(Arc::new(Field::new_list_field(DataType::Utf8, true)));
         for r in rows {
             match f(r) {
                 Some(items) => {
@@ -341,8 +393,12 @@ fn parquet_bytes(rows: &[Row]) -> Vec<u8> {
         Arc::new(b.finish())
     };
     let sent_at: ArrayRef = Arc::new(
-        TimestampMicrosecondArray::from(rows.iter().map(|r| r.sent_at.timestamp_micros()).collect::<Vec<_>>())
-            .with_timezone("UTC"),
+        TimestampMicrosecondArray::from(
+            rows.iter()
+                .map(|r| r.sent_at.timestamp_micros())
+                .collect::<Vec<_>>(),
+        )
+        .with_timezone("UTC"),
     );
     let columns = vec![
         text(&|_| Some(TOUCHED.into())),
@@ -386,7 +442,9 @@ fn arrival_sequence(count: usize, tags: &[String]) -> (Vec<Arrival>, String) {
     let mut follow_ups = 0usize;
     for k in 1..=count {
         let name = format!("soak-{k:05}.parquet");
-        if k.is_multiple_of(6) && let Some(prev) = &last_new {
+        if k.is_multiple_of(6)
+            && let Some(prev) = &last_new
+        {
             arrivals.push(Arrival {
                 partition: prev.partition.clone(),
                 name,
@@ -443,8 +501,16 @@ fn arrival_sequence(count: usize, tags: &[String]) -> (Vec<Arrival>, String) {
         } else {
             format!("2026-06-0{}", 1 + n % 5)
         };
-        let base = if pattern == 0 { at(&date, 12, n) } else { at(&date, 9, n) };
-        let conv_tags = if n.is_multiple_of(5) { vec![] } else { vec![tags[n % tags.len()].clone()] };
+        let base = if pattern == 0 {
+            at(&date, 12, n)
+        } else {
+            at(&date, 9, n)
+        };
+        let conv_tags = if n.is_multiple_of(5) {
+            vec![]
+        } else {
+            vec![tags[n % tags.len()].clone()]
+        };
         let mut rows = vec![];
         let mut push = |j: usize, secs: i64, sender, kind, body: &str, skill, reason| {
             rows.push(Row {
@@ -459,14 +525,46 @@ fn arrival_sequence(count: usize, tags: &[String]) -> (Vec<Arrival>, String) {
                 escalation_reason: reason,
             })
         };
-        push(1, 0, "visitor", "text", &format!("Soak question {n}, \"quoted\", with a comma"), None, None);
+        push(
+            1,
+            0,
+            "visitor",
+            "text",
+            &format!("Soak question {n}, \"quoted\", with a comma"),
+            None,
+            None,
+        );
         match pattern {
-            1 => push(2, 20, "agent", "text", "Here is the answer.", Some("faq"), None),
+            1 => push(
+                2,
+                20,
+                "agent",
+                "text",
+                "Here is the answer.",
+                Some("faq"),
+                None,
+            ),
             2 => {
-                push(2, 20, "agent", "text", "Here is the answer.", Some("returns"), None);
+                push(
+                    2,
+                    20,
+                    "agent",
+                    "text",
+                    "Here is the answer.",
+                    Some("returns"),
+                    None,
+                );
                 push(3, 90, "visitor", "text", "That does not help", None, None);
             }
-            3 => push(2, 20, "agent", "handoff_ticket", "", Some("order_tracking"), Some("customer_request")),
+            3 => push(
+                2,
+                20,
+                "agent",
+                "handoff_ticket",
+                "",
+                Some("order_tracking"),
+                Some("customer_request"),
+            ),
             _ => {}
         }
         let arrival = Arrival {
@@ -490,12 +588,14 @@ fn land(root: &Path, arrival: &Arrival, pause: Duration) {
     let tmp = dir.join(format!("_tmp-{}", arrival.name));
     let mut f = std::fs::File::create(&tmp).expect("create temporary file");
     let half = arrival.bytes.len() / 2;
-    f.write_all(&arrival.bytes[..half]).expect("write first half");
+    f.write_all(&arrival.bytes[..half])
+        .expect("write first half");
     f.flush().unwrap();
     if !pause.is_zero() {
         std::thread::sleep(pause);
     }
-    f.write_all(&arrival.bytes[half..]).expect("write second half");
+    f.write_all(&arrival.bytes[half..])
+        .expect("write second half");
     f.sync_all().expect("sync");
     drop(f);
     std::fs::rename(&tmp, dir.join(&arrival.name)).expect("rename into place");
@@ -560,28 +660,53 @@ impl Expected {
                 .filter(|(_, q)| q.touched || !touched_only)
                 .map(|(i, q)| async move { (i, run_in_process(engine, &q.inline_sql()).await) })
                 .collect();
-            async move { futures::future::join_all(futures).await.into_iter().collect::<BTreeMap<_, _>>() }
+            async move {
+                futures::future::join_all(futures)
+                    .await
+                    .into_iter()
+                    .collect::<BTreeMap<_, _>>()
+            }
         };
         let first = all(false).await;
-        let untouched: BTreeMap<usize, Answer> =
-            first.iter().filter(|(i, _)| !mix[**i].touched).map(|(i, a)| (*i, a.clone())).collect();
-        let mut states = vec![first.into_iter().filter(|(i, _)| mix[*i].touched).collect::<BTreeMap<_, _>>()];
+        let untouched: BTreeMap<usize, Answer> = first
+            .iter()
+            .filter(|(i, _)| !mix[**i].touched)
+            .map(|(i, a)| (*i, a.clone()))
+            .collect();
+        let mut states = vec![
+            first
+                .into_iter()
+                .filter(|(i, _)| mix[*i].touched)
+                .collect::<BTreeMap<_, _>>(),
+        ];
         for arrival in arrivals {
             land(root, arrival, Duration::ZERO);
             states.push(all(true).await);
         }
         let last = all(false).await;
         for (i, answer) in &untouched {
-            assert_eq!(&last[i], answer, "the arrivals changed an untouched answer: {}", mix[*i].sql);
+            assert_eq!(
+                &last[i], answer,
+                "the arrivals changed an untouched answer: {}",
+                mix[*i].sql
+            );
         }
         for (i, q) in mix.iter().enumerate().filter(|(_, q)| q.touched) {
             let per_state: Vec<&Answer> = states.iter().map(|s| &s[&i]).collect();
             if q.kind == "overview" {
                 let sales: Vec<_> = per_state.iter().map(|a| a[0][3].clone()).collect();
-                assert!(sales.windows(2).all(|w| w[0] == w[1]), "arrivals changed sales of {}: {sales:?}", q.sql);
+                assert!(
+                    sales.windows(2).all(|w| w[0] == w[1]),
+                    "arrivals changed sales of {}: {sales:?}",
+                    q.sql
+                );
             }
             if q.kind == "overview_daily" {
-                let groups = |a: &Answer| a.iter().map(|r| r[1].clone()).collect::<std::collections::BTreeSet<_>>();
+                let groups = |a: &Answer| {
+                    a.iter()
+                        .map(|r| r[1].clone())
+                        .collect::<std::collections::BTreeSet<_>>()
+                };
                 assert!(
                     per_state.iter().all(|a| groups(a) == groups(per_state[0])),
                     "arrivals changed the groups of {}",
@@ -590,11 +715,13 @@ impl Expected {
             }
         }
         for kind in ["overview", "overview_daily", "conversations page", "thread"] {
-            let changed = mix
-                .iter()
-                .enumerate()
-                .any(|(i, q)| q.kind == kind && q.touched && states[0][&i] != states[arrivals.len()][&i]);
-            assert!(changed || arrivals.len() < 4, "the arrivals changed no touched answer of kind {kind}");
+            let changed = mix.iter().enumerate().any(|(i, q)| {
+                q.kind == kind && q.touched && states[0][&i] != states[arrivals.len()][&i]
+            });
+            assert!(
+                changed || arrivals.len() < 4,
+                "the arrivals changed no touched answer of kind {kind}"
+            );
         }
         Expected { untouched, states }
     }
@@ -620,7 +747,13 @@ impl SoakServer {
     fn start(root: &Path, log: PathBuf) -> SoakServer {
         let port = free_port();
         let mut child = Command::new(env!("CARGO_BIN_EXE_conversql"))
-            .args(["serve", "--data", &root.display().to_string(), "--listen", &format!("127.0.0.1:{port}")])
+            .args([
+                "serve",
+                "--data",
+                &root.display().to_string(),
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
@@ -631,7 +764,8 @@ impl SoakServer {
 
     /// The server's resident memory (`VmRSS`) in KiB.
     fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("read /proc status");
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("read /proc status");
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmRSS:"))
@@ -677,14 +811,37 @@ fn row_text(row: &tokio_postgres::Row) -> Result<Vec<Option<String>>, String> {
             let ty = row.columns()[i].type_();
             let e = |e: tokio_postgres::Error| format!("column {i} ({ty}): {e}");
             Ok(match *ty {
-                Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR => row.try_get::<_, Option<String>>(i).map_err(e)?,
-                Type::INT8 => row.try_get::<_, Option<i64>>(i).map_err(e)?.map(|v| v.to_string()),
-                Type::INT4 => row.try_get::<_, Option<i32>>(i).map_err(e)?.map(|v| v.to_string()),
-                Type::FLOAT8 => row.try_get::<_, Option<f64>>(i).map_err(e)?.map(|v| format!("{v:?}")),
-                Type::BOOL => row.try_get::<_, Option<bool>>(i).map_err(e)?.map(|v| if v { "t" } else { "f" }.into()),
-                Type::DATE => row.try_get::<_, Option<NaiveDate>>(i).map_err(e)?.map(|v| v.to_string()),
-                Type::TIMESTAMPTZ => row.try_get::<_, Option<DateTime<Utc>>>(i).map_err(e)?.map(pg_text_instant),
-                Type::TEXT_ARRAY => row.try_get::<_, Option<Vec<Option<String>>>>(i).map_err(e)?.map(|v| pg_text_array(&v)),
+                Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR => {
+                    row.try_get::<_, Option<String>>(i).map_err(e)?
+                }
+                Type::INT8 => row
+                    .try_get::<_, Option<i64>>(i)
+                    .map_err(e)?
+                    .map(|v| v.to_string()),
+                Type::INT4 => row
+                    .try_get::<_, Option<i32>>(i)
+                    .map_err(e)?
+                    .map(|v| v.to_string()),
+                Type::FLOAT8 => row
+                    .try_get::<_, Option<f64>>(i)
+                    .map_err(e)?
+                    .map(|v| format!("{v:?}")),
+                Type::BOOL => row
+                    .try_get::<_, Option<bool>>(i)
+                    .map_err(e)?
+                    .map(|v| if v { "t" } else { "f" }.into()),
+                Type::DATE => row
+                    .try_get::<_, Option<NaiveDate>>(i)
+                    .map_err(e)?
+                    .map(|v| v.to_string()),
+                Type::TIMESTAMPTZ => row
+                    .try_get::<_, Option<DateTime<Utc>>>(i)
+                    .map_err(e)?
+                    .map(pg_text_instant),
+                Type::TEXT_ARRAY => row
+                    .try_get::<_, Option<Vec<Option<String>>>>(i)
+                    .map_err(e)?
+                    .map(|v| pg_text_array(&v)),
                 _ => return Err(format!("column {i}: unexpected type {ty}")),
             })
         })
@@ -692,15 +849,21 @@ fn row_text(row: &tokio_postgres::Row) -> Result<Vec<Option<String>>, String> {
 }
 
 /// Runs one query of the mix on `client`, returning its answer as text.
-async fn run_on_wire(client: &Client, q: &MixQuery, prepared: Option<&Statement>) -> Result<Answer, String> {
+async fn run_on_wire(
+    client: &Client,
+    q: &MixQuery,
+    prepared: Option<&Statement>,
+) -> Result<Answer, String> {
     let describe = |e: tokio_postgres::Error| match e.as_db_error() {
         Some(db) => format!("{}: {}", db.code().code(), db.message()),
         None => e.to_string(),
     };
     match (&q.protocol, prepared) {
         (Protocol::Extended(params), Some(stmt)) => {
-            let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-                params.iter().map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
+            let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
+                .iter()
+                .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+                .collect();
             let rows = client.query(stmt, &params).await.map_err(describe)?;
             rows.iter().map(row_text).collect()
         }
@@ -712,7 +875,15 @@ async fn run_on_wire(client: &Client, q: &MixQuery, prepared: Option<&Statement>
                 .filter_map(|m| match m {
                     SimpleQueryMessage::Row(r) => Some(
                         (0..r.len())
-                            .map(|i| r.get(i).map(|s| if floats.contains(&i) { canonical_float(s) } else { s.to_string() }))
+                            .map(|i| {
+                                r.get(i).map(|s| {
+                                    if floats.contains(&i) {
+                                        canonical_float(s)
+                                    } else {
+                                        s.to_string()
+                                    }
+                                })
+                            })
                             .collect(),
                     ),
                     _ => None,
@@ -743,7 +914,11 @@ async fn client_loop(run: Arc<Run>, conninfo: String, seed: u64) {
     let (client, connection) = match tokio_postgres::connect(&conninfo, NoTls).await {
         Ok(c) => c,
         Err(e) => {
-            run.tally.lock().unwrap().errors.push(format!("connection {seed}: connect: {e}"));
+            run.tally
+                .lock()
+                .unwrap()
+                .errors
+                .push(format!("connection {seed}: connect: {e}"));
             return;
         }
     };
@@ -751,12 +926,18 @@ async fn client_loop(run: Arc<Run>, conninfo: String, seed: u64) {
         let _ = connection.await;
     });
     let setup = async {
-        client.batch_execute(&format!("SET conversql.as_of = '{AS_OF}'")).await.map_err(|e| format!("SET as_of: {e}"))?;
+        client
+            .batch_execute(&format!("SET conversql.as_of = '{AS_OF}'"))
+            .await
+            .map_err(|e| format!("SET as_of: {e}"))?;
         let mut prepared = BTreeMap::new();
         for (i, q) in run.mix.iter().enumerate() {
             if let Protocol::Extended(params) = &q.protocol {
                 let types = vec![Type::TEXT; params.len()];
-                let stmt = client.prepare_typed(&q.sql, &types).await.map_err(|e| format!("prepare {}: {e}", q.sql))?;
+                let stmt = client
+                    .prepare_typed(&q.sql, &types)
+                    .await
+                    .map_err(|e| format!("prepare {}: {e}", q.sql))?;
                 prepared.insert(i, stmt);
             }
         }
@@ -765,7 +946,11 @@ async fn client_loop(run: Arc<Run>, conninfo: String, seed: u64) {
     let prepared = match setup.await {
         Ok(p) => p,
         Err(e) => {
-            run.tally.lock().unwrap().errors.push(format!("connection {seed}: {e}"));
+            run.tally
+                .lock()
+                .unwrap()
+                .errors
+                .push(format!("connection {seed}: {e}"));
             return;
         }
     };
@@ -793,7 +978,9 @@ async fn client_loop(run: Arc<Run>, conninfo: String, seed: u64) {
         let answer = match result {
             Ok(a) => a,
             Err(e) => {
-                tally.errors.push(format!("connection {seed}: {}: {e}", q.sql));
+                tally
+                    .errors
+                    .push(format!("connection {seed}: {}: {e}", q.sql));
                 continue;
             }
         };
@@ -819,7 +1006,8 @@ async fn client_loop(run: Arc<Run>, conninfo: String, seed: u64) {
                 }
             }
             None => {
-                let any = (0..run.expected.states.len()).find(|k| run.expected.states[*k][&i] == answer);
+                let any =
+                    (0..run.expected.states.len()).find(|k| run.expected.states[*k][&i] == answer);
                 tally.wrong.push(format!(
                     "connection {seed}: {} (params {:?}): answer is {} but must be one of states {low}..={landed_after}: {answer:?}",
                     q.sql,
@@ -853,13 +1041,19 @@ fn soak_64_connections_dashboard_mix_with_arriving_files() {
     let min_warmup = total / 6;
     let arrivals_end = total - total / 10;
 
-    let tmp = tempfile::Builder::new().prefix("conversql-soak-").tempdir().unwrap();
+    let tmp = tempfile::Builder::new()
+        .prefix("conversql-soak-")
+        .tempdir()
+        .unwrap();
     let serve_root = tmp.path().join("serve");
     let check_root = tmp.path().join("check");
     copy_tree(Path::new(&data_root()), &serve_root);
     copy_tree(Path::new(&data_root()), &check_root);
 
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
 
     // The mix's parameters and the arrivals' tags, from the sample in-process.
     let (untouched_threads, tags) = rt.block_on(async {
@@ -880,7 +1074,10 @@ fn soak_64_connections_dashboard_mix_with_arriving_files() {
         .await;
         (threads, tags.into_iter().filter_map(|r| r[0].clone()).collect::<Vec<_>>())
     });
-    assert!(!tags.is_empty(), "{TOUCHED} has tagged conversations in the sample");
+    assert!(
+        !tags.is_empty(),
+        "{TOUCHED} has tagged conversations in the sample"
+    );
     let (arrivals, touched_thread) = arrival_sequence(count, &tags);
     let mix = dashboard_mix(&untouched_threads, &touched_thread);
 
@@ -890,17 +1087,25 @@ fn soak_64_connections_dashboard_mix_with_arriving_files() {
     // The sample's known overview, as a sanity check of the in-process side.
     assert_eq!(
         expected.untouched[&0],
-        common::in_process(&mix[0].sql).iter().map(|r| r.split('|').map(|c| Some(c.to_string())).collect::<Vec<_>>()).map(
-            |mut r| {
+        common::in_process(&mix[0].sql)
+            .iter()
+            .map(|r| r
+                .split('|')
+                .map(|c| Some(c.to_string()))
+                .collect::<Vec<_>>())
+            .map(|mut r| {
                 r[2] = r[2].as_deref().map(canonical_float);
                 r
-            }
-        ).collect::<Vec<_>>(),
+            })
+            .collect::<Vec<_>>(),
         "the untouched overview computed two ways"
     );
 
     let server = SoakServer::start(&serve_root, tmp.path().join("server.log"));
-    let conninfo = format!("host=127.0.0.1 port={} user=analyst dbname=conversql", server.port);
+    let conninfo = format!(
+        "host=127.0.0.1 port={} user=analyst dbname=conversql",
+        server.port
+    );
     let rss_start = server.rss_kib();
     let started = Instant::now();
     let run = Arc::new(Run {
@@ -913,8 +1118,9 @@ fn soak_64_connections_dashboard_mix_with_arriving_files() {
         tally: Mutex::new(Tally::default()),
     });
 
-    let clients: Vec<_> =
-        (0..connections).map(|c| rt.spawn(client_loop(run.clone(), conninfo.clone(), c as u64 + 1))).collect();
+    let clients: Vec<_> = (0..connections)
+        .map(|c| rt.spawn(client_loop(run.clone(), conninfo.clone(), c as u64 + 1)))
+        .collect();
 
     // Memory: VmRSS every second; the warm-up ends here.
     let mut rss: Vec<(Duration, u64)> = vec![];
@@ -974,12 +1180,23 @@ fn soak_64_connections_dashboard_mix_with_arriving_files() {
     // the median of the last 10 s (medians, not single samples: RSS moves with
     // the 64 queries in flight at the sampling instant).
     let window = |from: Duration, to: Duration| -> Vec<u64> {
-        rss.iter().filter(|(t, _)| *t >= from && *t < to).map(|(_, k)| *k).collect()
+        rss.iter()
+            .filter(|(t, _)| *t >= from && *t < to)
+            .map(|(_, k)| *k)
+            .collect()
     };
     let warm = median(&window(warmup, warmup + Duration::from_secs(10)));
-    let end = median(&window(elapsed.saturating_sub(Duration::from_secs(10)), elapsed + Duration::from_secs(1)));
+    let end = median(&window(
+        elapsed.saturating_sub(Duration::from_secs(10)),
+        elapsed + Duration::from_secs(1),
+    ));
     let peak = rss.iter().map(|(_, k)| *k).max().unwrap();
-    let low = rss.iter().filter(|(t, _)| *t >= warmup).map(|(_, k)| *k).min().unwrap();
+    let low = rss
+        .iter()
+        .filter(|(t, _)| *t >= warmup)
+        .map(|(_, k)| *k)
+        .min()
+        .unwrap();
     // Allowed: 10% of the post-warm-up level plus 16 MiB. The arrivals add a
     // few dozen small files whose footers the server caches (a few KiB each),
     // and a glibc heap with 64 connections' worth of arenas keeps freed pages
@@ -991,14 +1208,42 @@ fn soak_64_connections_dashboard_mix_with_arriving_files() {
         "\nsoak: {} s ({} s warm-up), {connections} connections, as_of {AS_OF}, {} build",
         elapsed.as_secs(),
         warmup.as_secs(),
-        if cfg!(debug_assertions) { "debug" } else { "release" }
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        }
     );
-    println!("  expected answers computed in-process for {} arrival states in {:.1} s", run.expected.states.len(), precompute.as_secs_f64());
-    println!("  queries run:      {queries} ({:.1}/s)", queries as f64 / elapsed.as_secs_f64());
-    println!("  answers checked:  {} ({} of them showed arrivals; highest arrival state seen {} of {})", tally.checked, tally.saw_arrivals, tally.max_state_seen, arrivals.len());
+    println!(
+        "  expected answers computed in-process for {} arrival states in {:.1} s",
+        run.expected.states.len(),
+        precompute.as_secs_f64()
+    );
+    println!(
+        "  queries run:      {queries} ({:.1}/s)",
+        queries as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "  answers checked:  {} ({} of them showed arrivals; highest arrival state seen {} of {})",
+        tally.checked,
+        tally.saw_arrivals,
+        tally.max_state_seen,
+        arrivals.len()
+    );
     println!("  errors:           {}", tally.errors.len());
     println!("  wrong answers:    {}", tally.wrong.len());
-    println!("  files arrived:    {} ({} new conversations/follow-ups, {} re-deliveries)", run.landed.load(Ordering::SeqCst), arrivals.iter().filter(|a| !a.what.starts_with("re-")).count(), arrivals.iter().filter(|a| a.what.starts_with("re-")).count());
+    println!(
+        "  files arrived:    {} ({} new conversations/follow-ups, {} re-deliveries)",
+        run.landed.load(Ordering::SeqCst),
+        arrivals
+            .iter()
+            .filter(|a| !a.what.starts_with("re-"))
+            .count(),
+        arrivals
+            .iter()
+            .filter(|a| a.what.starts_with("re-"))
+            .count()
+    );
     println!("  latency per query kind (p50 / p99 / max, n):");
     for (kind, l) in &tally.latencies {
         let mut l = l.clone();
@@ -1022,7 +1267,11 @@ fn soak_64_connections_dashboard_mix_with_arriving_files() {
         rss.len()
     );
     let step = (rss.len() / 12).max(1);
-    let series: Vec<String> = rss.iter().step_by(step).map(|(t, k)| format!("{}s:{:.0}", t.as_secs(), *k as f64 / 1024.0)).collect();
+    let series: Vec<String> = rss
+        .iter()
+        .step_by(step)
+        .map(|(t, k)| format!("{}s:{:.0}", t.as_secs(), *k as f64 / 1024.0))
+        .collect();
     println!("  RSS series (MiB): {}", series.join(" "));
 
     let server_log = || std::fs::read_to_string(&server.log).unwrap_or_default();
@@ -1030,21 +1279,47 @@ fn soak_64_connections_dashboard_mix_with_arriving_files() {
         tally.errors.is_empty(),
         "{} errors, first ones:\n{}\nserver log:\n{}",
         tally.errors.len(),
-        tally.errors.iter().take(10).cloned().collect::<Vec<_>>().join("\n"),
+        tally
+            .errors
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n"),
         server_log()
     );
     assert!(
         tally.wrong.is_empty(),
         "{} wrong answers, first ones:\n{}",
         tally.wrong.len(),
-        tally.wrong.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
+        tally
+            .wrong
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
-    assert_eq!(run.landed.load(Ordering::SeqCst), arrivals.len(), "every arrival landed");
+    assert_eq!(
+        run.landed.load(Ordering::SeqCst),
+        arrivals.len(),
+        "every arrival landed"
+    );
     assert_eq!(
         tally.max_state_seen,
         arrivals.len(),
         "after the last arrival some answer about {TOUCHED} showed it (the server sees new files)"
     );
-    assert!(tally.checked >= connections, "every connection got answers ({} checked)", tally.checked);
-    assert!(end <= allowed, "server RSS grew: {} after warm-up, {} at the end (allowed ≤ {})", mib(warm), mib(end), mib(allowed));
+    assert!(
+        tally.checked >= connections,
+        "every connection got answers ({} checked)",
+        tally.checked
+    );
+    assert!(
+        end <= allowed,
+        "server RSS grew: {} after warm-up, {} at the end (allowed ≤ {})",
+        mib(warm),
+        mib(end),
+        mib(allowed)
+    );
 }

@@ -22,7 +22,13 @@ use tokio::runtime::Runtime;
 
 fn runtime() -> &'static Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap())
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
 }
 
 fn accounts_file() -> &'static Vec<u8> {
@@ -51,15 +57,33 @@ fn harness() -> &'static Harness {
     HARNESS.get_or_init(|| {
         runtime().block_on(async {
             let store = Arc::new(InMemory::new());
-            store.put(&Path::from("root/accounts/a.parquet"), accounts_file().clone().into()).await.unwrap();
+            store
+                .put(
+                    &Path::from("root/accounts/a.parquet"),
+                    accounts_file().clone().into(),
+                )
+                .await
+                .unwrap();
             for table in ["profiles", "events", "messages"] {
-                store.put(&Path::from(format!("root/{table}/_SUCCESS")), Vec::new().into()).await.unwrap();
+                store
+                    .put(
+                        &Path::from(format!("root/{table}/_SUCCESS")),
+                        Vec::new().into(),
+                    )
+                    .await
+                    .unwrap();
             }
             let shared: Arc<dyn ObjectStore> = store.clone();
             let dataset = Dataset::in_memory("memory://root", shared);
-            let engine = Engine::open_dataset(dataset, EngineOptions { as_of: Some(1_780_920_000_000_000), ..Default::default() })
-                .await
-                .expect("the dataset opens");
+            let engine = Engine::open_dataset(
+                dataset,
+                EngineOptions {
+                    as_of: Some(1_780_920_000_000_000),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("the dataset opens");
             Harness { store, engine }
         })
     })
@@ -68,7 +92,13 @@ fn harness() -> &'static Harness {
 fuzz_target!(|data: &[u8]| {
     let h = harness();
     runtime().block_on(async {
-        h.store.put(&Path::from("root/messages/date=2026-06-01/fuzz.parquet"), data.to_vec().into()).await.unwrap();
+        h.store
+            .put(
+                &Path::from("root/messages/date=2026-06-01/fuzz.parquet"),
+                data.to_vec().into(),
+            )
+            .await
+            .unwrap();
         let mut session = h.engine.session();
         for sql in [
             "SELECT count(*), min(sent_at), max(sent_at) FROM raw.messages",

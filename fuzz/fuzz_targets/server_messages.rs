@@ -28,7 +28,11 @@ struct Harness {
 fn harness() -> &'static Harness {
     static HARNESS: OnceLock<Harness> = OnceLock::new();
     HARNESS.get_or_init(|| {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
         let data = format!("{}/../data", env!("CARGO_MANIFEST_DIR"));
         let engine = runtime
             .block_on(Engine::open(EngineOptions {
@@ -37,7 +41,10 @@ fn harness() -> &'static Harness {
                 ..Default::default()
             }))
             .expect("the sample dataset opens");
-        let options = ServerOptions { statement_timeout: Some("2s".into()), ..Default::default() };
+        let options = ServerOptions {
+            statement_timeout: Some("2s".into()),
+            ..Default::default()
+        };
         let server = Server::new(engine, &options);
         install_panic_filter();
         Harness { runtime, server }
@@ -72,7 +79,9 @@ fn install_panic_filter() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let stack = std::backtrace::Backtrace::force_capture().to_string();
-        if stack.contains("PgWireMessageServerCodec") && stack.contains("as pgwire::messages::Message>::decode") {
+        if stack.contains("PgWireMessageServerCodec")
+            && stack.contains("as pgwire::messages::Message>::decode")
+        {
             KNOWN_DECODER_PANICS.fetch_add(1, Ordering::SeqCst);
             return;
         }
@@ -81,7 +90,9 @@ fn install_panic_filter() {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
     let h = harness();
     let known_before = KNOWN_DECODER_PANICS.load(Ordering::SeqCst);
     h.runtime.block_on(async {
@@ -92,7 +103,8 @@ fuzz_target!(|data: &[u8]| {
         let _ = client.write_all(&input).await;
         let _ = client.shutdown().await;
         let mut sink = vec![];
-        let read = tokio::time::timeout(Duration::from_secs(10), client.read_to_end(&mut sink)).await;
+        let read =
+            tokio::time::timeout(Duration::from_secs(10), client.read_to_end(&mut sink)).await;
         drop(client);
         match tokio::time::timeout(Duration::from_secs(10), connection).await {
             Ok(Ok(_)) => {}
@@ -102,7 +114,9 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             Ok(Err(_)) => {}
-            Err(_) => panic!("the connection did not end 10 s after the client closed (read: {read:?})"),
+            Err(_) => {
+                panic!("the connection did not end 10 s after the client closed (read: {read:?})")
+            }
         }
     });
 });

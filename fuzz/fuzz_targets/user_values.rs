@@ -24,10 +24,18 @@ struct Harness {
 fn harness() -> &'static Harness {
     static HARNESS: OnceLock<Harness> = OnceLock::new();
     HARNESS.get_or_init(|| {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
         let data = format!("{}/../data", env!("CARGO_MANIFEST_DIR"));
         let engine = runtime
-            .block_on(Engine::open(EngineOptions { data, as_of: Some(1_780_920_000_000_000), ..Default::default() }))
+            .block_on(Engine::open(EngineOptions {
+                data,
+                as_of: Some(1_780_920_000_000_000),
+                ..Default::default()
+            }))
             .expect("the sample dataset opens");
         Harness { runtime, engine }
     })
@@ -38,17 +46,31 @@ fn literal(value: &str) -> String {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let mut values: Vec<String> = text.splitn(5, '|').map(literal).collect();
     values.resize(5, literal(""));
     let h = harness();
     let statements = [
         format!("SET conversql.as_of = {}", values[0]),
-        format!("SELECT local_date(TIMESTAMP '2026-06-01T03:00:00Z', {}) AS d", values[0]),
+        format!(
+            "SELECT local_date(TIMESTAMP '2026-06-01T03:00:00Z', {}) AS d",
+            values[0]
+        ),
         format!("SELECT checked_time_zone({}) AS z", values[1]),
-        format!("SELECT * FROM overview({}, {}, {})", values[2], values[3], values[4]),
-        format!("SELECT * FROM overview_daily('acc_001', {}, {}, {})", values[3], values[4], values[1]),
-        format!("SELECT * FROM overview('acc_001', {}, '2026-06-07')", values[0]),
+        format!(
+            "SELECT * FROM overview({}, {}, {})",
+            values[2], values[3], values[4]
+        ),
+        format!(
+            "SELECT * FROM overview_daily('acc_001', {}, {}, {})",
+            values[3], values[4], values[1]
+        ),
+        format!(
+            "SELECT * FROM overview('acc_001', {}, '2026-06-07')",
+            values[0]
+        ),
     ];
     h.runtime.block_on(async {
         let mut session = h.engine.session();

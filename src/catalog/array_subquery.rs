@@ -12,7 +12,9 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, AsArray, ListBuilder, StringBuilder};
 use arrow::datatypes::{DataType, Field};
 use datafusion::common::{Result, exec_err};
-use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
 use datafusion::prelude::SessionContext;
 
 /// The rewritten text, or `None` when `sql` has no such subquery.
@@ -24,16 +26,29 @@ pub fn rewrite_sql(sql: &str) -> Option<String> {
     let prefix = &sql[prefix_start..prefix_start + prefix_len];
     let rest = lower[prefix_start + prefix_len + 1..].trim_start();
     let after_concat = rest.strip_prefix("|| x from ")?;
-    let after_unnest =
-        after_concat.strip_prefix("pg_catalog.unnest(").or_else(|| after_concat.strip_prefix("unnest("))?;
+    let after_unnest = after_concat
+        .strip_prefix("pg_catalog.unnest(")
+        .or_else(|| after_concat.strip_prefix("unnest("))?;
     let array_len = after_unnest.find(')')?;
     let array_expr = after_unnest[..array_len].trim();
-    if array_expr.is_empty() || !array_expr.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+    if array_expr.is_empty()
+        || !array_expr
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    {
         return None;
     }
-    let tail = after_unnest[array_len + 1..].trim_start().strip_prefix('x')?.trim_start().strip_prefix(')')?;
+    let tail = after_unnest[array_len + 1..]
+        .trim_start()
+        .strip_prefix('x')?
+        .trim_start()
+        .strip_prefix(')')?;
     let end = lower.len() - tail.len();
-    Some(format!("{}pg_prefix_elements({array_expr}, '{prefix}'){}", &sql[..start], &sql[end..]))
+    Some(format!(
+        "{}pg_prefix_elements({array_expr}, '{prefix}'){}",
+        &sql[..start],
+        &sql[end..]
+    ))
 }
 
 /// Registers `pg_prefix_elements(text[], text) -> text[]`.
@@ -48,7 +63,9 @@ struct PrefixElements {
 
 impl PrefixElements {
     fn new() -> Self {
-        PrefixElements { signature: Signature::any(2, Volatility::Immutable) }
+        PrefixElements {
+            signature: Signature::any(2, Volatility::Immutable),
+        }
     }
 }
 
@@ -60,7 +77,10 @@ impl ScalarUDFImpl for PrefixElements {
         &self.signature
     }
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))))
+        Ok(DataType::List(Arc::new(Field::new_list_field(
+            DataType::Utf8,
+            true,
+        ))))
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let rows = args.number_rows;
@@ -80,7 +100,11 @@ impl ScalarUDFImpl for PrefixElements {
                     if values.is_null(i) || prefix.is_null(row) {
                         out.values().append_null();
                     } else {
-                        out.values().append_value(format!("{}{}", prefix.value(row), values.value(i)));
+                        out.values().append_value(format!(
+                            "{}{}",
+                            prefix.value(row),
+                            values.value(i)
+                        ));
                     }
                 }
             }
@@ -112,7 +136,9 @@ mod tests {
         let sql = "SELECT array_to_string(pg_prefix_elements(make_array('a=1', 'b=2'), 'toast.'), ', ') AS s, \
                    cardinality(pg_prefix_elements(CAST(NULL AS VARCHAR[]), 'toast.')) AS n";
         let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
-        let text = arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
+        let text = arrow::util::pretty::pretty_format_batches(&batches)
+            .unwrap()
+            .to_string();
         assert!(text.contains("toast.a=1, toast.b=2"), "{text}");
         assert!(text.contains("| 0 "), "{text}");
     }

@@ -20,7 +20,9 @@ use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field};
 use datafusion::common::{Result, exec_err};
-use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
 use datafusion::prelude::SessionContext;
 
 /// The plannable equivalent of asyncpg's `INTRO_LOOKUP_TYPES`.
@@ -82,7 +84,9 @@ ORDER BY depth DESC"#;
 
 /// [`EQUIVALENT`] when `sql` is asyncpg's type introspection query, else `None`.
 pub fn rewrite_sql(sql: &str) -> Option<&'static str> {
-    let is_introspection = sql.trim_start().starts_with("WITH RECURSIVE typeinfo_tree(")
+    let is_introspection = sql
+        .trim_start()
+        .starts_with("WITH RECURSIVE typeinfo_tree(")
         && sql.contains("WITH RECURSIVE typebases(oid, depth)")
         && sql.contains("ti.oid = any($1::oid[])")
         && sql.contains("ORDER BY\n    depth DESC");
@@ -93,7 +97,12 @@ pub fn rewrite_sql(sql: &str) -> Option<&'static str> {
 /// whose item carries the catalog's OID-alias metadata.
 pub fn oid_array_type() -> DataType {
     let item = Field::new_list_field(DataType::Int32, true).with_metadata(
-        [(arrow_pg::datatypes::PG_OID_ALIAS_KEY.to_string(), "oid".to_string())].into_iter().collect(),
+        [(
+            arrow_pg::datatypes::PG_OID_ALIAS_KEY.to_string(),
+            "oid".to_string(),
+        )]
+        .into_iter()
+        .collect(),
     );
     DataType::List(Arc::new(item))
 }
@@ -107,7 +116,9 @@ pub fn is_oid_array(data_type: &DataType) -> bool {
 
 /// Registers `pg_oid_array(int[]) -> oid[]`, which marks a list of OIDs as `oid[]`.
 pub fn register(ctx: &SessionContext) {
-    ctx.register_udf(ScalarUDF::new_from_impl(OidArray { signature: Signature::any(1, Volatility::Immutable) }));
+    ctx.register_udf(ScalarUDF::new_from_impl(OidArray {
+        signature: Signature::any(1, Volatility::Immutable),
+    }));
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -126,12 +137,18 @@ impl ScalarUDFImpl for OidArray {
         Ok(oid_array_type())
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let [value] = args.args.as_slice() else { return exec_err!("pg_oid_array takes one array") };
+        let [value] = args.args.as_slice() else {
+            return exec_err!("pg_oid_array takes one array");
+        };
         let array = value.to_array(args.number_rows)?;
         let plain = DataType::List(Arc::new(Field::new_list_field(DataType::Int32, true)));
         let array = arrow::compute::cast(&array, &plain)?;
         // Same layout; only the item field's metadata differs.
-        let data = array.to_data().into_builder().data_type(oid_array_type()).build()?;
+        let data = array
+            .to_data()
+            .into_builder()
+            .data_type(oid_array_type())
+            .build()?;
         Ok(ColumnarValue::Array(arrow::array::make_array(data)))
     }
 }
@@ -145,6 +162,9 @@ mod tests {
         let asyncpg_16 = include_str!("../../tests/clients/asyncpg_intro_lookup_types.sql");
         assert_eq!(rewrite_sql(asyncpg_16), Some(EQUIVALENT));
         assert!(rewrite_sql("SELECT 1").is_none());
-        assert!(rewrite_sql(EQUIVALENT).is_none(), "the equivalent is not rewritten again");
+        assert!(
+            rewrite_sql(EQUIVALENT).is_none(),
+            "the equivalent is not rewritten again"
+        );
     }
 }

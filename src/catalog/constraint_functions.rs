@@ -9,7 +9,8 @@ use arrow::array::new_null_array;
 use arrow::datatypes::DataType;
 use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility,
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
+    Volatility,
 };
 use datafusion::prelude::SessionContext;
 
@@ -34,14 +35,19 @@ impl ScalarUDFImpl for PgGetConstraintDef {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         Ok(match &args.args[0] {
             ColumnarValue::Scalar(_) => ColumnarValue::Scalar(ScalarValue::Utf8(None)),
-            ColumnarValue::Array(a) => ColumnarValue::Array(new_null_array(&DataType::Utf8, a.len())),
+            ColumnarValue::Array(a) => {
+                ColumnarValue::Array(new_null_array(&DataType::Utf8, a.len()))
+            }
         })
     }
 }
 
 /// Registers `pg_get_constraintdef` in `ctx`, replacing the catalog crate's.
 pub fn register(ctx: &SessionContext) {
-    let signature = Signature::one_of(vec![TypeSignature::Any(1), TypeSignature::Any(2)], Volatility::Stable);
+    let signature = Signature::one_of(
+        vec![TypeSignature::Any(1), TypeSignature::Any(2)],
+        Volatility::Stable,
+    );
     ctx.register_udf(ScalarUDF::new_from_impl(PgGetConstraintDef { signature }));
 }
 
@@ -58,7 +64,9 @@ mod tests {
             .collect()
             .await
             .unwrap();
-        let text = arrow::util::pretty::pretty_format_batches(&rows).unwrap().to_string();
+        let text = arrow::util::pretty::pretty_format_batches(&rows)
+            .unwrap()
+            .to_string();
         assert!(text.contains("| true | true | true |"), "{text}");
     }
 }

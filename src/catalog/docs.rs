@@ -52,16 +52,28 @@ pub fn view_doc(sql: &str) -> Option<(String, RelationDoc)> {
     let upper = sql.to_ascii_uppercase();
     let start = upper.find("CREATE VIEW")?;
     let rest = &sql[start + "CREATE VIEW".len()..];
-    let name = rest.split_whitespace().next()?.trim_matches('"').to_string();
+    let name = rest
+        .split_whitespace()
+        .next()?
+        .trim_matches('"')
+        .to_string();
     let as_at = rest.to_ascii_uppercase().find(" AS")?;
-    let definition = rest[as_at + 3..].trim().trim_end_matches(';').trim().to_string();
-    let mut doc = RelationDoc { definition: Some(definition), ..Default::default() };
+    let definition = rest[as_at + 3..]
+        .trim()
+        .trim_end_matches(';')
+        .trim()
+        .to_string();
+    let mut doc = RelationDoc {
+        definition: Some(definition),
+        ..Default::default()
+    };
     for line in sql[..start].lines() {
         match directive(line) {
             Some(("comment", text)) => doc.comment = Some(text.to_string()),
             Some(("column", text)) => {
                 if let Some((column, comment)) = text.split_once(':') {
-                    doc.columns.insert(column.trim().to_string(), comment.trim().to_string());
+                    doc.columns
+                        .insert(column.trim().to_string(), comment.trim().to_string());
                 }
             }
             _ => {}
@@ -77,13 +89,19 @@ pub fn tables_doc(text: &str) -> Vec<(String, RelationDoc)> {
         match directive(line) {
             Some(("table", text)) => {
                 if let Some((name, comment)) = text.split_once(':') {
-                    let doc = RelationDoc { comment: Some(comment.trim().to_string()), ..Default::default() };
+                    let doc = RelationDoc {
+                        comment: Some(comment.trim().to_string()),
+                        ..Default::default()
+                    };
                     tables.push((name.trim().to_string(), doc));
                 }
             }
             Some(("column", text)) => {
-                if let (Some((_, doc)), Some((column, comment))) = (tables.last_mut(), text.split_once(':')) {
-                    doc.columns.insert(column.trim().to_string(), comment.trim().to_string());
+                if let (Some((_, doc)), Some((column, comment))) =
+                    (tables.last_mut(), text.split_once(':'))
+                {
+                    doc.columns
+                        .insert(column.trim().to_string(), comment.trim().to_string());
                 }
             }
             _ => {}
@@ -94,7 +112,11 @@ pub fn tables_doc(text: &str) -> Vec<(String, RelationDoc)> {
 
 /// `-- @word text` → `(word, text)`.
 fn directive(line: &str) -> Option<(&str, &str)> {
-    let rest = line.trim_start().strip_prefix("--")?.trim_start().strip_prefix('@')?;
+    let rest = line
+        .trim_start()
+        .strip_prefix("--")?
+        .trim_start()
+        .strip_prefix('@')?;
     let (word, text) = rest.split_once(char::is_whitespace)?;
     Some((word, text.trim()))
 }
@@ -116,7 +138,9 @@ mod tests {
 
     #[test]
     fn reads_table_sections() {
-        let tables = tables_doc("-- @table t: A table.\n-- @column x: X.\n-- @table u: U.\n-- @column y: Y.\n");
+        let tables = tables_doc(
+            "-- @table t: A table.\n-- @column x: X.\n-- @table u: U.\n-- @column y: Y.\n",
+        );
         assert_eq!(tables.len(), 2);
         assert_eq!(tables[1].0, "u");
         assert_eq!(tables[1].1.columns["y"], "Y.");

@@ -76,7 +76,13 @@ pub struct Index {
 impl Index {
     /// An index over the original `pg_catalog` schema `inner`.
     pub fn new(docs: Docs, inner: Arc<dyn SchemaProvider>) -> Self {
-        Index { docs, inner, snapshot: RwLock::new(Arc::new(Snapshot::default())), builtin: RwLock::new(None), types: RwLock::new(None) }
+        Index {
+            docs,
+            inner,
+            snapshot: RwLock::new(Arc::new(Snapshot::default())),
+            builtin: RwLock::new(None),
+            types: RwLock::new(None),
+        }
     }
 
     /// The original `pg_catalog` schema.
@@ -96,13 +102,21 @@ impl Index {
 
     /// The built-in descriptions (empty until the first refresh).
     pub fn builtin(&self) -> Arc<Descriptions> {
-        self.builtin.read().expect("index lock").clone().unwrap_or_default()
+        self.builtin
+            .read()
+            .expect("index lock")
+            .clone()
+            .unwrap_or_default()
     }
 
     /// The oid of a type name as `to_regtype` resolves it (SQL spellings and `[]` arrays included).
     pub fn type_oid(&self, name: &str) -> Option<i32> {
         let types = self.types.read().expect("index lock").clone()?;
-        let name = name.trim().trim_start_matches("pg_catalog.").trim_matches('"').to_ascii_lowercase();
+        let name = name
+            .trim()
+            .trim_start_matches("pg_catalog.")
+            .trim_matches('"')
+            .to_ascii_lowercase();
         let (base, array) = match name.strip_suffix("[]") {
             Some(base) => (base.trim().to_string(), true),
             None => (name, false),
@@ -123,7 +137,11 @@ impl Index {
             "decimal" => "numeric",
             other => other,
         };
-        let key = if array { format!("_{base}") } else { base.to_string() };
+        let key = if array {
+            format!("_{base}")
+        } else {
+            base.to_string()
+        };
         types.get(&key).copied()
     }
 
@@ -135,7 +153,11 @@ impl Index {
             return if objsubid == 0 {
                 relation.comment.clone()
             } else {
-                relation.columns.get(objsubid as usize - 1).cloned().flatten()
+                relation
+                    .columns
+                    .get(objsubid as usize - 1)
+                    .cloned()
+                    .flatten()
             };
         }
         if classoid.is_none_or(|c| c == PG_PROC)
@@ -155,18 +177,27 @@ impl Index {
         let builtin = self.builtin();
         match classoid {
             Some(c) => builtin.get(&(objoid, c, objsubid)).cloned(),
-            None => builtin.iter().find(|((o, _, s), _)| *o == objoid && *s == objsubid).map(|(_, d)| d.clone()),
+            None => builtin
+                .iter()
+                .find(|((o, _, s), _)| *o == objoid && *s == objsubid)
+                .map(|(_, d)| d.clone()),
         }
     }
 
     /// Re-reads the oids from `pg_class` and `pg_namespace`.
     pub async fn refresh(&self, session: &dyn Session) -> Result<()> {
-        let Some(state) = session.as_any().downcast_ref::<SessionState>() else { return Ok(()) };
+        let Some(state) = session.as_any().downcast_ref::<SessionState>() else {
+            return Ok(());
+        };
         if self.builtin.read().expect("index lock").is_none() {
             let rows = self.scan(state, "pg_description", &[0, 1, 2, 3]).await?;
             let mut builtin = HashMap::new();
             for batch in rows {
-                let (o, c, s) = (int_column(&batch, 0)?, int_column(&batch, 1)?, int_column(&batch, 2)?);
+                let (o, c, s) = (
+                    int_column(&batch, 0)?,
+                    int_column(&batch, 1)?,
+                    int_column(&batch, 2)?,
+                );
                 let d = cast(batch.column(3), &DataType::Utf8)?;
                 let d = d.as_string::<i32>();
                 for i in 0..batch.num_rows() {
@@ -207,29 +238,57 @@ impl Index {
             let names = names.as_string::<i32>();
             let namespaces = int_column(&batch, 2)?;
             for (i, oid) in oids.iter().enumerate() {
-                let Some(schema) = namespace_names.get(&namespaces[i]) else { continue };
+                let Some(schema) = namespace_names.get(&namespaces[i]) else {
+                    continue;
+                };
                 snapshot.relation_schemas.insert(*oid, schema.clone());
                 let name = names.value(i).to_string();
-                if schema == "pg_catalog" && matches!(name.as_str(), "pg_class" | "pg_proc" | "pg_namespace") {
+                if schema == "pg_catalog"
+                    && matches!(name.as_str(), "pg_class" | "pg_proc" | "pg_namespace")
+                {
                     snapshot.catalog_oids.insert(name.clone(), *oid);
                 }
-                let Some(doc) = self.docs.get(&(schema.clone(), name.clone())) else { continue };
-                let Some(provider) = catalog.as_ref().and_then(|c| c.schema(schema)) else { continue };
-                let Some(table) = provider.table(&name).await? else { continue };
-                let columns =
-                    table.schema().fields().iter().map(|f| doc.columns.get(f.name()).cloned()).collect();
-                snapshot
-                    .relations
-                    .insert(*oid, Relation { comment: doc.comment.clone(), columns, definition: doc.definition.clone() });
+                let Some(doc) = self.docs.get(&(schema.clone(), name.clone())) else {
+                    continue;
+                };
+                let Some(provider) = catalog.as_ref().and_then(|c| c.schema(schema)) else {
+                    continue;
+                };
+                let Some(table) = provider.table(&name).await? else {
+                    continue;
+                };
+                let columns = table
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| doc.columns.get(f.name()).cloned())
+                    .collect();
+                snapshot.relations.insert(
+                    *oid,
+                    Relation {
+                        comment: doc.comment.clone(),
+                        columns,
+                        definition: doc.definition.clone(),
+                    },
+                );
             }
         }
         *self.snapshot.write().expect("index lock") = Arc::new(snapshot);
         Ok(())
     }
 
-    async fn scan(&self, state: &SessionState, table: &str, projection: &[usize]) -> Result<Vec<RecordBatch>> {
-        let Some(provider) = self.inner.table(table).await? else { return Ok(vec![]) };
-        let plan = provider.scan(state, Some(&projection.to_vec()), &[], None).await?;
+    async fn scan(
+        &self,
+        state: &SessionState,
+        table: &str,
+        projection: &[usize],
+    ) -> Result<Vec<RecordBatch>> {
+        let Some(provider) = self.inner.table(table).await? else {
+            return Ok(vec![]);
+        };
+        let plan = provider
+            .scan(state, Some(&projection.to_vec()), &[], None)
+            .await?;
         collect(plan, state.task_ctx()).await
     }
 }
@@ -237,5 +296,7 @@ impl Index {
 fn int_column(batch: &RecordBatch, index: usize) -> Result<Vec<i32>> {
     let array = cast(batch.column(index), &DataType::Int32)?;
     let array = array.as_primitive::<Int32Type>();
-    Ok((0..array.len()).map(|i| if array.is_null(i) { 0 } else { array.value(i) }).collect())
+    Ok((0..array.len())
+        .map(|i| if array.is_null(i) { 0 } else { array.value(i) })
+        .collect())
 }

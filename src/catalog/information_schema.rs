@@ -23,27 +23,60 @@ pub const INFORMATION_SCHEMA: &str = "information_schema";
 
 /// The Postgres type of an Arrow type as `information_schema.columns` shows it:
 /// (`data_type`, `udt_name`, numeric precision, numeric scale, datetime precision).
-pub fn postgres_column_type(t: &DataType) -> (&'static str, &'static str, Option<i32>, Option<i32>, Option<i32>) {
+pub fn postgres_column_type(
+    t: &DataType,
+) -> (
+    &'static str,
+    &'static str,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+) {
     match t {
-        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => ("text", "text", None, None, None),
+        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => {
+            ("text", "text", None, None, None)
+        }
         DataType::Int64 | DataType::UInt32 => ("bigint", "int8", Some(64), Some(0), None),
         DataType::Int32 | DataType::UInt16 => ("integer", "int4", Some(32), Some(0), None),
-        DataType::Int16 | DataType::Int8 | DataType::UInt8 => ("smallint", "int2", Some(16), Some(0), None),
+        DataType::Int16 | DataType::Int8 | DataType::UInt8 => {
+            ("smallint", "int2", Some(16), Some(0), None)
+        }
         DataType::UInt64 => ("numeric", "numeric", None, None, None),
         DataType::Float64 => ("double precision", "float8", Some(53), None, None),
         DataType::Float32 | DataType::Float16 => ("real", "float4", Some(24), None, None),
         DataType::Boolean => ("boolean", "bool", None, None, None),
         DataType::Date32 | DataType::Date64 => ("date", "date", None, None, Some(0)),
-        DataType::Timestamp(_, Some(_)) => ("timestamp with time zone", "timestamptz", None, None, Some(6)),
-        DataType::Timestamp(_, None) => ("timestamp without time zone", "timestamp", None, None, Some(6)),
-        DataType::Time32(_) | DataType::Time64(_) => ("time without time zone", "time", None, None, Some(6)),
-        DataType::Interval(_) | DataType::Duration(_) => ("interval", "interval", None, None, Some(6)),
-        DataType::Decimal128(p, s) | DataType::Decimal256(p, s) => {
-            ("numeric", "numeric", Some(i32::from(*p)), Some(i32::from(*s)), None)
+        DataType::Timestamp(_, Some(_)) => (
+            "timestamp with time zone",
+            "timestamptz",
+            None,
+            None,
+            Some(6),
+        ),
+        DataType::Timestamp(_, None) => (
+            "timestamp without time zone",
+            "timestamp",
+            None,
+            None,
+            Some(6),
+        ),
+        DataType::Time32(_) | DataType::Time64(_) => {
+            ("time without time zone", "time", None, None, Some(6))
         }
-        DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_) => {
-            ("bytea", "bytea", None, None, None)
+        DataType::Interval(_) | DataType::Duration(_) => {
+            ("interval", "interval", None, None, Some(6))
         }
+        DataType::Decimal128(p, s) | DataType::Decimal256(p, s) => (
+            "numeric",
+            "numeric",
+            Some(i32::from(*p)),
+            Some(i32::from(*s)),
+            None,
+        ),
+        DataType::Binary
+        | DataType::LargeBinary
+        | DataType::BinaryView
+        | DataType::FixedSizeBinary(_) => ("bytea", "bytea", None, None, None),
         DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
             let element = match postgres_column_type(f.data_type()).1 {
                 "text" => "_text",
@@ -161,7 +194,11 @@ fn schema_of(kind: Kind) -> SchemaRef {
             ("is_updatable", TEXT),
         ],
     };
-    Arc::new(Schema::new(cols.iter().map(|(n, t)| Field::new(*n, t.clone(), true)).collect::<Vec<_>>()))
+    Arc::new(Schema::new(
+        cols.iter()
+            .map(|(n, t)| Field::new(*n, t.clone(), true))
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// One row under construction: a value per column, by position.
@@ -182,7 +219,12 @@ fn batch(schema: &SchemaRef, rows: Vec<Vec<Cell>>) -> Result<RecordBatch> {
             for row in &rows {
                 match &row[i] {
                     Cell::Int(v) => b.append_option(*v),
-                    Cell::Text(_) => return Err(DataFusionError::Internal(format!("{} is an integer", field.name()))),
+                    Cell::Text(_) => {
+                        return Err(DataFusionError::Internal(format!(
+                            "{} is an integer",
+                            field.name()
+                        )));
+                    }
                 }
             }
             Arc::new(b.finish())
@@ -191,7 +233,12 @@ fn batch(schema: &SchemaRef, rows: Vec<Vec<Cell>>) -> Result<RecordBatch> {
             for row in &rows {
                 match &row[i] {
                     Cell::Text(v) => b.append_option(v.as_deref()),
-                    Cell::Int(_) => return Err(DataFusionError::Internal(format!("{} is text", field.name()))),
+                    Cell::Int(_) => {
+                        return Err(DataFusionError::Internal(format!(
+                            "{} is text",
+                            field.name()
+                        )));
+                    }
                 }
             }
             Arc::new(b.finish())
@@ -212,24 +259,35 @@ struct InfoTable {
 
 impl InfoTable {
     async fn rows(&self) -> Result<Vec<Vec<Cell>>> {
-        let catalog = self
-            .catalog
-            .upgrade()
-            .ok_or_else(|| DataFusionError::Internal("the catalog of information_schema is gone".into()))?;
+        let catalog = self.catalog.upgrade().ok_or_else(|| {
+            DataFusionError::Internal("the catalog of information_schema is gone".into())
+        })?;
         let db = self.catalog_name.as_str();
         let mut schemas = catalog.schema_names();
         schemas.sort();
         let mut rows = vec![];
         for schema_name in &schemas {
             if let Kind::Schemata = self.kind {
-                rows.push(vec![t(db), t(schema_name), t("conversql"), Cell::Text(None), Cell::Text(None), Cell::Text(None), Cell::Text(None)]);
+                rows.push(vec![
+                    t(db),
+                    t(schema_name),
+                    t("conversql"),
+                    Cell::Text(None),
+                    Cell::Text(None),
+                    Cell::Text(None),
+                    Cell::Text(None),
+                ]);
                 continue;
             }
-            let Some(schema) = catalog.schema(schema_name) else { continue };
+            let Some(schema) = catalog.schema(schema_name) else {
+                continue;
+            };
             let mut tables = schema.table_names();
             tables.sort();
             for table_name in &tables {
-                let Some(table) = schema.table(table_name).await? else { continue };
+                let Some(table) = schema.table(table_name).await? else {
+                    continue;
+                };
                 let view = table.table_type() == TableType::View;
                 match self.kind {
                     Kind::Schemata => {}
@@ -262,7 +320,8 @@ impl InfoTable {
                     Kind::Views => {}
                     Kind::Columns => {
                         for (i, field) in table.schema().fields().iter().enumerate() {
-                            let (data_type, udt, precision, scale, datetime) = postgres_column_type(field.data_type());
+                            let (data_type, udt, precision, scale, datetime) =
+                                postgres_column_type(field.data_type());
                             let radix = precision.map(|_| if udt == "numeric" { 10 } else { 2 });
                             rows.push(vec![
                                 t(db),
@@ -274,7 +333,11 @@ impl InfoTable {
                                 t(if field.is_nullable() { "YES" } else { "NO" }),
                                 t(data_type),
                                 Cell::Int(None),
-                                Cell::Int(if udt == "text" { Some(1_073_741_824) } else { None }),
+                                Cell::Int(if udt == "text" {
+                                    Some(1_073_741_824)
+                                } else {
+                                    None
+                                }),
                                 Cell::Int(precision),
                                 Cell::Int(radix),
                                 Cell::Int(scale),
@@ -377,7 +440,11 @@ impl SchemaProvider for InformationSchema {
     }
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
-        Ok(self.tables.iter().find(|(n, _)| *n == name).map(|(_, t)| t.clone() as Arc<dyn TableProvider>))
+        Ok(self
+            .tables
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| t.clone() as Arc<dyn TableProvider>))
     }
 
     fn table_exist(&self, name: &str) -> bool {
@@ -387,11 +454,17 @@ impl SchemaProvider for InformationSchema {
 
 /// Registers `information_schema` in the catalog `catalog_name` of `ctx`
 /// (the session must be configured without DataFusion's own, which would shadow it).
-pub fn register(ctx: &datafusion::prelude::SessionContext, catalog_name: &str) -> crate::error::Result<()> {
+pub fn register(
+    ctx: &datafusion::prelude::SessionContext,
+    catalog_name: &str,
+) -> crate::error::Result<()> {
     let catalog = ctx
         .catalog(catalog_name)
         .ok_or_else(|| crate::error::Error::config(format!("catalog {catalog_name} missing")))?;
-    catalog.register_schema(INFORMATION_SCHEMA, Arc::new(InformationSchema::new(catalog_name, &catalog)))?;
+    catalog.register_schema(
+        INFORMATION_SCHEMA,
+        Arc::new(InformationSchema::new(catalog_name, &catalog)),
+    )?;
     Ok(())
 }
 
@@ -402,9 +475,14 @@ mod tests {
 
     #[tokio::test]
     async fn columns_show_postgres_types_and_views_are_views() {
-        let ctx = SessionContext::new_with_config(SessionConfig::new().with_information_schema(false));
-        ctx.sql("CREATE TABLE t (a INT, b TEXT, c TIMESTAMP WITH TIME ZONE)").await.unwrap();
-        ctx.sql("CREATE VIEW v AS SELECT a, b FROM t").await.unwrap();
+        let ctx =
+            SessionContext::new_with_config(SessionConfig::new().with_information_schema(false));
+        ctx.sql("CREATE TABLE t (a INT, b TEXT, c TIMESTAMP WITH TIME ZONE)")
+            .await
+            .unwrap();
+        ctx.sql("CREATE VIEW v AS SELECT a, b FROM t")
+            .await
+            .unwrap();
         register(&ctx, "datafusion").unwrap();
         let rows = ctx
             .sql("SELECT table_name, column_name, data_type, udt_name FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position")
@@ -413,14 +491,38 @@ mod tests {
             .collect()
             .await
             .unwrap();
-        let text = arrow::util::pretty::pretty_format_batches(&rows).unwrap().to_string();
-        assert!(text.contains("| t          | a           | integer                     | int4      |"), "{text}");
-        assert!(text.contains("| t          | b           | text                        | text      |"), "{text}");
-        let views = ctx.sql("SELECT table_name, check_option FROM information_schema.views").await.unwrap().collect().await.unwrap();
-        let text = arrow::util::pretty::pretty_format_batches(&views).unwrap().to_string();
+        let text = arrow::util::pretty::pretty_format_batches(&rows)
+            .unwrap()
+            .to_string();
+        assert!(
+            text.contains("| t          | a           | integer                     | int4      |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| t          | b           | text                        | text      |"),
+            "{text}"
+        );
+        let views = ctx
+            .sql("SELECT table_name, check_option FROM information_schema.views")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let text = arrow::util::pretty::pretty_format_batches(&views)
+            .unwrap()
+            .to_string();
         assert!(text.contains("| v          | NONE         |"), "{text}");
-        let schemata = ctx.sql("SELECT schema_name FROM information_schema.schemata").await.unwrap().collect().await.unwrap();
-        let text = arrow::util::pretty::pretty_format_batches(&schemata).unwrap().to_string();
+        let schemata = ctx
+            .sql("SELECT schema_name FROM information_schema.schemata")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let text = arrow::util::pretty::pretty_format_batches(&schemata)
+            .unwrap()
+            .to_string();
         assert!(text.contains("information_schema"), "{text}");
     }
 }

@@ -8,12 +8,12 @@
 //! [`register`] runs right after `setup_pg_catalog`; everything it serves is
 //! computed when a query reads it, so views loaded later are included.
 
-pub mod docs;
-pub mod functions;
 pub mod array_subquery;
 pub mod asyncpg_introspection;
 pub mod constraint_functions;
+pub mod docs;
 pub mod driver_compat;
+pub mod functions;
 pub mod index;
 pub mod information_schema;
 pub mod overlay;
@@ -37,8 +37,12 @@ use crate::views::{builtin_views, views_from_dir};
 /// The comment of a schema (`obj_description(oid, 'pg_namespace')`, psql's `\dn+`).
 pub fn schema_comment(schema: &str) -> Option<&'static str> {
     match schema {
-        PUBLIC_SCHEMA => Some("The SQL surface of the data contract: views over the logs (CONTRACT.md section 9)."),
-        RAW_SCHEMA => Some("The contract tables as written in the Parquet logs, before de-duplication (CONTRACT.md section 2)."),
+        PUBLIC_SCHEMA => Some(
+            "The SQL surface of the data contract: views over the logs (CONTRACT.md section 9).",
+        ),
+        RAW_SCHEMA => Some(
+            "The contract tables as written in the Parquet logs, before de-duplication (CONTRACT.md section 2).",
+        ),
         _ => None,
     }
 }
@@ -51,12 +55,17 @@ pub fn register(ctx: &SessionContext, views_dir: Option<&Path>) -> Result<()> {
     if let Some(dir) = views_dir {
         sources.extend(views_from_dir(dir)?);
     }
-    let catalog = ctx.catalog(DATABASE).ok_or_else(|| Error::config(format!("catalog {DATABASE} missing")))?;
+    let catalog = ctx
+        .catalog(DATABASE)
+        .ok_or_else(|| Error::config(format!("catalog {DATABASE} missing")))?;
     let inner = catalog
         .schema("pg_catalog")
         .ok_or_else(|| Error::config("pg_catalog must be set up before the catalog overlay"))?;
     let index = Arc::new(index::Index::new(docs::collect(&sources), inner));
-    catalog.register_schema("pg_catalog", Arc::new(overlay::PgCatalogOverlay::new(index.clone())))?;
+    catalog.register_schema(
+        "pg_catalog",
+        Arc::new(overlay::PgCatalogOverlay::new(index.clone())),
+    )?;
     pg_functions::register(ctx, index);
     Ok(())
 }

@@ -49,19 +49,37 @@ impl SchemaProvider for PgCatalogOverlay {
             "pg_proc" => Derived::Proc,
             "pg_views" => Derived::Views,
             n if REFRESHING.contains(&n) => {
-                let Some(inner) = self.index.inner().table(name).await? else { return Ok(None) };
-                let table: Arc<dyn TableProvider> = Arc::new(Refreshing { inner, index: self.index.clone() });
-                return Ok(Some(if n == "pg_class" { super::reshape::pg_class(table) } else { table }));
+                let Some(inner) = self.index.inner().table(name).await? else {
+                    return Ok(None);
+                };
+                let table: Arc<dyn TableProvider> = Arc::new(Refreshing {
+                    inner,
+                    index: self.index.clone(),
+                });
+                return Ok(Some(if n == "pg_class" {
+                    super::reshape::pg_class(table)
+                } else {
+                    table
+                }));
             }
             "pg_index" => {
-                let Some(inner) = self.index.inner().table(name).await? else { return Ok(None) };
+                let Some(inner) = self.index.inner().table(name).await? else {
+                    return Ok(None);
+                };
                 return Ok(Some(super::reshape::pg_index(&inner.schema())?));
             }
             _ => return self.index.inner().table(name).await,
         };
-        let Some(inner) = self.index.inner().table(name).await? else { return Ok(None) };
+        let Some(inner) = self.index.inner().table(name).await? else {
+            return Ok(None);
+        };
         let schema = nullable(&inner.schema());
-        Ok(Some(Arc::new(DerivedTable { kind, inner, schema, index: self.index.clone() })))
+        Ok(Some(Arc::new(DerivedTable {
+            kind,
+            inner,
+            schema,
+            index: self.index.clone(),
+        })))
     }
 
     fn table_exist(&self, name: &str) -> bool {
@@ -71,7 +89,11 @@ impl SchemaProvider for PgCatalogOverlay {
 
 fn nullable(schema: &SchemaRef) -> SchemaRef {
     Arc::new(Schema::new(
-        schema.fields().iter().map(|f| f.as_ref().clone().with_nullable(true)).collect::<Vec<Field>>(),
+        schema
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone().with_nullable(true))
+            .collect::<Vec<Field>>(),
     ))
 }
 
@@ -90,7 +112,10 @@ impl TableProvider for Refreshing {
     fn table_type(&self) -> TableType {
         self.inner.table_type()
     }
-    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
         self.inner.supports_filters_pushdown(filters)
     }
     async fn scan(
@@ -193,10 +218,20 @@ fn build(schema: &SchemaRef, rows: &[Row]) -> Result<RecordBatch> {
                 arrow::array::new_empty_array(&DataType::Utf8)
             } else {
                 let types: Vec<DataType> = values.iter().map(|v| v.data_type()).collect();
-                let common = types.iter().find(|t| **t != DataType::Utf8).cloned().unwrap_or(DataType::Utf8);
+                let common = types
+                    .iter()
+                    .find(|t| **t != DataType::Utf8)
+                    .cloned()
+                    .unwrap_or(DataType::Utf8);
                 let values: Vec<ScalarValue> = values
                     .into_iter()
-                    .map(|v| if v.is_null() { ScalarValue::try_from(&common).unwrap_or(v) } else { v })
+                    .map(|v| {
+                        if v.is_null() {
+                            ScalarValue::try_from(&common).unwrap_or(v)
+                        } else {
+                            v
+                        }
+                    })
                     .collect();
                 ScalarValue::iter_to_array(values)?
             };
@@ -226,7 +261,12 @@ impl DerivedTable {
             }
         }
         for function in FUNCTIONS {
-            rows.push(description(function.oid as i64, pg_proc, 0, function.description));
+            rows.push(description(
+                function.oid as i64,
+                pg_proc,
+                0,
+                function.description,
+            ));
         }
         for (name, oid) in &snapshot.namespaces {
             if let Some(comment) = super::schema_comment(name) {
@@ -238,11 +278,20 @@ impl DerivedTable {
 
     fn functions(&self) -> Vec<Row> {
         let snapshot = self.index.snapshot();
-        let public = snapshot.namespaces.get(crate::engine::PUBLIC_SCHEMA).copied().unwrap_or(2200);
+        let public = snapshot
+            .namespaces
+            .get(crate::engine::PUBLIC_SCHEMA)
+            .copied()
+            .unwrap_or(2200);
         FUNCTIONS
             .iter()
             .map(|f| {
-                let types = f.argument_types.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ");
+                let types = f
+                    .argument_types
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 vec![
                     ("oid", int(f.oid as i64)),
                     ("proname", text(f.name)),
@@ -250,7 +299,10 @@ impl DerivedTable {
                     ("proowner", int(10)),
                     ("prolang", int(12)),
                     ("procost", ScalarValue::Float32(Some(1.0))),
-                    ("prorows", ScalarValue::Float32(Some(if f.returns_set { 1000.0 } else { 0.0 }))),
+                    (
+                        "prorows",
+                        ScalarValue::Float32(Some(if f.returns_set { 1000.0 } else { 0.0 })),
+                    ),
                     ("provariadic", int(0)),
                     ("prosupport", text("-")),
                     ("prokind", text(f.kind)),

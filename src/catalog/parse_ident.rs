@@ -9,7 +9,8 @@ use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field};
 use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility,
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
+    Volatility,
 };
 use datafusion::prelude::SessionContext;
 
@@ -29,7 +30,11 @@ pub fn parse(ident: &str) -> std::result::Result<Vec<String>, String> {
                     }
                     Some('"') => break,
                     Some(c) => part.push(c),
-                    None => return Err(format!("string is not a valid identifier: \"{ident}\" (unclosed double quote)")),
+                    None => {
+                        return Err(format!(
+                            "string is not a valid identifier: \"{ident}\" (unclosed double quote)"
+                        ));
+                    }
                 }
             }
         } else {
@@ -46,7 +51,11 @@ pub fn parse(ident: &str) -> std::result::Result<Vec<String>, String> {
         match chars.next() {
             None => return Ok(parts),
             Some('.') => continue,
-            Some(c) => return Err(format!("string is not a valid identifier: \"{ident}\" (unexpected {c:?})")),
+            Some(c) => {
+                return Err(format!(
+                    "string is not a valid identifier: \"{ident}\" (unexpected {c:?})"
+                ));
+            }
         }
     }
 }
@@ -66,7 +75,11 @@ impl ScalarUDFImpl for ParseIdent {
     }
 
     fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
-        Ok(DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))))
+        Ok(DataType::List(Arc::new(Field::new(
+            "item",
+            DataType::Utf8,
+            true,
+        ))))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -94,7 +107,9 @@ impl ScalarUDFImpl for ParseIdent {
         }
         let array: ArrayRef = Arc::new(out.finish());
         Ok(match &args.args[0] {
-            ColumnarValue::Scalar(_) => ColumnarValue::Scalar(ScalarValue::try_from_array(&array, 0)?),
+            ColumnarValue::Scalar(_) => {
+                ColumnarValue::Scalar(ScalarValue::try_from_array(&array, 0)?)
+            }
             ColumnarValue::Array(_) => ColumnarValue::Array(array),
         })
     }
@@ -118,8 +133,14 @@ mod tests {
 
     #[test]
     fn splits_quoted_and_unquoted_parts() {
-        assert_eq!(parse("public.conversations").unwrap(), ["public", "conversations"]);
-        assert_eq!(parse("Public.\"My \"\"T\"\"\"").unwrap(), ["public", "My \"T\""]);
+        assert_eq!(
+            parse("public.conversations").unwrap(),
+            ["public", "conversations"]
+        );
+        assert_eq!(
+            parse("Public.\"My \"\"T\"\"\"").unwrap(),
+            ["public", "My \"T\""]
+        );
         assert_eq!(parse("conversations").unwrap(), ["conversations"]);
         assert!(parse("a..b").is_err());
         assert!(parse("\"open").is_err());
@@ -136,7 +157,12 @@ mod tests {
             .collect()
             .await
             .unwrap();
-        let text = arrow::util::pretty::pretty_format_batches(&rows).unwrap().to_string();
-        assert!(text.contains("| 2 ") && text.contains("conversations"), "{text}");
+        let text = arrow::util::pretty::pretty_format_batches(&rows)
+            .unwrap()
+            .to_string();
+        assert!(
+            text.contains("| 2 ") && text.contains("conversations"),
+            "{text}"
+        );
     }
 }

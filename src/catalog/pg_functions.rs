@@ -13,13 +13,14 @@ use arrow::compute::cast;
 use arrow::datatypes::{DataType, Int64Type};
 use datafusion::common::Result;
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility,
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
+    Volatility,
 };
 use datafusion::prelude::SessionContext;
 
 use super::functions::by_oid;
-use super::rewrite::like;
 use super::index::{Index, PG_CLASS, PG_NAMESPACE, PG_PROC};
+use super::rewrite::like;
 
 type Body = dyn Fn(&[ArrayRef]) -> Result<ArrayRef> + Send + Sync;
 
@@ -63,7 +64,9 @@ impl ScalarUDFImpl for Udf {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         if arrays.is_empty() {
             let one = (self.body)(&[])?;
-            return Ok(ColumnarValue::Scalar(datafusion::common::ScalarValue::try_from_array(&one, 0)?));
+            return Ok(ColumnarValue::Scalar(
+                datafusion::common::ScalarValue::try_from_array(&one, 0)?,
+            ));
         }
         Ok(ColumnarValue::Array((self.body)(&arrays)?))
     }
@@ -74,23 +77,41 @@ fn udf(name: &'static str, arities: &[usize], returns: DataType, body: Box<Body>
         Signature::variadic_any(Volatility::Stable)
     } else {
         Signature::one_of(
-            arities.iter().map(|n| if *n == 0 { TypeSignature::Nullary } else { TypeSignature::Any(*n) }).collect(),
+            arities
+                .iter()
+                .map(|n| {
+                    if *n == 0 {
+                        TypeSignature::Nullary
+                    } else {
+                        TypeSignature::Any(*n)
+                    }
+                })
+                .collect(),
             Volatility::Stable,
         )
     };
-    ScalarUDF::new_from_impl(Udf { name, signature, returns, body })
+    ScalarUDF::new_from_impl(Udf {
+        name,
+        signature,
+        returns,
+        body,
+    })
 }
 
 fn ints(array: &ArrayRef) -> Result<Vec<Option<i64>>> {
     let array = cast(array, &DataType::Int64)?;
     let array = array.as_primitive::<Int64Type>();
-    Ok((0..array.len()).map(|i| (!array.is_null(i)).then(|| array.value(i))).collect())
+    Ok((0..array.len())
+        .map(|i| (!array.is_null(i)).then(|| array.value(i)))
+        .collect())
 }
 
 fn texts(array: &ArrayRef) -> Result<Vec<Option<String>>> {
     let array = cast(array, &DataType::Utf8)?;
     let array = array.as_string::<i32>();
-    Ok((0..array.len()).map(|i| (!array.is_null(i)).then(|| array.value(i).to_string())).collect())
+    Ok((0..array.len())
+        .map(|i| (!array.is_null(i)).then(|| array.value(i).to_string()))
+        .collect())
 }
 
 fn class_oid(catalog: &str) -> Option<i32> {
@@ -132,7 +153,11 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
         DataType::Utf8,
         Box::new(move |args| {
             let oids = ints(&args[0])?;
-            let catalogs = if args.len() > 1 { texts(&args[1])? } else { vec![None; oids.len()] };
+            let catalogs = if args.len() > 1 {
+                texts(&args[1])?
+            } else {
+                vec![None; oids.len()]
+            };
             let out: StringArray = oids
                 .iter()
                 .zip(&catalogs)
@@ -160,7 +185,9 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
                 .iter()
                 .zip(&attnums)
                 .map(|(oid, attnum)| match (oid, attnum) {
-                    (Some(oid), Some(n)) if *n > 0 => col_index.describe(*oid as i32, Some(PG_CLASS), *n as i32),
+                    (Some(oid), Some(n)) if *n > 0 => {
+                        col_index.describe(*oid as i32, Some(PG_CLASS), *n as i32)
+                    }
                     _ => None,
                 })
                 .collect();
@@ -204,8 +231,10 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
             &[1],
             DataType::Utf8,
             Box::new(move |args| {
-                let out: StringArray =
-                    ints(&args[0])?.iter().map(|o| o.and_then(|o| by_oid(o as i32)).map(pick)).collect();
+                let out: StringArray = ints(&args[0])?
+                    .iter()
+                    .map(|o| o.and_then(|o| by_oid(o as i32)).map(pick))
+                    .collect();
                 Ok(Arc::new(out) as ArrayRef)
             }),
         ));
@@ -216,8 +245,10 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
         &[1],
         DataType::Int32,
         Box::new(move |args| {
-            let out: Int32Array =
-                texts(&args[0])?.iter().map(|n| n.as_deref().and_then(|n| type_index.type_oid(n))).collect();
+            let out: Int32Array = texts(&args[0])?
+                .iter()
+                .map(|n| n.as_deref().and_then(|n| type_index.type_oid(n)))
+                .collect();
             Ok(Arc::new(out) as ArrayRef)
         }),
     ));
@@ -227,10 +258,13 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
             &[3],
             DataType::Boolean,
             Box::new(move |args| {
-                let (values, patterns, escapes) = (texts(&args[0])?, texts(&args[1])?, texts(&args[2])?);
+                let (values, patterns, escapes) =
+                    (texts(&args[0])?, texts(&args[1])?, texts(&args[2])?);
                 let out: BooleanArray = (0..values.len())
                     .map(|i| match (&values[i], &patterns[i], &escapes[i]) {
-                        (Some(v), Some(p), Some(e)) => Some(like(v, p, e.chars().next(), insensitive)),
+                        (Some(v), Some(p), Some(e)) => {
+                            Some(like(v, p, e.chars().next(), insensitive))
+                        }
                         _ => None,
                     })
                     .collect();
@@ -250,10 +284,9 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
                     .iter()
                     .map(|o| {
                         o.map(|o| {
-                            snapshot
-                                .relation_schemas
-                                .get(&(o as i32))
-                                .is_none_or(|s| s == crate::engine::PUBLIC_SCHEMA || s == "pg_catalog")
+                            snapshot.relation_schemas.get(&(o as i32)).is_none_or(|s| {
+                                s == crate::engine::PUBLIC_SCHEMA || s == "pg_catalog"
+                            })
                         })
                     })
                     .collect();
@@ -266,7 +299,8 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
         &[],
         DataType::Utf8,
         Box::new(|args| {
-            let columns: Vec<Vec<Option<String>>> = args.iter().map(texts).collect::<Result<_>>()?;
+            let columns: Vec<Vec<Option<String>>> =
+                args.iter().map(texts).collect::<Result<_>>()?;
             let rows = args.first().map(|a| a.len()).unwrap_or(1);
             let out: StringArray = (0..rows)
                 .map(|row| {
@@ -274,7 +308,12 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
                     for pair in columns.chunks(2) {
                         let key = pair[0][row].clone().unwrap_or_default();
                         let value = pair.get(1).and_then(|c| c[row].clone());
-                        object.insert(key, value.map(serde_json::Value::String).unwrap_or(serde_json::Value::Null));
+                        object.insert(
+                            key,
+                            value
+                                .map(serde_json::Value::String)
+                                .unwrap_or(serde_json::Value::Null),
+                        );
                     }
                     Some(serde_json::Value::Object(object).to_string())
                 })
@@ -416,10 +455,23 @@ impl ScalarUDFImpl for ArrayToString {
         Ok(DataType::Utf8)
     }
     fn coerce_types(&self, args: &[DataType]) -> Result<Vec<DataType>> {
-        let list = args
-            .first()
-            .is_some_and(|t| matches!(t, DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)));
-        Ok(args.iter().enumerate().map(|(i, t)| if list && i == 0 { t.clone() } else { DataType::Utf8 }).collect())
+        let list = args.first().is_some_and(|t| {
+            matches!(
+                t,
+                DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)
+            )
+        });
+        Ok(args
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                if list && i == 0 {
+                    t.clone()
+                } else {
+                    DataType::Utf8
+                }
+            })
+            .collect())
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let is_list = matches!(
@@ -431,7 +483,9 @@ impl ScalarUDFImpl for ArrayToString {
         }
         match args.args.first() {
             Some(value) => Ok(value.cast_to(&DataType::Utf8, None)?),
-            None => Ok(ColumnarValue::Scalar(datafusion::common::ScalarValue::Utf8(None))),
+            None => Ok(ColumnarValue::Scalar(
+                datafusion::common::ScalarValue::Utf8(None),
+            )),
         }
     }
 }

@@ -36,7 +36,9 @@ pub fn rewrite_sql(sql: &str) -> Option<String> {
         return None;
     }
     let mut tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
-    let sig: Vec<usize> = (0..tokens.len()).filter(|i| !matches!(tokens[*i], Token::Whitespace(_))).collect();
+    let sig: Vec<usize> = (0..tokens.len())
+        .filter(|i| !matches!(tokens[*i], Token::Whitespace(_)))
+        .collect();
     let mut changed = false;
     let mut drop = vec![false; tokens.len()];
     for k in 0..sig.len() {
@@ -52,7 +54,9 @@ pub fn rewrite_sql(sql: &str) -> Option<String> {
                 let bare = name.rsplit('.').next().unwrap_or(name).to_string();
                 tokens[sig[k + 2]] = Token::SingleQuotedString(bare);
             }
-            drop[sig[k + 2] + 1..=sig[k + 4]].iter_mut().for_each(|d| *d = true);
+            drop[sig[k + 2] + 1..=sig[k + 4]]
+                .iter_mut()
+                .for_each(|d| *d = true);
             changed = true;
         }
         // <alias> . oid = <alias> . <regproc column>
@@ -69,7 +73,14 @@ pub fn rewrite_sql(sql: &str) -> Option<String> {
             changed = true;
         }
     }
-    changed.then(|| tokens.iter().enumerate().filter(|(i, _)| !drop[*i]).map(|(_, t)| t.to_string()).collect())
+    changed.then(|| {
+        tokens
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !drop[*i])
+            .map(|(_, t)| t.to_string())
+            .collect()
+    })
 }
 
 #[cfg(test)]
@@ -79,9 +90,15 @@ mod tests {
     #[test]
     fn pgjdbc_and_npgsql_forms() {
         let jdbc = "SELECT typinput='pg_catalog.array_in'::regproc as is_array, typtype FROM pg_catalog.pg_type";
-        assert_eq!(rewrite_sql(jdbc).unwrap(), "SELECT typinput='array_in' as is_array, typtype FROM pg_catalog.pg_type");
+        assert_eq!(
+            rewrite_sql(jdbc).unwrap(),
+            "SELECT typinput='array_in' as is_array, typtype FROM pg_catalog.pg_type"
+        );
         let npgsql = "LEFT JOIN pg_proc AS proc ON proc.oid = typ.typreceive\n LEFT JOIN x";
-        assert_eq!(rewrite_sql(npgsql).unwrap(), "LEFT JOIN pg_proc AS proc ON proc.proname = typ.typreceive\n LEFT JOIN x");
+        assert_eq!(
+            rewrite_sql(npgsql).unwrap(),
+            "LEFT JOIN pg_proc AS proc ON proc.proname = typ.typreceive\n LEFT JOIN x"
+        );
         assert!(rewrite_sql("SELECT oid FROM pg_type").is_none());
     }
 }

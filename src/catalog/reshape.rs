@@ -28,10 +28,22 @@ pub fn pg_class(inner: Arc<dyn TableProvider>) -> Arc<dyn TableProvider> {
     Arc::new(WithColumns::new(
         inner,
         vec![
-            (Field::new("reltoastrelid", DataType::Int32, false), ScalarValue::Int32(Some(0))),
-            (Field::new("relrewrite", DataType::Int32, false), ScalarValue::Int32(Some(0))),
-            (Field::new("relacl", text_array.clone(), true), ScalarValue::try_from(&text_array).expect("null list")),
-            (Field::new("reloptions", text_array.clone(), true), ScalarValue::try_from(&text_array).expect("null list")),
+            (
+                Field::new("reltoastrelid", DataType::Int32, false),
+                ScalarValue::Int32(Some(0)),
+            ),
+            (
+                Field::new("relrewrite", DataType::Int32, false),
+                ScalarValue::Int32(Some(0)),
+            ),
+            (
+                Field::new("relacl", text_array.clone(), true),
+                ScalarValue::try_from(&text_array).expect("null list"),
+            ),
+            (
+                Field::new("reloptions", text_array.clone(), true),
+                ScalarValue::try_from(&text_array).expect("null list"),
+            ),
         ],
     ))
 }
@@ -67,7 +79,11 @@ struct WithColumns {
 impl WithColumns {
     fn new(inner: Arc<dyn TableProvider>, extra: Vec<(Field, ScalarValue)>) -> Self {
         let inner_schema = inner.schema();
-        let mut fields: Vec<Field> = inner_schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+        let mut fields: Vec<Field> = inner_schema
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
         let mut values = vec![];
         for (field, value) in extra {
             if inner_schema.field_with_name(field.name()).is_err() {
@@ -75,8 +91,15 @@ impl WithColumns {
                 values.push(value);
             }
         }
-        let schema = Arc::new(Schema::new_with_metadata(fields, inner_schema.metadata().clone()));
-        WithColumns { inner, extra: values, schema }
+        let schema = Arc::new(Schema::new_with_metadata(
+            fields,
+            inner_schema.metadata().clone(),
+        ));
+        WithColumns {
+            inner,
+            extra: values,
+            schema,
+        }
     }
 }
 
@@ -88,8 +111,14 @@ impl TableProvider for WithColumns {
     fn table_type(&self) -> TableType {
         self.inner.table_type()
     }
-    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
-        Ok(vec![TableProviderFilterPushDown::Unsupported; filters.len()])
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
+        Ok(vec![
+            TableProviderFilterPushDown::Unsupported;
+            filters.len()
+        ])
     }
     async fn scan(
         &self,

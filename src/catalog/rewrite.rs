@@ -7,8 +7,9 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, GroupByExpr, Ident,
-    ObjectName, Query, SelectItem, SetExpr, Statement, UnaryOperator, Value, visit_expressions_mut,
+    BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
+    FunctionArguments, GroupByExpr, Ident, ObjectName, Query, SelectItem, SetExpr, Statement,
+    UnaryOperator, Value, visit_expressions_mut,
 };
 
 /// Applies the rewrites to `statement` in place.
@@ -19,15 +20,40 @@ pub fn rewrite(statement: &mut Statement) {
     let _ = visit_expressions_mut(statement, |expr| {
         let insensitive = matches!(expr, Expr::ILike { .. });
         let replacement = match expr {
-            Expr::Like { negated, any: false, expr: value, pattern, escape_char: Some(escape) }
-            | Expr::ILike { negated, any: false, expr: value, pattern, escape_char: Some(escape) }
-                if !matches!(&escape.value, Value::SingleQuotedString(s) if s == "\\") =>
-            {
+            Expr::Like {
+                negated,
+                any: false,
+                expr: value,
+                pattern,
+                escape_char: Some(escape),
+            }
+            | Expr::ILike {
+                negated,
+                any: false,
+                expr: value,
+                pattern,
+                escape_char: Some(escape),
+            } if !matches!(&escape.value, Value::SingleQuotedString(s) if s == "\\") => {
                 let call = call(
-                    if insensitive { "pg_ilike_escape" } else { "pg_like_escape" },
-                    vec![(**value).clone(), (**pattern).clone(), Expr::Value(escape.clone())],
+                    if insensitive {
+                        "pg_ilike_escape"
+                    } else {
+                        "pg_like_escape"
+                    },
+                    vec![
+                        (**value).clone(),
+                        (**pattern).clone(),
+                        Expr::Value(escape.clone()),
+                    ],
                 );
-                Some(if *negated { Expr::UnaryOp { op: UnaryOperator::Not, expr: Box::new(call) } } else { call })
+                Some(if *negated {
+                    Expr::UnaryOp {
+                        op: UnaryOperator::Not,
+                        expr: Box::new(call),
+                    }
+                } else {
+                    call
+                })
             }
             _ => None,
         };
@@ -39,7 +65,8 @@ pub fn rewrite(statement: &mut Statement) {
         }
         // Unquoted `user` is Postgres's keyword for `current_user` (a quoted "user" stays a column).
         // sqlparser reads it as a call without parentheses.
-        if matches!(expr, Expr::Function(f) if matches!(f.args, FunctionArguments::None) && f.name.to_string().eq_ignore_ascii_case("user")) {
+        if matches!(expr, Expr::Function(f) if matches!(f.args, FunctionArguments::None) && f.name.to_string().eq_ignore_ascii_case("user"))
+        {
             *expr = call("session_user", vec![]);
         }
         if let Expr::Subquery(query) = expr {
@@ -56,18 +83,27 @@ pub fn rewrite(statement: &mut Statement) {
 /// `d.classoid = 'pg_class'::regclass`). Widen that lookup to `pg_catalog`.
 fn search_pg_catalog_for_regclass(query: &mut Query) {
     let text = query.to_string();
-    if !(text.contains("parse_ident(") && text.contains("AS parts") && text.contains("pg_catalog.pg_class c")) {
+    if !(text.contains("parse_ident(")
+        && text.contains("AS parts")
+        && text.contains("pg_catalog.pg_class c"))
+    {
         return;
     }
     let _ = visit_expressions_mut(query, |e| {
-        if let Expr::BinaryOp { left, op: BinaryOperator::Eq, right } = e
+        if let Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } = e
             && matches!(left.as_ref(), Expr::CompoundIdentifier(parts) if parts.len() == 2 && parts[1].value == "nspname")
             && matches!(right.as_ref(), Expr::Function(f) if f.name.to_string().eq_ignore_ascii_case("current_schema"))
         {
             let in_catalog = Expr::BinaryOp {
                 left: left.clone(),
                 op: BinaryOperator::Eq,
-                right: Box::new(Expr::Value(Value::SingleQuotedString("pg_catalog".into()).into())),
+                right: Box::new(Expr::Value(
+                    Value::SingleQuotedString("pg_catalog".into()).into(),
+                )),
             };
             *e = Expr::Nested(Box::new(Expr::BinaryOp {
                 left: Box::new(in_catalog),
@@ -84,7 +120,9 @@ fn search_pg_catalog_for_regclass(query: &mut Query) {
 /// DataFusion would name it after the whole expression. Clients read columns
 /// by these names (`row["count"]`, pandas frames).
 fn name_function_columns(query: &mut Query) {
-    let SetExpr::Select(select) = query.body.as_mut() else { return };
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return;
+    };
     // DataFusion refuses two result columns of one name, which Postgres allows:
     // a name already taken stays DataFusion's.
     let mut taken: Vec<String> = select
@@ -93,39 +131,69 @@ fn name_function_columns(query: &mut Query) {
         .filter_map(|item| match item {
             SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.to_ascii_lowercase()),
             SelectItem::UnnamedExpr(Expr::Identifier(i)) => Some(i.value.to_ascii_lowercase()),
-            SelectItem::UnnamedExpr(Expr::CompoundIdentifier(parts)) => parts.last().map(|i| i.value.to_ascii_lowercase()),
+            SelectItem::UnnamedExpr(Expr::CompoundIdentifier(parts)) => {
+                parts.last().map(|i| i.value.to_ascii_lowercase())
+            }
             _ => None,
         })
         .collect();
     for item in select.projection.iter_mut() {
         if let SelectItem::UnnamedExpr(Expr::Function(f)) = item
-            && let Some(name) = f.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase())
+            && let Some(name) = f
+                .name
+                .0
+                .last()
+                .and_then(|p| p.as_ident())
+                .map(|i| i.value.to_ascii_lowercase())
             && !taken.contains(&name)
         {
             taken.push(name.clone());
             let expr = Expr::Function(f.clone());
-            *item = SelectItem::ExprWithAlias { expr, alias: Ident::new(name) };
+            *item = SelectItem::ExprWithAlias {
+                expr,
+                alias: Ident::new(name),
+            };
         }
     }
 }
 
 const AGGREGATES: &[&str] = &[
-    "count", "sum", "min", "max", "avg", "array_agg", "string_agg", "bool_and", "bool_or", "every",
-    "first_value", "last_value", "json_agg", "jsonb_agg",
+    "count",
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "array_agg",
+    "string_agg",
+    "bool_and",
+    "bool_or",
+    "every",
+    "first_value",
+    "last_value",
+    "json_agg",
+    "jsonb_agg",
 ];
 
 fn aggregate_scalar_subquery(query: &mut Query) {
-    if query.order_by.is_some() || query.limit_clause.is_some() || query.fetch.is_some() || query.with.is_some() {
+    if query.order_by.is_some()
+        || query.limit_clause.is_some()
+        || query.fetch.is_some()
+        || query.with.is_some()
+    {
         return;
     }
-    let SetExpr::Select(select) = query.body.as_mut() else { return };
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return;
+    };
     if select.projection.len() != 1
         || !matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty())
         || select.having.is_some()
     {
         return;
     }
-    let (SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }) = &mut select.projection[0] else {
+    let (SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }) =
+        &mut select.projection[0]
+    else {
         return;
     };
     if let Expr::Function(f) = e
@@ -147,9 +215,13 @@ fn generate_subscripts(expr: &Expr) -> Option<Expr> {
     if name != "generate_subscripts" || f.over.is_some() {
         return None;
     }
-    let FunctionArguments::List(list) = &f.args else { return None };
-    let [FunctionArg::Unnamed(FunctionArgExpr::Expr(array)), FunctionArg::Unnamed(FunctionArgExpr::Expr(dimension))] =
-        list.args.as_slice()
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    let [
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(array)),
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(dimension)),
+    ] = list.args.as_slice()
     else {
         return None;
     };
@@ -162,12 +234,20 @@ fn generate_subscripts(expr: &Expr) -> Option<Expr> {
     };
     let first = Expr::Value(Value::Number("1".into(), false).into());
     let series = call("generate_series", vec![first.clone(), length]);
-    let when = Expr::BinaryOp { left: Box::new(dimension.clone()), op: BinaryOperator::Eq, right: Box::new(first) };
+    let when = Expr::BinaryOp {
+        left: Box::new(dimension.clone()),
+        op: BinaryOperator::Eq,
+        right: Box::new(first),
+    };
     let case = Expr::Case {
-        case_token: datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        case_token: datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken::empty(
+        ),
         end_token: datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
         operand: None,
-        conditions: vec![datafusion::sql::sqlparser::ast::CaseWhen { condition: when, result: series }],
+        conditions: vec![datafusion::sql::sqlparser::ast::CaseWhen {
+            condition: when,
+            result: series,
+        }],
         else_result: None,
     };
     Some(call("unnest", vec![case]))
@@ -180,7 +260,10 @@ fn call(name: &str, args: Vec<Expr>) -> Expr {
         parameters: FunctionArguments::None,
         args: FunctionArguments::List(FunctionArgumentList {
             duplicate_treatment: None,
-            args: args.into_iter().map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e))).collect(),
+            args: args
+                .into_iter()
+                .map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e)))
+                .collect(),
             clauses: vec![],
         }),
         filter: None,
@@ -198,7 +281,13 @@ pub fn like(value: &str, pattern: &str, escape: Option<char>, insensitive: bool)
         One,
         Char(char),
     }
-    let fold = |c: char| if insensitive { c.to_lowercase().next().unwrap_or(c) } else { c };
+    let fold = |c: char| {
+        if insensitive {
+            c.to_lowercase().next().unwrap_or(c)
+        } else {
+            c
+        }
+    };
     let mut tokens = vec![];
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
@@ -246,8 +335,14 @@ mod tests {
 
     #[test]
     fn function_columns_are_named_after_the_function() {
-        assert_eq!(rewritten("SELECT count(*), max(a) AS m, min(a) FROM t"), "SELECT count(*) AS count, max(a) AS m, min(a) AS min FROM t");
-        assert_eq!(rewritten("SELECT count(*), count(a) FROM t"), "SELECT count(*) AS count, count(a) FROM t");
+        assert_eq!(
+            rewritten("SELECT count(*), max(a) AS m, min(a) FROM t"),
+            "SELECT count(*) AS count, max(a) AS m, min(a) AS min FROM t"
+        );
+        assert_eq!(
+            rewritten("SELECT count(*), count(a) FROM t"),
+            "SELECT count(*) AS count, count(a) FROM t"
+        );
     }
 
     /// `generate_subscripts` zips with `unnest` of the same array, as in
@@ -260,35 +355,65 @@ mod tests {
             let ctx = ctx.clone();
             async move {
                 let batches = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
-                arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string()
+                arrow::util::pretty::pretty_format_batches(&batches)
+                    .unwrap()
+                    .to_string()
             }
         };
         let out = run("SELECT unnest(a) AS k, generate_subscripts(a, 1) AS ord FROM (SELECT make_array(10, 20, 30) AS a) t").await;
         for row in ["| 10 | 1   |", "| 20 | 2   |", "| 30 | 3   |"] {
             assert!(out.contains(row), "{out}");
         }
-        let out = run("SELECT generate_subscripts(a, 2) AS ord FROM (SELECT make_array(10, 20) AS a) t").await;
-        assert_eq!(out.lines().filter(|l| l.starts_with("| ") && !l.contains("ord")).count(), 0, "{out}");
+        let out =
+            run("SELECT generate_subscripts(a, 2) AS ord FROM (SELECT make_array(10, 20) AS a) t")
+                .await;
+        assert_eq!(
+            out.lines()
+                .filter(|l| l.starts_with("| ") && !l.contains("ord"))
+                .count(),
+            0,
+            "{out}"
+        );
     }
 
     #[test]
     fn like_escape_becomes_a_function() {
-        assert_eq!(rewritten("SELECT 1 FROM t WHERE a NOT LIKE 'pg/_%' ESCAPE '/'"), "SELECT 1 FROM t WHERE NOT pg_like_escape(a, 'pg/_%', '/')");
-        assert_eq!(rewritten("SELECT 1 FROM t WHERE a LIKE 'x%'"), "SELECT 1 FROM t WHERE a LIKE 'x%'");
+        assert_eq!(
+            rewritten("SELECT 1 FROM t WHERE a NOT LIKE 'pg/_%' ESCAPE '/'"),
+            "SELECT 1 FROM t WHERE NOT pg_like_escape(a, 'pg/_%', '/')"
+        );
+        assert_eq!(
+            rewritten("SELECT 1 FROM t WHERE a LIKE 'x%'"),
+            "SELECT 1 FROM t WHERE a LIKE 'x%'"
+        );
     }
 
     #[test]
     fn regclass_lookups_search_pg_catalog() {
         let parser = datafusion_pg_catalog::sql::PostgresCompatibilityParser::new();
-        let mut statements = parser.parse("SELECT 1 FROM t WHERE d.classoid = 'pg_class'::regclass").unwrap();
+        let mut statements = parser
+            .parse("SELECT 1 FROM t WHERE d.classoid = 'pg_class'::regclass")
+            .unwrap();
         rewrite(&mut statements[0]);
-        assert!(statements[0].to_string().contains("(n.nspname = 'pg_catalog' OR n.nspname = current_schema())"), "{}", statements[0]);
+        assert!(
+            statements[0]
+                .to_string()
+                .contains("(n.nspname = 'pg_catalog' OR n.nspname = current_schema())"),
+            "{}",
+            statements[0]
+        );
     }
 
     #[test]
     fn scalar_subqueries_are_aggregated() {
-        assert_eq!(rewritten("SELECT (SELECT b FROM u WHERE u.a = t.a) FROM t"), "SELECT (SELECT first_value(b) FROM u WHERE u.a = t.a) FROM t");
-        assert_eq!(rewritten("SELECT (SELECT max(b) FROM u) FROM t"), "SELECT (SELECT max(b) FROM u) FROM t");
+        assert_eq!(
+            rewritten("SELECT (SELECT b FROM u WHERE u.a = t.a) FROM t"),
+            "SELECT (SELECT first_value(b) FROM u WHERE u.a = t.a) FROM t"
+        );
+        assert_eq!(
+            rewritten("SELECT (SELECT max(b) FROM u) FROM t"),
+            "SELECT (SELECT max(b) FROM u) FROM t"
+        );
     }
 
     #[test]

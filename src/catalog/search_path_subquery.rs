@@ -31,19 +31,30 @@ const GRAFANA: &str = r#"SELECT
             ) as i,
             string_to_array(current_setting('search_path'),',') s"#;
 
-const EQUIVALENT: &str =
-    r#"= ANY(string_to_array(replace(replace(current_setting('search_path'), ' ', ''), '"$user"', current_user), ','))"#;
+const EQUIVALENT: &str = r#"= ANY(string_to_array(replace(replace(current_setting('search_path'), ' ', ''), '"$user"', current_user), ','))"#;
 
 fn tokens(sql: &str) -> Option<Vec<Token>> {
     Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()
 }
 
 fn significant(tokens: &[Token]) -> Vec<(usize, &Token)> {
-    tokens.iter().enumerate().filter(|(_, t)| !matches!(t, Token::Whitespace(_))).collect()
+    tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !matches!(t, Token::Whitespace(_)))
+        .collect()
 }
 
-static PATTERN: LazyLock<Vec<Token>> =
-    LazyLock::new(|| tokens(GRAFANA).map(|t| significant(&t).into_iter().map(|(_, t)| t.clone()).collect()).unwrap_or_default());
+static PATTERN: LazyLock<Vec<Token>> = LazyLock::new(|| {
+    tokens(GRAFANA)
+        .map(|t| {
+            significant(&t)
+                .into_iter()
+                .map(|(_, t)| t.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+});
 
 /// `sql` with every `IN (<Grafana's search_path subquery>)` replaced by its
 /// equivalent (token-wise, so whitespace and line breaks do not matter).
@@ -51,7 +62,9 @@ pub fn rewrite_sql(sql: &str) -> Cow<'_, str> {
     if !sql.contains("search_path") || !sql.contains("generate_series") {
         return Cow::Borrowed(sql);
     }
-    let Some(all) = tokens(sql) else { return Cow::Borrowed(sql) };
+    let Some(all) = tokens(sql) else {
+        return Cow::Borrowed(sql);
+    };
     let sig = significant(&all);
     let pattern = &*PATTERN;
     let mut replace: Vec<(usize, usize)> = vec![];
@@ -89,10 +102,16 @@ mod tests {
 
     #[test]
     fn replaces_grafanas_subquery_whatever_the_layout() {
-        let sql = format!("SELECT 1 WHERE quote_ident('public') IN ({})", GRAFANA.split_whitespace().collect::<Vec<_>>().join(" "));
+        let sql = format!(
+            "SELECT 1 WHERE quote_ident('public') IN ({})",
+            GRAFANA.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
         let out = rewrite_sql(&sql);
         assert!(!out.contains("generate_series"), "{out}");
-        assert!(out.starts_with("SELECT 1 WHERE quote_ident('public') = ANY(string_to_array("), "{out}");
+        assert!(
+            out.starts_with("SELECT 1 WHERE quote_ident('public') = ANY(string_to_array("),
+            "{out}"
+        );
         assert!(out.ends_with("','))"), "{out}");
         assert_eq!(rewrite_sql("SELECT 1"), "SELECT 1");
     }
@@ -114,11 +133,16 @@ mod tests {
         let ctx = datafusion::prelude::SessionContext::new();
         // current_user is turned into session_user() by the session's parser; a plain context lacks it.
         // (and current_setting is the catalog's; the plain context gets the value directly).
-        let equivalent =
-            EQUIVALENT.replace(", current_user)", ", 'x')").replace("current_setting('search_path')", "'public'");
-        let sql = format!("SELECT CASE WHEN 'public' {equivalent} THEN 'unqualified' ELSE 'qualified' END");
+        let equivalent = EQUIVALENT
+            .replace(", current_user)", ", 'x')")
+            .replace("current_setting('search_path')", "'public'");
+        let sql = format!(
+            "SELECT CASE WHEN 'public' {equivalent} THEN 'unqualified' ELSE 'qualified' END"
+        );
         let rows = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
-        let text = arrow::util::pretty::pretty_format_batches(&rows).unwrap().to_string();
+        let text = arrow::util::pretty::pretty_format_batches(&rows)
+            .unwrap()
+            .to_string();
         assert!(text.contains("| unqualified"), "{text}");
     }
 }

@@ -6,15 +6,30 @@
 
 /// The rewritten statement, or `None` when `sql` is not that statement.
 pub fn rewrite_sql(sql: &str) -> Option<String> {
-    let words: Vec<String> =
-        sql.trim().trim_end_matches(';').split_whitespace().map(|w| w.to_ascii_lowercase()).collect();
-    let prefix = ["set", "session", "characteristics", "as", "transaction", "isolation", "level"];
+    let words: Vec<String> = sql
+        .trim()
+        .trim_end_matches(';')
+        .split_whitespace()
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    let prefix = [
+        "set",
+        "session",
+        "characteristics",
+        "as",
+        "transaction",
+        "isolation",
+        "level",
+    ];
     if words.len() <= prefix.len() || words[..prefix.len()] != prefix {
         return None;
     }
     let level = words[prefix.len()..].join(" ");
-    matches!(level.as_str(), "read uncommitted" | "read committed" | "repeatable read" | "serializable")
-        .then(|| format!("SET default_transaction_isolation = '{level}'"))
+    matches!(
+        level.as_str(),
+        "read uncommitted" | "read committed" | "repeatable read" | "serializable"
+    )
+    .then(|| format!("SET default_transaction_isolation = '{level}'"))
 }
 
 #[cfg(test)]
@@ -24,10 +39,16 @@ mod tests {
     #[test]
     fn metabase_form() {
         assert_eq!(
-            rewrite_sql("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ UNCOMMITTED").unwrap(),
+            rewrite_sql(
+                "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ UNCOMMITTED"
+            )
+            .unwrap(),
             "SET default_transaction_isolation = 'read uncommitted'"
         );
-        assert!(rewrite_sql("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL sideways").is_none());
+        assert!(
+            rewrite_sql("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL sideways")
+                .is_none()
+        );
         assert!(rewrite_sql("SELECT 1").is_none());
     }
 }

@@ -28,17 +28,29 @@ pub(crate) struct OrderColumn {
 impl OrderColumn {
     /// `name ASC NULLS LAST`, SQL's default for ascending order.
     pub const fn asc(name: &'static str) -> Self {
-        OrderColumn { name, descending: false, nulls_first: false }
+        OrderColumn {
+            name,
+            descending: false,
+            nulls_first: false,
+        }
     }
 
     /// `name DESC NULLS FIRST`, SQL's default for descending order.
     pub const fn desc(name: &'static str) -> Self {
-        OrderColumn { name, descending: true, nulls_first: true }
+        OrderColumn {
+            name,
+            descending: true,
+            nulls_first: true,
+        }
     }
 
     /// `name DESC NULLS LAST`.
     pub const fn desc_nulls_last(name: &'static str) -> Self {
-        OrderColumn { name, descending: true, nulls_first: false }
+        OrderColumn {
+            name,
+            descending: true,
+            nulls_first: false,
+        }
     }
 }
 
@@ -68,7 +80,10 @@ pub(crate) const EVENT_ORDER: &[OrderColumn] = &[
 /// The order rule of `events`: per (account_id, metric, order_id) of `Placed Order` rows, the first by this order.
 pub(crate) const ORDER_KEY: &[&str] = &["account_id", "metric", "order_id"];
 /// The order that picks an order_id's event (sql/from_log/events.sql).
-pub(crate) const ORDER_ORDER: &[OrderColumn] = &[OrderColumn::asc("occurred_at"), OrderColumn::asc("event_id")];
+pub(crate) const ORDER_ORDER: &[OrderColumn] = &[
+    OrderColumn::asc("occurred_at"),
+    OrderColumn::asc("event_id"),
+];
 
 /// The version rule of `profiles`: per (account_id, profile_id), the first row by this order.
 pub(crate) const PROFILE_KEY: &[&str] = &["account_id", "profile_id"];
@@ -86,10 +101,9 @@ fn columns(batch: &RecordBatch, names: &[&str]) -> Result<Vec<ArrayRef>> {
     names
         .iter()
         .map(|name| {
-            batch
-                .column_by_name(name)
-                .cloned()
-                .ok_or_else(|| exec_datafusion_err!("first_per_key: the rows have no column {name}"))
+            batch.column_by_name(name).cloned().ok_or_else(|| {
+                exec_datafusion_err!("first_per_key: the rows have no column {name}")
+            })
         })
         .collect()
 }
@@ -97,11 +111,19 @@ fn columns(batch: &RecordBatch, names: &[&str]) -> Result<Vec<ArrayRef>> {
 /// The indices (ascending) of the rows of `batch` that come first for their
 /// key in `order`. Rows equal in every key and order column are the same
 /// delivery; the earliest of them in `batch` is kept.
-pub(crate) fn first_per_key(batch: &RecordBatch, key: &[&str], order: &[OrderColumn]) -> Result<UInt32Array> {
+pub(crate) fn first_per_key(
+    batch: &RecordBatch,
+    key: &[&str],
+    order: &[OrderColumn],
+) -> Result<UInt32Array> {
     let key_columns = columns(batch, key)?;
     let order_columns = columns(batch, &order.iter().map(|o| o.name).collect::<Vec<_>>())?;
-    let key_converter =
-        RowConverter::new(key_columns.iter().map(|c| SortField::new(c.data_type().clone())).collect())?;
+    let key_converter = RowConverter::new(
+        key_columns
+            .iter()
+            .map(|c| SortField::new(c.data_type().clone()))
+            .collect(),
+    )?;
     let order_converter = RowConverter::new(
         order
             .iter()
@@ -109,7 +131,10 @@ pub(crate) fn first_per_key(batch: &RecordBatch, key: &[&str], order: &[OrderCol
             .map(|(o, c)| {
                 SortField::new_with_options(
                     c.data_type().clone(),
-                    SortOptions { descending: o.descending, nulls_first: o.nulls_first },
+                    SortOptions {
+                        descending: o.descending,
+                        nulls_first: o.nulls_first,
+                    },
                 )
             })
             .collect(),
@@ -150,7 +175,11 @@ mod tests {
         let schema = Schema::new(vec![
             Field::new("account_id", DataType::Utf8, false),
             Field::new("message_id", DataType::Utf8, false),
-            Field::new("sent_at", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), false),
+            Field::new(
+                "sent_at",
+                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+                false,
+            ),
             Field::new("source_file", DataType::Utf8, false),
             Field::new("conversation_id", DataType::Utf8, false),
             Field::new("kind", DataType::Utf8, false),
@@ -163,7 +192,8 @@ mod tests {
                 text(&|r| Some(r.0.to_string())),
                 text(&|r| Some(r.1.to_string())),
                 Arc::new(
-                    TimestampMicrosecondArray::from(rows.iter().map(|r| r.2).collect::<Vec<_>>()).with_timezone("UTC"),
+                    TimestampMicrosecondArray::from(rows.iter().map(|r| r.2).collect::<Vec<_>>())
+                        .with_timezone("UTC"),
                 ),
                 text(&|r| Some(r.3.to_string())),
                 text(&|_| Some("c1".into())),

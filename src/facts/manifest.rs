@@ -136,14 +136,27 @@ impl Manifest {
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::Io { path: path.display().to_string(), source: e }),
+            Err(e) => {
+                return Err(Error::Io {
+                    path: path.display().to_string(),
+                    source: e,
+                });
+            }
         };
-        let damaged = |e: serde_json::Error| Error::config(format!("fact store manifest {}: {e}", path.display()));
+        let damaged = |e: serde_json::Error| {
+            Error::config(format!("fact store manifest {}: {e}", path.display()))
+        };
         let value: serde_json::Value = serde_json::from_str(&text).map_err(damaged)?;
         if value.get("format").and_then(|f| f.as_u64()) != Some(FORMAT as u64) {
             // Written by another version: its files are not read; the store is rebuilt.
-            let root = value.get("root").and_then(|r| r.as_str()).unwrap_or_default();
-            return Ok(Some(Manifest { format: 0, ..Manifest::empty(root) }));
+            let root = value
+                .get("root")
+                .and_then(|r| r.as_str())
+                .unwrap_or_default();
+            return Ok(Some(Manifest {
+                format: 0,
+                ..Manifest::empty(root)
+            }));
         }
         serde_json::from_value(value).map(Some).map_err(damaged)
     }
@@ -152,8 +165,12 @@ impl Manifest {
     pub fn save(&self, dir: &Path) -> Result<()> {
         let path = dir.join(FILE_NAME);
         let tmp = dir.join(format!(".{FILE_NAME}.tmp"));
-        let io = |p: &Path, e| Error::Io { path: p.display().to_string(), source: e };
-        let text = serde_json::to_string(self).map_err(|e| Error::config(format!("fact store manifest: {e}")))?;
+        let io = |p: &Path, e| Error::Io {
+            path: p.display().to_string(),
+            source: e,
+        };
+        let text = serde_json::to_string(self)
+            .map_err(|e| Error::config(format!("fact store manifest: {e}")))?;
         std::fs::write(&tmp, text).map_err(|e| io(&tmp, e))?;
         std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))
     }
@@ -171,7 +188,11 @@ impl Manifest {
 
     /// Number of conversations stored.
     pub fn conversations(&self) -> u64 {
-        self.accounts.values().flat_map(|a| a.partitions.values()).map(|p| p.facts.rows).sum()
+        self.accounts
+            .values()
+            .flat_map(|a| a.partitions.values())
+            .map(|p| p.facts.rows)
+            .sum()
     }
 }
 
@@ -185,11 +206,25 @@ mod tests {
         assert_eq!(Manifest::load(dir.path()).unwrap(), None);
         let mut manifest = Manifest::empty("data");
         manifest.generation = 7;
-        let file = |path: &str| StoredFile { path: path.into(), size: 10, rows: 2 };
-        manifest.accounts.entry("acc_1".into()).or_default().partitions.insert(
-            20_586,
-            Partition { messages: file("m"), facts: file("f"), min_started_date: 20_586, max_started_date: 20_590 },
-        );
+        let file = |path: &str| StoredFile {
+            path: path.into(),
+            size: 10,
+            rows: 2,
+        };
+        manifest
+            .accounts
+            .entry("acc_1".into())
+            .or_default()
+            .partitions
+            .insert(
+                20_586,
+                Partition {
+                    messages: file("m"),
+                    facts: file("f"),
+                    min_started_date: 20_586,
+                    max_started_date: 20_590,
+                },
+            );
         manifest.save(dir.path()).unwrap();
         assert_eq!(Manifest::load(dir.path()).unwrap(), Some(manifest.clone()));
         assert_eq!(manifest.files().count(), 2);
@@ -199,9 +234,16 @@ mod tests {
     #[test]
     fn a_manifest_of_another_format_is_read_as_one_to_rebuild() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(FILE_NAME), r#"{"format":1,"root":"data","generation":3}"#).unwrap();
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            r#"{"format":1,"root":"data","generation":3}"#,
+        )
+        .unwrap();
         let manifest = Manifest::load(dir.path()).unwrap().unwrap();
-        assert_eq!((manifest.format, manifest.root.as_str(), manifest.generation), (0, "data", 0));
+        assert_eq!(
+            (manifest.format, manifest.root.as_str(), manifest.generation),
+            (0, "data", 0)
+        );
     }
 
     #[test]

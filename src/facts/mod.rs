@@ -30,8 +30,8 @@
 //! `<dir>/lock`, and replaced files are deleted only after [`RETIRE_GRACE`], so a
 //! query still reading the previous generation keeps its files.
 
-pub mod manifest;
 mod dedup;
+pub mod manifest;
 mod parquet_io;
 mod refresh;
 pub mod table;
@@ -48,7 +48,7 @@ use object_store::ObjectMeta;
 
 use crate::error::{Error, Result};
 use crate::log_table::LogTable;
-use manifest::{Inputs, InputFile, Manifest};
+use manifest::{InputFile, Inputs, Manifest};
 
 pub use refresh::RefreshReport;
 pub use table::{StoredKind, StoredTable, UseFacts};
@@ -103,7 +103,10 @@ pub struct FactStore {
 
 impl std::fmt::Debug for FactStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FactStore").field("dir", &self.dir).field("root", &self.root).finish()
+        f.debug_struct("FactStore")
+            .field("dir", &self.dir)
+            .field("root", &self.root)
+            .finish()
     }
 }
 
@@ -121,7 +124,10 @@ impl FactStore {
             source: std::io::Error::new(e.kind(), format!("cannot create the fact store directory: {e} (choose another with --facts-dir, or run without it: --no-facts)")),
         })?;
         // Absolute, so the scans' file URLs do not depend on the working directory.
-        let dir = &std::fs::canonicalize(dir).map_err(|e| Error::Io { path: dir.display().to_string(), source: e })?;
+        let dir = &std::fs::canonicalize(dir).map_err(|e| Error::Io {
+            path: dir.display().to_string(),
+            source: e,
+        })?;
         let manifest = match Manifest::load(dir)? {
             Some(m) if m.root != root => {
                 // Built for another dataset (a copied folder, a shared --facts-dir): a cache
@@ -135,7 +141,12 @@ impl FactStore {
                 remove_stored_files(dir)?;
                 Manifest::empty(root)
             }
-            Some(m) if m.format == manifest::FORMAT && m.files().all(|f| dir.join(&f.path).is_file()) => m,
+            Some(m)
+                if m.format == manifest::FORMAT
+                    && m.files().all(|f| dir.join(&f.path).is_file()) =>
+            {
+                m
+            }
             // Another format, or files gone: start again (the first statement rebuilds it).
             Some(_) => {
                 remove_stored_files(dir)?;
@@ -183,7 +194,10 @@ impl FactStore {
     /// log files this statement sees (the statement's listing), refreshing it if needed.
     pub async fn fresh(&self, state: &dyn Session) -> DfResult<Arc<Manifest>> {
         let snapshot = state.config().get_extension::<FactsSnapshot>();
-        if let Some(m) = snapshot.as_ref().and_then(|s| s.0.lock().expect("snapshot lock").clone()) {
+        if let Some(m) = snapshot
+            .as_ref()
+            .and_then(|s| s.0.lock().expect("snapshot lock").clone())
+        {
             return Ok(m);
         }
         let config = state.config();
@@ -212,13 +226,20 @@ impl FactStore {
         let _one_at_a_time = self.refreshing.lock().await;
         let lock_path = self.dir.join("lock");
         let lock = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
-            let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path)?;
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path)?;
             file.lock()?;
             Ok(file)
         })
         .await
         .map_err(|e| Error::config(format!("fact store lock: {e}")))?
-        .map_err(|e| Error::Io { path: self.dir.join("lock").display().to_string(), source: e })?;
+        .map_err(|e| Error::Io {
+            path: self.dir.join("lock").display().to_string(),
+            source: e,
+        })?;
         // Another statement, or another process sharing the store, may have refreshed it meanwhile.
         let mut current = self.manifest();
         if let Ok(Some(on_disk)) = Manifest::load(&self.dir)
@@ -249,7 +270,10 @@ impl FactStore {
 
 /// Deletes the account directories of a store whose manifest cannot be used.
 fn remove_stored_files(dir: &Path) -> Result<()> {
-    let io = |e| Error::Io { path: dir.display().to_string(), source: e };
+    let io = |e| Error::Io {
+        path: dir.display().to_string(),
+        source: e,
+    };
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let entry = entry.map_err(io)?;
         if entry.file_name().to_string_lossy().starts_with("a=") && entry.path().is_dir() {

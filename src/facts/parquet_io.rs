@@ -20,9 +20,14 @@ pub(crate) const MESSAGE_ROW_GROUP: usize = 8192;
 pub(crate) const FACTS_ROW_GROUP: usize = 32768;
 
 /// Reads the whole file, or only `columns`, as one batch with the file's schema re-labelled as `schema` (if given).
-pub(crate) fn read(path: &Path, columns: Option<&[&str]>, schema: Option<&SchemaRef>) -> Result<RecordBatch> {
+pub(crate) fn read(
+    path: &Path,
+    columns: Option<&[&str]>,
+    schema: Option<&SchemaRef>,
+) -> Result<RecordBatch> {
     let shown = path.display();
-    let file = std::fs::File::open(path).map_err(|e| exec_datafusion_err!("fact store file {shown}: {e}"))?;
+    let file = std::fs::File::open(path)
+        .map_err(|e| exec_datafusion_err!("fact store file {shown}: {e}"))?;
     let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| exec_datafusion_err!("fact store file {shown}: {e}"))?
         .with_batch_size(65536);
@@ -30,7 +35,9 @@ pub(crate) fn read(path: &Path, columns: Option<&[&str]>, schema: Option<&Schema
         let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
         builder = builder.with_projection(mask);
     }
-    let reader = builder.build().map_err(|e| exec_datafusion_err!("fact store file {shown}: {e}"))?;
+    let reader = builder
+        .build()
+        .map_err(|e| exec_datafusion_err!("fact store file {shown}: {e}"))?;
     let file_schema = reader.schema();
     let batches = reader
         .collect::<std::result::Result<Vec<_>, _>>()
@@ -48,10 +55,9 @@ pub(crate) fn relabel(batch: RecordBatch, schema: &SchemaRef) -> Result<RecordBa
         .fields()
         .iter()
         .map(|f| {
-            batch
-                .column_by_name(f.name())
-                .cloned()
-                .ok_or_else(|| exec_datafusion_err!("fact store: rows without the column {}", f.name()))
+            batch.column_by_name(f.name()).cloned().ok_or_else(|| {
+                exec_datafusion_err!("fact store: rows without the column {}", f.name())
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
@@ -62,7 +68,9 @@ pub(crate) fn relabel(batch: RecordBatch, schema: &SchemaRef) -> Result<RecordBa
 pub(crate) fn write(path: &Path, batch: &RecordBatch, row_group: usize) -> Result<u64> {
     let shown = path.display();
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| exec_datafusion_err!("fact store: cannot create {}: {e}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(|e| {
+            exec_datafusion_err!("fact store: cannot create {}: {e}", parent.display())
+        })?;
     }
     let tmp = path.with_extension("parquet.tmp");
     let props = WriterProperties::builder()
@@ -71,13 +79,21 @@ pub(crate) fn write(path: &Path, batch: &RecordBatch, row_group: usize) -> Resul
         .set_max_row_group_row_count(Some(row_group))
         .set_data_page_row_count_limit(1024)
         .build();
-    let file = std::fs::File::create(&tmp).map_err(|e| exec_datafusion_err!("fact store: cannot write {shown}: {e}"))?;
+    let file = std::fs::File::create(&tmp)
+        .map_err(|e| exec_datafusion_err!("fact store: cannot write {shown}: {e}"))?;
     let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props))
         .map_err(|e| exec_datafusion_err!("fact store: cannot write {shown}: {e}"))?;
-    writer.write(batch).map_err(|e| exec_datafusion_err!("fact store: cannot write {shown}: {e}"))?;
-    writer.close().map_err(|e| exec_datafusion_err!("fact store: cannot write {shown}: {e}"))?;
-    std::fs::rename(&tmp, path).map_err(|e| exec_datafusion_err!("fact store: cannot write {shown}: {e}"))?;
-    let size = std::fs::metadata(path).map_err(|e| exec_datafusion_err!("fact store: {shown}: {e}"))?.len();
+    writer
+        .write(batch)
+        .map_err(|e| exec_datafusion_err!("fact store: cannot write {shown}: {e}"))?;
+    writer
+        .close()
+        .map_err(|e| exec_datafusion_err!("fact store: cannot write {shown}: {e}"))?;
+    std::fs::rename(&tmp, path)
+        .map_err(|e| exec_datafusion_err!("fact store: cannot write {shown}: {e}"))?;
+    let size = std::fs::metadata(path)
+        .map_err(|e| exec_datafusion_err!("fact store: {shown}: {e}"))?
+        .len();
     Ok(size)
 }
 
@@ -102,7 +118,10 @@ mod tests {
         ]));
         let batch = RecordBatch::try_new(
             schema.clone(),
-            vec![Arc::new(StringArray::from(vec!["a", "b", "c"])), Arc::new(Int64Array::from(vec![Some(1), None, Some(3)]))],
+            vec![
+                Arc::new(StringArray::from(vec!["a", "b", "c"])),
+                Arc::new(Int64Array::from(vec![Some(1), None, Some(3)])),
+            ],
         )
         .unwrap();
         let path = dir.path().join("x/f.parquet");
@@ -111,7 +130,9 @@ mod tests {
         let ids = read(&path, Some(&["id"]), None).unwrap();
         assert_eq!(ids.num_columns(), 1);
         assert_eq!(ids.num_rows(), 3);
-        let err = read(&dir.path().join("missing.parquet"), None, None).unwrap_err().to_string();
+        let err = read(&dir.path().join("missing.parquet"), None, None)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("missing.parquet"), "{err}");
     }
 }

@@ -23,7 +23,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray, UInt32Array};
-use arrow::compute::{SortColumn, SortOptions, cast, concat_batches, filter_record_batch, lexsort_to_indices, take_record_batch};
+use arrow::compute::{
+    SortColumn, SortOptions, cast, concat_batches, filter_record_batch, lexsort_to_indices,
+    take_record_batch,
+};
 use arrow::datatypes::{DataType, Date32Type, SchemaRef, TimestampMicrosecondType};
 use datafusion::common::{Result as DfResult, exec_datafusion_err};
 use datafusion::datasource::MemTable;
@@ -32,7 +35,10 @@ use datafusion::execution::context::SessionState;
 use datafusion::prelude::SessionContext;
 use object_store::ObjectMeta;
 
-use super::dedup::{EVENT_KEY, EVENT_ORDER, MESSAGE_KEY, MESSAGE_ORDER, ORDER_KEY, ORDER_ORDER, PROFILE_KEY, PROFILE_ORDER, first_per_key};
+use super::dedup::{
+    EVENT_KEY, EVENT_ORDER, MESSAGE_KEY, MESSAGE_ORDER, ORDER_KEY, ORDER_ORDER, PROFILE_KEY,
+    PROFILE_ORDER, first_per_key,
+};
 use super::manifest::{InputFile, Inputs, Manifest, Partition, Retired, StoredFile};
 use super::parquet_io::{self, FACTS_ROW_GROUP, MESSAGE_ROW_GROUP};
 use super::{FactStore, Listing, RETIRE_GRACE, StoreSchemas};
@@ -114,9 +120,15 @@ pub(crate) async fn run(
         || !current.inputs.events.is_subset(&wanted.events);
     if rebuilt {
         let old: Vec<String> = next.files().map(|f| f.path.clone()).collect();
-        next.retired.extend(old.into_iter().map(|path| Retired { path, at_ms: now_ms }));
+        next.retired.extend(old.into_iter().map(|path| Retired {
+            path,
+            at_ms: now_ms,
+        }));
         next.accounts.clear();
-        next.inputs = Inputs { accounts: wanted.accounts.clone(), ..Inputs::default() };
+        next.inputs = Inputs {
+            accounts: wanted.accounts.clone(),
+            ..Inputs::default()
+        };
     }
     let mut job = Job {
         store,
@@ -128,7 +140,10 @@ pub(crate) async fn run(
         files_written: 0,
         written: vec![],
         accounts: vec![],
-        report: RefreshReport { rebuilt, ..RefreshReport::default() },
+        report: RefreshReport {
+            rebuilt,
+            ..RefreshReport::default()
+        },
     };
     if let Err(e) = job.fold().await {
         for path in &job.written {
@@ -159,7 +174,12 @@ struct Job<'a> {
 
 impl Job<'_> {
     /// A session of the engine whose raw tables read exactly the given files.
-    fn session(&self, messages: &[ObjectMeta], profiles: &[ObjectMeta], events: &[ObjectMeta]) -> SessionContext {
+    fn session(
+        &self,
+        messages: &[ObjectMeta],
+        profiles: &[ObjectMeta],
+        events: &[ObjectMeta],
+    ) -> SessionContext {
         let mut files = HashMap::new();
         files.insert("messages", messages.to_vec());
         files.insert("profiles", profiles.to_vec());
@@ -171,26 +191,46 @@ impl Job<'_> {
             .clone()
             .with_extension(Arc::new(ListingSnapshot::preset(files)))
             .with_extension(Arc::new(SkipBadFiles(false)));
-        SessionContext::new_with_state(SessionStateBuilder::new_from_existing(self.engine.clone()).with_config(config).build())
+        SessionContext::new_with_state(
+            SessionStateBuilder::new_from_existing(self.engine.clone())
+                .with_config(config)
+                .build(),
+        )
     }
 
     async fn fold(&mut self) -> Result<()> {
-        self.accounts = self.session(&[], &[], &[]).sql("SELECT * FROM accounts").await?.collect().await?;
+        self.accounts = self
+            .session(&[], &[], &[])
+            .sql("SELECT * FROM accounts")
+            .await?
+            .collect()
+            .await?;
         let new_profiles = not_in(&self.listing.profiles, &self.next.inputs.profiles);
         let mut changed = self.fold_profiles(&new_profiles).await?;
         self.report.profile_files = new_profiles.len();
-        self.next.inputs.profiles.extend(new_profiles.iter().map(InputFile::from));
+        self.next
+            .inputs
+            .profiles
+            .extend(new_profiles.iter().map(InputFile::from));
 
         let new_messages = not_in(&self.listing.messages, &self.next.inputs.messages);
         self.report.message_files = new_messages.len();
         for batch in size_batches(&new_messages) {
-            let rows = Self::read_raw(self.session(batch, &[], &[]), "messages", &self.schemas.message_file).await?;
+            let rows = Self::read_raw(
+                self.session(batch, &[], &[]),
+                "messages",
+                &self.schemas.message_file,
+            )
+            .await?;
             self.report.message_rows += rows.num_rows();
             for (account, rows) in split_by_account(&rows)? {
                 let profiles = changed.remove(&account).unwrap_or_default();
                 self.fold_account(&account, Some(rows), &profiles).await?;
             }
-            self.next.inputs.messages.extend(batch.iter().map(InputFile::from));
+            self.next
+                .inputs
+                .messages
+                .extend(batch.iter().map(InputFile::from));
         }
         for (account, profiles) in changed {
             self.fold_account(&account, None, &profiles).await?;
@@ -200,7 +240,10 @@ impl Job<'_> {
         self.report.event_files = new_events.len();
         for batch in size_batches(&new_events) {
             self.fold_events(batch).await?;
-            self.next.inputs.events.extend(batch.iter().map(InputFile::from));
+            self.next
+                .inputs
+                .events
+                .extend(batch.iter().map(InputFile::from));
         }
         Ok(())
     }
@@ -213,21 +256,43 @@ impl Job<'_> {
         for (account, new_rows) in split_by_account(&rows)? {
             let store = self.next.accounts.entry(account.clone()).or_default();
             let old = match &store.delivered_events {
-                Some(file) => parquet_io::read(&self.store.path_of(&file.path), None, Some(&schema))?,
+                Some(file) => {
+                    parquet_io::read(&self.store.path_of(&file.path), None, Some(&schema))?
+                }
                 None => parquet_io::empty(&schema),
             };
             let all = concat_batches(&schema, [&old, &new_rows])?;
             let delivered = take_record_batch(&all, &first_per_key(&all, EVENT_KEY, EVENT_ORDER)?)?;
-            let events = sorted(&one_event_per_order(&delivered)?, &["occurred_at", "event_id"])?;
+            let events = sorted(
+                &one_event_per_order(&delivered)?,
+                &["occurred_at", "event_id"],
+            )?;
             let events = parquet_io::relabel(events, &self.schemas.events)?;
             let tag = format!("g{}-{}", self.next.generation, self.files_written);
-            let delivered_file =
-                self.write(&format!("{}/delivered-events-{tag}.parquet", account_dir(&account)), &delivered, FACTS_ROW_GROUP)?;
-            let events_file = self.write(&format!("{}/events-{tag}.parquet", account_dir(&account)), &events, FACTS_ROW_GROUP)?;
-            let store = self.next.accounts.get_mut(&account).expect("entry made above");
-            let old_files = [store.delivered_events.replace(delivered_file), store.events.replace(events_file)];
+            let delivered_file = self.write(
+                &format!("{}/delivered-events-{tag}.parquet", account_dir(&account)),
+                &delivered,
+                FACTS_ROW_GROUP,
+            )?;
+            let events_file = self.write(
+                &format!("{}/events-{tag}.parquet", account_dir(&account)),
+                &events,
+                FACTS_ROW_GROUP,
+            )?;
+            let store = self
+                .next
+                .accounts
+                .get_mut(&account)
+                .expect("entry made above");
+            let old_files = [
+                store.delivered_events.replace(delivered_file),
+                store.events.replace(events_file),
+            ];
             for old in old_files.into_iter().flatten() {
-                self.next.retired.push(Retired { path: old.path, at_ms: self.now_ms });
+                self.next.retired.push(Retired {
+                    path: old.path,
+                    at_ms: self.now_ms,
+                });
             }
         }
         Ok(())
@@ -235,14 +300,24 @@ impl Job<'_> {
 
     /// The rows of `raw.<table>` in `ctx` (whose listing is the new files), with the columns of `schema`.
     async fn read_raw(ctx: SessionContext, table: &str, schema: &SchemaRef) -> Result<RecordBatch> {
-        let columns: Vec<String> = schema.fields().iter().map(|f| format!("\"{}\"", f.name())).collect();
+        let columns: Vec<String> = schema
+            .fields()
+            .iter()
+            .map(|f| format!("\"{}\"", f.name()))
+            .collect();
         let sql = format!("SELECT {} FROM raw.{table}", columns.join(", "));
         let batches = ctx.sql(&sql).await?.collect().await?;
-        Ok(parquet_io::relabel(concat_batches(&batches_schema(&batches, schema), &batches)?, schema)?)
+        Ok(parquet_io::relabel(
+            concat_batches(&batches_schema(&batches, schema), &batches)?,
+            schema,
+        )?)
     }
 
     /// Folds new profile files into each account's profiles file; the profile_ids they carry, per account with conversations.
-    async fn fold_profiles(&mut self, files: &[ObjectMeta]) -> Result<BTreeMap<String, HashSet<String>>> {
+    async fn fold_profiles(
+        &mut self,
+        files: &[ObjectMeta],
+    ) -> Result<BTreeMap<String, HashSet<String>>> {
         let mut changed = BTreeMap::new();
         if files.is_empty() {
             return Ok(changed);
@@ -252,44 +327,85 @@ impl Job<'_> {
         for (account, new_rows) in split_by_account(&rows)? {
             let store = self.next.accounts.entry(account.clone()).or_default();
             let old = match &store.profiles {
-                Some(file) => parquet_io::read(&self.store.path_of(&file.path), None, Some(&schema))?,
+                Some(file) => {
+                    parquet_io::read(&self.store.path_of(&file.path), None, Some(&schema))?
+                }
                 None => parquet_io::empty(&schema),
             };
             let has_conversations = !store.partitions.is_empty();
             let all = concat_batches(&schema, [&old, &new_rows])?;
             let kept = take_record_batch(&all, &first_per_key(&all, PROFILE_KEY, PROFILE_ORDER)?)?;
-            let path = format!("{}/profiles-g{}-{}.parquet", account_dir(&account), self.next.generation, self.files_written);
+            let path = format!(
+                "{}/profiles-g{}-{}.parquet",
+                account_dir(&account),
+                self.next.generation,
+                self.files_written
+            );
             let file = self.write(&path, &kept, FACTS_ROW_GROUP)?;
-            let store = self.next.accounts.get_mut(&account).expect("entry made above");
+            let store = self
+                .next
+                .accounts
+                .get_mut(&account)
+                .expect("entry made above");
             if let Some(old) = store.profiles.replace(file) {
-                self.next.retired.push(Retired { path: old.path, at_ms: self.now_ms });
+                self.next.retired.push(Retired {
+                    path: old.path,
+                    at_ms: self.now_ms,
+                });
             }
             if has_conversations {
-                changed.insert(account, strings(&new_rows, "profile_id")?.into_iter().collect());
+                changed.insert(
+                    account,
+                    strings(&new_rows, "profile_id")?.into_iter().collect(),
+                );
             }
         }
         Ok(changed)
     }
 
-    fn write(&mut self, relative: &str, batch: &RecordBatch, row_group: usize) -> Result<StoredFile> {
+    fn write(
+        &mut self,
+        relative: &str,
+        batch: &RecordBatch,
+        row_group: usize,
+    ) -> Result<StoredFile> {
         let path = self.store.path_of(relative);
         self.written.push(path.clone());
         self.files_written += 1;
         let size = parquet_io::write(&path, batch, row_group)?;
-        Ok(StoredFile { path: relative.to_string(), size, rows: batch.num_rows() as u64 })
+        Ok(StoredFile {
+            path: relative.to_string(),
+            size,
+            rows: batch.num_rows() as u64,
+        })
     }
 
     /// Folds one account's new rows (already this account's only) and profile changes into its partitions.
-    async fn fold_account(&mut self, account: &str, new_rows: Option<RecordBatch>, changed_profiles: &HashSet<String>) -> Result<()> {
+    async fn fold_account(
+        &mut self,
+        account: &str,
+        new_rows: Option<RecordBatch>,
+        changed_profiles: &HashSet<String>,
+    ) -> Result<()> {
         let message_schema = self.schemas.message_file.clone();
         let facts_schema = self.schemas.facts.clone();
         let candidates = match new_rows {
-            Some(rows) => take_record_batch(&rows, &first_per_key(&rows, MESSAGE_KEY, MESSAGE_ORDER)?)?,
+            Some(rows) => {
+                take_record_batch(&rows, &first_per_key(&rows, MESSAGE_KEY, MESSAGE_ORDER)?)?
+            }
             None => parquet_io::empty(&message_schema),
         };
-        let candidate_ids: HashSet<String> = strings(&candidates, "message_id")?.into_iter().collect();
-        let mut touched: HashSet<String> = strings(&candidates, "conversation_id")?.into_iter().collect();
-        let partitions = self.next.accounts.get(account).map(|a| a.partitions.clone()).unwrap_or_default();
+        let candidate_ids: HashSet<String> =
+            strings(&candidates, "message_id")?.into_iter().collect();
+        let mut touched: HashSet<String> = strings(&candidates, "conversation_id")?
+            .into_iter()
+            .collect();
+        let partitions = self
+            .next
+            .accounts
+            .get(account)
+            .map(|a| a.partitions.clone())
+            .unwrap_or_default();
 
         // 2. The partitions holding a touched conversation or one of the new message ids.
         let mut affected = BTreeSet::new();
@@ -302,9 +418,10 @@ impl Job<'_> {
                 )?;
                 let conversations = string_column(&ids, "conversation_id")?;
                 let messages = string_column(&ids, "message_id")?;
-                if (0..ids.num_rows())
-                    .any(|i| touched.contains(conversations.value(i)) || candidate_ids.contains(messages.value(i)))
-                {
+                if (0..ids.num_rows()).any(|i| {
+                    touched.contains(conversations.value(i))
+                        || candidate_ids.contains(messages.value(i))
+                }) {
                     affected.insert(*week);
                 }
             }
@@ -334,12 +451,20 @@ impl Job<'_> {
         let mut old_facts: HashMap<i32, RecordBatch> = HashMap::new();
         for week in &affected {
             let partition = &partitions[week];
-            let rows = parquet_io::read(&self.store.path_of(&partition.messages.path), None, Some(&message_schema))?;
+            let rows = parquet_io::read(
+                &self.store.path_of(&partition.messages.path),
+                None,
+                Some(&message_schema),
+            )?;
             row_weeks.extend(std::iter::repeat_n(Some(*week), rows.num_rows()));
             parts.push(rows);
             old_facts.insert(
                 *week,
-                parquet_io::read(&self.store.path_of(&partition.facts.path), None, Some(&facts_schema))?,
+                parquet_io::read(
+                    &self.store.path_of(&partition.facts.path),
+                    None,
+                    Some(&facts_schema),
+                )?,
             );
         }
         let old_rows = row_weeks.len();
@@ -362,12 +487,18 @@ impl Job<'_> {
             }
         }
         let rows = take_record_batch(&all, &kept)?;
-        let row_weeks: Vec<Option<i32>> = kept.values().iter().map(|i| row_weeks[*i as usize]).collect();
+        let row_weeks: Vec<Option<i32>> = kept
+            .values()
+            .iter()
+            .map(|i| row_weeks[*i as usize])
+            .collect();
         drop(all);
 
         // 3. New facts for the touched conversations.
         let conversations = string_column(&rows, "conversation_id")?;
-        let is_touched: BooleanArray = (0..rows.num_rows()).map(|i| Some(touched.contains(conversations.value(i)))).collect();
+        let is_touched: BooleanArray = (0..rows.num_rows())
+            .map(|i| Some(touched.contains(conversations.value(i))))
+            .collect();
         let touched_rows = filter_record_batch(&rows, &is_touched)?;
         let new_facts = self.compute_facts(account, &touched_rows).await?;
         self.report.conversations_recomputed += new_facts.num_rows();
@@ -389,10 +520,21 @@ impl Job<'_> {
                 continue;
             }
             if let Some(partition) = partitions.get(&week) {
-                let more = parquet_io::read(&self.store.path_of(&partition.messages.path), None, Some(&message_schema))?;
+                let more = parquet_io::read(
+                    &self.store.path_of(&partition.messages.path),
+                    None,
+                    Some(&message_schema),
+                )?;
                 row_weeks.extend(std::iter::repeat_n(Some(week), more.num_rows()));
                 rows = concat_batches(&message_schema, [&rows, &more])?;
-                old_facts.insert(week, parquet_io::read(&self.store.path_of(&partition.facts.path), None, Some(&facts_schema))?);
+                old_facts.insert(
+                    week,
+                    parquet_io::read(
+                        &self.store.path_of(&partition.facts.path),
+                        None,
+                        Some(&facts_schema),
+                    )?,
+                );
                 affected.insert(week);
             }
         }
@@ -403,53 +545,111 @@ impl Job<'_> {
             let in_week: BooleanArray = (0..rows.num_rows())
                 .map(|i| {
                     let c = conversations.value(i);
-                    Some(if touched.contains(c) { week_of_conversation.get(c) == Some(&week) } else { row_weeks[i] == Some(week) })
+                    Some(if touched.contains(c) {
+                        week_of_conversation.get(c) == Some(&week)
+                    } else {
+                        row_weeks[i] == Some(week)
+                    })
                 })
                 .collect();
-            let messages = sorted(&filter_record_batch(&rows, &in_week)?, &["conversation_id", "sent_at", "message_id"])?;
+            let messages = sorted(
+                &filter_record_batch(&rows, &in_week)?,
+                &["conversation_id", "sent_at", "message_id"],
+            )?;
             let kept_old = match old_facts.get(&week) {
                 Some(old) => {
                     let ids = string_column(old, "conversation_id")?;
-                    let keep: BooleanArray = (0..old.num_rows()).map(|i| Some(!touched.contains(ids.value(i)))).collect();
+                    let keep: BooleanArray = (0..old.num_rows())
+                        .map(|i| Some(!touched.contains(ids.value(i))))
+                        .collect();
                     filter_record_batch(old, &keep)?
                 }
                 None => parquet_io::empty(&facts_schema),
             };
             let mine: BooleanArray = new_fact_weeks.iter().map(|w| Some(*w == week)).collect();
             let recomputed = filter_record_batch(&new_facts, &mine)?;
-            let facts = sorted(&concat_batches(&facts_schema, [&kept_old, &recomputed])?, &["started_at", "conversation_id"])?;
+            let facts = sorted(
+                &concat_batches(&facts_schema, [&kept_old, &recomputed])?,
+                &["started_at", "conversation_id"],
+            )?;
             self.replace_partition(account, week, &messages, &facts)?;
         }
         Ok(())
     }
 
-    fn replace_partition(&mut self, account: &str, week: i32, messages: &RecordBatch, facts: &RecordBatch) -> Result<()> {
+    fn replace_partition(
+        &mut self,
+        account: &str,
+        week: i32,
+        messages: &RecordBatch,
+        facts: &RecordBatch,
+    ) -> Result<()> {
         let now_ms = self.now_ms;
-        if let Some(old) = self.next.accounts.entry(account.to_string()).or_default().partitions.remove(&week) {
-            self.next.retired.push(Retired { path: old.messages.path, at_ms: now_ms });
-            self.next.retired.push(Retired { path: old.facts.path, at_ms: now_ms });
+        if let Some(old) = self
+            .next
+            .accounts
+            .entry(account.to_string())
+            .or_default()
+            .partitions
+            .remove(&week)
+        {
+            self.next.retired.push(Retired {
+                path: old.messages.path,
+                at_ms: now_ms,
+            });
+            self.next.retired.push(Retired {
+                path: old.facts.path,
+                at_ms: now_ms,
+            });
         }
         if facts.num_rows() == 0 {
             return Ok(());
         }
         let dir = format!("{}/w={}", account_dir(account), date_name(week));
         let tag = format!("g{}-{}", self.next.generation, self.files_written);
-        let messages = self.write(&format!("{dir}/messages-{tag}.parquet"), messages, MESSAGE_ROW_GROUP)?;
-        let facts_file = self.write(&format!("{dir}/facts-{tag}.parquet"), facts, FACTS_ROW_GROUP)?;
+        let messages = self.write(
+            &format!("{dir}/messages-{tag}.parquet"),
+            messages,
+            MESSAGE_ROW_GROUP,
+        )?;
+        let facts_file = self.write(
+            &format!("{dir}/facts-{tag}.parquet"),
+            facts,
+            FACTS_ROW_GROUP,
+        )?;
         let (min_started_date, max_started_date) = started_date_range(facts)?;
-        self.next.accounts.entry(account.to_string()).or_default().partitions.insert(
-            week,
-            Partition { messages, facts: facts_file, min_started_date, max_started_date },
-        );
+        self.next
+            .accounts
+            .entry(account.to_string())
+            .or_default()
+            .partitions
+            .insert(
+                week,
+                Partition {
+                    messages,
+                    facts: facts_file,
+                    min_started_date,
+                    max_started_date,
+                },
+            );
         self.report.partitions_written += 1;
         Ok(())
     }
 
     /// The account's profiles, as the `profiles` view has them.
     fn account_profiles(&self, account: &str) -> Result<RecordBatch> {
-        match self.next.accounts.get(account).and_then(|a| a.profiles.as_ref()) {
+        match self
+            .next
+            .accounts
+            .get(account)
+            .and_then(|a| a.profiles.as_ref())
+        {
             Some(file) => Ok(parquet_io::relabel(
-                parquet_io::read(&self.store.path_of(&file.path), None, Some(&self.schemas.profile_file))?,
+                parquet_io::read(
+                    &self.store.path_of(&file.path),
+                    None,
+                    Some(&self.schemas.profile_file),
+                )?,
                 &self.schemas.profiles,
             )?),
             None => Ok(parquet_io::empty(&self.schemas.profiles)),
@@ -461,7 +661,8 @@ impl Job<'_> {
         if rows.num_rows() == 0 {
             return Ok(parquet_io::empty(&self.schemas.facts));
         }
-        let mut config = datafusion::prelude::SessionConfig::new().set_str("datafusion.execution.time_zone", "UTC");
+        let mut config = datafusion::prelude::SessionConfig::new()
+            .set_str("datafusion.execution.time_zone", "UTC");
         conversql_udfs::register_options(&mut config);
         let state = SessionStateBuilder::new()
             .with_config(config)
@@ -473,37 +674,77 @@ impl Job<'_> {
         let messages = parquet_io::relabel(rows.clone(), &self.schemas.messages)?;
         // Two partitions, so both cores aggregate.
         let half = messages.num_rows() / 2;
-        let partitions = vec![vec![messages.slice(0, half)], vec![messages.slice(half, messages.num_rows() - half)]];
-        ctx.register_table("messages", Arc::new(MemTable::try_new(self.schemas.messages.clone(), partitions)?))?;
-        let accounts_schema = self.accounts.first().map(|b| b.schema()).unwrap_or_else(|| self.schemas.accounts.clone());
-        ctx.register_table("accounts", Arc::new(MemTable::try_new(accounts_schema, vec![self.accounts.clone()])?))?;
+        let partitions = vec![
+            vec![messages.slice(0, half)],
+            vec![messages.slice(half, messages.num_rows() - half)],
+        ];
+        ctx.register_table(
+            "messages",
+            Arc::new(MemTable::try_new(
+                self.schemas.messages.clone(),
+                partitions,
+            )?),
+        )?;
+        let accounts_schema = self
+            .accounts
+            .first()
+            .map(|b| b.schema())
+            .unwrap_or_else(|| self.schemas.accounts.clone());
+        ctx.register_table(
+            "accounts",
+            Arc::new(MemTable::try_new(
+                accounts_schema,
+                vec![self.accounts.clone()],
+            )?),
+        )?;
         let profiles = self.account_profiles(account)?;
-        ctx.register_table("profiles", Arc::new(MemTable::try_new(self.schemas.profiles.clone(), vec![vec![profiles]])?))?;
+        ctx.register_table(
+            "profiles",
+            Arc::new(MemTable::try_new(
+                self.schemas.profiles.clone(),
+                vec![vec![profiles]],
+            )?),
+        )?;
         let batches = ctx.sql(FACTS_FROM_LOG).await?.collect().await?;
         let facts = concat_batches(&batches_schema(&batches, &self.schemas.facts), &batches)?;
         Ok(parquet_io::relabel(facts, &self.schemas.facts)?)
     }
 }
 
-fn batches_schema(batches: &[RecordBatch], fallback: &arrow::datatypes::SchemaRef) -> arrow::datatypes::SchemaRef {
-    batches.first().map(|b| b.schema()).unwrap_or_else(|| fallback.clone())
+fn batches_schema(
+    batches: &[RecordBatch],
+    fallback: &arrow::datatypes::SchemaRef,
+) -> arrow::datatypes::SchemaRef {
+    batches
+        .first()
+        .map(|b| b.schema())
+        .unwrap_or_else(|| fallback.clone())
 }
 
 /// The files of `listing` that are not among `incorporated`.
 fn not_in(listing: &[ObjectMeta], incorporated: &BTreeSet<InputFile>) -> Vec<ObjectMeta> {
-    listing.iter().filter(|m| !incorporated.contains(&InputFile::from(*m))).cloned().collect()
+    listing
+        .iter()
+        .filter(|m| !incorporated.contains(&InputFile::from(*m)))
+        .cloned()
+        .collect()
 }
 
 /// The events with one `Placed Order` per order_id (the earliest, then the smaller event_id); other rows unchanged.
 fn one_event_per_order(delivered: &RecordBatch) -> DfResult<RecordBatch> {
     let metrics = string_column(delivered, "metric")?;
     let orders = string_column(delivered, "order_id")?;
-    let is_order: Vec<bool> =
-        (0..delivered.num_rows()).map(|i| metrics.is_valid(i) && metrics.value(i) == "Placed Order" && orders.is_valid(i)).collect();
-    let order_rows: Vec<u32> = (0..delivered.num_rows() as u32).filter(|i| is_order[*i as usize]).collect();
+    let is_order: Vec<bool> = (0..delivered.num_rows())
+        .map(|i| metrics.is_valid(i) && metrics.value(i) == "Placed Order" && orders.is_valid(i))
+        .collect();
+    let order_rows: Vec<u32> = (0..delivered.num_rows() as u32)
+        .filter(|i| is_order[*i as usize])
+        .collect();
     let placed = take_record_batch(delivered, &UInt32Array::from(order_rows.clone()))?;
     let first = first_per_key(&placed, ORDER_KEY, ORDER_ORDER)?;
-    let mut keep: Vec<u32> = (0..delivered.num_rows() as u32).filter(|i| !is_order[*i as usize]).collect();
+    let mut keep: Vec<u32> = (0..delivered.num_rows() as u32)
+        .filter(|i| !is_order[*i as usize])
+        .collect();
     keep.extend(first.values().iter().map(|i| order_rows[*i as usize]));
     keep.sort_unstable();
     Ok(take_record_batch(delivered, &UInt32Array::from(keep))?)
@@ -530,8 +771,14 @@ fn size_batches(files: &[ObjectMeta]) -> Vec<&[ObjectMeta]> {
 
 /// A string column as a `StringArray` (cast from any string type).
 fn string_column(batch: &RecordBatch, name: &str) -> DfResult<StringArray> {
-    let column = batch.column_by_name(name).ok_or_else(|| exec_datafusion_err!("fact store: rows without the column {name}"))?;
-    let column: ArrayRef = if column.data_type() == &DataType::Utf8 { column.clone() } else { cast(column, &DataType::Utf8)? };
+    let column = batch
+        .column_by_name(name)
+        .ok_or_else(|| exec_datafusion_err!("fact store: rows without the column {name}"))?;
+    let column: ArrayRef = if column.data_type() == &DataType::Utf8 {
+        column.clone()
+    } else {
+        cast(column, &DataType::Utf8)?
+    };
     Ok(column.as_string::<i32>().clone())
 }
 
@@ -546,10 +793,17 @@ fn split_by_account(batch: &RecordBatch) -> DfResult<BTreeMap<String, RecordBatc
     let accounts = string_column(batch, "account_id")?;
     let mut rows: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     for i in 0..batch.num_rows() {
-        rows.entry(accounts.value(i).to_string()).or_default().push(i as u32);
+        rows.entry(accounts.value(i).to_string())
+            .or_default()
+            .push(i as u32);
     }
     rows.into_iter()
-        .map(|(account, indices)| Ok((account, take_record_batch(batch, &UInt32Array::from(indices))?)))
+        .map(|(account, indices)| {
+            Ok((
+                account,
+                take_record_batch(batch, &UInt32Array::from(indices))?,
+            ))
+        })
         .collect()
 }
 
@@ -562,8 +816,14 @@ fn sorted(batch: &RecordBatch, columns: &[&str]) -> DfResult<RecordBatch> {
         .iter()
         .map(|name| {
             Ok(SortColumn {
-                values: batch.column_by_name(name).ok_or_else(|| exec_datafusion_err!("fact store: no column {name}"))?.clone(),
-                options: Some(SortOptions { descending: false, nulls_first: false }),
+                values: batch
+                    .column_by_name(name)
+                    .ok_or_else(|| exec_datafusion_err!("fact store: no column {name}"))?
+                    .clone(),
+                options: Some(SortOptions {
+                    descending: false,
+                    nulls_first: false,
+                }),
             })
         })
         .collect::<DfResult<Vec<_>>>()?;
@@ -581,19 +841,31 @@ pub(crate) fn week_of(micros: i64) -> i32 {
 
 /// The week of each fact row's started_at.
 fn weeks_of(facts: &RecordBatch) -> DfResult<Vec<i32>> {
-    let started = facts.column_by_name("started_at").ok_or_else(|| exec_datafusion_err!("fact store: facts without started_at"))?;
+    let started = facts
+        .column_by_name("started_at")
+        .ok_or_else(|| exec_datafusion_err!("fact store: facts without started_at"))?;
     let started = started
         .as_primitive_opt::<TimestampMicrosecondType>()
-        .ok_or_else(|| exec_datafusion_err!("fact store: started_at is {}, expected timestamp(µs)", started.data_type()))?;
+        .ok_or_else(|| {
+            exec_datafusion_err!(
+                "fact store: started_at is {}, expected timestamp(µs)",
+                started.data_type()
+            )
+        })?;
     Ok(started.iter().map(|v| week_of(v.unwrap_or(0))).collect())
 }
 
 /// The range of started_date in a facts batch; the whole range if any is NULL (no zone), so pruning never drops it.
 fn started_date_range(facts: &RecordBatch) -> DfResult<(i32, i32)> {
-    let dates = facts.column_by_name("started_date").ok_or_else(|| exec_datafusion_err!("fact store: facts without started_date"))?;
-    let dates = dates
-        .as_primitive_opt::<Date32Type>()
-        .ok_or_else(|| exec_datafusion_err!("fact store: started_date is {}, expected date", dates.data_type()))?;
+    let dates = facts
+        .column_by_name("started_date")
+        .ok_or_else(|| exec_datafusion_err!("fact store: facts without started_date"))?;
+    let dates = dates.as_primitive_opt::<Date32Type>().ok_or_else(|| {
+        exec_datafusion_err!(
+            "fact store: started_date is {}, expected date",
+            dates.data_type()
+        )
+    })?;
     if dates.null_count() > 0 {
         return Ok((i32::MIN, i32::MAX));
     }
@@ -630,7 +902,8 @@ mod tests {
     fn weeks_start_on_monday_utc() {
         // 2026-05-11 is a Monday; 2026-05-17 23:59:59 is the Sunday of the same week.
         let monday = chrono::NaiveDate::from_ymd_opt(2026, 5, 11).unwrap();
-        let days = (monday - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days() as i32;
+        let days =
+            (monday - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days() as i32;
         let at = |d: i64, s: i64| (d * 86_400 + s) * 1_000_000;
         assert_eq!(week_of(at(days as i64, 0)), days);
         assert_eq!(week_of(at(days as i64 + 6, 86_399)), days);

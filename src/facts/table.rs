@@ -16,7 +16,9 @@ use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{Column, DFSchema, Result, ScalarValue, exec_datafusion_err, project_schema};
+use datafusion::common::{
+    Column, DFSchema, Result, ScalarValue, exec_datafusion_err, project_schema,
+};
 use datafusion::datasource::TableType;
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
@@ -26,7 +28,9 @@ use datafusion::datasource::table_schema::TableSchema;
 use datafusion::execution::context::SessionState;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::logical_expr::utils::conjunction;
-use datafusion::logical_expr::{BinaryExpr, Expr, LogicalPlanBuilder, Operator, TableProviderFilterPushDown};
+use datafusion::logical_expr::{
+    BinaryExpr, Expr, LogicalPlanBuilder, Operator, TableProviderFilterPushDown,
+};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::prelude::SessionConfig;
@@ -91,7 +95,11 @@ pub struct StoredTable {
 impl StoredTable {
     /// The table of `kind` with the raw path's `schema`, reading `store` when given.
     pub fn new(kind: StoredKind, schema: SchemaRef, store: Option<Arc<FactStore>>) -> Self {
-        StoredTable { kind, schema, store }
+        StoredTable {
+            kind,
+            schema,
+            store,
+        }
     }
 
     /// Plans the raw-path SQL with the filters and projection on top (the optimizer pushes them in).
@@ -121,7 +129,13 @@ impl StoredTable {
     }
 
     /// The store files a scan reads, by the accounts and dates the filters allow.
-    fn files(&self, store: &FactStore, manifest: &Manifest, config: &SessionConfig, filters: &[Expr]) -> Vec<PartitionedFile> {
+    fn files(
+        &self,
+        store: &FactStore,
+        manifest: &Manifest,
+        config: &SessionConfig,
+        filters: &[Expr],
+    ) -> Vec<PartitionedFile> {
         let mut accounts: Option<HashSet<String>> = account_values(filters);
         if let Some(scope) = AccountScope::of(config) {
             let scope: HashSet<String> = scope.accounts().iter().cloned().collect();
@@ -130,7 +144,11 @@ impl StoredTable {
                 None => scope,
             });
         }
-        let (low, high) = if self.kind == StoredKind::Facts { date_bounds(filters) } else { (i32::MIN, i32::MAX) };
+        let (low, high) = if self.kind == StoredKind::Facts {
+            date_bounds(filters)
+        } else {
+            (i32::MIN, i32::MAX)
+        };
         let mut files = vec![];
         for (account, stored) in &manifest.accounts {
             if accounts.as_ref().is_some_and(|a| !a.contains(account)) {
@@ -139,7 +157,13 @@ impl StoredTable {
             if self.kind == StoredKind::Events {
                 if let Some(file) = &stored.events {
                     let path = store.path_of(&file.path);
-                    files.push(PartitionedFile::new(path.display().to_string().trim_start_matches('/').to_string(), file.size));
+                    files.push(PartitionedFile::new(
+                        path.display()
+                            .to_string()
+                            .trim_start_matches('/')
+                            .to_string(),
+                        file.size,
+                    ));
                 }
                 continue;
             }
@@ -155,7 +179,13 @@ impl StoredTable {
                     StoredKind::Events => unreachable!("events are stored per account"),
                 };
                 let path = store.path_of(&file.path);
-                files.push(PartitionedFile::new(path.display().to_string().trim_start_matches('/').to_string(), file.size));
+                files.push(PartitionedFile::new(
+                    path.display()
+                        .to_string()
+                        .trim_start_matches('/')
+                        .to_string(),
+                    file.size,
+                ));
             }
         }
         files
@@ -172,7 +202,10 @@ impl TableProvider for StoredTable {
         TableType::Base
     }
 
-    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
         Ok(vec![TableProviderFilterPushDown::Inexact; filters.len()])
     }
 
@@ -190,11 +223,15 @@ impl TableProvider for StoredTable {
         let manifest = store.fresh(state).await?;
         let files = self.files(store, &manifest, state.config(), filters);
         if files.is_empty() {
-            return Ok(Arc::new(EmptyExec::new(project_schema(&self.schema, projection)?)));
+            return Ok(Arc::new(EmptyExec::new(project_schema(
+                &self.schema,
+                projection,
+            )?)));
         }
         let groups = size_balanced_groups(files, state.config().target_partitions());
         let parquet_options = state.table_options().parquet.clone();
-        let mut source = ParquetSource::new(TableSchema::from(self.schema.clone())).with_table_parquet_options(parquet_options.clone());
+        let mut source = ParquetSource::new(TableSchema::from(self.schema.clone()))
+            .with_table_parquet_options(parquet_options.clone());
         if let Some(predicate) = conjunction(filters.iter().map(unqualified)) {
             let df_schema = DFSchema::try_from(self.schema.as_ref().clone())?;
             // A filter the Parquet pruning cannot use (a UDF, say) only loses pruning, never rows.
@@ -202,12 +239,16 @@ impl TableProvider for StoredTable {
                 source = source.with_predicate(physical);
             }
         }
-        let config = FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), Arc::new(source))
-            .with_file_groups(groups)
-            .with_projection_indices(projection.cloned())?
-            .with_limit(limit)
-            .build();
-        ParquetFormat::default().with_options(parquet_options).create_physical_plan(state, config).await
+        let config =
+            FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), Arc::new(source))
+                .with_file_groups(groups)
+                .with_projection_indices(projection.cloned())?
+                .with_limit(limit)
+                .build();
+        ParquetFormat::default()
+            .with_options(parquet_options)
+            .create_physical_plan(state, config)
+            .await
     }
 }
 
@@ -216,7 +257,9 @@ fn unqualified(expr: &Expr) -> Expr {
     expr.clone()
         .transform(|e| {
             Ok(match e {
-                Expr::Column(c) if c.relation.is_some() => Transformed::yes(Expr::Column(Column::new_unqualified(c.name))),
+                Expr::Column(c) if c.relation.is_some() => {
+                    Transformed::yes(Expr::Column(Column::new_unqualified(c.name)))
+                }
                 other => Transformed::no(other),
             })
         })
@@ -226,7 +269,11 @@ fn unqualified(expr: &Expr) -> Expr {
 
 fn split_and<'a>(expr: &'a Expr, out: &mut Vec<&'a Expr>) {
     match expr {
-        Expr::BinaryExpr(BinaryExpr { left, op: Operator::And, right }) => {
+        Expr::BinaryExpr(BinaryExpr {
+            left,
+            op: Operator::And,
+            right,
+        }) => {
             split_and(left, out);
             split_and(right, out);
         }
@@ -252,9 +299,12 @@ fn column_name(expr: &Expr) -> Option<&str> {
 
 fn text_literal(expr: &Expr) -> Option<String> {
     match expr {
-        Expr::Literal(ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)), _) => {
-            Some(s.clone())
-        }
+        Expr::Literal(
+            ScalarValue::Utf8(Some(s))
+            | ScalarValue::LargeUtf8(Some(s))
+            | ScalarValue::Utf8View(Some(s)),
+            _,
+        ) => Some(s.clone()),
         _ => None,
     }
 }
@@ -264,15 +314,22 @@ fn account_values(filters: &[Expr]) -> Option<HashSet<String>> {
     let mut result: Option<HashSet<String>> = None;
     for conjunct in conjuncts(filters) {
         let values: Option<HashSet<String>> = match conjunct {
-            Expr::BinaryExpr(BinaryExpr { left, op: Operator::Eq, right }) => {
-                match (column_name(left), column_name(right)) {
-                    (Some("account_id"), _) => text_literal(right).map(|v| HashSet::from([v])),
-                    (_, Some("account_id")) => text_literal(left).map(|v| HashSet::from([v])),
-                    _ => None,
-                }
-            }
-            Expr::InList(list) if !list.negated && column_name(&list.expr) == Some("account_id") => {
-                list.list.iter().map(text_literal).collect::<Option<HashSet<String>>>()
+            Expr::BinaryExpr(BinaryExpr {
+                left,
+                op: Operator::Eq,
+                right,
+            }) => match (column_name(left), column_name(right)) {
+                (Some("account_id"), _) => text_literal(right).map(|v| HashSet::from([v])),
+                (_, Some("account_id")) => text_literal(left).map(|v| HashSet::from([v])),
+                _ => None,
+            },
+            Expr::InList(list)
+                if !list.negated && column_name(&list.expr) == Some("account_id") =>
+            {
+                list.list
+                    .iter()
+                    .map(text_literal)
+                    .collect::<Option<HashSet<String>>>()
             }
             _ => None,
         };
@@ -349,19 +406,41 @@ mod tests {
     fn accounts_are_read_off_equalities_and_in_lists() {
         let f = vec![col("account_id").eq(lit("a")).and(col("x").gt(lit(1)))];
         assert_eq!(account_values(&f), Some(HashSet::from(["a".to_string()])));
-        let f = vec![col("account_id").in_list(vec![lit("a"), lit("b")], false), col("account_id").eq(lit("b"))];
+        let f = vec![
+            col("account_id").in_list(vec![lit("a"), lit("b")], false),
+            col("account_id").eq(lit("b")),
+        ];
         assert_eq!(account_values(&f), Some(HashSet::from(["b".to_string()])));
-        assert_eq!(account_values(&[col("account_id").in_list(vec![lit("a")], true)]), None);
+        assert_eq!(
+            account_values(&[col("account_id").in_list(vec![lit("a")], true)]),
+            None
+        );
         assert_eq!(account_values(&[col("account_id").eq(col("other"))]), None);
     }
 
     #[test]
     fn started_date_bounds_come_from_comparisons_and_between() {
-        let f = vec![col("started_date").gt_eq(date(10)).and(col("started_date").lt_eq(date(20)))];
+        let f = vec![
+            col("started_date")
+                .gt_eq(date(10))
+                .and(col("started_date").lt_eq(date(20))),
+        ];
         assert_eq!(date_bounds(&f), (10, 20));
-        assert_eq!(date_bounds(&[date(15).lt(col("started_date"))]), (16, i32::MAX));
-        assert_eq!(date_bounds(&[col("started_date").between(date(3), date(4))]), (3, 4));
-        assert_eq!(date_bounds(&[col("started_date").not_eq(date(3))]), (i32::MIN, i32::MAX));
-        assert_eq!(date_bounds(&[col("other").eq(date(3))]), (i32::MIN, i32::MAX));
+        assert_eq!(
+            date_bounds(&[date(15).lt(col("started_date"))]),
+            (16, i32::MAX)
+        );
+        assert_eq!(
+            date_bounds(&[col("started_date").between(date(3), date(4))]),
+            (3, 4)
+        );
+        assert_eq!(
+            date_bounds(&[col("started_date").not_eq(date(3))]),
+            (i32::MIN, i32::MAX)
+        );
+        assert_eq!(
+            date_bounds(&[col("other").eq(date(3))]),
+            (i32::MIN, i32::MAX)
+        );
     }
 }

@@ -26,7 +26,10 @@ pub const ACCOUNT_PARAMETER: &str = "account_id";
 
 /// The accounts a run of `report` belongs to (sorted), or `None` when that cannot be decided.
 /// `values` are the run's parameter values (see [`super::params::run_values`]).
-pub fn run_accounts(report: &Report, values: &std::collections::BTreeMap<String, String>) -> Option<Vec<String>> {
+pub fn run_accounts(
+    report: &Report,
+    values: &std::collections::BTreeMap<String, String>,
+) -> Option<Vec<String>> {
     if let Some(account) = report.params.get(ACCOUNT_PARAMETER) {
         return Some(vec![account.clone()]);
     }
@@ -50,7 +53,9 @@ struct NamedAccounts(BTreeSet<String>);
 fn is_account_column(expr: &Expr) -> bool {
     match expr {
         Expr::Identifier(ident) => ident.value.eq_ignore_ascii_case(ACCOUNT_PARAMETER),
-        Expr::CompoundIdentifier(parts) => parts.last().is_some_and(|p| p.value.eq_ignore_ascii_case(ACCOUNT_PARAMETER)),
+        Expr::CompoundIdentifier(parts) => parts
+            .last()
+            .is_some_and(|p| p.value.eq_ignore_ascii_case(ACCOUNT_PARAMETER)),
         Expr::Nested(inner) => is_account_column(inner),
         _ => false,
     }
@@ -73,12 +78,27 @@ impl Visitor for NamedAccounts {
 
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
         match expr {
-            Expr::BinaryOp { left, op: BinaryOperator::Eq, right } => {
-                let literal = if is_account_column(left) { string_literal(right) } else if is_account_column(right) { string_literal(left) } else { None };
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Eq,
+                right,
+            } => {
+                let literal = if is_account_column(left) {
+                    string_literal(right)
+                } else if is_account_column(right) {
+                    string_literal(left)
+                } else {
+                    None
+                };
                 self.0.extend(literal.map(str::to_string));
             }
-            Expr::InList { expr, list, negated: false } if is_account_column(expr) => {
-                self.0.extend(list.iter().filter_map(string_literal).map(str::to_string));
+            Expr::InList {
+                expr,
+                list,
+                negated: false,
+            } if is_account_column(expr) => {
+                self.0
+                    .extend(list.iter().filter_map(string_literal).map(str::to_string));
             }
             _ => {}
         }
@@ -86,7 +106,11 @@ impl Visitor for NamedAccounts {
     }
 
     fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
-        if let TableFactor::Table { name, args: Some(args), .. } = factor
+        if let TableFactor::Table {
+            name,
+            args: Some(args),
+            ..
+        } = factor
             && let Some(function) = name.0.last().map(|p| p.to_string().to_ascii_lowercase())
             && (function == "overview" || function == "overview_daily")
             && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(first))) = args.args.first()
@@ -104,15 +128,31 @@ mod tests {
     #[test]
     fn accounts_named_by_comparisons_lists_and_table_functions() {
         let named = |sql: &str| sql_accounts(sql);
-        assert_eq!(named("SELECT * FROM conversations WHERE account_id = 'acc_002'"), Some(vec!["acc_002".into()]));
-        assert_eq!(named("SELECT * FROM conversations c WHERE 'acc_003' = c.account_id"), Some(vec!["acc_003".into()]));
+        assert_eq!(
+            named("SELECT * FROM conversations WHERE account_id = 'acc_002'"),
+            Some(vec!["acc_002".into()])
+        );
+        assert_eq!(
+            named("SELECT * FROM conversations c WHERE 'acc_003' = c.account_id"),
+            Some(vec!["acc_003".into()])
+        );
         assert_eq!(
             named("SELECT * FROM events WHERE account_id IN ('acc_002', 'acc_001')"),
             Some(vec!["acc_001".into(), "acc_002".into()])
         );
-        assert_eq!(named("SELECT * FROM overview('acc_001', DATE '2026-06-01', DATE '2026-06-07')"), Some(vec!["acc_001".into()]));
-        assert_eq!(named("SELECT reason, count(*) FROM conversations GROUP BY 1"), None, "cross-account: undecided");
-        assert_eq!(named("SELECT * FROM events WHERE account_id NOT IN ('acc_001')"), None);
+        assert_eq!(
+            named("SELECT * FROM overview('acc_001', DATE '2026-06-01', DATE '2026-06-07')"),
+            Some(vec!["acc_001".into()])
+        );
+        assert_eq!(
+            named("SELECT reason, count(*) FROM conversations GROUP BY 1"),
+            None,
+            "cross-account: undecided"
+        );
+        assert_eq!(
+            named("SELECT * FROM events WHERE account_id NOT IN ('acc_001')"),
+            None
+        );
         assert_eq!(named("not sql at all"), None);
     }
 }

@@ -121,16 +121,32 @@ async fn list(args: ListArgs) -> Result<()> {
     let column = |values: Vec<String>| -> ArrayRef { Arc::new(StringArray::from(values)) };
     let reports = &file.reports;
     let text = |f: &dyn Fn(&Report) -> String| reports.iter().map(f).collect::<Vec<_>>();
-    let fields = ["name", "schedule", "timezone", "next_run", "format", "output", "missed"];
-    let schema = Arc::new(Schema::new(fields.iter().map(|f| Field::new(*f, DataType::Utf8, false)).collect::<Vec<_>>()));
+    let fields = [
+        "name", "schedule", "timezone", "next_run", "format", "output", "missed",
+    ];
+    let schema = Arc::new(Schema::new(
+        fields
+            .iter()
+            .map(|f| Field::new(*f, DataType::Utf8, false))
+            .collect::<Vec<_>>(),
+    ));
     let batch = RecordBatch::try_new(
         schema.clone(),
         vec![
             column(text(&|r| r.name.clone())),
-            column(text(&|r| r.schedule.as_ref().map(|s| s.expression.clone()).unwrap_or_default())),
+            column(text(&|r| {
+                r.schedule
+                    .as_ref()
+                    .map(|s| s.expression.clone())
+                    .unwrap_or_default()
+            })),
             column(text(&|r| r.zone.name().to_string())),
             column(text(&|r| {
-                r.schedule.as_ref().and_then(|s| s.next_after(now)).map(|t| t.to_rfc3339()).unwrap_or_default()
+                r.schedule
+                    .as_ref()
+                    .and_then(|s| s.next_after(now))
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default()
             })),
             column(text(&|r| r.format.as_str().to_string())),
             column(text(&|r| r.output.clone())),
@@ -141,14 +157,23 @@ async fn list(args: ListArgs) -> Result<()> {
         ],
     )
     .map_err(datafusion::error::DataFusionError::from)?;
-    write_batches(&mut std::io::stdout().lock(), &schema, &[batch], args.format)?;
+    write_batches(
+        &mut std::io::stdout().lock(),
+        &schema,
+        &[batch],
+        args.format,
+    )?;
     for (_, error) in &file.rejected {
         eprintln!("rejected: {error}");
     }
     if file.rejected.is_empty() {
         Ok(())
     } else {
-        Err(Error::config(format!("{} of the reports in {} rejected", file.rejected.len(), args.reports.display())))
+        Err(Error::config(format!(
+            "{} of the reports in {} rejected",
+            file.rejected.len(),
+            args.reports.display()
+        )))
     }
 }
 
@@ -159,7 +184,9 @@ fn parse_params(report: &str, params: &[String]) -> Result<BTreeMap<String, Stri
             p.split_once('=')
                 .map(|(k, v)| (k.trim().to_string(), v.to_string()))
                 .filter(|(k, _)| !k.is_empty())
-                .ok_or_else(|| Error::report(report, "--param", format!("'{p}' (expected NAME=VALUE)")))
+                .ok_or_else(|| {
+                    Error::report(report, "--param", format!("'{p}' (expected NAME=VALUE)"))
+                })
         })
         .collect()
 }
@@ -168,27 +195,45 @@ fn parse_params(report: &str, params: &[String]) -> Result<BTreeMap<String, Stri
 async fn requested_report(args: &RunArgs, engine: &Engine) -> Result<Report> {
     let mut report = match (&args.report, &args.sql, &args.query) {
         (Some(name), None, None) => {
-            let path = args.reports.as_ref().ok_or_else(|| Error::config("report run NAME needs --reports FILE"))?;
+            let path = args
+                .reports
+                .as_ref()
+                .ok_or_else(|| Error::config("report run NAME needs --reports FILE"))?;
             let file = ReportsFile::load(path)?;
             file.get(name)?.clone()
         }
         (None, sql_file, query) => {
             let (sql, field, stem) = match (sql_file, query) {
                 (Some(path), None) => {
-                    let sql = std::fs::read_to_string(path).map_err(|e| Error::Io { path: path.display().to_string(), source: e })?;
+                    let sql = std::fs::read_to_string(path).map_err(|e| Error::Io {
+                        path: path.display().to_string(),
+                        source: e,
+                    })?;
                     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
                     (sql, "--sql", stem)
                 }
                 (None, Some(query)) => (query.clone(), "--query", None),
-                _ => return Err(Error::config("report run needs a report NAME (with --reports), --sql FILE or --query SQL")),
+                _ => {
+                    return Err(Error::config(
+                        "report run needs a report NAME (with --reports), --sql FILE or --query SQL",
+                    ));
+                }
             };
-            let name = args.run_name.clone().or(stem).unwrap_or_else(|| "query".into());
-            let output = args.out.clone().ok_or_else(|| Error::report(&name, "--out", "an ad-hoc run needs --out URL"))?;
+            let name = args
+                .run_name
+                .clone()
+                .or(stem)
+                .unwrap_or_else(|| "query".into());
+            let output = args
+                .out
+                .clone()
+                .ok_or_else(|| Error::report(&name, "--out", "an ad-hoc run needs --out URL"))?;
             let format = match args.format {
                 Some(f) => f,
                 None => format_of(&name, None, &output)?,
             };
-            let zone = parse_zone(args.timezone.as_deref().unwrap_or("UTC")).map_err(|e| Error::report(&name, "--timezone", e))?;
+            let zone = parse_zone(args.timezone.as_deref().unwrap_or("UTC"))
+                .map_err(|e| Error::report(&name, "--timezone", e))?;
             Report {
                 name,
                 title: None,
@@ -207,7 +252,11 @@ async fn requested_report(args: &RunArgs, engine: &Engine) -> Result<Report> {
                 sections: vec![],
             }
         }
-        _ => return Err(Error::config("give either a report NAME or --sql/--query, not both")),
+        _ => {
+            return Err(Error::config(
+                "give either a report NAME or --sql/--query, not both",
+            ));
+        }
     };
     if let Some(out) = &args.out {
         report.output = out.clone();
@@ -219,9 +268,12 @@ async fn requested_report(args: &RunArgs, engine: &Engine) -> Result<Report> {
     if let Some(retries) = args.retries {
         report.retries = retries.min(super::config::MAX_RETRIES);
     }
-    report.params.extend(parse_params(&report.name, &args.params)?);
+    report
+        .params
+        .extend(parse_params(&report.name, &args.params)?);
     if let Some(range) = report.params.get("range") {
-        report.range = Some(Range::parse(range).map_err(|e| Error::report(&report.name, "params.range", e))?);
+        report.range =
+            Some(Range::parse(range).map_err(|e| Error::report(&report.name, "params.range", e))?);
     }
     check_output(&report)?;
     check_sql(engine, &report).await?;
@@ -232,7 +284,8 @@ async fn run_report(args: RunArgs) -> Result<()> {
     let engine = Engine::open(args.data.engine_options()?).await?;
     let report = requested_report(&args, &engine).await?;
     let at: DateTime<Utc> = match args.data.engine_options()?.as_of {
-        Some(micros) => DateTime::from_timestamp_micros(micros).ok_or_else(|| Error::config("--as-of out of range"))?,
+        Some(micros) => DateTime::from_timestamp_micros(micros)
+            .ok_or_else(|| Error::config("--as-of out of range"))?,
         None => Utc::now(),
     };
     let history = args.data.history();
@@ -248,12 +301,21 @@ async fn run_report(args: RunArgs) -> Result<()> {
             );
             Ok(())
         }
-        _ => Err(Error::config(record.error.unwrap_or_else(|| format!("report {} failed", report.name)))),
+        _ => {
+            Err(Error::config(record.error.unwrap_or_else(|| {
+                format!("report {} failed", report.name)
+            })))
+        }
     }
 }
 
 fn history(args: HistoryArgs) -> Result<()> {
-    let history = History::in_dir(&args.state_dir.clone().unwrap_or_else(super::default_state_dir));
+    let history = History::in_dir(
+        &args
+            .state_dir
+            .clone()
+            .unwrap_or_else(super::default_state_dir),
+    );
     let mut runs = history.read()?;
     if let Some(report) = &args.report {
         runs.retain(|r| &r.report == report);
@@ -262,5 +324,10 @@ fn history(args: HistoryArgs) -> Result<()> {
         runs.drain(..runs.len().saturating_sub(last));
     }
     let batch = to_batch(&runs)?;
-    write_batches(&mut std::io::stdout().lock(), &batch.schema(), &[batch], args.format)
+    write_batches(
+        &mut std::io::stdout().lock(),
+        &batch.schema(),
+        &[batch],
+        args.format,
+    )
 }

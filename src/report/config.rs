@@ -125,28 +125,49 @@ impl ReportsFile {
     /// Reads and checks `path` (everything but the SQL against the engine; see [`ReportsFile::check_sql`]).
     /// Only an unreadable file, bad TOML or a file without `[[report]]` is an error.
     pub fn load(path: &Path) -> Result<ReportsFile> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Io { path: path.display().to_string(), source: e })?;
-        let file_err = |message: String| Error::config(format!("reports file {}: {message}", path.display()));
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+        let file_err =
+            |message: String| Error::config(format!("reports file {}: {message}", path.display()));
         let table: toml::Table = toml::from_str(&text).map_err(|e| file_err(e.to_string()))?;
         if let Some(key) = table.keys().find(|k| *k != "report") {
-            return Err(file_err(format!("unknown key '{key}' (expected [[report]] tables)")));
+            return Err(file_err(format!(
+                "unknown key '{key}' (expected [[report]] tables)"
+            )));
         }
         let entries = match table.get("report") {
             Some(toml::Value::Array(entries)) => entries.clone(),
             _ => return Err(file_err("no [[report]] tables".into())),
         };
         let base = path.parent().unwrap_or(Path::new("."));
-        let mut file = ReportsFile { path: path.to_path_buf(), reports: vec![], rejected: vec![] };
+        let mut file = ReportsFile {
+            path: path.to_path_buf(),
+            reports: vec![],
+            rejected: vec![],
+        };
         let mut names = BTreeSet::new();
         for (i, entry) in entries.into_iter().enumerate() {
-            let name = entry.get("name").and_then(|n| n.as_str()).map(str::to_string).unwrap_or_else(|| format!("#{}", i + 1));
+            let name = entry
+                .get("name")
+                .and_then(|n| n.as_str())
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("#{}", i + 1));
             let report = match entry.try_into::<RawReport>() {
                 Ok(raw) => validate(raw, base),
-                Err(e) => Err(Error::report(&name, field_of(&e.to_string()), e.message().to_string())),
+                Err(e) => Err(Error::report(
+                    &name,
+                    field_of(&e.to_string()),
+                    e.message().to_string(),
+                )),
             };
             match report {
                 Ok(report) if !names.insert(report.name.clone()) => {
-                    file.rejected.push((name.clone(), Error::report(&name, "name", "another report has this name")));
+                    file.rejected.push((
+                        name.clone(),
+                        Error::report(&name, "name", "another report has this name"),
+                    ));
                 }
                 Ok(report) => file.reports.push(report),
                 Err(e) => file.rejected.push((name, e)),
@@ -201,7 +222,11 @@ pub fn format_of(report: &str, format: Option<&str>, output: &str) -> Result<For
         None => {
             let ext = output.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
             Format::parse(ext).map_err(|_| {
-                Error::report(report, "format", format!("no format given and the output '{output}' has no known extension"))
+                Error::report(
+                    report,
+                    "format",
+                    format!("no format given and the output '{output}' has no known extension"),
+                )
             })
         }
     }
@@ -210,23 +235,31 @@ pub fn format_of(report: &str, format: Option<&str>, output: &str) -> Result<For
 fn validate(raw: RawReport, base: &Path) -> Result<Report> {
     let name = raw.name.clone();
     let err = |field: &str, message: String| Error::report(&name, field, message);
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
         return Err(err("name", "use letters, digits, '_' and '-' only".into()));
     }
     let (sql, sql_field) = match (raw.sql, raw.sql_file) {
         (Some(sql), None) => (sql, "sql"),
         (None, Some(file)) => {
             let path = base.join(&file);
-            let sql = std::fs::read_to_string(&path).map_err(|e| err("sql_file", format!("cannot read {}: {e}", path.display())))?;
+            let sql = std::fs::read_to_string(&path)
+                .map_err(|e| err("sql_file", format!("cannot read {}: {e}", path.display())))?;
             (sql, "sql_file")
         }
-        (Some(_), Some(_)) => return Err(err("sql", "give either sql or sql_file, not both".into())),
+        (Some(_), Some(_)) => {
+            return Err(err("sql", "give either sql or sql_file, not both".into()));
+        }
         (None, None) => return Err(err("sql", "missing: give sql or sql_file".into())),
     };
     if sql.trim().is_empty() {
         return Err(err(sql_field, "the SQL is empty".into()));
     }
-    let zone = parse_zone(raw.timezone.as_deref().unwrap_or("UTC")).map_err(|e| err("timezone", e))?;
+    let zone =
+        parse_zone(raw.timezone.as_deref().unwrap_or("UTC")).map_err(|e| err("timezone", e))?;
     let schedule = Schedule::parse(&raw.schedule, zone).map_err(|e| err("schedule", e))?;
     let format = format_of(&name, raw.format.as_deref(), &raw.output)?;
     let mut params = BTreeMap::new();
@@ -236,22 +269,42 @@ fn validate(raw: RawReport, base: &Path) -> Result<Report> {
             toml::Value::Integer(i) => i.to_string(),
             toml::Value::Float(f) => f.to_string(),
             toml::Value::Boolean(b) => b.to_string(),
-            other => return Err(err(&format!("params.{key}"), format!("expected a string or number, got {}", other.type_str()))),
+            other => {
+                return Err(err(
+                    &format!("params.{key}"),
+                    format!("expected a string or number, got {}", other.type_str()),
+                ));
+            }
         };
         if ["name", "date", "time", "as_of", "start_date", "end_date"].contains(&key.as_str()) {
-            return Err(err(&format!("params.{key}"), format!("'{key}' is set by the run itself")));
+            return Err(err(
+                &format!("params.{key}"),
+                format!("'{key}' is set by the run itself"),
+            ));
         }
         params.insert(key, text);
     }
-    let range = params.get("range").map(|r| Range::parse(r)).transpose().map_err(|e| err("params.range", e))?;
+    let range = params
+        .get("range")
+        .map(|r| Range::parse(r))
+        .transpose()
+        .map_err(|e| err("params.range", e))?;
     let missed = match raw.missed.as_deref() {
         None | Some("catch_up") => Missed::CatchUp,
         Some("skip") => Missed::Skip,
-        Some(other) => return Err(err("missed", format!("'{other}' (expected \"catch_up\" or \"skip\")"))),
+        Some(other) => {
+            return Err(err(
+                "missed",
+                format!("'{other}' (expected \"catch_up\" or \"skip\")"),
+            ));
+        }
     };
     let retries = raw.retries.unwrap_or(2);
     if retries > MAX_RETRIES {
-        return Err(err("retries", format!("{retries} is more than {MAX_RETRIES}")));
+        return Err(err(
+            "retries",
+            format!("{retries} is more than {MAX_RETRIES}"),
+        ));
     }
     let retry_backoff = match raw.retry_backoff.as_deref() {
         None => Duration::from_secs(30),
@@ -285,10 +338,21 @@ pub fn check_output(report: &Report) -> Result<()> {
     if report.output.trim().is_empty() {
         return Err(Error::report(&report.name, "output", "the output is empty"));
     }
-    let (values, _) = run_values(&report.name, &report.params, report.range, report.zone, Utc::now());
-    let url = super::output::expand(&report.output, &values).map_err(|e| Error::report(&report.name, "output", e))?;
+    let (values, _) = run_values(
+        &report.name,
+        &report.params,
+        report.range,
+        report.zone,
+        Utc::now(),
+    );
+    let url = super::output::expand(&report.output, &values)
+        .map_err(|e| Error::report(&report.name, "output", e))?;
     if url.contains("://") && !url.starts_with("s3://") && !url.starts_with("file://") {
-        return Err(Error::report(&report.name, "output", format!("'{url}': use a path, file:// or s3://")));
+        return Err(Error::report(
+            &report.name,
+            "output",
+            format!("'{url}': use a path, file:// or s3://"),
+        ));
     }
     Ok(())
 }
@@ -298,13 +362,23 @@ pub fn check_output(report: &Report) -> Result<()> {
 pub async fn check_sql(engine: &Engine, report: &Report) -> Result<()> {
     let field = report.sql_field;
     let err = |message: String| Error::report(&report.name, field, message);
-    let (values, _) = run_values(&report.name, &report.params, report.range, report.zone, Utc::now());
+    let (values, _) = run_values(
+        &report.name,
+        &report.params,
+        report.range,
+        report.zone,
+        Utc::now(),
+    );
     let sql = substitute(&report.sql, &values).map_err(err)?;
     let mut session = engine.session();
     let statements = session.parse(&sql).map_err(|e| err(e.to_string()))?;
     let mut results = 0;
     for statement in statements {
-        if let StatementResult::Rows(_) = session.execute(statement).await.map_err(|e| err(e.to_string()))? {
+        if let StatementResult::Rows(_) = session
+            .execute(statement)
+            .await
+            .map_err(|e| err(e.to_string()))?
+        {
             results += 1;
         }
     }
@@ -315,7 +389,10 @@ pub async fn check_sql(engine: &Engine, report: &Report) -> Result<()> {
         return Err(Error::report(
             &report.name,
             "format",
-            format!("format {} writes one query's rows, but the SQL has {results} queries (only html renders several)", report.format.as_str()),
+            format!(
+                "format {} writes one query's rows, but the SQL has {results} queries (only html renders several)",
+                report.format.as_str()
+            ),
         ));
     }
     Ok(())
@@ -345,7 +422,10 @@ mod tests {
         );
         assert!(file.rejected.is_empty(), "{:?}", rejected(&file));
         let r = &file.reports[0];
-        assert_eq!((r.format, r.missed, r.retries, r.zone, r.sql.as_str()), (Format::Csv, Missed::CatchUp, 2, Tz::UTC, "SELECT 1 AS one"));
+        assert_eq!(
+            (r.format, r.missed, r.retries, r.zone, r.sql.as_str()),
+            (Format::Csv, Missed::CatchUp, 2, Tz::UTC, "SELECT 1 AS one")
+        );
         assert_eq!(r.range, Some(Range::LastDays(7)));
     }
 
@@ -360,7 +440,13 @@ mod tests {
              [[report]]\nname = \"range\"\nsql = \"SELECT 1\"\nschedule = \"0 6 * * *\"\noutput = \"a.csv\"\n[report.params]\nrange = \"soon\"\n\
              [[report]]\nname = \"ok\"\nsql = \"SELECT 1\"\nschedule = \"0 6 * * *\"\noutput = \"a.csv\"\n",
         );
-        assert_eq!(file.reports.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["ok"]);
+        assert_eq!(
+            file.reports
+                .iter()
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>(),
+            ["ok"]
+        );
         let errors = rejected(&file);
         let starts = [
             "report cron: schedule: invalid cron expression",
@@ -371,7 +457,10 @@ mod tests {
             "report range: params.range: invalid range 'soon'",
         ];
         for (error, start) in errors.iter().zip(starts) {
-            assert!(error.starts_with(start), "{error} should start with {start}");
+            assert!(
+                error.starts_with(start),
+                "{error} should start with {start}"
+            );
         }
         assert_eq!(errors.len(), starts.len());
     }

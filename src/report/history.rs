@@ -120,7 +120,9 @@ pub struct History {
 impl History {
     /// The history kept in `state_dir` (created on the first append).
     pub fn in_dir(state_dir: &Path) -> Self {
-        History { path: state_dir.join(RUNS_FILE) }
+        History {
+            path: state_dir.join(RUNS_FILE),
+        }
     }
 
     /// The runs file.
@@ -130,13 +132,24 @@ impl History {
 
     /// Appends one record as one line (a single `write`, then `fsync`).
     pub fn append(&self, record: &RunRecord) -> Result<()> {
-        let io = |e: std::io::Error| Error::Io { path: self.path.display().to_string(), source: e };
+        let io = |e: std::io::Error| Error::Io {
+            path: self.path.display().to_string(),
+            source: e,
+        };
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::Io { path: dir.display().to_string(), source: e })?;
+            std::fs::create_dir_all(dir).map_err(|e| Error::Io {
+                path: dir.display().to_string(),
+                source: e,
+            })?;
         }
-        let mut line = serde_json::to_string(record).map_err(|e| Error::config(format!("cannot encode a run record: {e}")))?;
+        let mut line = serde_json::to_string(record)
+            .map_err(|e| Error::config(format!("cannot encode a run record: {e}")))?;
         line.push('\n');
-        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&self.path).map_err(io)?;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(io)?;
         file.write_all(line.as_bytes()).map_err(io)?;
         file.sync_data().map_err(io)
     }
@@ -152,7 +165,9 @@ impl History {
         Ok(self
             .read()?
             .iter()
-            .filter(|r| r.report == report && matches!(r.trigger, Trigger::Schedule | Trigger::CatchUp))
+            .filter(|r| {
+                r.report == report && matches!(r.trigger, Trigger::Schedule | Trigger::CatchUp)
+            })
             .filter_map(|r| r.scheduled_for)
             .max())
     }
@@ -162,7 +177,12 @@ fn read_runs(path: &Path) -> Result<Vec<RunRecord>> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
-        Err(e) => return Err(Error::Io { path: path.display().to_string(), source: e }),
+        Err(e) => {
+            return Err(Error::Io {
+                path: path.display().to_string(),
+                source: e,
+            });
+        }
     };
     let complete = text.ends_with('\n');
     let lines: Vec<&str> = text.lines().collect();
@@ -209,19 +229,53 @@ pub fn to_batch(records: &[RunRecord]) -> Result<RecordBatch> {
         Arc::new(TimestampMicrosecondArray::from(values).with_timezone("UTC"))
     };
     let columns: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from_iter_values(records.iter().map(|r| r.report.as_str()))),
-        ts(records.iter().map(|r| r.scheduled_for.map(|t| t.timestamp_micros())).collect()),
-        Arc::new(StringArray::from_iter_values(records.iter().map(|r| r.trigger.as_str()))),
-        ts(records.iter().map(|r| Some(r.started_at.timestamp_micros())).collect()),
-        ts(records.iter().map(|r| Some(r.finished_at.timestamp_micros())).collect()),
-        Arc::new(Int64Array::from_iter_values(records.iter().map(|r| i64::from(r.attempt)))),
-        Arc::new(StringArray::from_iter_values(records.iter().map(|r| r.status.as_str()))),
-        Arc::new(Int64Array::from(records.iter().map(|r| r.rows).collect::<Vec<_>>())),
-        Arc::new(Int64Array::from(records.iter().map(|r| r.bytes).collect::<Vec<_>>())),
-        Arc::new(StringArray::from(records.iter().map(|r| r.output_url.as_deref()).collect::<Vec<_>>())),
-        Arc::new(StringArray::from(records.iter().map(|r| r.error.as_deref()).collect::<Vec<_>>())),
+        Arc::new(StringArray::from_iter_values(
+            records.iter().map(|r| r.report.as_str()),
+        )),
+        ts(records
+            .iter()
+            .map(|r| r.scheduled_for.map(|t| t.timestamp_micros()))
+            .collect()),
+        Arc::new(StringArray::from_iter_values(
+            records.iter().map(|r| r.trigger.as_str()),
+        )),
+        ts(records
+            .iter()
+            .map(|r| Some(r.started_at.timestamp_micros()))
+            .collect()),
+        ts(records
+            .iter()
+            .map(|r| Some(r.finished_at.timestamp_micros()))
+            .collect()),
+        Arc::new(Int64Array::from_iter_values(
+            records.iter().map(|r| i64::from(r.attempt)),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            records.iter().map(|r| r.status.as_str()),
+        )),
+        Arc::new(Int64Array::from(
+            records.iter().map(|r| r.rows).collect::<Vec<_>>(),
+        )),
+        Arc::new(Int64Array::from(
+            records.iter().map(|r| r.bytes).collect::<Vec<_>>(),
+        )),
+        Arc::new(StringArray::from(
+            records
+                .iter()
+                .map(|r| r.output_url.as_deref())
+                .collect::<Vec<_>>(),
+        )),
+        Arc::new(StringArray::from(
+            records
+                .iter()
+                .map(|r| r.error.as_deref())
+                .collect::<Vec<_>>(),
+        )),
     ];
-    Ok(RecordBatch::try_new(schema(), columns).map_err(datafusion::error::DataFusionError::from)?)
+    Ok(
+        RecordBatch::try_new(schema(), columns)
+            .map_err(datafusion::error::DataFusionError::from)?,
+    )
 }
 
 /// `conversql_report_runs()`: the runs file as a table (empty without a state directory).
@@ -238,11 +292,16 @@ impl ReportRunsFunction {
 }
 
 impl TableFunctionImpl for ReportRunsFunction {
-    fn call_with_args(&self, args: TableFunctionArgs) -> datafusion::common::Result<Arc<dyn TableProvider>> {
+    fn call_with_args(
+        &self,
+        args: TableFunctionArgs,
+    ) -> datafusion::common::Result<Arc<dyn TableProvider>> {
         if !args.exprs().is_empty() {
             return datafusion::common::plan_err!("{FUNCTION}() takes no arguments");
         }
-        Ok(Arc::new(ReportRunsTable { runs: self.runs.clone() }))
+        Ok(Arc::new(ReportRunsTable {
+            runs: self.runs.clone(),
+        }))
     }
 }
 
@@ -271,15 +330,25 @@ impl TableProvider for ReportRunsTable {
         _limit: Option<usize>,
     ) -> datafusion::common::Result<Arc<dyn ExecutionPlan>> {
         let mut records = match &self.runs {
-            Some(path) => read_runs(path).map_err(|e| datafusion::common::DataFusionError::External(Box::new(e)))?,
+            Some(path) => read_runs(path)
+                .map_err(|e| datafusion::common::DataFusionError::External(Box::new(e)))?,
             None => vec![],
         };
         // A bound user sees the runs that belong only to accounts in scope.
         if let Some(scope) = crate::scope::AccountScope::of(state.config()) {
-            records.retain(|r| r.accounts.as_ref().is_some_and(|a| a.iter().all(|a| scope.contains(a))));
+            records.retain(|r| {
+                r.accounts
+                    .as_ref()
+                    .is_some_and(|a| a.iter().all(|a| scope.contains(a)))
+            });
         }
-        let batch = to_batch(&records).map_err(|e| datafusion::common::DataFusionError::External(Box::new(e)))?;
-        Ok(MemorySourceConfig::try_new_exec(&[vec![batch]], schema(), projection.cloned())?)
+        let batch = to_batch(&records)
+            .map_err(|e| datafusion::common::DataFusionError::External(Box::new(e)))?;
+        Ok(MemorySourceConfig::try_new_exec(
+            &[vec![batch]],
+            schema(),
+            projection.cloned(),
+        )?)
     }
 }
 
@@ -310,15 +379,30 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let history = History::in_dir(&dir.path().join("state"));
         assert!(history.read().unwrap().is_empty(), "no file: no runs");
-        history.append(&record("a", 0, RunStatus::Succeeded)).unwrap();
+        history
+            .append(&record("a", 0, RunStatus::Succeeded))
+            .unwrap();
         history.append(&record("a", 5, RunStatus::Failed)).unwrap();
-        history.append(&record("b", 9, RunStatus::Succeeded)).unwrap();
-        let mut file = std::fs::OpenOptions::new().append(true).open(history.path()).unwrap();
+        history
+            .append(&record("b", 9, RunStatus::Succeeded))
+            .unwrap();
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(history.path())
+            .unwrap();
         file.write_all(b"{\"report\":\"a\",\"sched").unwrap();
         let runs = history.read().unwrap();
         assert_eq!(runs.len(), 3);
         assert_eq!(runs[1].status, RunStatus::Failed);
-        assert_eq!(history.last_scheduled("a").unwrap().unwrap().format("%H:%M").to_string(), "06:05");
+        assert_eq!(
+            history
+                .last_scheduled("a")
+                .unwrap()
+                .unwrap()
+                .format("%H:%M")
+                .to_string(),
+            "06:05"
+        );
         assert_eq!(to_batch(&runs).unwrap().num_rows(), 3);
     }
 

@@ -19,7 +19,9 @@ use chrono::{Duration, NaiveDate};
 use super::render::{PageInfo, ResultSet};
 
 /// Bar colours, in the order of the groups (largest total first).
-const PALETTE: [&str; 8] = ["#4f46e5", "#0ea5e9", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#14b8a6", "#64748b"];
+const PALETTE: [&str; 8] = [
+    "#4f46e5", "#0ea5e9", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#14b8a6", "#64748b",
+];
 /// At most this many rows of a table are shown.
 const MAX_TABLE_ROWS: usize = 500;
 
@@ -92,11 +94,18 @@ pub fn page(results: &[ResultSet], info: &PageInfo) -> String {
 }
 
 fn is_numeric(t: &DataType) -> bool {
-    t.is_integer() || t.is_floating() || matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..))
+    t.is_integer()
+        || t.is_floating()
+        || matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..))
 }
 
 fn is_metrics(result: &ResultSet) -> bool {
-    result.rows() == 1 && result.schema.fields().iter().all(|f| is_numeric(f.data_type()))
+    result.rows() == 1
+        && result
+            .schema
+            .fields()
+            .iter()
+            .all(|f| is_numeric(f.data_type()))
 }
 
 /// `percent_resolved_by_ai` → `Percent resolved by AI`.
@@ -104,7 +113,13 @@ fn label(column: &str) -> String {
     let words: Vec<String> = column
         .split('_')
         .filter(|w| !w.is_empty())
-        .map(|w| if w.eq_ignore_ascii_case("ai") { "AI".to_string() } else { w.to_string() })
+        .map(|w| {
+            if w.eq_ignore_ascii_case("ai") {
+                "AI".to_string()
+            } else {
+                w.to_string()
+            }
+        })
         .collect();
     let text = words.join(" ");
     let mut chars = text.chars();
@@ -117,7 +132,9 @@ fn label(column: &str) -> String {
 /// `2175.13` → `2,175.13`; `241` → `241`.
 fn group_thousands(number: &str) -> String {
     let (sign, rest) = number.strip_prefix('-').map_or(("", number), |r| ("-", r));
-    let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
+    let (int, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(i, f)| (i, Some(f)));
     let mut grouped = String::new();
     for (i, c) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
@@ -139,20 +156,30 @@ fn cell(batch: &RecordBatch, column: usize, row: usize) -> String {
 }
 
 fn metrics(result: &ResultSet, title: Option<&str>) -> String {
-    let Some(batch) = result.batches.iter().find(|b| b.num_rows() == 1) else { return String::new() };
+    let Some(batch) = result.batches.iter().find(|b| b.num_rows() == 1) else {
+        return String::new();
+    };
     let mut html = String::from("<section class=\"metrics-section\">");
     if let Some(title) = title {
         let _ = write!(html, "<h2>{}</h2>", escape(title));
     }
     html.push_str("<div class=\"metrics\">");
     for (i, field) in result.schema.fields().iter().enumerate() {
-        let raw = if batch.column(i).is_null(0) { String::new() } else { cell(batch, i, 0) };
+        let raw = if batch.column(i).is_null(0) {
+            String::new()
+        } else {
+            cell(batch, i, 0)
+        };
         let shown = if raw.is_empty() {
             "–".to_string()
         } else if field.name().contains("percent") {
-            raw.parse::<f64>().map(|v| format!("{v:.1}%")).unwrap_or_else(|_| raw.clone())
+            raw.parse::<f64>()
+                .map(|v| format!("{v:.1}%"))
+                .unwrap_or_else(|_| raw.clone())
         } else if field.data_type().is_floating() {
-            raw.parse::<f64>().map(|v| group_thousands(&format!("{v:.2}"))).unwrap_or_else(|_| raw.clone())
+            raw.parse::<f64>()
+                .map(|v| group_thousands(&format!("{v:.2}")))
+                .unwrap_or_else(|_| raw.clone())
         } else {
             group_thousands(&raw)
         };
@@ -184,8 +211,15 @@ impl Series {
         if fields.len() != 3 {
             return None;
         }
-        let date = fields.iter().position(|f| f.data_type() == &DataType::Date32)?;
-        let group = fields.iter().position(|f| matches!(f.data_type(), DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8))?;
+        let date = fields
+            .iter()
+            .position(|f| f.data_type() == &DataType::Date32)?;
+        let group = fields.iter().position(|f| {
+            matches!(
+                f.data_type(),
+                DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
+            )
+        })?;
         let value = fields.iter().position(|f| f.data_type().is_integer())?;
         let mut series = Series {
             group_column: fields[group].name().clone(),
@@ -203,8 +237,17 @@ impl Series {
                     continue;
                 }
                 let day = dates.value_as_date(row)?;
-                let name = if groups.is_null(row) { "(none)".to_string() } else { groups.value(row).to_string() };
-                *series.values.entry(day).or_default().entry(name).or_default() += values.value(row);
+                let name = if groups.is_null(row) {
+                    "(none)".to_string()
+                } else {
+                    groups.value(row).to_string()
+                };
+                *series
+                    .values
+                    .entry(day)
+                    .or_default()
+                    .entry(name)
+                    .or_default() += values.value(row);
             }
         }
         Some(series)
@@ -229,7 +272,11 @@ fn nice_max(max: i64) -> i64 {
 
 fn chart(series: &Series, title: &str, info: &PageInfo) -> String {
     // Every date of the range is a slot, days without conversations included.
-    let (first, last) = match (info.dates, series.values.keys().next(), series.values.keys().next_back()) {
+    let (first, last) = match (
+        info.dates,
+        series.values.keys().next(),
+        series.values.keys().next_back(),
+    ) {
         (Some((s, e)), _, _) if s <= e => (s, e),
         (_, Some(s), Some(e)) => (*s, *e),
         _ => {
@@ -240,7 +287,9 @@ fn chart(series: &Series, title: &str, info: &PageInfo) -> String {
             );
         }
     };
-    let days: Vec<NaiveDate> = (0..=(last - first).num_days()).map(|d| first + Duration::days(d)).collect();
+    let days: Vec<NaiveDate> = (0..=(last - first).num_days())
+        .map(|d| first + Duration::days(d))
+        .collect();
     let mut totals: BTreeMap<&str, i64> = BTreeMap::new();
     for groups in series.values.values() {
         for (g, v) in groups {
@@ -249,8 +298,15 @@ fn chart(series: &Series, title: &str, info: &PageInfo) -> String {
     }
     let mut groups: Vec<(&str, i64)> = totals.into_iter().collect();
     groups.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let color = |g: &str| PALETTE[groups.iter().position(|(n, _)| *n == g).unwrap_or(0) % PALETTE.len()];
-    let day_total = |d: &NaiveDate| series.values.get(d).map(|g| g.values().sum::<i64>()).unwrap_or(0);
+    let color =
+        |g: &str| PALETTE[groups.iter().position(|(n, _)| *n == g).unwrap_or(0) % PALETTE.len()];
+    let day_total = |d: &NaiveDate| {
+        series
+            .values
+            .get(d)
+            .map(|g| g.values().sum::<i64>())
+            .unwrap_or(0)
+    };
     let y_max = nice_max(days.iter().map(day_total).max().unwrap_or(0));
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
@@ -282,9 +338,18 @@ fn chart(series: &Series, title: &str, info: &PageInfo) -> String {
     for (i, day) in days.iter().enumerate() {
         let x = LEFT + slot * i as f64 + (slot - bar_w) / 2.0;
         let mut top = base;
-        let _ = write!(svg, "<g class=\"day\" data-date=\"{day}\" data-total=\"{}\">", day_total(day));
+        let _ = write!(
+            svg,
+            "<g class=\"day\" data-date=\"{day}\" data-total=\"{}\">",
+            day_total(day)
+        );
         for (group, _) in &groups {
-            let value = series.values.get(day).and_then(|g| g.get(*group)).copied().unwrap_or(0);
+            let value = series
+                .values
+                .get(day)
+                .and_then(|g| g.get(*group))
+                .copied()
+                .unwrap_or(0);
             if value == 0 {
                 continue;
             }
@@ -309,9 +374,16 @@ fn chart(series: &Series, title: &str, info: &PageInfo) -> String {
         }
         svg.push_str("</g>");
     }
-    let _ = write!(svg, "<line class=\"axis\" x1=\"{LEFT}\" x2=\"{x2}\" y1=\"{base}\" y2=\"{base}\"/></svg>", x2 = WIDTH - RIGHT);
+    let _ = write!(
+        svg,
+        "<line class=\"axis\" x1=\"{LEFT}\" x2=\"{x2}\" y1=\"{base}\" y2=\"{base}\"/></svg>",
+        x2 = WIDTH - RIGHT
+    );
 
-    let mut html = format!("<section class=\"chart-section\"><h2>{}</h2>{svg}<div class=\"legend\">", escape(title));
+    let mut html = format!(
+        "<section class=\"chart-section\"><h2>{}</h2>{svg}<div class=\"legend\">",
+        escape(title)
+    );
     for (group, total) in &groups {
         let _ = write!(
             html,
@@ -322,14 +394,21 @@ fn chart(series: &Series, title: &str, info: &PageInfo) -> String {
     }
     html.push_str("</div>");
     if series.group_column != "group" {
-        let _ = write!(html, "<p class=\"note\">Bars stacked by {}.</p>", escape(&series.group_column));
+        let _ = write!(
+            html,
+            "<p class=\"note\">Bars stacked by {}.</p>",
+            escape(&series.group_column)
+        );
     }
     html.push_str("</section>");
     html
 }
 
 fn table(result: &ResultSet, title: &str) -> String {
-    let mut html = format!("<section class=\"table-section\"><h2>{}</h2><table><thead><tr>", escape(title));
+    let mut html = format!(
+        "<section class=\"table-section\"><h2>{}</h2><table><thead><tr>",
+        escape(title)
+    );
     for field in result.schema.fields() {
         let _ = write!(html, "<th>{}</th>", escape(field.name()));
     }
@@ -337,15 +416,21 @@ fn table(result: &ResultSet, title: &str) -> String {
     let options = FormatOptions::default();
     let mut shown = 0;
     'batches: for batch in &result.batches {
-        let formatters: Vec<_> =
-            batch.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options).ok()).collect();
+        let formatters: Vec<_> = batch
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).ok())
+            .collect();
         for row in 0..batch.num_rows() {
             if shown == MAX_TABLE_ROWS {
                 break 'batches;
             }
             html.push_str("<tr>");
             for f in &formatters {
-                let text = f.as_ref().map(|f| f.value(row).to_string()).unwrap_or_default();
+                let text = f
+                    .as_ref()
+                    .map(|f| f.value(row).to_string())
+                    .unwrap_or_default();
                 let _ = write!(html, "<td>{}</td>", escape(&text));
             }
             html.push_str("</tr>");
@@ -354,7 +439,11 @@ fn table(result: &ResultSet, title: &str) -> String {
     }
     html.push_str("</tbody></table>");
     if result.rows() > shown {
-        let _ = write!(html, "<p class=\"note\">First {shown} of {} rows.</p>", result.rows());
+        let _ = write!(
+            html,
+            "<p class=\"note\">First {shown} of {} rows.</p>",
+            result.rows()
+        );
     }
     html.push_str("</section>");
     html
@@ -374,17 +463,27 @@ mod tests {
             Field::new("group", DataType::Utf8, true),
             Field::new("conversations", DataType::Int64, false),
         ]));
-        let d = |s: &str| (s.parse::<NaiveDate>().unwrap() - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days() as i32;
+        let d = |s: &str| {
+            (s.parse::<NaiveDate>().unwrap() - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap())
+                .num_days() as i32
+        };
         let batch = RecordBatch::try_new(
             schema.clone(),
             vec![
-                Arc::new(Date32Array::from(vec![d("2026-06-01"), d("2026-06-01"), d("2026-06-03")])),
+                Arc::new(Date32Array::from(vec![
+                    d("2026-06-01"),
+                    d("2026-06-01"),
+                    d("2026-06-03"),
+                ])),
                 Arc::new(StringArray::from(vec!["chat", "<sms>", "chat"])),
                 Arc::new(Int64Array::from(vec![6, 2, 3])),
             ],
         )
         .unwrap();
-        ResultSet { schema, batches: vec![batch] }
+        ResultSet {
+            schema,
+            batches: vec![batch],
+        }
     }
 
     #[test]
@@ -393,11 +492,34 @@ mod tests {
             Field::new("total_volume", DataType::Int64, false),
             Field::new("percent_resolved_by_ai", DataType::Float64, true),
         ]));
-        let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(vec![1241])), Arc::new(Float64Array::from(vec![51.867]))]).unwrap();
-        let metrics = ResultSet { schema, batches: vec![batch] };
-        let html = page(&[metrics, daily()], &PageInfo { title: "T".into(), ..Default::default() });
-        assert!(html.contains("data-metric=\"total_volume\" data-value=\"1241\""), "{html}");
-        assert!(html.contains(">1,241<") && html.contains(">51.9%<") && html.contains(">Percent resolved by AI<"));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(Int64Array::from(vec![1241])),
+                Arc::new(Float64Array::from(vec![51.867])),
+            ],
+        )
+        .unwrap();
+        let metrics = ResultSet {
+            schema,
+            batches: vec![batch],
+        };
+        let html = page(
+            &[metrics, daily()],
+            &PageInfo {
+                title: "T".into(),
+                ..Default::default()
+            },
+        );
+        assert!(
+            html.contains("data-metric=\"total_volume\" data-value=\"1241\""),
+            "{html}"
+        );
+        assert!(
+            html.contains(">1,241<")
+                && html.contains(">51.9%<")
+                && html.contains(">Percent resolved by AI<")
+        );
         // Three days (the gap filled), four bars' worth of values in three rects, the group escaped.
         assert_eq!(html.matches("class=\"day\"").count(), 3);
         assert_eq!(html.matches("class=\"bar\"").count(), 3);
@@ -411,7 +533,10 @@ mod tests {
         // y max 8 → nice 8; plot height 240: 6 → 180, 2 → 60, 3 → 90.
         assert!(html.contains("data-y-max=\"8\""), "{html}");
         assert!(html.contains("data-value=\"6\" x=\"") && html.contains("height=\"180.000\""));
-        assert!(html.contains("y=\"80.000\" width") && html.contains("y=\"20.000\" width"), "stacked: {html}");
+        assert!(
+            html.contains("y=\"80.000\" width") && html.contains("y=\"20.000\" width"),
+            "stacked: {html}"
+        );
         assert!(html.contains("height=\"90.000\""));
     }
 

@@ -23,7 +23,11 @@ impl Range {
     pub fn parse(text: &str) -> Result<Range, String> {
         let lower = text.trim().to_ascii_lowercase();
         let words: Vec<&str> = lower.split_whitespace().collect();
-        let invalid = || format!("invalid range '{text}' (expected 'today', 'yesterday', 'last N days' or 'last N weeks')");
+        let invalid = || {
+            format!(
+                "invalid range '{text}' (expected 'today', 'yesterday', 'last N days' or 'last N weeks')"
+            )
+        };
         let range = match words.as_slice() {
             ["today"] => Range::Today,
             ["yesterday"] => Range::Yesterday,
@@ -50,7 +54,10 @@ impl Range {
         match self {
             Range::Today => (date, date),
             Range::Yesterday => (date - Duration::days(1), date - Duration::days(1)),
-            Range::LastDays(n) => (date - Duration::days(i64::from(n)), date - Duration::days(1)),
+            Range::LastDays(n) => (
+                date - Duration::days(i64::from(n)),
+                date - Duration::days(1),
+            ),
         }
     }
 }
@@ -71,7 +78,10 @@ pub fn run_values(
     values.insert("name".into(), report.to_string());
     values.insert("date".into(), local.format("%Y-%m-%d").to_string());
     values.insert("time".into(), local.format("%H%M%S").to_string());
-    values.insert("as_of".into(), at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+    values.insert(
+        "as_of".into(),
+        at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+    );
     let dates = range.map(|r| r.dates(local.date_naive()));
     if let Some((start, end)) = dates {
         values.insert("start_date".into(), start.to_string());
@@ -122,7 +132,11 @@ pub fn substitute(sql: &str, values: &BTreeMap<String, String>) -> Result<String
                 let value = values.get(&name).ok_or_else(|| {
                     format!(
                         "unknown parameter :'{name}' (known: {})",
-                        values.keys().map(|k| format!(":'{k}'")).collect::<Vec<_>>().join(", ")
+                        values
+                            .keys()
+                            .map(|k| format!(":'{k}'"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )
                 })?;
                 out.push('\'');
@@ -151,24 +165,43 @@ mod tests {
 
     #[test]
     fn ranges_end_the_day_before_the_run() {
-        assert_eq!(Range::parse("last 7 days").unwrap().dates(d("2026-06-08")), (d("2026-06-01"), d("2026-06-07")));
+        assert_eq!(
+            Range::parse("last 7 days").unwrap().dates(d("2026-06-08")),
+            (d("2026-06-01"), d("2026-06-07"))
+        );
         assert_eq!(Range::parse("Last 2 weeks").unwrap(), Range::LastDays(14));
-        assert_eq!(Range::parse("yesterday").unwrap().dates(d("2026-06-08")), (d("2026-06-07"), d("2026-06-07")));
-        assert_eq!(Range::parse("today").unwrap().dates(d("2026-06-08")), (d("2026-06-08"), d("2026-06-08")));
+        assert_eq!(
+            Range::parse("yesterday").unwrap().dates(d("2026-06-08")),
+            (d("2026-06-07"), d("2026-06-07"))
+        );
+        assert_eq!(
+            Range::parse("today").unwrap().dates(d("2026-06-08")),
+            (d("2026-06-08"), d("2026-06-08"))
+        );
         assert!(Range::parse("last 0 days").is_err());
-        assert!(Range::parse("next week").unwrap_err().contains("invalid range 'next week'"));
+        assert!(
+            Range::parse("next week")
+                .unwrap_err()
+                .contains("invalid range 'next week'")
+        );
     }
 
     #[test]
     fn substitutes_outside_strings_and_comments_and_quotes_values() {
-        let values: BTreeMap<String, String> =
-            [("account_id".to_string(), "o'brien".to_string()), ("start_date".into(), "2026-06-01".into())].into();
+        let values: BTreeMap<String, String> = [
+            ("account_id".to_string(), "o'brien".to_string()),
+            ("start_date".into(), "2026-06-01".into()),
+        ]
+        .into();
         let sql = "SELECT 'a :''account_id'' b' AS s, x::date -- :'nope'\nFROM t WHERE a = :'account_id' AND d >= DATE :'start_date'";
         assert_eq!(
             substitute(sql, &values).unwrap(),
             "SELECT 'a :''account_id'' b' AS s, x::date -- :'nope'\nFROM t WHERE a = 'o''brien' AND d >= DATE '2026-06-01'"
         );
         let err = substitute("SELECT :'acount'", &values).unwrap_err();
-        assert!(err.contains("unknown parameter :'acount'") && err.contains(":'account_id'"), "{err}");
+        assert!(
+            err.contains("unknown parameter :'acount'") && err.contains(":'account_id'"),
+            "{err}"
+        );
     }
 }

@@ -42,7 +42,9 @@ impl Format {
             "parquet" => Ok(Format::Parquet),
             "json" => Ok(Format::Json),
             "html" => Ok(Format::Html),
-            _ => Err(format!("unknown format '{text}' (expected csv, parquet, json or html)")),
+            _ => Err(format!(
+                "unknown format '{text}' (expected csv, parquet, json or html)"
+            )),
         }
     }
 
@@ -95,11 +97,22 @@ pub fn render(format: Format, results: &[ResultSet], page: &PageInfo) -> Result<
     };
     let mut buffer = Vec::new();
     match format {
-        Format::Csv => write_batches(&mut buffer, &result.schema, &result.batches, OutputFormat::Csv)?,
-        Format::Json => write_batches(&mut buffer, &result.schema, &result.batches, OutputFormat::Json)?,
+        Format::Csv => write_batches(
+            &mut buffer,
+            &result.schema,
+            &result.batches,
+            OutputFormat::Csv,
+        )?,
+        Format::Json => write_batches(
+            &mut buffer,
+            &result.schema,
+            &result.batches,
+            OutputFormat::Json,
+        )?,
         Format::Parquet => {
             let arrow_err = |e: parquet::errors::ParquetError| Error::DataFusion(e.into());
-            let mut writer = ArrowWriter::try_new(&mut buffer, Arc::clone(&result.schema), None).map_err(arrow_err)?;
+            let mut writer = ArrowWriter::try_new(&mut buffer, Arc::clone(&result.schema), None)
+                .map_err(arrow_err)?;
             for batch in &result.batches {
                 writer.write(batch).map_err(arrow_err)?;
             }
@@ -123,10 +136,16 @@ mod tests {
         ]));
         let batch = RecordBatch::try_new(
             schema.clone(),
-            vec![Arc::new(StringArray::from(vec!["policy", "knowledge_gap"])), Arc::new(Int64Array::from(vec![3, 5]))],
+            vec![
+                Arc::new(StringArray::from(vec!["policy", "knowledge_gap"])),
+                Arc::new(Int64Array::from(vec![3, 5])),
+            ],
         )
         .unwrap();
-        ResultSet { schema, batches: vec![batch] }
+        ResultSet {
+            schema,
+            batches: vec![batch],
+        }
     }
 
     #[test]
@@ -134,20 +153,28 @@ mod tests {
         let page = PageInfo::default();
         let csv = String::from_utf8(render(Format::Csv, &[result()], &page).unwrap()).unwrap();
         assert_eq!(csv, "reason,n\npolicy,3\nknowledge_gap,5\n");
-        let json: serde_json::Value = serde_json::from_slice(&render(Format::Json, &[result()], &page).unwrap()).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(&render(Format::Json, &[result()], &page).unwrap()).unwrap();
         assert_eq!(json[1]["n"], 5);
         let parquet = render(Format::Parquet, &[result()], &page).unwrap();
-        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(parquet))
-            .unwrap()
-            .build()
-            .unwrap();
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+            bytes::Bytes::from(parquet),
+        )
+        .unwrap()
+        .build()
+        .unwrap();
         let rows: usize = reader.map(|b| b.unwrap().num_rows()).sum();
         assert_eq!(rows, 2);
     }
 
     #[test]
     fn one_result_formats_refuse_several() {
-        let err = render(Format::Csv, &[result(), result()], &PageInfo::default()).unwrap_err().to_string();
-        assert!(err.contains("format csv writes the rows of one query, but the SQL has 2"), "{err}");
+        let err = render(Format::Csv, &[result(), result()], &PageInfo::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("format csv writes the rows of one query, but the SQL has 2"),
+            "{err}"
+        );
     }
 }

@@ -28,14 +28,22 @@ pub struct Written {
 
 /// Runs `report` once for the instant `at` (its slot; the data is judged as of `at`).
 /// `url` receives the output URL as soon as it is known, so a failure can name it.
-pub async fn run_once(engine: &Engine, report: &Report, at: DateTime<Utc>, url: &mut Option<String>) -> Result<Written> {
+pub async fn run_once(
+    engine: &Engine,
+    report: &Report,
+    at: DateTime<Utc>,
+    url: &mut Option<String>,
+) -> Result<Written> {
     let (values, dates) = run_values(&report.name, &report.params, report.range, report.zone, at);
-    let target = expand(&report.output, &values).map_err(|e| Error::report(&report.name, "output", e))?;
+    let target =
+        expand(&report.output, &values).map_err(|e| Error::report(&report.name, "output", e))?;
     *url = Some(target.clone());
-    let sql = substitute(&report.sql, &values).map_err(|e| Error::report(&report.name, report.sql_field, e))?;
+    let sql = substitute(&report.sql, &values)
+        .map_err(|e| Error::report(&report.name, report.sql_field, e))?;
     let mut session = engine.session();
     session.set_parameter(crate::session::AS_OF, &values["as_of"])?;
-    let sql_err = |e: &dyn std::fmt::Display| Error::report(&report.name, report.sql_field, e.to_string());
+    let sql_err =
+        |e: &dyn std::fmt::Display| Error::report(&report.name, report.sql_field, e.to_string());
     let mut results = vec![];
     for result in session.sql(&sql).await.map_err(|e| sql_err(&e))? {
         if let StatementResult::Rows(df) = result {
@@ -51,21 +59,37 @@ pub async fn run_once(engine: &Engine, report: &Report, at: DateTime<Utc>, url: 
         sections: report.sections.clone(),
         dates,
     };
-    let bytes = render(report.format, &results, &page).map_err(|e| Error::report(&report.name, "format", e.to_string()))?;
+    let bytes = render(report.format, &results, &page)
+        .map_err(|e| Error::report(&report.name, "format", e.to_string()))?;
     let size = bytes.len() as i64;
     write_atomic(&target, bytes, report.replace).await?;
-    Ok(Written { rows, bytes: size, url: target })
+    Ok(Written {
+        rows,
+        bytes: size,
+        url: target,
+    })
 }
 
 /// `account_id acc_001 · 2026-06-01 to 2026-06-07 · as of 2026-06-08 06:00 UTC`
 fn subtitle(report: &Report, values: &std::collections::BTreeMap<String, String>) -> String {
-    let mut parts: Vec<String> =
-        report.params.iter().filter(|(k, _)| k.as_str() != "range").map(|(k, v)| format!("{k} {v}")).collect();
+    let mut parts: Vec<String> = report
+        .params
+        .iter()
+        .filter(|(k, _)| k.as_str() != "range")
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
     if let (Some(start), Some(end)) = (values.get("start_date"), values.get("end_date")) {
-        parts.push(if start == end { start.clone() } else { format!("{start} to {end}") });
+        parts.push(if start == end {
+            start.clone()
+        } else {
+            format!("{start} to {end}")
+        });
     }
     if let Ok(at) = DateTime::parse_from_rfc3339(&values["as_of"]) {
-        parts.push(format!("as of {}", at.with_timezone(&Utc).format("%Y-%m-%d %H:%M UTC")));
+        parts.push(format!(
+            "as of {}",
+            at.with_timezone(&Utc).format("%Y-%m-%d %H:%M UTC")
+        ));
     }
     parts.join(" · ")
 }
@@ -73,7 +97,13 @@ fn subtitle(report: &Report, values: &std::collections::BTreeMap<String, String>
 /// Runs `report` for `at`, retrying a failed attempt (but not an existing output) up to `report.retries` times
 /// after `retry_backoff`, `2 × retry_backoff`, …; records every attempt in `history`
 /// and returns the last record. A history that cannot be written is logged.
-pub async fn run_with_retries(engine: &Engine, history: &History, report: &Report, at: DateTime<Utc>, trigger: Trigger) -> RunRecord {
+pub async fn run_with_retries(
+    engine: &Engine,
+    history: &History,
+    report: &Report,
+    at: DateTime<Utc>,
+    trigger: Trigger,
+) -> RunRecord {
     let mut attempt = 1u32;
     loop {
         let started_at = Utc::now();
@@ -84,9 +114,19 @@ pub async fn run_with_retries(engine: &Engine, history: &History, report: &Repor
         let permanent = matches!(&outcome, Err(Error::Output { message, .. }) if message.starts_with(super::output::EXISTS));
         let last = permanent || attempt > report.retries;
         let (status, rows, bytes, output_url, error) = match outcome {
-            Ok(written) => (RunStatus::Succeeded, Some(written.rows), Some(written.bytes), Some(written.url), None),
+            Ok(written) => (
+                RunStatus::Succeeded,
+                Some(written.rows),
+                Some(written.bytes),
+                Some(written.url),
+                None,
+            ),
             Err(e) => {
-                let status = if last { RunStatus::Failed } else { RunStatus::Retrying };
+                let status = if last {
+                    RunStatus::Failed
+                } else {
+                    RunStatus::Retrying
+                };
                 (status, None, None, url, Some(e.to_string()))
             }
         };
@@ -102,7 +142,10 @@ pub async fn run_with_retries(engine: &Engine, history: &History, report: &Repor
             bytes,
             output_url,
             error,
-            accounts: super::accounts::run_accounts(report, &run_values(&report.name, &report.params, report.range, report.zone, at).0),
+            accounts: super::accounts::run_accounts(
+                report,
+                &run_values(&report.name, &report.params, report.range, report.zone, at).0,
+            ),
         };
         match record.status {
             RunStatus::Succeeded => tracing::info!(
@@ -127,7 +170,8 @@ pub async fn run_with_retries(engine: &Engine, history: &History, report: &Repor
 
 /// The wait after failed attempt `attempt` (1-based): `base × 2^(attempt−1)`, at most an hour.
 pub fn backoff(base: Duration, attempt: u32) -> Duration {
-    base.saturating_mul(1u32 << (attempt - 1).min(16)).min(Duration::from_secs(3600))
+    base.saturating_mul(1u32 << (attempt - 1).min(16))
+        .min(Duration::from_secs(3600))
 }
 
 #[cfg(test)]
@@ -139,6 +183,9 @@ mod tests {
         let base = Duration::from_millis(100);
         assert_eq!(backoff(base, 1), Duration::from_millis(100));
         assert_eq!(backoff(base, 3), Duration::from_millis(400));
-        assert_eq!(backoff(Duration::from_secs(60), 10), Duration::from_secs(3600));
+        assert_eq!(
+            backoff(Duration::from_secs(60), 10),
+            Duration::from_secs(3600)
+        );
     }
 }

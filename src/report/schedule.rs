@@ -18,7 +18,11 @@ pub struct Schedule {
 
 /// Parses an IANA zone name (`UTC`, `Europe/Paris`).
 pub fn parse_zone(name: &str) -> Result<Tz, String> {
-    name.parse::<Tz>().map_err(|_| format!("unknown time zone '{name}' (expected an IANA name such as 'UTC' or 'Europe/Paris')"))
+    name.parse::<Tz>().map_err(|_| {
+        format!(
+            "unknown time zone '{name}' (expected an IANA name such as 'UTC' or 'Europe/Paris')"
+        )
+    })
 }
 
 impl Schedule {
@@ -29,7 +33,11 @@ impl Schedule {
             .build()
             .parse(expression)
             .map_err(|e| format!("invalid cron expression '{expression}': {e}"))?;
-        let schedule = Schedule { cron, expression: expression.to_string(), zone };
+        let schedule = Schedule {
+            cron,
+            expression: expression.to_string(),
+            zone,
+        };
         if schedule.next_after(Utc::now()).is_none() {
             return Err(format!("cron expression '{expression}' never fires"));
         }
@@ -38,12 +46,18 @@ impl Schedule {
 
     /// The first slot strictly after `t`.
     pub fn next_after(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.cron.find_next_occurrence(&t.with_timezone(&self.zone), false).ok().map(|d| d.with_timezone(&Utc))
+        self.cron
+            .find_next_occurrence(&t.with_timezone(&self.zone), false)
+            .ok()
+            .map(|d| d.with_timezone(&Utc))
     }
 
     /// The latest slot at or before `t`.
     pub fn latest_at_or_before(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.cron.find_previous_occurrence(&t.with_timezone(&self.zone), true).ok().map(|d| d.with_timezone(&Utc))
+        self.cron
+            .find_previous_occurrence(&t.with_timezone(&self.zone), true)
+            .ok()
+            .map(|d| d.with_timezone(&Utc))
     }
 
     /// The run missed between the last recorded slot `last` and `now`: the latest
@@ -71,28 +85,50 @@ mod tests {
         let s = Schedule::parse("0 6 * * *", paris).unwrap();
         // 06:00 in Paris (summer) is 04:00 UTC.
         assert_eq!(s.next_after(utc(3, 0)), Some(utc(4, 0)));
-        assert_eq!(s.next_after(utc(4, 0)), Some(utc(4, 0) + chrono::Duration::days(1)));
+        assert_eq!(
+            s.next_after(utc(4, 0)),
+            Some(utc(4, 0) + chrono::Duration::days(1))
+        );
         assert_eq!(s.latest_at_or_before(utc(4, 0)), Some(utc(4, 0)));
     }
 
     #[test]
     fn six_fields_have_seconds() {
         let s = Schedule::parse("*/5 * * * * *", Tz::UTC).unwrap();
-        assert_eq!(s.next_after(utc(3, 0)), Some(utc(3, 0) + chrono::Duration::seconds(5)));
+        assert_eq!(
+            s.next_after(utc(3, 0)),
+            Some(utc(3, 0) + chrono::Duration::seconds(5))
+        );
     }
 
     #[test]
     fn bad_cron_and_zone_are_refused() {
-        assert!(Schedule::parse("61 * * * *", Tz::UTC).unwrap_err().contains("invalid cron expression '61 * * * *'"));
+        assert!(
+            Schedule::parse("61 * * * *", Tz::UTC)
+                .unwrap_err()
+                .contains("invalid cron expression '61 * * * *'")
+        );
         assert!(Schedule::parse("every day", Tz::UTC).is_err());
-        assert!(parse_zone("Mars/Olympus").unwrap_err().contains("unknown time zone 'Mars/Olympus'"));
+        assert!(
+            parse_zone("Mars/Olympus")
+                .unwrap_err()
+                .contains("unknown time zone 'Mars/Olympus'")
+        );
     }
 
     #[test]
     fn several_missed_slots_catch_up_once_with_the_latest() {
         let s = Schedule::parse("0 * * * *", Tz::UTC).unwrap();
         assert_eq!(s.missed(Some(utc(1, 0)), utc(5, 30)), Some(utc(5, 0)));
-        assert_eq!(s.missed(Some(utc(5, 0)), utc(5, 30)), None, "the latest slot already ran");
-        assert_eq!(s.missed(None, utc(5, 30)), None, "a new report has missed nothing");
+        assert_eq!(
+            s.missed(Some(utc(5, 0)), utc(5, 30)),
+            None,
+            "the latest slot already ran"
+        );
+        assert_eq!(
+            s.missed(None, utc(5, 30)),
+            None,
+            "a new report has missed nothing"
+        );
     }
 }

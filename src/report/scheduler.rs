@@ -50,7 +50,9 @@ pub fn start(engine: Engine, history: History, reports: Vec<Report>) -> Vec<Join
 }
 
 async fn run_schedule(engine: Engine, history: History, report: Report) {
-    let Some(schedule) = report.schedule.clone() else { return };
+    let Some(schedule) = report.schedule.clone() else {
+        return;
+    };
     let last = history.last_scheduled(&report.name).unwrap_or_else(|e| {
         tracing::error!(report = %report.name, "cannot read the run history: {e}");
         None
@@ -74,10 +76,20 @@ async fn run_schedule(engine: Engine, history: History, report: Report) {
                     rows: None,
                     bytes: None,
                     output_url: None,
-                    error: Some("missed while the server was down; not caught up (missed = \"skip\")".into()),
+                    error: Some(
+                        "missed while the server was down; not caught up (missed = \"skip\")"
+                            .into(),
+                    ),
                     accounts: super::accounts::run_accounts(
                         &report,
-                        &super::params::run_values(&report.name, &report.params, report.range, report.zone, slot).0,
+                        &super::params::run_values(
+                            &report.name,
+                            &report.params,
+                            report.range,
+                            report.zone,
+                            slot,
+                        )
+                        .0,
                     ),
                 };
                 if let Err(e) = history.append(&record) {

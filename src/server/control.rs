@@ -74,11 +74,17 @@ impl PeerSocket {
 
     /// Whether the peer closed the connection (or it failed), without reading from it.
     pub fn hung_up(self) -> bool {
-        let mut poll = libc::pollfd { fd: self.0, events: libc::POLLRDHUP, revents: 0 };
+        let mut poll = libc::pollfd {
+            fd: self.0,
+            events: libc::POLLRDHUP,
+            revents: 0,
+        };
         // SAFETY: one valid pollfd, a zero timeout; the descriptor is the connection's own
         // socket, open while its statement (and so this watch) runs.
         let ready = unsafe { libc::poll(&mut poll, 1, 0) };
-        ready > 0 && poll.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+        ready > 0
+            && poll.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR | libc::POLLNVAL)
+                != 0
     }
 }
 
@@ -92,7 +98,10 @@ pub struct QueryControl {
 impl QueryControl {
     /// The control of a connection over `peer` (`None`: the hang-up watch is off).
     pub fn new(peer: Option<PeerSocket>) -> Self {
-        QueryControl { current: Mutex::default(), peer }
+        QueryControl {
+            current: Mutex::default(),
+            peer,
+        }
     }
 
     /// Starts a statement: a guard with a fresh cancel token and the given timeout (none when `None`).
@@ -100,8 +109,15 @@ impl QueryControl {
         let token = CancellationToken::new();
         let flag = Arc::new(StopFlag::default());
         *self.current.lock().expect("cancel token lock") = (token.clone(), flag.clone());
-        let watch = self.peer.map(|peer| Arc::new(watch_peer(peer, token.clone(), flag.clone())));
-        StatementGuard { token, flag, deadline: timeout.map(|t| Instant::now() + t), _watch: watch }
+        let watch = self
+            .peer
+            .map(|peer| Arc::new(watch_peer(peer, token.clone(), flag.clone())));
+        StatementGuard {
+            token,
+            flag,
+            deadline: timeout.map(|t| Instant::now() + t),
+            _watch: watch,
+        }
     }
 
     /// Cancels the statement running now, if any (a later statement is not affected).
@@ -113,7 +129,11 @@ impl QueryControl {
 }
 
 /// Stops the statement of `token` and `flag` when `peer` hangs up; ends when dropped.
-fn watch_peer(peer: PeerSocket, token: CancellationToken, flag: Arc<StopFlag>) -> AbortOnDropHandle<()> {
+fn watch_peer(
+    peer: PeerSocket,
+    token: CancellationToken,
+    flag: Arc<StopFlag>,
+) -> AbortOnDropHandle<()> {
     AbortOnDropHandle::new(tokio::spawn(async move {
         let mut tick = tokio::time::interval(PEER_CHECK);
         loop {
@@ -172,7 +192,9 @@ impl StatementGuard {
             inner: Some(inner),
             flag: self.flag.clone(),
             cancelled: Box::pin(self.token.clone().cancelled_owned()),
-            deadline: self.deadline.map(|at| Box::pin(tokio::time::sleep_until(at))),
+            deadline: self
+                .deadline
+                .map(|at| Box::pin(tokio::time::sleep_until(at))),
         })
     }
 }
@@ -264,11 +286,19 @@ pub struct Cancellations {
 
 impl Cancellations {
     /// Registers a connection; it is forgotten when the returned registration is dropped.
-    pub fn register(self: &Arc<Self>, pid: i32, key: SecretKey, control: &Arc<QueryControl>) -> Registration {
+    pub fn register(
+        self: &Arc<Self>,
+        pid: i32,
+        key: SecretKey,
+        control: &Arc<QueryControl>,
+    ) -> Registration {
         let mut map = self.connections.lock().expect("cancellations lock");
         map.retain(|_, (_, c)| c.strong_count() > 0);
         map.insert(pid, (key.to_bytes().to_vec(), Arc::downgrade(control)));
-        Registration { registry: Arc::downgrade(self), pid }
+        Registration {
+            registry: Arc::downgrade(self),
+            pid,
+        }
     }
 
     /// Cancels the running statement of the connection `pid` if `key` matches; `false` otherwise.
@@ -276,13 +306,15 @@ impl Cancellations {
     pub fn cancel(&self, pid: i32, key: &SecretKey) -> bool {
         let map = self.connections.lock().expect("cancellations lock");
         match map.get(&pid) {
-            Some((expected, control)) if expected[..] == key.to_bytes()[..] => match control.upgrade() {
-                Some(control) => {
-                    control.cancel();
-                    true
+            Some((expected, control)) if expected[..] == key.to_bytes()[..] => {
+                match control.upgrade() {
+                    Some(control) => {
+                        control.cancel();
+                        true
+                    }
+                    None => false,
                 }
-                None => false,
-            },
+            }
             _ => false,
         }
     }
@@ -298,7 +330,11 @@ pub struct Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         if let Some(registry) = self.registry.upgrade() {
-            registry.connections.lock().expect("cancellations lock").remove(&self.pid);
+            registry
+                .connections
+                .lock()
+                .expect("cancellations lock")
+                .remove(&self.pid);
         }
     }
 }
@@ -326,7 +362,10 @@ mod tests {
 
     fn endless() -> SendableRecordBatchStream {
         let schema = Arc::new(arrow::datatypes::Schema::empty());
-        Box::pin(RecordBatchStreamAdapter::new(schema, futures::stream::pending()))
+        Box::pin(RecordBatchStreamAdapter::new(
+            schema,
+            futures::stream::pending(),
+        ))
     }
 
     #[tokio::test]
@@ -340,7 +379,11 @@ mod tests {
         assert!(guard.flag().is_stopped(), "the operators are told to stop");
         assert!(stream.next().await.is_none());
         let next = control.begin(None);
-        assert_eq!(next.run(async { 7 }).await, Ok(7), "a new statement starts uncancelled");
+        assert_eq!(
+            next.run(async { 7 }).await,
+            Ok(7),
+            "a new statement starts uncancelled"
+        );
     }
 
     #[tokio::test]
@@ -348,19 +391,37 @@ mod tests {
         let control = Arc::new(QueryControl::default());
         let guard = control.begin(None);
         let schema = Arc::new(arrow::datatypes::Schema::empty());
-        let ready = futures::stream::repeat_with(|| Ok(RecordBatch::new_empty(Arc::new(arrow::datatypes::Schema::empty()))));
+        let ready = futures::stream::repeat_with(|| {
+            Ok(RecordBatch::new_empty(Arc::new(
+                arrow::datatypes::Schema::empty(),
+            )))
+        });
         let mut stream = guard.guard_stream(Box::pin(RecordBatchStreamAdapter::new(schema, ready)));
         assert!(stream.next().await.unwrap().is_ok());
         control.cancel();
-        assert!(stream.next().await.unwrap().is_err(), "the next batch is an error, not more data");
+        assert!(
+            stream.next().await.unwrap().is_err(),
+            "the next batch is an error, not more data"
+        );
     }
 
     #[tokio::test]
     async fn timeout_stops_work() {
         let guard = QueryControl::default().begin(Some(Duration::from_millis(20)));
-        assert_eq!(guard.run(std::future::pending::<()>()).await, Err(Stop::TimedOut));
+        assert_eq!(
+            guard.run(std::future::pending::<()>()).await,
+            Err(Stop::TimedOut)
+        );
         let mut stream = guard.guard_stream(endless());
-        assert!(stream.next().await.unwrap().unwrap_err().to_string().contains("statement timeout"));
+        assert!(
+            stream
+                .next()
+                .await
+                .unwrap()
+                .unwrap_err()
+                .to_string()
+                .contains("statement timeout")
+        );
     }
 
     #[tokio::test]
@@ -371,7 +432,10 @@ mod tests {
         assert!(!registry.cancel(7, &SecretKey::I32(41)));
         assert!(registry.cancel(7, &SecretKey::I32(42)));
         let as_decoded = SecretKey::Bytes(42i32.to_be_bytes().to_vec().into());
-        assert!(registry.cancel(7, &as_decoded), "a decoded request carries the key as bytes");
+        assert!(
+            registry.cancel(7, &as_decoded),
+            "a decoded request carries the key as bytes"
+        );
         drop(registration);
         assert!(!registry.cancel(7, &SecretKey::I32(42)));
     }

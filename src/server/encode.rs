@@ -20,7 +20,7 @@ use pgwire::types::format::FormatOptions;
 
 use datafusion::error::DataFusionError;
 
-use super::control::{Stop, StatementGuard, StoppedError};
+use super::control::{StatementGuard, Stop, StoppedError};
 use crate::error::{Error, datafusion_sqlstate};
 
 /// A Postgres error response for a conversql error.
@@ -32,7 +32,11 @@ pub fn pg_error(e: &Error) -> PgWireError {
 pub fn error_info(e: &Error) -> ErrorInfo {
     match e {
         Error::DataFusion(inner) => datafusion_error_info(inner),
-        other => ErrorInfo::new("ERROR".to_string(), other.sqlstate().to_string(), other.to_string()),
+        other => ErrorInfo::new(
+            "ERROR".to_string(),
+            other.sqlstate().to_string(),
+            other.to_string(),
+        ),
     }
 }
 
@@ -49,13 +53,31 @@ pub fn error_info(e: &Error) -> ErrorInfo {
 /// at Describe, before the client picks a format. Described as `text`, binary
 /// clients (DBeaver) decode exactly what is sent, and text clients read the
 /// same names as from PostgreSQL.
-pub fn fields(schema: &Schema, format: &Format, options: Arc<FormatOptions>) -> PgWireResult<Vec<FieldInfo>> {
-    let wire = Schema::new_with_metadata(schema.fields().iter().map(|f| wire_field(f)).collect::<Vec<_>>(), schema.metadata().clone());
-    let mut described = arrow_pg::datatypes::arrow_schema_to_pg_fields(&wire, format, Some(options.clone()))?;
+pub fn fields(
+    schema: &Schema,
+    format: &Format,
+    options: Arc<FormatOptions>,
+) -> PgWireResult<Vec<FieldInfo>> {
+    let wire = Schema::new_with_metadata(
+        schema
+            .fields()
+            .iter()
+            .map(|f| wire_field(f))
+            .collect::<Vec<_>>(),
+        schema.metadata().clone(),
+    );
+    let mut described =
+        arrow_pg::datatypes::arrow_schema_to_pg_fields(&wire, format, Some(options.clone()))?;
     for (info, field) in described.iter_mut().zip(wire.fields()) {
         if crate::catalog::asyncpg_introspection::is_oid_array(field.data_type()) {
-            *info = FieldInfo::new(info.name().to_string(), info.table_id(), info.column_id(), pgwire::api::Type::OID_ARRAY, info.format())
-                .with_format_options(options.clone());
+            *info = FieldInfo::new(
+                info.name().to_string(),
+                info.table_id(),
+                info.column_id(),
+                pgwire::api::Type::OID_ARRAY,
+                info.format(),
+            )
+            .with_format_options(options.clone());
         }
     }
     Ok(described)
@@ -77,14 +99,22 @@ fn wire_field(field: &Field) -> Field {
 
 /// A column of names (not numbers) tagged as an OID alias type such as `regproc`.
 fn is_named_oid_alias(field: &Field) -> bool {
-    matches!(field.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
-        && field.metadata().contains_key(arrow_pg::datatypes::PG_OID_ALIAS_KEY)
+    matches!(
+        field.data_type(),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    ) && field
+        .metadata()
+        .contains_key(arrow_pg::datatypes::PG_OID_ALIAS_KEY)
 }
 
 /// The schema as sent to Postgres clients: Postgres has no unsigned integers,
 /// and arrow-pg would send `UInt64` as `numeric`, so such columns become `Int64`.
 fn pg_schema(schema: &Schema) -> Schema {
-    if !schema.fields().iter().any(|f| f.data_type() == &DataType::UInt64) {
+    if !schema
+        .fields()
+        .iter()
+        .any(|f| f.data_type() == &DataType::UInt64)
+    {
         return schema.clone();
     }
     let fields: Vec<Field> = schema
@@ -102,18 +132,30 @@ fn pg_schema(schema: &Schema) -> Schema {
 /// above `i64::MAX` is an error naming the column, never a wrapped number.
 fn pg_batch(batch: RecordBatch) -> Result<RecordBatch, DataFusionError> {
     let schema = batch.schema();
-    if !schema.fields().iter().any(|f| f.data_type() == &DataType::UInt64) {
+    if !schema
+        .fields()
+        .iter()
+        .any(|f| f.data_type() == &DataType::UInt64)
+    {
         return Ok(batch);
     }
-    let options = CastOptions { safe: false, ..Default::default() };
+    let options = CastOptions {
+        safe: false,
+        ..Default::default()
+    };
     let columns = batch
         .columns()
         .iter()
         .zip(schema.fields())
         .map(|(column, field)| match field.data_type() {
-            DataType::UInt64 => cast_with_options(column, &DataType::Int64, &options).map_err(|e| {
-                DataFusionError::Execution(format!("column \"{}\" does not fit in int8: {e}", field.name()))
-            }),
+            DataType::UInt64 => {
+                cast_with_options(column, &DataType::Int64, &options).map_err(|e| {
+                    DataFusionError::Execution(format!(
+                        "column \"{}\" does not fit in int8: {e}",
+                        field.name()
+                    ))
+                })
+            }
             _ => Ok(column.clone()),
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -128,7 +170,9 @@ pub async fn rows(
     guard: &StatementGuard,
 ) -> PgWireResult<QueryResponse> {
     let stream = match guard.run(super::executor::execute_stream(df)).await {
-        Ok(stream) => stream.map_err(|e| PgWireError::UserError(Box::new(datafusion_error_info(&e))))?,
+        Ok(stream) => {
+            stream.map_err(|e| PgWireError::UserError(Box::new(datafusion_error_info(&e))))?
+        }
         Err(stop) => return Err(stopped(stop)),
     };
     let stream = guard.guard_stream(stream);
@@ -136,13 +180,17 @@ pub async fn rows(
     let row_fields = fields.clone();
     let rows = stream
         .map(move |batch| {
-            let encoded: Box<dyn Iterator<Item = PgWireResult<pgwire::messages::data::DataRow>> + Send> =
-                match batch.and_then(pg_batch) {
-                    Ok(batch) => Box::new(arrow_pg::datatypes::encode_recordbatch(row_fields.clone(), batch)),
-                    Err(e) => {
-                        Box::new(std::iter::once(Err(PgWireError::UserError(Box::new(datafusion_error_info(&e))))))
-                    }
-                };
+            let encoded: Box<
+                dyn Iterator<Item = PgWireResult<pgwire::messages::data::DataRow>> + Send,
+            > = match batch.and_then(pg_batch) {
+                Ok(batch) => Box::new(arrow_pg::datatypes::encode_recordbatch(
+                    row_fields.clone(),
+                    batch,
+                )),
+                Err(e) => Box::new(std::iter::once(Err(PgWireError::UserError(Box::new(
+                    datafusion_error_info(&e),
+                ))))),
+            };
             futures::stream::iter(encoded)
         })
         .flatten();
@@ -151,7 +199,11 @@ pub async fn rows(
 
 /// The error of a statement stopped by a cancel request or `statement_timeout` (SQLSTATE 57014).
 pub fn stopped(stop: Stop) -> PgWireError {
-    PgWireError::UserError(Box::new(ErrorInfo::new("ERROR".into(), Stop::SQLSTATE.into(), stop.message().into())))
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "ERROR".into(),
+        Stop::SQLSTATE.into(),
+        stop.message().into(),
+    )))
 }
 
 /// The `ErrorResponse` fields of an error raised while a query ran.
@@ -167,7 +219,10 @@ pub fn datafusion_error_info(e: &DataFusionError) -> ErrorInfo {
     {
         inner.to_string()
     } else if code == "53200" {
-        format!("out of memory: the query needs more than its memory limit (--memory-limit): {}", e.find_root())
+        format!(
+            "out of memory: the query needs more than its memory limit (--memory-limit): {}",
+            e.find_root()
+        )
     } else {
         e.to_string()
     };
@@ -177,7 +232,9 @@ pub fn datafusion_error_info(e: &DataFusionError) -> ErrorInfo {
 /// Replaces the placeholders `$1…$n` of `statement` by the bound values, as SQL literals.
 pub fn bind_parameters(statement: &Statement, values: &ParamValues) -> Result<Statement, Error> {
     let ParamValues::List(values) = values else {
-        return Err(Error::config("named parameters are not supported; use $1, $2, …"));
+        return Err(Error::config(
+            "named parameters are not supported; use $1, $2, …",
+        ));
     };
     let unparser = Unparser::default();
     let mut bound = statement.clone();
@@ -186,7 +243,11 @@ pub fn bind_parameters(statement: &Statement, values: &ParamValues) -> Result<St
         if let SqlExpr::Value(v) = expr
             && let Value::Placeholder(name) = &v.value
         {
-            let index = name.trim_start_matches('$').parse::<usize>().ok().filter(|i| *i >= 1);
+            let index = name
+                .trim_start_matches('$')
+                .parse::<usize>()
+                .ok()
+                .filter(|i| *i >= 1);
             let Some(value) = index.and_then(|i| values.get(i - 1)) else {
                 failure = Some(Error::config(format!(
                     "there is no parameter {name}: {} value(s) were bound",
@@ -224,34 +285,66 @@ mod tests {
         ]));
         let batch = RecordBatch::try_new(
             schema.clone(),
-            vec![Arc::new(UInt64Array::from(vec![1, 2, 3])), Arc::new(StringArray::from(vec!["a", "b", "c"]))],
+            vec![
+                Arc::new(UInt64Array::from(vec![1, 2, 3])),
+                Arc::new(StringArray::from(vec!["a", "b", "c"])),
+            ],
         )
         .unwrap();
         let converted = pg_batch(batch).unwrap();
         assert_eq!(converted.schema().field(0).data_type(), &DataType::Int64);
-        let values = converted.column(0).as_any().downcast_ref::<Int64Array>().unwrap();
+        let values = converted
+            .column(0)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .unwrap();
         assert_eq!(values.values(), &[1, 2, 3]);
         assert_eq!(converted.column(1).len(), 3);
 
-        let described = fields(&schema, &Format::UnifiedText, Arc::new(FormatOptions::default())).unwrap();
+        let described = fields(
+            &schema,
+            &Format::UnifiedText,
+            Arc::new(FormatOptions::default()),
+        )
+        .unwrap();
         assert_eq!(described[0].datatype(), &pgwire::api::Type::INT8);
     }
 
     #[test]
     fn named_regproc_columns_are_described_as_text() {
         let mut metadata = std::collections::HashMap::new();
-        metadata.insert(arrow_pg::datatypes::PG_OID_ALIAS_KEY.to_string(), "regproc".to_string());
-        let schema = Schema::new(vec![Field::new("typinput", DataType::Utf8, false).with_metadata(metadata)]);
-        let text = fields(&schema, &Format::UnifiedText, Arc::new(FormatOptions::default())).unwrap();
+        metadata.insert(
+            arrow_pg::datatypes::PG_OID_ALIAS_KEY.to_string(),
+            "regproc".to_string(),
+        );
+        let schema = Schema::new(vec![
+            Field::new("typinput", DataType::Utf8, false).with_metadata(metadata),
+        ]);
+        let text = fields(
+            &schema,
+            &Format::UnifiedText,
+            Arc::new(FormatOptions::default()),
+        )
+        .unwrap();
         assert_eq!(text[0].datatype(), &pgwire::api::Type::TEXT);
-        let binary = fields(&schema, &Format::UnifiedBinary, Arc::new(FormatOptions::default())).unwrap();
+        let binary = fields(
+            &schema,
+            &Format::UnifiedBinary,
+            Arc::new(FormatOptions::default()),
+        )
+        .unwrap();
         assert_eq!(binary[0].datatype(), &pgwire::api::Type::TEXT);
     }
 
     #[test]
     fn an_unsigned_value_beyond_int8_is_an_error_naming_the_column() {
-        let schema = Arc::new(Schema::new(vec![Field::new("big", DataType::UInt64, false)]));
-        let batch = RecordBatch::try_new(schema, vec![Arc::new(UInt64Array::from(vec![u64::MAX]))]).unwrap();
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "big",
+            DataType::UInt64,
+            false,
+        )]));
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(UInt64Array::from(vec![u64::MAX]))])
+            .unwrap();
         let err = pg_batch(batch).unwrap_err().to_string();
         assert!(err.contains("\"big\"") && err.contains("int8"), "{err}");
     }

@@ -29,7 +29,9 @@ const CHANNEL_BATCHES: usize = 2;
 fn runtime() -> &'static Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
-        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         Builder::new_multi_thread()
             .worker_threads(threads)
             .thread_name("conversql-query")
@@ -63,10 +65,14 @@ pub async fn execute_stream(df: DataFrame) -> Result<SendableRecordBatchStream> 
         }
     });
     let task = AbortOnDropHandle::new(task);
-    let schema = schema_rx
-        .await
-        .map_err(|_| DataFusionError::Execution("the query task ended before it started".into()))??;
-    Ok(Box::pin(ChannelStream { schema, rx, _task: task }))
+    let schema = schema_rx.await.map_err(|_| {
+        DataFusionError::Execution("the query task ended before it started".into())
+    })??;
+    Ok(Box::pin(ChannelStream {
+        schema,
+        rx,
+        _task: task,
+    }))
 }
 
 /// The receiving end of a query running on the query runtime; dropping it aborts the query.

@@ -8,19 +8,21 @@ use arrow::datatypes::{DataType, SchemaRef};
 use async_trait::async_trait;
 use datafusion::sql::sqlparser::ast::Statement;
 use futures::{Sink, SinkExt, StreamExt};
-use pgwire::api::portal::{Format, Portal};
 use pgwire::api::portal::PortalExecutionState;
-use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler, send_describe_response, send_execution_response};
-use pgwire::api::store::Entry;
-use pgwire::api::{DEFAULT_NAME, PgWireConnectionState};
-use pgwire::messages::response::EmptyQueryResponse;
+use pgwire::api::portal::{Format, Portal};
+use pgwire::api::query::{
+    ExtendedQueryHandler, SimpleQueryHandler, send_describe_response, send_execution_response,
+};
 use pgwire::api::results::{DescribePortalResponse, FieldInfo, Response, Tag};
 use pgwire::api::stmt::QueryParser;
+use pgwire::api::store::Entry;
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, Type};
+use pgwire::api::{DEFAULT_NAME, PgWireConnectionState};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::extendedquery::{Describe, Execute, TARGET_TYPE_BYTE_PORTAL};
+use pgwire::messages::response::EmptyQueryResponse;
 use pgwire::types::format::FormatOptions;
 use tokio::sync::Mutex;
 
@@ -51,7 +53,9 @@ pub struct PreparedParser;
 impl QueryHandler {
     /// A handler for the connections of one server; each connection's session is made at start-up.
     pub fn new() -> Self {
-        QueryHandler { parser: Arc::new(PreparedParser) }
+        QueryHandler {
+            parser: Arc::new(PreparedParser),
+        }
     }
 }
 
@@ -63,13 +67,16 @@ impl Default for QueryHandler {
 
 /// The session of the connection `client`, created when it authenticated.
 fn session_of<C: ClientInfo + ?Sized>(client: &C) -> PgWireResult<Arc<Mutex<Session>>> {
-    client.session_extensions().get::<Mutex<Session>>().ok_or_else(|| {
-        PgWireError::UserError(Box::new(ErrorInfo::new(
-            "FATAL".into(),
-            "08P01".into(),
-            "query before the connection was authenticated".into(),
-        )))
-    })
+    client
+        .session_extensions()
+        .get::<Mutex<Session>>()
+        .ok_or_else(|| {
+            PgWireError::UserError(Box::new(ErrorInfo::new(
+                "FATAL".into(),
+                "08P01".into(),
+                "query before the connection was authenticated".into(),
+            )))
+        })
 }
 
 /// A guard for the next statement of `client`: its cancel token and `statement_timeout` deadline.
@@ -85,7 +92,11 @@ fn begin_statement<C: ClientInfo + ?Sized>(client: &C, session: &Session) -> Sta
 }
 
 /// Runs one statement under `guard`: planning and execution stop on cancel or timeout.
-async fn execute_guarded(session: &mut Session, statement: Statement, guard: &StatementGuard) -> PgWireResult<StatementResult> {
+async fn execute_guarded(
+    session: &mut Session,
+    statement: Statement,
+    guard: &StatementGuard,
+) -> PgWireResult<StatementResult> {
     match guard.run(session.execute(statement)).await {
         Ok(result) => result.map_err(|e| pg_error(&e)),
         Err(stop) => Err(stopped(stop)),
@@ -156,7 +167,12 @@ impl SimpleQueryHandler for QueryHandler {
 impl QueryParser for PreparedParser {
     type Statement = Prepared;
 
-    async fn parse_sql<C>(&self, client: &C, sql: &str, _types: &[Option<Type>]) -> PgWireResult<Option<Prepared>>
+    async fn parse_sql<C>(
+        &self,
+        client: &C,
+        sql: &str,
+        _types: &[Option<Type>],
+    ) -> PgWireResult<Option<Prepared>>
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
@@ -170,18 +186,35 @@ impl QueryParser for PreparedParser {
                 "cannot insert multiple commands into a prepared statement".into(),
             ))));
         }
-        let Some(statement) = statements.pop() else { return Ok(None) };
-        let description = session.describe(&statement).await.map_err(|e| pg_error(&e))?;
-        Ok(Some(Prepared { statement, parameter_types: description.parameters, schema: description.schema }))
+        let Some(statement) = statements.pop() else {
+            return Ok(None);
+        };
+        let description = session
+            .describe(&statement)
+            .await
+            .map_err(|e| pg_error(&e))?;
+        Ok(Some(Prepared {
+            statement,
+            parameter_types: description.parameters,
+            schema: description.schema,
+        }))
     }
 
     fn get_parameter_types(&self, stmt: &Prepared) -> PgWireResult<Vec<Type>> {
         Ok(stmt.parameter_types.iter().map(wire_type).collect())
     }
 
-    fn get_result_schema(&self, stmt: &Prepared, format: Option<&Format>) -> PgWireResult<Vec<FieldInfo>> {
+    fn get_result_schema(
+        &self,
+        stmt: &Prepared,
+        format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
         match &stmt.schema {
-            Some(schema) => fields(schema, format.unwrap_or(&Format::UnifiedText), Arc::new(FormatOptions::default())),
+            Some(schema) => fields(
+                schema,
+                format.unwrap_or(&Format::UnifiedText),
+                Arc::new(FormatOptions::default()),
+            ),
             None => Ok(vec![]),
         }
     }
@@ -195,12 +228,17 @@ impl QueryHandler {
             return Ok(prepared.statement.clone());
         }
         // `oid[]` travels as `int4[]` does (4-byte elements); decode it so.
-        let plain_int_array = DataType::List(Arc::new(arrow::datatypes::Field::new_list_field(DataType::Int32, true)));
+        let plain_int_array = DataType::List(Arc::new(arrow::datatypes::Field::new_list_field(
+            DataType::Int32,
+            true,
+        )));
         let inferred: Vec<Option<&DataType>> = prepared
             .parameter_types
             .iter()
             .map(|t| match t {
-                Some(t) if crate::catalog::asyncpg_introspection::is_oid_array(t) => Some(&plain_int_array),
+                Some(t) if crate::catalog::asyncpg_introspection::is_oid_array(t) => {
+                    Some(&plain_int_array)
+                }
                 t => t.as_ref(),
             })
             .collect();
@@ -213,8 +251,11 @@ impl QueryHandler {
             })
             .collect();
         let server_refs: Vec<Option<&Type>> = server_types.iter().map(Some).collect();
-        let values =
-            arrow_pg::datatypes::df::deserialize_parameters_with_server_types(portal, &inferred, &server_refs)?;
+        let values = arrow_pg::datatypes::df::deserialize_parameters_with_server_types(
+            portal,
+            &inferred,
+            &server_refs,
+        )?;
         bind_parameters(&prepared.statement, &values).map_err(|e| pg_error(&e))
     }
 }
@@ -271,14 +312,24 @@ impl ExtendedQueryHandler for QueryHandler {
                     count += 1;
                 }
                 client
-                    .feed(PgWireBackendMessage::CommandComplete(Tag::new(&tag).with_rows(count).into()))
+                    .feed(PgWireBackendMessage::CommandComplete(
+                        Tag::new(&tag).with_rows(count).into(),
+                    ))
                     .await?;
             }
             Response::Execution(tag) => send_execution_response(client, tag).await?,
             Response::EmptyQuery => {
-                client.feed(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new())).await?;
+                client
+                    .feed(PgWireBackendMessage::EmptyQueryResponse(
+                        EmptyQueryResponse::new(),
+                    ))
+                    .await?;
             }
-            Response::Error(info) => client.send(PgWireBackendMessage::ErrorResponse((*info).into())).await?,
+            Response::Error(info) => {
+                client
+                    .send(PgWireBackendMessage::ErrorResponse((*info).into()))
+                    .await?
+            }
             _ => {
                 return Err(PgWireError::UserError(Box::new(ErrorInfo::new(
                     "ERROR".into(),
@@ -314,7 +365,11 @@ impl ExtendedQueryHandler for QueryHandler {
         self._on_describe(client, message).await
     }
 
-    async fn do_describe_portal<C>(&self, client: &mut C, portal: &Portal<Prepared>) -> PgWireResult<DescribePortalResponse>
+    async fn do_describe_portal<C>(
+        &self,
+        client: &mut C,
+        portal: &Portal<Prepared>,
+    ) -> PgWireResult<DescribePortalResponse>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore<Statement = Self::Statement>,
@@ -324,15 +379,27 @@ impl ExtendedQueryHandler for QueryHandler {
         let statement = self.bound_statement(portal)?;
         let session = session_of(client)?;
         let session = session.lock().await;
-        let description = session.describe(&statement).await.map_err(|e| pg_error(&e))?;
+        let description = session
+            .describe(&statement)
+            .await
+            .map_err(|e| pg_error(&e))?;
         let fields = match description.schema {
-            Some(schema) => fields(&schema, &portal.result_column_format, format_options(client))?,
+            Some(schema) => fields(
+                &schema,
+                &portal.result_column_format,
+                format_options(client),
+            )?,
             None => vec![],
         };
         Ok(DescribePortalResponse::new(fields))
     }
 
-    async fn do_query<C>(&self, client: &mut C, portal: &Portal<Prepared>, _max_rows: usize) -> PgWireResult<Response>
+    async fn do_query<C>(
+        &self,
+        client: &mut C,
+        portal: &Portal<Prepared>,
+        _max_rows: usize,
+    ) -> PgWireResult<Response>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore<Statement = Self::Statement>,

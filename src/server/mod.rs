@@ -47,7 +47,13 @@ pub struct ServerOptions {
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        ServerOptions { users: None, tls: None, require_tls: false, max_connections: 100, statement_timeout: None }
+        ServerOptions {
+            users: None,
+            tls: None,
+            require_tls: false,
+            max_connections: 100,
+            statement_timeout: None,
+        }
     }
 }
 
@@ -62,7 +68,9 @@ impl ServerOptions {
             )));
         }
         if self.require_tls && self.tls.is_none() {
-            return Err(Error::config("--require-tls needs --tls-cert and --tls-key"));
+            return Err(Error::config(
+                "--require-tls needs --tls-cert and --tls-key",
+            ));
         }
         if self.max_connections == 0 {
             return Err(Error::config("--max-connections must be at least 1"));
@@ -121,21 +129,39 @@ impl PgWireServerHandlers for ConnectionHandlers {
 /// Binds `listen` and serves connections until the process ends.
 pub async fn serve(engine: Engine, listen: SocketAddr, options: ServerOptions) -> Result<()> {
     options.check(&listen)?;
-    let listener = TcpListener::bind(listen)
-        .await
-        .map_err(|e| Error::Io { path: format!("listen address {listen}"), source: e })?;
+    let listener = TcpListener::bind(listen).await.map_err(|e| Error::Io {
+        path: format!("listen address {listen}"),
+        source: e,
+    })?;
     serve_listener(engine, listener, options).await
 }
 
 /// Serves connections accepted on an already bound listener.
-pub async fn serve_listener(engine: Engine, listener: TcpListener, options: ServerOptions) -> Result<()> {
-    let addr = listener.local_addr().map_err(|e| Error::Io { path: "listener".into(), source: e })?;
+pub async fn serve_listener(
+    engine: Engine,
+    listener: TcpListener,
+    options: ServerOptions,
+) -> Result<()> {
+    let addr = listener.local_addr().map_err(|e| Error::Io {
+        path: "listener".into(),
+        source: e,
+    })?;
     options.check(&addr)?;
     let server = Server::new(engine, &options);
     tracing::info!(
         "conversql listening on {addr} (auth: {}, tls: {}, max connections: {})",
-        if options.users.is_some() { "scram-sha-256" } else { "none, loopback only" },
-        if options.require_tls { "required" } else if options.tls.is_some() { "available" } else { "off" },
+        if options.users.is_some() {
+            "scram-sha-256"
+        } else {
+            "none, loopback only"
+        },
+        if options.require_tls {
+            "required"
+        } else if options.tls.is_some() {
+            "available"
+        } else {
+            "off"
+        },
         options.max_connections
     );
     loop {
@@ -186,7 +212,9 @@ impl Server {
             keys: RandomPidSecretKeyGenerator::default(),
             mock_seed,
         });
-        let cancel = Arc::new(control::CancelRequests { registry: shared.cancellations.clone() });
+        let cancel = Arc::new(control::CancelRequests {
+            registry: shared.cancellations.clone(),
+        });
         Server {
             shared,
             query: Arc::new(QueryHandler::new()),
@@ -202,7 +230,11 @@ impl Server {
     pub fn handlers(&self, peer: Option<PeerSocket>) -> ConnectionHandlers {
         ConnectionHandlers {
             query: self.query.clone(),
-            startup: Arc::new(startup::Startup::new(self.shared.clone(), self.slots.clone().try_acquire_owned().ok(), peer)),
+            startup: Arc::new(startup::Startup::new(
+                self.shared.clone(),
+                self.slots.clone().try_acquire_owned().ok(),
+                peer,
+            )),
             cancel: self.cancel.clone(),
         }
     }

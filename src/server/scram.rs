@@ -51,7 +51,9 @@ pub struct Verifier {
 
 impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Verifier").field("iterations", &self.iterations).finish_non_exhaustive()
+        f.debug_struct("Verifier")
+            .field("iterations", &self.iterations)
+            .finish_non_exhaustive()
     }
 }
 
@@ -59,7 +61,9 @@ impl Verifier {
     /// A new verifier for `password` with a random salt.
     pub fn new(password: &str) -> Verifier {
         let mut salt = vec![0u8; SALT_LEN];
-        SystemRandom::new().fill(&mut salt).expect("the system random generator works");
+        SystemRandom::new()
+            .fill(&mut salt)
+            .expect("the system random generator works");
         Verifier::with_salt(password, &salt, DEFAULT_ITERATIONS)
     }
 
@@ -68,11 +72,22 @@ impl Verifier {
         let normalized = stringprep::saslprep(password).unwrap_or(Cow::Borrowed(password));
         let mut salted = [0u8; KEY_LEN];
         let rounds = NonZeroU32::new(iterations.max(1)).expect("at least one iteration");
-        pbkdf2::derive(pbkdf2::PBKDF2_HMAC_SHA256, rounds, salt, normalized.as_bytes(), &mut salted);
+        pbkdf2::derive(
+            pbkdf2::PBKDF2_HMAC_SHA256,
+            rounds,
+            salt,
+            normalized.as_bytes(),
+            &mut salted,
+        );
         let client_key = hmac_sha256(&salted, b"Client Key");
         let stored_key = sha256(&client_key);
         let server_key = hmac_sha256(&salted, b"Server Key");
-        Verifier { iterations, salt: salt.to_vec(), stored_key, server_key }
+        Verifier {
+            iterations,
+            salt: salt.to_vec(),
+            stored_key,
+            server_key,
+        }
     }
 
     /// A verifier no password matches, stable for `seed` (used for unknown
@@ -80,46 +95,88 @@ impl Verifier {
     pub fn impossible(seed: &[u8]) -> Verifier {
         let salt = sha256(seed)[..SALT_LEN].to_vec();
         let mut stored_key = [0u8; KEY_LEN];
-        SystemRandom::new().fill(&mut stored_key).expect("the system random generator works");
-        Verifier { iterations: DEFAULT_ITERATIONS, salt, stored_key, server_key: stored_key }
+        SystemRandom::new()
+            .fill(&mut stored_key)
+            .expect("the system random generator works");
+        Verifier {
+            iterations: DEFAULT_ITERATIONS,
+            salt,
+            stored_key,
+            server_key: stored_key,
+        }
     }
 
     /// Parses PostgreSQL's text form `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`.
     pub fn parse(text: &str) -> Result<Verifier, String> {
-        let bad = |why: &str| format!("invalid SCRAM verifier ({why}); expected SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>");
-        let rest = text.strip_prefix("SCRAM-SHA-256$").ok_or_else(|| bad("it must start with SCRAM-SHA-256$"))?;
-        let (params, keys) = rest.split_once('$').ok_or_else(|| bad("missing '$' before the keys"))?;
-        let (iterations, salt) = params.split_once(':').ok_or_else(|| bad("missing ':' after the iterations"))?;
-        let (stored, server) = keys.split_once(':').ok_or_else(|| bad("missing ':' between the keys"))?;
-        let iterations: u32 = iterations.parse().map_err(|_| bad("the iteration count is not a number"))?;
+        let bad = |why: &str| {
+            format!(
+                "invalid SCRAM verifier ({why}); expected SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>"
+            )
+        };
+        let rest = text
+            .strip_prefix("SCRAM-SHA-256$")
+            .ok_or_else(|| bad("it must start with SCRAM-SHA-256$"))?;
+        let (params, keys) = rest
+            .split_once('$')
+            .ok_or_else(|| bad("missing '$' before the keys"))?;
+        let (iterations, salt) = params
+            .split_once(':')
+            .ok_or_else(|| bad("missing ':' after the iterations"))?;
+        let (stored, server) = keys
+            .split_once(':')
+            .ok_or_else(|| bad("missing ':' between the keys"))?;
+        let iterations: u32 = iterations
+            .parse()
+            .map_err(|_| bad("the iteration count is not a number"))?;
         if iterations == 0 {
             return Err(bad("the iteration count is 0"));
         }
-        let salt = STANDARD.decode(salt).map_err(|_| bad("the salt is not base64"))?;
+        let salt = STANDARD
+            .decode(salt)
+            .map_err(|_| bad("the salt is not base64"))?;
         let key = |text: &str, name: &str| -> Result<[u8; KEY_LEN], String> {
-            let bytes = STANDARD.decode(text).map_err(|_| bad(&format!("{name} is not base64")))?;
-            bytes.try_into().map_err(|_| bad(&format!("{name} is not {KEY_LEN} bytes")))
+            let bytes = STANDARD
+                .decode(text)
+                .map_err(|_| bad(&format!("{name} is not base64")))?;
+            bytes
+                .try_into()
+                .map_err(|_| bad(&format!("{name} is not {KEY_LEN} bytes")))
         };
-        Ok(Verifier { iterations, salt, stored_key: key(stored, "StoredKey")?, server_key: key(server, "ServerKey")? })
+        Ok(Verifier {
+            iterations,
+            salt,
+            stored_key: key(stored, "StoredKey")?,
+            server_key: key(server, "ServerKey")?,
+        })
     }
 
     /// Starts an exchange with the client's first message (`n,,n=…,r=…`).
     /// Returns the server-first message and the exchange awaiting the client's final message.
     pub fn start(&self, client_first: &[u8]) -> Result<(String, Exchange), ScramError> {
-        let text = std::str::from_utf8(client_first).map_err(|_| protocol("client-first-message is not UTF-8"))?;
+        let text = std::str::from_utf8(client_first)
+            .map_err(|_| protocol("client-first-message is not UTF-8"))?;
         let (gs2_header, bare) = split_gs2_header(text)?;
         let client_nonce = bare
             .split(',')
             .find_map(|attr| attr.strip_prefix("r="))
             .filter(|nonce| !nonce.is_empty())
             .ok_or_else(|| protocol("client-first-message has no nonce"))?;
-        if !client_nonce.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b',') {
+        if !client_nonce
+            .bytes()
+            .all(|b| (0x21..=0x7e).contains(&b) && b != b',')
+        {
             return Err(protocol("the client nonce has invalid characters"));
         }
         let mut random = [0u8; 18];
-        SystemRandom::new().fill(&mut random).map_err(|_| protocol("no randomness available"))?;
+        SystemRandom::new()
+            .fill(&mut random)
+            .map_err(|_| protocol("no randomness available"))?;
         let nonce = format!("{client_nonce}{}", STANDARD.encode(random));
-        let server_first = format!("r={nonce},s={},i={}", STANDARD.encode(&self.salt), self.iterations);
+        let server_first = format!(
+            "r={nonce},s={},i={}",
+            STANDARD.encode(&self.salt),
+            self.iterations
+        );
         let exchange = Exchange {
             verifier: self.clone(),
             gs2_header: gs2_header.to_string(),
@@ -155,9 +212,11 @@ pub struct Exchange {
 impl Exchange {
     /// Checks the client-final message (`c=…,r=…,p=…`); on success returns the server-final message (`v=…`).
     pub fn finish(&self, client_final: &[u8]) -> Result<String, ScramError> {
-        let text = std::str::from_utf8(client_final).map_err(|_| protocol("client-final-message is not UTF-8"))?;
-        let (without_proof, proof) =
-            text.rsplit_once(",p=").ok_or_else(|| protocol("client-final-message has no proof"))?;
+        let text = std::str::from_utf8(client_final)
+            .map_err(|_| protocol("client-final-message is not UTF-8"))?;
+        let (without_proof, proof) = text
+            .rsplit_once(",p=")
+            .ok_or_else(|| protocol("client-final-message has no proof"))?;
         let mut binding = None;
         let mut nonce = None;
         for attr in without_proof.split(',') {
@@ -167,21 +226,30 @@ impl Exchange {
                 nonce = Some(v);
             }
         }
-        let binding = binding.ok_or_else(|| protocol("client-final-message has no channel binding"))?;
-        let decoded = STANDARD.decode(binding).map_err(|_| protocol("channel binding is not base64"))?;
+        let binding =
+            binding.ok_or_else(|| protocol("client-final-message has no channel binding"))?;
+        let decoded = STANDARD
+            .decode(binding)
+            .map_err(|_| protocol("channel binding is not base64"))?;
         if decoded != self.gs2_header.as_bytes() {
             return Err(protocol("channel binding does not match the first message"));
         }
         if nonce != Some(self.nonce.as_str()) {
             return Err(protocol("the nonce does not match"));
         }
-        let proof = STANDARD.decode(proof).map_err(|_| protocol("the proof is not base64"))?;
+        let proof = STANDARD
+            .decode(proof)
+            .map_err(|_| protocol("the proof is not base64"))?;
         if proof.len() != KEY_LEN {
             return Err(ScramError::WrongProof);
         }
         let auth_message = format!("{},{without_proof}", self.auth_prefix);
         let client_signature = hmac_sha256(&self.verifier.stored_key, auth_message.as_bytes());
-        let client_key: Vec<u8> = proof.iter().zip(client_signature.iter()).map(|(a, b)| a ^ b).collect();
+        let client_key: Vec<u8> = proof
+            .iter()
+            .zip(client_signature.iter())
+            .map(|(a, b)| a ^ b)
+            .collect();
         if !constant_time_eq(&sha256(&client_key), &self.verifier.stored_key) {
             return Err(ScramError::WrongProof);
         }
@@ -200,7 +268,9 @@ fn split_gs2_header(text: &str) -> Result<(&str, &str), ScramError> {
     match flag {
         "n" | "y" => {}
         f if f.starts_with("p=") => {
-            return Err(protocol("channel binding was requested but the server did not offer SCRAM-SHA-256-PLUS"));
+            return Err(protocol(
+                "channel binding was requested but the server did not offer SCRAM-SHA-256-PLUS",
+            ));
         }
         _ => return Err(protocol("invalid GS2 header")),
     }
@@ -219,7 +289,10 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; KEY_LEN] {
 }
 
 fn sha256(data: &[u8]) -> [u8; KEY_LEN] {
-    digest::digest(&digest::SHA256, data).as_ref().try_into().expect("SHA-256 is 32 bytes")
+    digest::digest(&digest::SHA256, data)
+        .as_ref()
+        .try_into()
+        .expect("SHA-256 is 32 bytes")
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -231,10 +304,17 @@ mod tests {
     use super::*;
 
     /// The client side of an exchange, as RFC 5802 describes it.
-    fn client_final(password: &str, client_first_bare: &str, server_first: &str, gs2: &str) -> String {
+    fn client_final(
+        password: &str,
+        client_first_bare: &str,
+        server_first: &str,
+        gs2: &str,
+    ) -> String {
         let attrs: Vec<&str> = server_first.split(',').collect();
         let nonce = attrs[0].strip_prefix("r=").unwrap();
-        let salt = STANDARD.decode(attrs[1].strip_prefix("s=").unwrap()).unwrap();
+        let salt = STANDARD
+            .decode(attrs[1].strip_prefix("s=").unwrap())
+            .unwrap();
         let iterations: u32 = attrs[2].strip_prefix("i=").unwrap().parse().unwrap();
         let mut salted = [0u8; KEY_LEN];
         pbkdf2::derive(
@@ -249,7 +329,11 @@ mod tests {
         let without_proof = format!("c={},r={nonce}", STANDARD.encode(gs2));
         let auth = format!("{client_first_bare},{server_first},{without_proof}");
         let signature = hmac_sha256(&stored_key, auth.as_bytes());
-        let proof: Vec<u8> = client_key.iter().zip(signature).map(|(a, b)| a ^ b).collect();
+        let proof: Vec<u8> = client_key
+            .iter()
+            .zip(signature)
+            .map(|(a, b)| a ^ b)
+            .collect();
         format!("{without_proof},p={}", STANDARD.encode(proof))
     }
 
@@ -265,7 +349,10 @@ mod tests {
     fn right_password_is_accepted_with_a_server_signature() {
         let server_final = run("s3cret pass", "s3cret pass", "n,,").unwrap();
         assert!(server_final.starts_with("v="));
-        assert!(run("s3cret", "s3cret", "y,,").is_ok(), "a client able to bind channels but not asked to");
+        assert!(
+            run("s3cret", "s3cret", "y,,").is_ok(),
+            "a client able to bind channels but not asked to"
+        );
     }
 
     #[test]
@@ -287,25 +374,55 @@ mod tests {
         // PostgreSQL's text form: iterations and base64 salt, then base64 StoredKey:ServerKey.
         let v = Verifier::with_salt("postgres", b"0123456789abcdef", 4096);
         let text = v.to_string();
-        assert!(text.starts_with("SCRAM-SHA-256$4096:MDEyMzQ1Njc4OWFiY2RlZg==$"), "{text}");
+        assert!(
+            text.starts_with("SCRAM-SHA-256$4096:MDEyMzQ1Njc4OWFiY2RlZg==$"),
+            "{text}"
+        );
         assert_eq!(Verifier::parse(&text).unwrap(), v);
     }
 
     #[test]
     fn bad_verifier_text_names_the_problem() {
-        assert!(Verifier::parse("md5abc").unwrap_err().contains("must start with SCRAM-SHA-256$"));
-        assert!(Verifier::parse("SCRAM-SHA-256$x:AA==$AA==:AA==").unwrap_err().contains("iteration count"));
-        assert!(Verifier::parse("SCRAM-SHA-256$4096:AA==$AA==:AA==").unwrap_err().contains("StoredKey is not 32 bytes"));
+        assert!(
+            Verifier::parse("md5abc")
+                .unwrap_err()
+                .contains("must start with SCRAM-SHA-256$")
+        );
+        assert!(
+            Verifier::parse("SCRAM-SHA-256$x:AA==$AA==:AA==")
+                .unwrap_err()
+                .contains("iteration count")
+        );
+        assert!(
+            Verifier::parse("SCRAM-SHA-256$4096:AA==$AA==:AA==")
+                .unwrap_err()
+                .contains("StoredKey is not 32 bytes")
+        );
     }
 
     #[test]
     fn malformed_messages_are_protocol_errors() {
         let v = Verifier::new("x");
-        assert!(matches!(v.start(b"p=tls-server-end-point,,n=,r=x"), Err(ScramError::Protocol(_))));
+        assert!(matches!(
+            v.start(b"p=tls-server-end-point,,n=,r=x"),
+            Err(ScramError::Protocol(_))
+        ));
         assert!(matches!(v.start(b"n,,n=,"), Err(ScramError::Protocol(_))));
-        assert!(matches!(v.start(&[0xff, 0xfe]), Err(ScramError::Protocol(_))));
+        assert!(matches!(
+            v.start(&[0xff, 0xfe]),
+            Err(ScramError::Protocol(_))
+        ));
         let (_, exchange) = v.start(b"n,,n=,r=abc").unwrap();
-        assert!(matches!(exchange.finish(b"c=biws,r=abc,p=AAAA"), Err(ScramError::Protocol(_))), "nonce mismatch");
-        assert!(matches!(exchange.finish(b"garbage"), Err(ScramError::Protocol(_))));
+        assert!(
+            matches!(
+                exchange.finish(b"c=biws,r=abc,p=AAAA"),
+                Err(ScramError::Protocol(_))
+            ),
+            "nonce mismatch"
+        );
+        assert!(matches!(
+            exchange.finish(b"garbage"),
+            Err(ScramError::Protocol(_))
+        ));
     }
 }

@@ -8,7 +8,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::{Sink, SinkExt};
-use pgwire::api::auth::{StartupHandler, finish_authentication, protocol_negotiation, save_startup_parameters_to_metadata};
+use pgwire::api::auth::{
+    StartupHandler, finish_authentication, protocol_negotiation,
+    save_startup_parameters_to_metadata,
+};
 use pgwire::api::{ClientInfo, PgWireConnectionState, PidSecretKeyGenerator};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::startup::{Authentication, Startup as StartupMessage};
@@ -28,7 +31,10 @@ enum AuthState {
     #[default]
     AwaitingStartup,
     AwaitingFirst,
-    AwaitingFinal { exchange: Box<Exchange>, known: bool },
+    AwaitingFinal {
+        exchange: Box<Exchange>,
+        known: bool,
+    },
 }
 
 /// The start-up handler of one connection.
@@ -43,14 +49,27 @@ pub struct Startup {
 
 impl Startup {
     /// The start-up of a connection over `peer` holding `slot` (or none if the server is full).
-    pub fn new(shared: Arc<Shared>, slot: Option<OwnedSemaphorePermit>, peer: Option<super::control::PeerSocket>) -> Self {
-        Startup { shared, slot: std::sync::Mutex::new(slot), state: Mutex::new(AuthState::default()), peer }
+    pub fn new(
+        shared: Arc<Shared>,
+        slot: Option<OwnedSemaphorePermit>,
+        peer: Option<super::control::PeerSocket>,
+    ) -> Self {
+        Startup {
+            shared,
+            slot: std::sync::Mutex::new(slot),
+            state: Mutex::new(AuthState::default()),
+            peer,
+        }
     }
 }
 
 /// A FATAL error: sent to the client, then the connection is closed.
 fn fatal(code: &str, message: impl Into<String>) -> PgWireError {
-    PgWireError::UserError(Box::new(ErrorInfo::new("FATAL".into(), code.into(), message.into())))
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "FATAL".into(),
+        code.into(),
+        message.into(),
+    )))
 }
 
 /// Startup parameters that Postgres drivers send and that conversql accepts
@@ -89,7 +108,8 @@ const ACCEPTED_STARTUP_PARAMETERS: &[&str] = &[
 ];
 
 /// Startup parameters that change the session (others are accepted and reported by their fixed values).
-const APPLIED_STARTUP_PARAMETERS: &[&str] = &["application_name", "statement_timeout", "search_path"];
+const APPLIED_STARTUP_PARAMETERS: &[&str] =
+    &["application_name", "statement_timeout", "search_path"];
 
 /// The settings a client asks for at start-up: its parameters and `options=-c name=value …`.
 fn requested_settings(startup: &StartupMessage) -> PgWireResult<Vec<(String, String)>> {
@@ -111,16 +131,30 @@ fn parse_options(options: &str) -> PgWireResult<Vec<(String, String)>> {
     let mut words = options.split_whitespace();
     while let Some(word) = words.next() {
         let assignment = if word == "-c" {
-            words.next().ok_or_else(|| fatal("22023", "invalid command-line argument: -c needs name=value"))?
+            words.next().ok_or_else(|| {
+                fatal(
+                    "22023",
+                    "invalid command-line argument: -c needs name=value",
+                )
+            })?
         } else if let Some(rest) = word.strip_prefix("-c").or_else(|| word.strip_prefix("--")) {
             rest
         } else {
-            return Err(fatal("22023", format!("invalid command-line argument for server process: {word}")));
+            return Err(fatal(
+                "22023",
+                format!("invalid command-line argument for server process: {word}"),
+            ));
         };
-        let (name, value) = assignment
-            .split_once('=')
-            .ok_or_else(|| fatal("22023", format!("invalid option '{assignment}': expected name=value")))?;
-        out.push((name.replace('-', "_").to_ascii_lowercase(), value.to_string()));
+        let (name, value) = assignment.split_once('=').ok_or_else(|| {
+            fatal(
+                "22023",
+                format!("invalid option '{assignment}': expected name=value"),
+            )
+        })?;
+        out.push((
+            name.replace('-', "_").to_ascii_lowercase(),
+            value.to_string(),
+        ));
     }
     Ok(out)
 }
@@ -129,32 +163,47 @@ impl Startup {
     /// Checks and applies the start-up settings to a new session.
     fn configure(&self, session: &mut Session, settings: &[(String, String)]) -> PgWireResult<()> {
         if let Some(timeout) = &self.shared.statement_timeout {
-            session.set_statement_timeout_ceiling(timeout).map_err(|e| fatal(e.sqlstate(), e.to_string()))?;
+            session
+                .set_statement_timeout_ceiling(timeout)
+                .map_err(|e| fatal(e.sqlstate(), e.to_string()))?;
         }
         for (name, value) in settings {
             let known = ACCEPTED_STARTUP_PARAMETERS.contains(&name.as_str())
                 || name.starts_with("conversql.")
                 || session.show(name).is_ok();
             if !known {
-                return Err(fatal("42704", format!("unrecognized configuration parameter \"{name}\"")));
+                return Err(fatal(
+                    "42704",
+                    format!("unrecognized configuration parameter \"{name}\""),
+                ));
             }
-            if APPLIED_STARTUP_PARAMETERS.contains(&name.as_str()) || name.starts_with("conversql.") {
-                session
-                    .set_parameter(name, value)
-                    .map_err(|e| fatal(e.sqlstate(), format!("startup parameter \"{name}\": {e}")))?;
+            if APPLIED_STARTUP_PARAMETERS.contains(&name.as_str()) || name.starts_with("conversql.")
+            {
+                session.set_parameter(name, value).map_err(|e| {
+                    fatal(e.sqlstate(), format!("startup parameter \"{name}\": {e}"))
+                })?;
             }
         }
         Ok(())
     }
 
     /// Creates the session, registers for cancel requests and sends `AuthenticationOk`…`ReadyForQuery`.
-    async fn finish<C>(&self, client: &mut C, user: &str, accounts: Option<Vec<String>>) -> PgWireResult<()>
+    async fn finish<C>(
+        &self,
+        client: &mut C,
+        user: &str,
+        accounts: Option<Vec<String>>,
+    ) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let settings = client.session_extensions().get::<StartupSettings>().map(|s| s.0.clone()).unwrap_or_default();
+        let settings = client
+            .session_extensions()
+            .get::<StartupSettings>()
+            .map(|s| s.0.clone())
+            .unwrap_or_default();
         let mut session = self
             .shared
             .engine
@@ -165,7 +214,10 @@ impl Startup {
         let (pid, secret_key) = self.shared.keys.generate(client);
         client.set_pid_and_secret_key(pid, secret_key.clone());
         let control = Arc::new(QueryControl::new(self.peer));
-        let registration = self.shared.cancellations.register(pid, secret_key, &control);
+        let registration = self
+            .shared
+            .cancellations
+            .register(pid, secret_key, &control);
         let extensions = client.session_extensions();
         extensions.insert(ConnectionControl(control));
         extensions.insert(registration);
@@ -184,7 +236,11 @@ struct StartupSettings(Vec<(String, String)>);
 
 #[async_trait]
 impl StartupHandler for Startup {
-    async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: Debug,
@@ -208,13 +264,17 @@ impl StartupHandler for Startup {
                 if user.is_empty() {
                     return Err(fatal("28000", "no user name given in the startup message"));
                 }
-                client.session_extensions().insert(StartupSettings(requested_settings(&startup)?));
+                client
+                    .session_extensions()
+                    .insert(StartupSettings(requested_settings(&startup)?));
                 match &self.shared.users {
                     None => self.finish(client, &user, None).await?,
                     Some(_) => {
                         client.set_state(PgWireConnectionState::AuthenticationInProgress);
                         client
-                            .send(PgWireBackendMessage::Authentication(Authentication::SASL(vec![MECHANISM.into()])))
+                            .send(PgWireBackendMessage::Authentication(Authentication::SASL(
+                                vec![MECHANISM.into()],
+                            )))
                             .await?;
                         *state = AuthState::AwaitingFirst;
                     }
@@ -225,38 +285,59 @@ impl StartupHandler for Startup {
                 if initial.auth_method != MECHANISM {
                     return Err(fatal(
                         "28000",
-                        format!("authentication method {} is not supported; use SCRAM-SHA-256", initial.auth_method),
+                        format!(
+                            "authentication method {} is not supported; use SCRAM-SHA-256",
+                            initial.auth_method
+                        ),
                     ));
                 }
                 let user = user_of(client);
                 let known = self.shared.user(&user);
                 let verifier = match &known {
                     Some(u) => u.verifier.clone(),
-                    None => Verifier::impossible(format!("{}:{user}", self.shared.mock_seed).as_bytes()),
+                    None => {
+                        Verifier::impossible(format!("{}:{user}", self.shared.mock_seed).as_bytes())
+                    }
                 };
                 let data = initial.data.unwrap_or_default();
-                let (server_first, exchange) = verifier.start(&data).map_err(|e| scram_error(e, &user))?;
+                let (server_first, exchange) =
+                    verifier.start(&data).map_err(|e| scram_error(e, &user))?;
                 client
-                    .send(PgWireBackendMessage::Authentication(Authentication::SASLContinue(server_first.into())))
+                    .send(PgWireBackendMessage::Authentication(
+                        Authentication::SASLContinue(server_first.into()),
+                    ))
                     .await?;
-                *state = AuthState::AwaitingFinal { exchange: Box::new(exchange), known: known.is_some() };
+                *state = AuthState::AwaitingFinal {
+                    exchange: Box::new(exchange),
+                    known: known.is_some(),
+                };
             }
-            (AuthState::AwaitingFinal { exchange, known }, PgWireFrontendMessage::PasswordMessageFamily(message)) => {
+            (
+                AuthState::AwaitingFinal { exchange, known },
+                PgWireFrontendMessage::PasswordMessageFamily(message),
+            ) => {
                 let response = message.into_sasl_response()?;
                 let user = user_of(client);
-                let server_final = exchange.finish(&response.data).map_err(|e| scram_error(e, &user))?;
+                let server_final = exchange
+                    .finish(&response.data)
+                    .map_err(|e| scram_error(e, &user))?;
                 let Some(account) = self.shared.user(&user).filter(|_| known) else {
                     return Err(scram_error(ScramError::WrongProof, &user));
                 };
                 client
-                    .feed(PgWireBackendMessage::Authentication(Authentication::SASLFinal(server_final.into())))
+                    .feed(PgWireBackendMessage::Authentication(
+                        Authentication::SASLFinal(server_final.into()),
+                    ))
                     .await?;
                 self.finish(client, &user, account.accounts.clone()).await?;
             }
             (_, other) => {
                 return Err(fatal(
                     "08P01",
-                    format!("unexpected message during authentication: {:?}", std::mem::discriminant(&other)),
+                    format!(
+                        "unexpected message during authentication: {:?}",
+                        std::mem::discriminant(&other)
+                    ),
                 ));
             }
         }
@@ -265,13 +346,20 @@ impl StartupHandler for Startup {
 }
 
 fn user_of<C: ClientInfo>(client: &C) -> String {
-    client.metadata().get(pgwire::api::METADATA_USER).cloned().unwrap_or_default()
+    client
+        .metadata()
+        .get(pgwire::api::METADATA_USER)
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Both a wrong password and an unknown user get PostgreSQL's one message (28P01).
 fn scram_error(e: ScramError, user: &str) -> PgWireError {
     match e {
-        ScramError::WrongProof => fatal("28P01", format!("password authentication failed for user \"{user}\"")),
+        ScramError::WrongProof => fatal(
+            "28P01",
+            format!("password authentication failed for user \"{user}\""),
+        ),
         ScramError::Protocol(m) => fatal("08P01", format!("invalid SCRAM exchange: {m}")),
     }
 }
@@ -282,13 +370,18 @@ mod tests {
 
     #[test]
     fn options_are_parsed_like_libpq_sends_them() {
-        let got = parse_options("-c statement_timeout=5s -cconversql.as_of=2026-06-08T12:00:00Z --search-path=public")
-            .unwrap();
+        let got = parse_options(
+            "-c statement_timeout=5s -cconversql.as_of=2026-06-08T12:00:00Z --search-path=public",
+        )
+        .unwrap();
         assert_eq!(
             got,
             vec![
                 ("statement_timeout".to_string(), "5s".to_string()),
-                ("conversql.as_of".to_string(), "2026-06-08T12:00:00Z".to_string()),
+                (
+                    "conversql.as_of".to_string(),
+                    "2026-06-08T12:00:00Z".to_string()
+                ),
                 ("search_path".to_string(), "public".to_string()),
             ]
         );

@@ -27,9 +27,16 @@ impl std::fmt::Debug for Tls {
 impl Tls {
     /// Loads the PEM certificate chain at `cert` and the PEM private key at `key`.
     pub fn load(cert: &Path, key: &Path) -> Result<Tls> {
-        let bad = |path: &Path, why: String| Error::config(format!("TLS: {}: {why}", path.display()));
-        let cert_bytes = std::fs::read(cert).map_err(|e| Error::Io { path: format!("TLS certificate {}", cert.display()), source: e })?;
-        let key_bytes = std::fs::read(key).map_err(|e| Error::Io { path: format!("TLS key {}", key.display()), source: e })?;
+        let bad =
+            |path: &Path, why: String| Error::config(format!("TLS: {}: {why}", path.display()));
+        let cert_bytes = std::fs::read(cert).map_err(|e| Error::Io {
+            path: format!("TLS certificate {}", cert.display()),
+            source: e,
+        })?;
+        let key_bytes = std::fs::read(key).map_err(|e| Error::Io {
+            path: format!("TLS key {}", key.display()),
+            source: e,
+        })?;
         let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&cert_bytes)
             .collect::<std::result::Result<_, _>>()
             .map_err(|e| bad(cert, format!("not a PEM certificate file ({e})")))?;
@@ -44,9 +51,17 @@ impl Tls {
             .map_err(|e| Error::config(format!("TLS: {e}")))?
             .with_no_client_auth()
             .with_single_cert(chain, private_key)
-            .map_err(|e| Error::config(format!("TLS: {} and {} do not make a usable certificate and key: {e}", cert.display(), key.display())))?;
+            .map_err(|e| {
+                Error::config(format!(
+                    "TLS: {} and {} do not make a usable certificate and key: {e}",
+                    cert.display(),
+                    key.display()
+                ))
+            })?;
         config.alpn_protocols = vec![b"postgresql".to_vec()];
-        Ok(Tls { acceptor: TlsAcceptor::from(Arc::new(config)) })
+        Ok(Tls {
+            acceptor: TlsAcceptor::from(Arc::new(config)),
+        })
     }
 
     /// The acceptor used for each connection.
@@ -69,14 +84,20 @@ mod tests {
         std::fs::write(&cert, "not pem").unwrap();
         std::fs::write(&key, "not pem").unwrap();
         let garbage = Tls::load(&cert, &key).unwrap_err().to_string();
-        assert!(garbage.contains("server.crt") && garbage.contains("no CERTIFICATE"), "{garbage}");
+        assert!(
+            garbage.contains("server.crt") && garbage.contains("no CERTIFICATE"),
+            "{garbage}"
+        );
 
         let generated = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
         std::fs::write(&cert, generated.cert.pem()).unwrap();
         let wrong_key = rcgen::KeyPair::generate().unwrap();
         std::fs::write(&key, wrong_key.serialize_pem()).unwrap();
         let mismatch = Tls::load(&cert, &key).unwrap_err().to_string();
-        assert!(mismatch.contains("do not make a usable certificate and key"), "{mismatch}");
+        assert!(
+            mismatch.contains("do not make a usable certificate and key"),
+            "{mismatch}"
+        );
 
         std::fs::write(&key, generated.signing_key.serialize_pem()).unwrap();
         Tls::load(&cert, &key).unwrap();

@@ -54,8 +54,12 @@ struct UserEntry {
 impl Users {
     /// Loads the users file at `path`; every problem names the file and the user.
     pub fn load(path: &Path) -> Result<Users> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Io { path: path.display().to_string(), source: e })?;
-        Users::parse(&text).map_err(|message| Error::config(format!("users file {}: {message}", path.display())))
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+        Users::parse(&text)
+            .map_err(|message| Error::config(format!("users file {}: {message}", path.display())))
     }
 
     /// Parses the text of a users file.
@@ -71,9 +75,15 @@ impl Users {
             if let Some(accounts) = &entry.accounts
                 && (accounts.is_empty() || accounts.iter().any(|a| a.is_empty()))
             {
-                return Err(format!("{label}: accounts must list at least one non-empty account_id (omit it to allow every account)"));
+                return Err(format!(
+                    "{label}: accounts must list at least one non-empty account_id (omit it to allow every account)"
+                ));
             }
-            let user = User { name: entry.name.clone(), verifier, accounts: entry.accounts };
+            let user = User {
+                name: entry.name.clone(),
+                verifier,
+                accounts: entry.accounts,
+            };
             if users.insert(entry.name.clone(), user).is_some() {
                 return Err(format!("{label}: the name appears twice"));
             }
@@ -98,7 +108,13 @@ impl Users {
 }
 
 /// Adds (or with `replace`, replaces) a user in the users file at `path`, creating the file if needed.
-pub fn add_user(path: &Path, name: &str, password: &str, accounts: Option<Vec<String>>, replace: bool) -> Result<()> {
+pub fn add_user(
+    path: &Path,
+    name: &str,
+    password: &str,
+    accounts: Option<Vec<String>>,
+    replace: bool,
+) -> Result<()> {
     if name.is_empty() {
         return Err(Error::config("the user name is empty"));
     }
@@ -106,13 +122,22 @@ pub fn add_user(path: &Path, name: &str, password: &str, accounts: Option<Vec<St
         return Err(Error::config("the password is empty"));
     }
     let mut file: UsersFile = if path.exists() {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Io { path: path.display().to_string(), source: e })?;
-        Users::parse(&text).map_err(|m| Error::config(format!("users file {}: {m}", path.display())))?;
-        toml::from_str(&text).map_err(|e| Error::config(format!("users file {}: {e}", path.display())))?
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+        Users::parse(&text)
+            .map_err(|m| Error::config(format!("users file {}: {m}", path.display())))?;
+        toml::from_str(&text)
+            .map_err(|e| Error::config(format!("users file {}: {e}", path.display())))?
     } else {
         UsersFile::default()
     };
-    let entry = UserEntry { name: name.to_string(), scram: Verifier::new(password).to_string(), accounts };
+    let entry = UserEntry {
+        name: name.to_string(),
+        scram: Verifier::new(password).to_string(),
+        accounts,
+    };
     match file.users.iter_mut().find(|u| u.name == name) {
         Some(_) if !replace => {
             return Err(Error::config(format!(
@@ -123,16 +148,28 @@ pub fn add_user(path: &Path, name: &str, password: &str, accounts: Option<Vec<St
         Some(existing) => *existing = entry,
         None => file.users.push(entry),
     }
-    let body = toml::to_string(&file).map_err(|e| Error::config(format!("cannot write users file: {e}")))?;
-    let text = format!("# conversql users: SCRAM-SHA-256 verifiers only (see `conversql user add --help`).\n{body}");
+    let body = toml::to_string(&file)
+        .map_err(|e| Error::config(format!("cannot write users file: {e}")))?;
+    let text = format!(
+        "# conversql users: SCRAM-SHA-256 verifiers only (see `conversql user add --help`).\n{body}"
+    );
     write_private(path, &text)
 }
 
 /// Writes `text` to `path` atomically with owner-only permissions.
 fn write_private(path: &Path, text: &str) -> Result<()> {
-    let io = |p: &Path, e| Error::Io { path: p.display().to_string(), source: e };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp: PathBuf = dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("users")));
+    let io = |p: &Path, e| Error::Io {
+        path: p.display().to_string(),
+        source: e,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp: PathBuf = dir.join(format!(
+        ".{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("users")
+    ));
     {
         use std::io::Write;
         let mut options = std::fs::OpenOptions::new();
@@ -160,27 +197,43 @@ mod tests {
         add_user(&path, "alice", "pa55word", None, false).unwrap();
         add_user(&path, "bob", "hunter2", Some(vec!["acc_001".into()]), false).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(!text.contains("pa55word") && !text.contains("hunter2"), "{text}");
+        assert!(
+            !text.contains("pa55word") && !text.contains("hunter2"),
+            "{text}"
+        );
         let users = Users::load(&path).unwrap();
         assert_eq!(users.len(), 2);
-        assert_eq!(users.get("bob").unwrap().accounts, Some(vec!["acc_001".to_string()]));
+        assert_eq!(
+            users.get("bob").unwrap().accounts,
+            Some(vec!["acc_001".to_string()])
+        );
         assert!(users.get("alice").unwrap().accounts.is_none());
-        let err = add_user(&path, "alice", "x", None, false).unwrap_err().to_string();
+        let err = add_user(&path, "alice", "x", None, false)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("already exists"), "{err}");
         add_user(&path, "alice", "new", None, true).unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
     }
 
     #[test]
     fn bad_files_name_the_user_and_the_problem() {
         let err = Users::parse("[[users]]\nname = \"a\"\nscram = \"plain\"\n").unwrap_err();
-        assert!(err.contains("user 1 ('a')") && err.contains("SCRAM-SHA-256$"), "{err}");
+        assert!(
+            err.contains("user 1 ('a')") && err.contains("SCRAM-SHA-256$"),
+            "{err}"
+        );
         let v = Verifier::new("x").to_string();
-        let twice = format!("[[users]]\nname = \"a\"\nscram = \"{v}\"\n[[users]]\nname = \"a\"\nscram = \"{v}\"\n");
+        let twice = format!(
+            "[[users]]\nname = \"a\"\nscram = \"{v}\"\n[[users]]\nname = \"a\"\nscram = \"{v}\"\n"
+        );
         assert!(Users::parse(&twice).unwrap_err().contains("twice"));
         let empty = format!("[[users]]\nname = \"a\"\nscram = \"{v}\"\naccounts = []\n");
         assert!(Users::parse(&empty).unwrap_err().contains("at least one"));

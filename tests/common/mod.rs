@@ -47,7 +47,11 @@ pub fn data_root() -> String {
 
 /// A TCP port nobody listens on right now.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Waits until something accepts connections on `port`, or panics naming `what`.
@@ -57,7 +61,10 @@ pub fn wait_for_port(port: u16, what: &str, child: &mut Child) {
         if let Ok(Some(status)) = child.try_wait() {
             panic!("{what} exited before listening on port {port}: {status}");
         }
-        assert!(Instant::now() < deadline, "{what} did not listen on port {port} within 90 s");
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not listen on port {port} within 90 s"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -81,7 +88,15 @@ impl Server {
     pub fn start() -> Server {
         let port = free_port();
         let mut child = Command::new(env!("CARGO_BIN_EXE_conversql"))
-            .args(["serve", "--data", &data_root(), "--as-of", AS_OF, "--listen", &format!("127.0.0.1:{port}")])
+            .args([
+                "serve",
+                "--data",
+                &data_root(),
+                "--as-of",
+                AS_OF,
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -92,14 +107,21 @@ impl Server {
 
     /// A libpq-style connection string for tokio-postgres.
     pub fn conninfo(&self) -> String {
-        format!("host=127.0.0.1 port={} user=analyst dbname=conversql", self.port)
+        format!(
+            "host=127.0.0.1 port={} user=analyst dbname=conversql",
+            self.port
+        )
     }
 }
 
 /// Runs `work` on a fresh thread with its own tokio runtime, so callers may be
 /// inside a runtime themselves.
-fn on_own_runtime<T: Send + 'static>(work: impl std::future::Future<Output = T> + Send + 'static) -> T {
-    std::thread::spawn(move || tokio::runtime::Runtime::new().unwrap().block_on(work)).join().unwrap()
+fn on_own_runtime<T: Send + 'static>(
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    std::thread::spawn(move || tokio::runtime::Runtime::new().unwrap().block_on(work))
+        .join()
+        .unwrap()
 }
 
 /// Runs `sql` in-process on the sample at [`AS_OF`] and formats every row as `a|b|c`.
@@ -118,10 +140,19 @@ pub fn in_process(sql: &str) -> Vec<String> {
         let mut rows = vec![];
         for batch in batches {
             let options = FormatOptions::default();
-            let formatters: Vec<_> =
-                batch.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap()).collect();
+            let formatters: Vec<_> = batch
+                .columns()
+                .iter()
+                .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap())
+                .collect();
             for row in 0..batch.num_rows() {
-                rows.push(formatters.iter().map(|f| f.value(row).to_string()).collect::<Vec<_>>().join("|"));
+                rows.push(
+                    formatters
+                        .iter()
+                        .map(|f| f.value(row).to_string())
+                        .collect::<Vec<_>>()
+                        .join("|"),
+                );
             }
         }
         rows
@@ -131,10 +162,17 @@ pub fn in_process(sql: &str) -> Vec<String> {
 /// The overview of [`ACCOUNT`] over [`START`]..[`END`], computed in-process:
 /// (total_volume, resolved_by_ai, percent_resolved_by_ai, ai_generated_sales as text).
 pub fn expected_overview() -> (i64, i64, f64, String) {
-    let rows = in_process(&format!("SELECT * FROM overview('{ACCOUNT}', DATE '{START}', DATE '{END}')"));
+    let rows = in_process(&format!(
+        "SELECT * FROM overview('{ACCOUNT}', DATE '{START}', DATE '{END}')"
+    ));
     assert_eq!(rows.len(), 1, "one overview row");
     let f: Vec<&str> = rows[0].split('|').collect();
-    (f[0].parse().unwrap(), f[1].parse().unwrap(), f[2].parse().unwrap(), f[3].to_string())
+    (
+        f[0].parse().unwrap(),
+        f[1].parse().unwrap(),
+        f[2].parse().unwrap(),
+        f[3].to_string(),
+    )
 }
 
 /// The Postgres name of an Arrow type as `information_schema.columns.data_type`
@@ -166,21 +204,42 @@ pub fn postgres_type(t: &DataType) -> (&'static str, &'static str) {
 /// order, from the view's Arrow schema computed in-process.
 pub fn expected_conversation_columns() -> Vec<(String, String)> {
     let schema = on_own_runtime(async {
-        let engine = Engine::open(EngineOptions { data: data_root(), ..Default::default() }).await.unwrap();
+        let engine = Engine::open(EngineOptions {
+            data: data_root(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
         let mut session = engine.session();
-        session.query("SELECT * FROM conversations LIMIT 0").await.unwrap().schema().inner().clone()
+        session
+            .query("SELECT * FROM conversations LIMIT 0")
+            .await
+            .unwrap()
+            .schema()
+            .inner()
+            .clone()
     });
-    schema.fields().iter().map(|f| (f.name().clone(), postgres_type(f.data_type()).0.to_string())).collect()
+    schema
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), postgres_type(f.data_type()).0.to_string()))
+        .collect()
 }
 
 /// The number of conversations of [`ACCOUNT`], computed in-process.
 pub fn expected_conversation_count() -> i64 {
-    in_process(&format!("SELECT count(*) FROM conversations WHERE account_id = '{ACCOUNT}'"))[0].parse().unwrap()
+    in_process(&format!(
+        "SELECT count(*) FROM conversations WHERE account_id = '{ACCOUNT}'"
+    ))[0]
+        .parse()
+        .unwrap()
 }
 
 /// Runs a client program, panicking with its output if it fails.
 pub fn run_client(what: &str, cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: cannot run {cmd:?}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run {cmd:?}: {e}"));
     assert!(
         out.status.success(),
         "{what} failed ({}):\nstdout:\n{}\nstderr:\n{}",
@@ -214,7 +273,9 @@ pub struct Postgres {
 impl Drop for Postgres {
     fn drop(&mut self) {
         // SIGINT is PostgreSQL's "fast shutdown".
-        let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -250,7 +311,11 @@ fn as_postgres(program: &Path) -> Command {
 }
 
 fn nix_is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }
 
 impl Postgres {
@@ -258,25 +323,56 @@ impl Postgres {
     /// with trust authentication on 127.0.0.1 only.
     pub fn start() -> Postgres {
         let bin = postgres_bin();
-        let dir = tempfile::Builder::new().prefix("conversql-pg-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("conversql-pg-")
+            .tempdir()
+            .unwrap();
         let data = dir.path().join("data");
         if nix_is_root() {
-            let status = Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()).status().unwrap();
-            assert!(status.success(), "chown the PostgreSQL temp dir to postgres");
+            let status = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path())
+                .status()
+                .unwrap();
+            assert!(
+                status.success(),
+                "chown the PostgreSQL temp dir to postgres"
+            );
         }
         let out = as_postgres(&bin.join("initdb"))
             .args(["-D"])
             .arg(&data)
-            .args(["-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"])
+            .args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-sync",
+            ])
             .output()
             .expect("run initdb");
-        assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let port = free_port();
         let mut child = as_postgres(&bin.join("postgres"))
             .arg("-D")
             .arg(&data)
-            .args(["-c", "listen_addresses=127.0.0.1", "-c", &format!("port={port}")])
-            .args(["-c", &format!("unix_socket_directories={}", dir.path().display()), "-c", "fsync=off"])
+            .args([
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                &format!("port={port}"),
+            ])
+            .args([
+                "-c",
+                &format!("unix_socket_directories={}", dir.path().display()),
+                "-c",
+                "fsync=off",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -301,6 +397,9 @@ impl Postgres {
 
     /// A libpq-style connection string for `dbname` as the superuser.
     pub fn conninfo(&self, dbname: &str) -> String {
-        format!("host=127.0.0.1 port={} user=postgres dbname={dbname}", self.port)
+        format!(
+            "host=127.0.0.1 port={} user=postgres dbname={dbname}",
+            self.port
+        )
     }
 }

@@ -24,10 +24,10 @@
 
 use std::path::Path;
 
-use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::Client;
+use tokio_postgres::types::{ToSql, Type};
 
-use crate::pgvalue::{row_values, PgValue, UNDECODABLE};
+use crate::pgvalue::{PgValue, UNDECODABLE, row_values};
 
 /// One replayed statement and what its answer must satisfy.
 #[derive(Debug, Default, Clone)]
@@ -56,7 +56,8 @@ pub struct Replay {
 
 /// Parses a tests/bi/*.sql file.
 pub fn parse(path: &Path) -> Vec<Replay> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     let mut out = vec![];
     let mut cur = Replay::default();
     let mut in_sql = false;
@@ -67,7 +68,10 @@ pub fn parse(path: &Path) -> Vec<Replay> {
                 continue;
             }
             if let Some(d) = trimmed.strip_prefix("-- @") {
-                let (key, value) = d.split_once(':').map(|(k, v)| (k.trim(), v.trim())).unwrap_or((d.trim(), ""));
+                let (key, value) = d
+                    .split_once(':')
+                    .map(|(k, v)| (k.trim(), v.trim()))
+                    .unwrap_or((d.trim(), ""));
                 match key {
                     "bind" => cur.bind = Some(value.to_string()),
                     "params" => cur.params = value.split(',').map(|p| unquote(p.trim())).collect(),
@@ -91,16 +95,26 @@ pub fn parse(path: &Path) -> Vec<Replay> {
         cur.sql.push('\n');
         if trimmed.ends_with(';') {
             let sql = cur.sql.trim_end().trim_end_matches(';').to_string();
-            out.push(Replay { sql, ..std::mem::take(&mut cur) });
+            out.push(Replay {
+                sql,
+                ..std::mem::take(&mut cur)
+            });
             in_sql = false;
         }
     }
-    assert!(!in_sql, "{}: the last statement does not end with ';'", path.display());
+    assert!(
+        !in_sql,
+        "{}: the last statement does not end with ';'",
+        path.display()
+    );
     out
 }
 
 fn unquote(p: &str) -> String {
-    p.strip_prefix('\'').and_then(|q| q.strip_suffix('\'')).unwrap_or(p).to_string()
+    p.strip_prefix('\'')
+        .and_then(|q| q.strip_suffix('\''))
+        .unwrap_or(p)
+        .to_string()
 }
 
 /// An oid-like parameter (`oid`, `regclass`, `regtype`, `regproc`), binary as a u32.
@@ -108,13 +122,20 @@ fn unquote(p: &str) -> String {
 struct OidLike(u32);
 
 impl ToSql for OidLike {
-    fn to_sql(&self, _: &Type, out: &mut bytes::BytesMut) -> Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+    fn to_sql(
+        &self,
+        _: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
         out.extend_from_slice(&self.0.to_be_bytes());
         Ok(tokio_postgres::types::IsNull::No)
     }
 
     fn accepts(ty: &Type) -> bool {
-        matches!(*ty, Type::OID | Type::REGCLASS | Type::REGTYPE | Type::REGPROC)
+        matches!(
+            *ty,
+            Type::OID | Type::REGCLASS | Type::REGTYPE | Type::REGPROC
+        )
     }
 
     tokio_postgres::types::to_sql_checked!();
@@ -123,9 +144,11 @@ impl ToSql for OidLike {
 /// A parameter value converted to the type the server described.
 fn param(value: &str, ty: &Type) -> Box<dyn ToSql + Sync + Send> {
     match *ty {
-        Type::OID | Type::REGCLASS | Type::REGTYPE | Type::REGPROC => {
-            Box::new(OidLike(value.parse::<u32>().unwrap_or_else(|_| panic!("{} parameter {value}", ty.name()))))
-        }
+        Type::OID | Type::REGCLASS | Type::REGTYPE | Type::REGPROC => Box::new(OidLike(
+            value
+                .parse::<u32>()
+                .unwrap_or_else(|_| panic!("{} parameter {value}", ty.name())),
+        )),
         Type::INT2 => Box::new(value.parse::<i16>().unwrap()),
         Type::INT4 => Box::new(value.parse::<i32>().unwrap()),
         Type::INT8 => Box::new(value.parse::<i64>().unwrap()),
@@ -148,7 +171,10 @@ pub struct Answer {
 pub async fn run(client: &Client, replay: &Replay) -> Result<Answer, String> {
     let mut values = replay.params.clone();
     if let Some(bind) = &replay.bind {
-        let rows = client.simple_query(bind).await.map_err(|e| format!("@bind query {bind}: {e:?}"))?;
+        let rows = client
+            .simple_query(bind)
+            .await
+            .map_err(|e| format!("@bind query {bind}: {e:?}"))?;
         let row = rows
             .iter()
             .find_map(|m| match m {
@@ -156,17 +182,29 @@ pub async fn run(client: &Client, replay: &Replay) -> Result<Answer, String> {
                 _ => None,
             })
             .ok_or_else(|| format!("@bind query {bind} returned no row"))?;
-        values = (0..row.len()).map(|i| row.get(i).unwrap_or("").to_string()).collect();
+        values = (0..row.len())
+            .map(|i| row.get(i).unwrap_or("").to_string())
+            .collect();
     }
-    let stmt = client.prepare(&replay.sql).await.map_err(|e| format!("prepare: {}", describe_error(&e)))?;
+    let stmt = client
+        .prepare(&replay.sql)
+        .await
+        .map_err(|e| format!("prepare: {}", describe_error(&e)))?;
     if stmt.params().len() != values.len() {
-        return Err(format!("the server describes {} parameters, the replay binds {}", stmt.params().len(), values.len()));
+        return Err(format!(
+            "the server describes {} parameters, the replay binds {}",
+            stmt.params().len(),
+            values.len()
+        ));
     }
     // A regclass parameter given by name (as drivers send it, in text) is bound by its oid.
     for (v, ty) in values.iter_mut().zip(stmt.params()) {
         if *ty == Type::REGCLASS && v.parse::<u32>().is_err() {
             let sql = format!("SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relname = '{v}'");
-            let rows = client.simple_query(&sql).await.map_err(|e| format!("regclass lookup of {v}: {e:?}"))?;
+            let rows = client
+                .simple_query(&sql)
+                .await
+                .map_err(|e| format!("regclass lookup of {v}: {e:?}"))?;
             *v = rows
                 .iter()
                 .find_map(|m| match m {
@@ -176,11 +214,28 @@ pub async fn run(client: &Client, replay: &Replay) -> Result<Answer, String> {
                 .ok_or_else(|| format!("no relation {v} for a regclass parameter"))?;
         }
     }
-    let boxed: Vec<Box<dyn ToSql + Sync + Send>> = values.iter().zip(stmt.params()).map(|(v, t)| param(v, t)).collect();
-    let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref() as &(dyn ToSql + Sync)).collect();
-    let rows = client.query(&stmt, &refs).await.map_err(|e| format!("execute: {}", describe_error(&e)))?;
-    let columns = stmt.columns().iter().map(|c| (c.name().to_string(), c.type_().name().to_string())).collect();
-    Ok(Answer { columns, rows: rows.iter().map(row_values).collect() })
+    let boxed: Vec<Box<dyn ToSql + Sync + Send>> = values
+        .iter()
+        .zip(stmt.params())
+        .map(|(v, t)| param(v, t))
+        .collect();
+    let refs: Vec<&(dyn ToSql + Sync)> = boxed
+        .iter()
+        .map(|b| b.as_ref() as &(dyn ToSql + Sync))
+        .collect();
+    let rows = client
+        .query(&stmt, &refs)
+        .await
+        .map_err(|e| format!("execute: {}", describe_error(&e)))?;
+    let columns = stmt
+        .columns()
+        .iter()
+        .map(|c| (c.name().to_string(), c.type_().name().to_string()))
+        .collect();
+    Ok(Answer {
+        columns,
+        rows: rows.iter().map(row_values).collect(),
+    })
 }
 
 /// An error with the server's SQLSTATE and message when there is one.
@@ -202,7 +257,11 @@ fn sorted(rows: &[Vec<PgValue>]) -> Vec<Vec<PgValue>> {
 pub async fn replay_file(file: &Path, conversql: &Client, postgres: &Client) -> Vec<String> {
     let mut failures = vec![];
     let replays = parse(file);
-    assert!(!replays.is_empty(), "{} holds no statements", file.display());
+    assert!(
+        !replays.is_empty(),
+        "{} holds no statements",
+        file.display()
+    );
     for r in &replays {
         let before = failures.len();
         check(file, r, conversql, postgres, &mut failures).await;
@@ -216,30 +275,62 @@ pub async fn replay_file(file: &Path, conversql: &Client, postgres: &Client) -> 
 }
 
 /// Replays `r` and appends its failures.
-async fn check(file: &Path, r: &Replay, conversql: &Client, postgres: &Client, failures: &mut Vec<String>) {
+async fn check(
+    file: &Path,
+    r: &Replay,
+    conversql: &Client,
+    postgres: &Client,
+    failures: &mut Vec<String>,
+) {
     {
         let at = format!("{}:{}", file.file_name().unwrap().to_string_lossy(), r.line);
         let ours = match run(conversql, r).await {
             Ok(a) => a,
             Err(e) => {
-                failures.push(format!("{at}: conversql: {e}\n    query: {}", first_line(&r.sql)));
+                failures.push(format!(
+                    "{at}: conversql: {e}\n    query: {}",
+                    first_line(&r.sql)
+                ));
                 return;
             }
         };
-        if let Some(bad) = ours.rows.iter().flatten().find(|v| v.text().starts_with(UNDECODABLE)) {
-            failures.push(format!("{at}: a binary value does not decode as its column type: {}", bad.text()));
+        if let Some(bad) = ours
+            .rows
+            .iter()
+            .flatten()
+            .find(|v| v.text().starts_with(UNDECODABLE))
+        {
+            failures.push(format!(
+                "{at}: a binary value does not decode as its column type: {}",
+                bad.text()
+            ));
         }
         if ours.rows.len() < r.min_rows {
-            failures.push(format!("{at}: {} rows, expected at least {}", ours.rows.len(), r.min_rows));
+            failures.push(format!(
+                "{at}: {} rows, expected at least {}",
+                ours.rows.len(),
+                r.min_rows
+            ));
         }
         for want in &r.contains {
             if !ours.rows.iter().flatten().any(|v| v.text() == want) {
-                failures.push(format!("{at}: no cell equals {want:?}; rows: {:?}", preview(&ours.rows)));
+                failures.push(format!(
+                    "{at}: no cell equals {want:?}; rows: {:?}",
+                    preview(&ours.rows)
+                ));
             }
         }
         for want in &r.prefix {
-            if !ours.rows.iter().flatten().any(|v| v.text().starts_with(want.as_str())) {
-                failures.push(format!("{at}: no cell starts with {want:?}; rows: {:?}", preview(&ours.rows)));
+            if !ours
+                .rows
+                .iter()
+                .flatten()
+                .any(|v| v.text().starts_with(want.as_str()))
+            {
+                failures.push(format!(
+                    "{at}: no cell starts with {want:?}; rows: {:?}",
+                    preview(&ours.rows)
+                ));
             }
         }
         if r.shape || r.same_rows {
@@ -248,7 +339,10 @@ async fn check(file: &Path, r: &Replay, conversql: &Client, postgres: &Client, f
                 Err(e) => panic!("{at}: PostgreSQL itself fails the replay (a wrong test): {e}"),
             };
             if r.shape && !same_shape(&ours.columns, &theirs.columns) {
-                failures.push(format!("{at}: columns differ\n    conversql:  {:?}\n    PostgreSQL: {:?}", ours.columns, theirs.columns));
+                failures.push(format!(
+                    "{at}: columns differ\n    conversql:  {:?}\n    PostgreSQL: {:?}",
+                    ours.columns, theirs.columns
+                ));
             }
             if r.same_rows && sorted(&ours.rows) != sorted(&theirs.rows) {
                 failures.push(format!(
@@ -274,7 +368,10 @@ fn class(t: &str) -> &str {
 /// Equal column names, and types of the same class (`unknown` matching any).
 fn same_shape(ours: &[(String, String)], theirs: &[(String, String)]) -> bool {
     ours.len() == theirs.len()
-        && ours.iter().zip(theirs).all(|((n1, t1), (n2, t2))| n1 == n2 && (t1 == "unknown" || class(t1) == class(t2)))
+        && ours
+            .iter()
+            .zip(theirs)
+            .all(|((n1, t1), (n2, t2))| n1 == n2 && (t1 == "unknown" || class(t1) == class(t2)))
 }
 
 fn first_line(sql: &str) -> String {
@@ -283,5 +380,13 @@ fn first_line(sql: &str) -> String {
 }
 
 fn preview(rows: &[Vec<PgValue>]) -> Vec<String> {
-    rows.iter().take(12).map(|r| r.iter().map(|v| v.text().to_string()).collect::<Vec<_>>().join("|")).collect()
+    rows.iter()
+        .take(12)
+        .map(|r| {
+            r.iter()
+                .map(|v| v.text().to_string())
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect()
 }

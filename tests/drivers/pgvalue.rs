@@ -24,12 +24,16 @@ fn decode(ty: &Type, raw: &[u8]) -> Result<String, Box<dyn Error + Sync + Send>>
         Type::INT2 => i16::from_sql(ty, raw)?.to_string(),
         Type::INT4 => i32::from_sql(ty, raw)?.to_string(),
         Type::INT8 => i64::from_sql(ty, raw)?.to_string(),
-        Type::OID | Type::REGPROC | Type::REGCLASS | Type::REGTYPE | Type::XID => u32::from_be_bytes(raw.try_into()?).to_string(),
+        Type::OID | Type::REGPROC | Type::REGCLASS | Type::REGTYPE | Type::XID => {
+            u32::from_be_bytes(raw.try_into()?).to_string()
+        }
         Type::FLOAT4 => f32::from_sql(ty, raw)?.to_string(),
         Type::FLOAT8 => f64::from_sql(ty, raw)?.to_string(),
         Type::CHAR => (raw.first().copied().unwrap_or(0) as char).to_string(),
         Type::DATE => chrono::NaiveDate::from_sql(ty, raw)?.to_string(),
-        Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR | Type::UNKNOWN => String::from_utf8(raw.to_vec())?,
+        Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR | Type::UNKNOWN => {
+            String::from_utf8(raw.to_vec())?
+        }
         _ => format!("<{}>", ty.name()),
     })
 }
@@ -41,7 +45,9 @@ impl<'a> FromSql<'a> for PgValue {
     fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn Error + Sync + Send>> {
         // A value that does not decode as its declared type is a wire-format bug of the
         // server; keep it as a marked cell so the replay reports it with its query.
-        Ok(PgValue(Some(decode(ty, raw).unwrap_or_else(|e| format!("{UNDECODABLE}{}: {e} ({} bytes)>", ty.name(), raw.len())))))
+        Ok(PgValue(Some(decode(ty, raw).unwrap_or_else(|e| {
+            format!("{UNDECODABLE}{}: {e} ({} bytes)>", ty.name(), raw.len())
+        }))))
     }
 
     fn from_sql_null(_: &Type) -> Result<Self, Box<dyn Error + Sync + Send>> {
