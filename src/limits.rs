@@ -58,6 +58,25 @@ pub fn token_nesting(sql: &str) -> usize {
 /// two, and inside a `CASE` it reports the stop as an unrelated syntax error.
 pub const PARSER_NESTING: usize = 40;
 
+/// The error for `sql` that the parser rejected with `e`: 54001 when the
+/// parser ran out of recursion (or stopped inside nesting deeper than
+/// [`PARSER_NESTING`]), a syntax error otherwise.
+pub fn parse_error(sql: &str, e: datafusion::sql::sqlparser::parser::ParserError) -> Error {
+    use datafusion::sql::sqlparser::parser::ParserError;
+    if matches!(e, ParserError::RecursionLimitExceeded) {
+        return Error::TooComplex(
+            "parentheses, subqueries or CASE expressions nest deeper than the parser allows".into(),
+        );
+    }
+    let nesting = token_nesting(sql);
+    if nesting > PARSER_NESTING {
+        return Error::TooComplex(format!(
+            "parentheses, subqueries or CASE expressions nest {nesting} levels deep, more than the parser allows ({e})"
+        ));
+    }
+    Error::Syntax(e.to_string())
+}
+
 /// Refuses `statement` with SQLSTATE 54001 if it nests deeper than [`MAX_NESTING`].
 pub fn check_statement(statement: &Statement) -> Result<()> {
     let mut depth = Depth::default();

@@ -17,7 +17,6 @@ use datafusion::sql::sqlparser::ast::{
     CloseCursor, DeclareType, Expr, FetchDirection, FunctionArg, FunctionArgExpr, Ident,
     ObjectName, Reset, Set, Statement, TableFactor, Value, Visit, Visitor,
 };
-use datafusion::sql::sqlparser::parser::ParserError;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
 use crate::cursors::{Cursor, Cursors};
@@ -241,17 +240,10 @@ impl Session {
             }
             return Err(Error::Syntax(format!("cannot parse MOVE statement: {sql}")));
         }
-        let mut statements =
-            self.parser.parse(&crate::catalog::driver_compat::rewrite_sql(sql)).map_err(|e| match e {
-                ParserError::RecursionLimitExceeded => Error::TooComplex(
-                    "parentheses, subqueries or CASE expressions nest deeper than the parser allows".into(),
-                ),
-                other if crate::limits::token_nesting(sql) > crate::limits::PARSER_NESTING => Error::TooComplex(format!(
-                    "parentheses, subqueries or CASE expressions nest {} levels deep, more than the parser allows ({other})",
-                    crate::limits::token_nesting(sql)
-                )),
-                other => Error::Syntax(other.to_string()),
-            })?;
+        let mut statements = self
+            .parser
+            .parse(&crate::catalog::driver_compat::rewrite_sql(sql))
+            .map_err(|e| crate::limits::parse_error(sql, e))?;
         statements
             .iter()
             .try_for_each(crate::limits::check_statement)?;
