@@ -10,6 +10,8 @@
 //! see its runs.
 
 use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
@@ -19,21 +21,19 @@ use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 
 use super::config::Report;
-use super::params::substitute;
+use super::params::{run_values, substitute};
 
 /// The parameter that names a report's account.
 pub const ACCOUNT_PARAMETER: &str = "account_id";
 
-/// The accounts a run of `report` belongs to (sorted), or `None` when that cannot be decided.
-/// `values` are the run's parameter values (see [`super::params::run_values`]).
-pub fn run_accounts(
-    report: &Report,
-    values: &std::collections::BTreeMap<String, String>,
-) -> Option<Vec<String>> {
+/// The accounts a run of `report` for the slot `at` belongs to (sorted), or `None` when that
+/// cannot be decided.
+pub fn run_accounts(report: &Report, at: DateTime<Utc>) -> Option<Vec<String>> {
     if let Some(account) = report.params.get(ACCOUNT_PARAMETER) {
         return Some(vec![account.clone()]);
     }
-    let sql = substitute(&report.sql, values).ok()?;
+    let (values, _) = run_values(&report.name, &report.params, report.range, report.zone, at);
+    let sql = substitute(&report.sql, &values).ok()?;
     sql_accounts(&sql)
 }
 

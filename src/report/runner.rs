@@ -142,10 +142,7 @@ pub async fn run_with_retries(
             bytes,
             output_url,
             error,
-            accounts: super::accounts::run_accounts(
-                report,
-                &run_values(&report.name, &report.params, report.range, report.zone, at).0,
-            ),
+            accounts: super::accounts::run_accounts(report, at),
         };
         match record.status {
             RunStatus::Succeeded => tracing::info!(

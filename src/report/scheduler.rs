@@ -80,17 +80,7 @@ async fn run_schedule(engine: Engine, history: History, report: Report) {
                         "missed while the server was down; not caught up (missed = \"skip\")"
                             .into(),
                     ),
-                    accounts: super::accounts::run_accounts(
-                        &report,
-                        &super::params::run_values(
-                            &report.name,
-                            &report.params,
-                            report.range,
-                            report.zone,
-                            slot,
-                        )
-                        .0,
-                    ),
+                    accounts: super::accounts::run_accounts(&report, slot),
                 };
                 if let Err(e) = history.append(&record) {
                     tracing::error!(report = %report.name, "cannot record the skipped run: {e}");
