@@ -1,5 +1,5 @@
--- The SQL surface of conversql, written for DuckDB from CONTRACT.md and the decisions
--- README.md records, so that DuckDB answers the benchmark's questions the same way.
+-- The SQL surface of conversql, written for DuckDB from docs/contract.md and the decisions
+-- docs/decisions.md records, so that DuckDB answers the benchmark's questions the same way.
 -- benches/run.py substitutes {root} (the dataset root) and {as_of} (the instant T).
 -- Only the views the benchmark suite needs are defined. Each mirrors the rule of the
 -- conversql view of the same name (sql/*.sql); the harness compares the answers.
@@ -54,7 +54,7 @@ QUALIFY CASE
     ELSE 1
 END = 1;
 
--- The facts of CONTRACT.md section 3 that do not depend on T. "First"/"last" are by
+-- The facts of docs/contract.md section 3 that do not depend on T. "First"/"last" are by
 -- (sent_at, message_id): arg_min/arg_max over that pair (the *_null variants where the
 -- value itself may be NULL and a NULL must win).
 CREATE OR REPLACE VIEW conversation_facts AS
@@ -143,7 +143,7 @@ SELECT account_id, conversation_id, message_id, sent_at, sender, kind, body, ski
        kind IN ('text', 'product_card', 'handoff_message') AS is_message
 FROM messages;
 
--- Touches (CONTRACT.md section 5): clicks naming a known conversation, and agent message
+-- Touches (docs/contract.md section 5): clicks naming a known conversation, and agent message
 -- rows of sms conversations for the conversation's profile; each with its window in hours.
 CREATE OR REPLACE VIEW attribution_touches AS
 SELECT

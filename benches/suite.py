@@ -2,7 +2,7 @@
 
 Each question is asked of both engines in their own SQL; benches/run.py checks that the
 answers are the same. conversql is asked through its SQL surface (views and table
-functions, README.md); DuckDB through the views of benches/duckdb_views.sql, which follow
+functions, docs/decisions.md); DuckDB through the views of benches/duckdb_views.sql, which follow
 the same rules. Dates, the account and the conversation are fixed so runs are comparable.
 """
 

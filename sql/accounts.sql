@@ -1,4 +1,4 @@
--- @comment One row per account, de-duplicated from raw.accounts; time zone validated (CONTRACT.md section 2).
+-- @comment One row per account, de-duplicated from raw.accounts; time zone validated (docs/contract.md section 2).
 -- @column account_id: The account's identifier.
 -- @column name: The account's display name.
 -- @column timezone: IANA time zone of the account; every date in reports is a local date in this zone.

@@ -1,4 +1,4 @@
--- @comment One row per credited order: each Placed Order credited once, to its last qualifying touch (CONTRACT.md section 5).
+-- @comment One row per credited order: each Placed Order credited once, to its last qualifying touch (docs/contract.md section 5).
 -- @column account_id: The account (tenant) the row belongs to.
 -- @column order_id: The order.
 -- @column profile_id: The ordering profile.

@@ -1,4 +1,4 @@
--- @comment One row per attribution touch: a web chat click, an SMS click or an SMS receipt, with its window (CONTRACT.md section 5).
+-- @comment One row per attribution touch: a web chat click, an SMS click or an SMS receipt, with its window (docs/contract.md section 5).
 -- @column account_id: The account (tenant) the row belongs to.
 -- @column profile_id: The profile touched (never NULL).
 -- @column touch: web_chat_click, sms_click or sms_receipt.
@@ -7,7 +7,7 @@
 -- @column touch_id: Identifier of the touch: the click's event_id or the agent message's message_id.
 -- @column window_hours: Attribution window of the touch in hours (24 for web chat clicks; the account's SMS windows).
 -- attribution_touches: every touch point that can earn credit for an order
--- (CONTRACT.md section 5), with its window in hours for the touch's account.
+-- (docs/contract.md section 5), with its window in hours for the touch's account.
 --   web_chat_click: a `Clicked Product Card` event, 24 hours;
 --   sms_click: a `Clicked SMS` event, the account's sms_click_window_hours (default 120);
 --   sms_receipt: an agent message row of an sms conversation, for the

@@ -1,4 +1,4 @@
--- @comment One row per conversation: the facts of CONTRACT.md section 3 that do not depend on the instant T (inputs of conversations).
+-- @comment One row per conversation: the facts of docs/contract.md section 3 that do not depend on the instant T (inputs of conversations).
 -- @column account_id: The account (tenant) the row belongs to.
 -- @column conversation_id: The conversation.
 -- @column channel: Channel of the first row.
@@ -21,7 +21,7 @@
 -- @column agent_message_times: sent_at of the agent's message rows, in order (NULL if none): an SMS conversation's receipts.
 -- @column agent_message_ids: message_id of the same rows.
 -- conversation_facts: every conversation fact that does not depend on the
--- instant T (CONTRACT.md section 3). `conversations` derives closed_at and the
+-- instant T (docs/contract.md section 3). `conversations` derives closed_at and the
 -- status from these at query time. The rows come from the fact store
 -- (src/facts/: Parquet, maintained as log files arrive) or, with
 -- SET conversql.facts = off, from sql/from_log/conversation_facts.sql.

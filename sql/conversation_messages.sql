@@ -1,4 +1,4 @@
--- @comment One row per row of the conversation log, duplicates removed; a conversation's thread in (sent_at, message_id) order (CONTRACT.md section 9).
+-- @comment One row per row of the conversation log, duplicates removed; a conversation's thread in (sent_at, message_id) order (docs/contract.md section 9).
 -- @column account_id: The account (tenant) the row belongs to.
 -- @column conversation_id: The conversation.
 -- @column message_id: Unique row identifier.

@@ -1,8 +1,8 @@
--- @comment One row per conversation, judged as of the session's instant T (SET conversql.as_of): the conversations table of the overview (CONTRACT.md sections 3 and 9).
+-- @comment One row per conversation, judged as of the session's instant T (SET conversql.as_of): the conversations table of the overview (docs/contract.md sections 3 and 9).
 -- @column account_id: The account (tenant) the row belongs to.
 -- @column conversation_id: The conversation.
 -- @column channel: Channel of the first row (web_chat, sms).
--- @column status: Routed, Closed, Open or Resolved by the five-step rule of CONTRACT.md section 3, as of T.
+-- @column status: Routed, Closed, Open or Resolved by the five-step rule of docs/contract.md section 3, as of T.
 -- @column started_at: Earliest sent_at of any row (timestamptz, UTC).
 -- @column started_date: Local date of started_at in the account's time zone.
 -- @column last_updated: Latest sent_at of a message row (started_at if none).
@@ -19,7 +19,7 @@
 -- @column last_sender: Sender of the last message row (visitor or agent).
 -- conversations: one row per conversation, judged as of the session's instant
 -- T (`SET conversql.as_of`, else the current time): closed_at applies the
--- 48-hour rule, status the five-step rule of CONTRACT.md section 3.
+-- 48-hour rule, status the five-step rule of docs/contract.md section 3.
 CREATE VIEW conversations AS
 SELECT
     account_id,

@@ -1,6 +1,6 @@
--- @comment One row per Customer Agent event of CONTRACT.md section 4: Started, Resolved, Escalated and Received Product Recommendation, as of T.
+-- @comment One row per Customer Agent event of docs/contract.md section 4: Started, Resolved, Escalated and Received Product Recommendation, as of T.
 -- @column account_id: The account (tenant) the row belongs to.
--- @column metric: The event name of CONTRACT.md section 4.
+-- @column metric: The event name of docs/contract.md section 4.
 -- @column occurred_at: When it happened (timestamptz, UTC).
 -- @column occurred_date: Local date of occurred_at in the account's time zone.
 -- @column profile_id: The conversation's profile.
@@ -12,7 +12,7 @@
 -- @column product_ids: Recommendations: the products shown.
 -- @column first_question: Started: the visitor's first question.
 -- @column resolution_seconds: Resolved: closed_at minus started_at, in seconds.
--- customer_agent_events: the four Customer Agent events of CONTRACT.md section 4,
+-- customer_agent_events: the four Customer Agent events of docs/contract.md section 4,
 -- one row per occurrence. skill is the initial skill for Started, the final
 -- skill for Resolved and Escalated, NULL for recommendations.
 CREATE VIEW customer_agent_events AS

@@ -1,4 +1,4 @@
--- @comment One row per account, local date, channel and status with at least one conversation started that day, as of T (CONTRACT.md section 9).
+-- @comment One row per account, local date, channel and status with at least one conversation started that day, as of T (docs/contract.md section 9).
 -- @column account_id: The account (tenant) the row belongs to.
 -- @column date: Local date (started_date) in the account's time zone.
 -- @column channel: The conversations' channel.

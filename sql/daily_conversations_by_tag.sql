@@ -1,4 +1,4 @@
--- @comment One row per account, local date and tag with at least one conversation; a conversation counts once under each of its tags, an untagged one under NULL (CONTRACT.md section 9).
+-- @comment One row per account, local date and tag with at least one conversation; a conversation counts once under each of its tags, an untagged one under NULL (docs/contract.md section 9).
 -- @column account_id: The account (tenant) the row belongs to.
 -- @column date: Local date (started_date) in the account's time zone.
 -- @column tag: The tag; NULL for untagged conversations.

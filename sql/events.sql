@@ -1,4 +1,4 @@
--- @comment One row per shopper event (clicks, orders), a repeated event_id kept once and a repeated order_id kept once, the earliest (CONTRACT.md section 2).
+-- @comment One row per shopper event (clicks, orders), a repeated event_id kept once and a repeated order_id kept once, the earliest (docs/contract.md section 2).
 -- @column event_id: Unique event identifier.
 -- @column account_id: The account (tenant) the row belongs to.
 -- @column profile_id: The shopper's profile.

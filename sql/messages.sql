@@ -1,4 +1,4 @@
--- @comment One row per row of the conversation log, duplicates (repeated message_id) removed, keeping the first (CONTRACT.md section 2).
+-- @comment One row per row of the conversation log, duplicates (repeated message_id) removed, keeping the first (docs/contract.md section 2).
 -- @column account_id: The account (tenant) the row belongs to.
 -- @column conversation_id: The conversation.
 -- @column message_id: Unique row identifier.

@@ -1,4 +1,4 @@
--- @comment One row per shopper profile: the latest version by updated_at (NULL oldest) of each profile_id (CONTRACT.md section 2).
+-- @comment One row per shopper profile: the latest version by updated_at (NULL oldest) of each profile_id (docs/contract.md section 2).
 -- @column profile_id: The profile's identifier.
 -- @column account_id: The account (tenant) the row belongs to.
 -- @column first_name: First name; may be NULL.

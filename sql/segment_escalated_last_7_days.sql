@@ -1,4 +1,4 @@
--- @comment One row per profile with an Escalated event whose local date is in the last 7 days of T (CONTRACT.md section 8).
+-- @comment One row per profile with an Escalated event whose local date is in the last 7 days of T (docs/contract.md section 8).
 -- @column account_id: The account (tenant) the row belongs to.
 -- @column profile_id: The profile.
 -- @column last_escalated_at: When the profile's latest escalation happened.

@@ -1,4 +1,4 @@
--- @comment One row per profile that received a product recommendation and placed no order after its latest one, as of T (CONTRACT.md section 8).
+-- @comment One row per profile that received a product recommendation and placed no order after its latest one, as of T (docs/contract.md section 8).
 -- @column account_id: The account (tenant) the row belongs to.
 -- @column profile_id: The profile.
 -- @column last_recommended_at: When the profile last received a recommendation.

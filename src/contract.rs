@@ -1,4 +1,4 @@
-//! The tables of the data contract (`../shared/CONTRACT.md`, section 2): their
+//! The tables of the data contract (`docs/contract.md`, section 2): their
 //! names, columns, the types conversql normalises every file to, and which
 //! columns are NOT NULL.
 

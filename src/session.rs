@@ -32,7 +32,7 @@ pub const AS_OF: &str = "conversql.as_of";
 /// (`datafusion-pg-catalog`) are dumps of a PostgreSQL 16 catalog (e.g.
 /// `pg_database.daticurules`, new in 16, and `daticulocale`, renamed in 17):
 /// clients pick their catalog queries by this number, so it must match the
-/// columns that are really there. README.md, "The Postgres endpoint", says more.
+/// columns that are really there. docs/postgres.md says more.
 pub const SERVER_VERSION: &str = "16.10";
 /// [`SERVER_VERSION`] as `server_version_num`.
 pub const SERVER_VERSION_NUM: &str = "160010";

@@ -742,7 +742,7 @@ document.body.appendChild(out);
         ]
     );
 
-    // A screenshot of the page (the README's docs/report-overview.png is made the same way).
+    // A screenshot of the page (docs/report-overview.png, shown in docs/reports.md, is made the same way).
     let shot = dir.path().join("overview.png");
     chromium(&[
         "--window-size=1100,1300",

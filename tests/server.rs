@@ -356,7 +356,7 @@ fn psql_catalog_commands_comments_and_views() {
     // \dv+ and \dn+ show the comments.
     let (out, err) = psql(server.port, &["\\dv+ conversations", "\\dn+"]);
     assert!(
-        out.lines().any(|l| l.starts_with("public|conversations|view|") && l.ends_with("|One row per conversation, judged as of the session's instant T (SET conversql.as_of): the conversations table of the overview (CONTRACT.md sections 3 and 9).")),
+        out.lines().any(|l| l.starts_with("public|conversations|view|") && l.ends_with("|One row per conversation, judged as of the session's instant T (SET conversql.as_of): the conversations table of the overview (docs/contract.md sections 3 and 9).")),
         "\\dv+ shows the view's comment: {out}{err}"
     );
     assert!(
@@ -385,7 +385,7 @@ fn psql_catalog_commands_comments_and_views() {
     assert!(err.is_empty(), "\\d+: {err}");
     assert!(
         out.lines().any(|l| l.starts_with("status|text|")
-            && l.ends_with("|extended|Routed, Closed, Open or Resolved by the five-step rule of CONTRACT.md section 3, as of T.")),
+            && l.ends_with("|extended|Routed, Closed, Open or Resolved by the five-step rule of docs/contract.md section 3, as of T.")),
         "\\d+ conversations shows status with its comment: {out}"
     );
     assert!(

@@ -1,4 +1,4 @@
-//! Soak test (issue 5, item 5): 64 connections run the dashboard mix against
+//! Soak test: 64 connections run the dashboard mix against
 //! the real `conversql serve` for several minutes while new log files arrive,
 //! with zero errors, every answer checked against an in-process recomputation,
 //! and no growth of the server's memory. It prints its figures.

@@ -69,7 +69,7 @@ fn startup_packet() -> Vec<u8> {
 /// Panics inside pgwire 0.41.1's message decoders (`Parse`/`Bind` bodies whose
 /// counts or lengths run past the message: `advance`/`split_to` out of bounds)
 /// seen since the harness started. They are in the dependency, end only that
-/// connection's task (the server keeps serving; see the README), and are
+/// connection's task (the server keeps serving; see docs/security.md), and are
 /// counted instead of aborting, so the fuzzer keeps looking for other problems.
 static KNOWN_DECODER_PANICS: AtomicUsize = AtomicUsize::new(0);
 

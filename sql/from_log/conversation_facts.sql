@@ -1,5 +1,5 @@
 -- The `conversation_facts` view computed from the de-duplicated log (the raw
--- path): every conversation fact of CONTRACT.md section 3 that does not depend
+-- path): every conversation fact of docs/contract.md section 3 that does not depend
 -- on the instant T, with the local start date and the profile's display name.
 -- Rows are ordered by (sent_at, message_id) wherever "first" or "last" is meant.
 --

@@ -2,7 +2,7 @@
 -- obj_description / col_description. Each table starts with "-- @table name:".
 -- (This file defines no view; src/catalog/docs.rs reads it.)
 
--- @table accounts: The accounts (tenants) as written in accounts/*.parquet, before de-duplication (CONTRACT.md section 2).
+-- @table accounts: The accounts (tenants) as written in accounts/*.parquet, before de-duplication (docs/contract.md section 2).
 -- @column account_id: The account's identifier (not null).
 -- @column name: The account's display name.
 -- @column timezone: IANA time zone of the account, e.g. America/New_York; every date in reports is a local date in this zone (not null).
@@ -11,7 +11,7 @@
 -- @column sms_receipt_window_hours: SMS attribution window after the shopper received an agent SMS, in hours; NULL means the default 12, 0 turns this touch point off.
 -- @column source_file: The Parquet file the row was read from (added by conversql, not a contract column).
 
--- @table profiles: Shopper profiles as written; when a profile_id has several rows the latest updated_at wins (CONTRACT.md section 2).
+-- @table profiles: Shopper profiles as written; when a profile_id has several rows the latest updated_at wins (docs/contract.md section 2).
 -- @column profile_id: The profile's identifier (not null).
 -- @column account_id: The account the profile belongs to (not null).
 -- @column first_name: First name; may be NULL.
@@ -21,7 +21,7 @@
 -- @column updated_at: When this version of the profile was written (UTC); NULL counts as the oldest.
 -- @column source_file: The Parquet file the row was read from (added by conversql, not a contract column).
 
--- @table messages: The conversation log as written: one row per thing that happened in a conversation; a repeated message_id is one row (CONTRACT.md section 2).
+-- @table messages: The conversation log as written: one row per thing that happened in a conversation; a repeated message_id is one row (docs/contract.md section 2).
 -- @column account_id: The account (not null).
 -- @column conversation_id: The conversation (not null).
 -- @column message_id: Unique row identifier; delivery is at-least-once, so a repeated message_id is one row, the first (not null).
@@ -37,7 +37,7 @@
 -- @column escalation_reason: Handoff rows: why the agent handed off (knowledge_gap, customer_request, policy, ...).
 -- @column source_file: The Parquet file the row was read from (added by conversql, not a contract column).
 
--- @table events: Shopper activity as written: clicks and orders; a repeated event_id is one event (CONTRACT.md section 2).
+-- @table events: Shopper activity as written: clicks and orders; a repeated event_id is one event (docs/contract.md section 2).
 -- @column event_id: Unique event identifier (not null).
 -- @column account_id: The account (not null).
 -- @column profile_id: The shopper's profile.

@@ -45,7 +45,7 @@ pub const FUNCTIONS: &[Function] = &[
         result_type: RECORD,
         returns_set: true,
         kind: "f",
-        description: "The overview of an account for the inclusive local-date range [start_date, end_date]: Total Volume, Total Resolved by AI, Percent Resolved by AI (NULL when there is no conversation) and AI-generated sales (CONTRACT.md section 7).",
+        description: "The overview of an account for the inclusive local-date range [start_date, end_date]: Total Volume, Total Resolved by AI, Percent Resolved by AI (NULL when there is no conversation) and AI-generated sales (docs/contract.md section 7).",
     },
     Function {
         oid: 90002,
@@ -56,7 +56,7 @@ pub const FUNCTIONS: &[Function] = &[
         result_type: RECORD,
         returns_set: true,
         kind: "f",
-        description: "Daily conversation counts of an account for every local date of [start_date, end_date], grouped by 'channel', 'status' or 'tag'; one row per group seen anywhere in the range, 0 where none (CONTRACT.md section 7).",
+        description: "Daily conversation counts of an account for every local date of [start_date, end_date], grouped by 'channel', 'status' or 'tag'; one row per group seen anywhere in the range, 0 where none (docs/contract.md section 7).",
     },
     Function {
         oid: 90003,
@@ -89,7 +89,7 @@ pub const FUNCTIONS: &[Function] = &[
         result_type: TEXT,
         returns_set: false,
         kind: "f",
-        description: "The status of a conversation by the five-step rule: Routed, Closed, Open, Resolved or Closed (CONTRACT.md section 3).",
+        description: "The status of a conversation by the five-step rule: Routed, Closed, Open, Resolved or Closed (docs/contract.md section 3).",
     },
     Function {
         oid: 90006,

@@ -38,10 +38,10 @@ use crate::views::{builtin_views, views_from_dir};
 pub fn schema_comment(schema: &str) -> Option<&'static str> {
     match schema {
         PUBLIC_SCHEMA => Some(
-            "The SQL surface of the data contract: views over the logs (CONTRACT.md section 9).",
+            "The SQL surface of the data contract: views over the logs (docs/contract.md section 9).",
         ),
         RAW_SCHEMA => Some(
-            "The contract tables as written in the Parquet logs, before de-duplication (CONTRACT.md section 2).",
+            "The contract tables as written in the Parquet logs, before de-duplication (docs/contract.md section 2).",
         ),
         _ => None,
     }
