@@ -31,6 +31,8 @@ use datafusion::logical_expr::{
 };
 use datafusion::prelude::SessionContext;
 
+use crate::error::ValueTooLarge;
+
 pub use crate::limits::MAX_VALUE_BYTES;
 
 /// How a function's result grows with its arguments.
@@ -288,18 +290,6 @@ fn array_bytes(array: &ArrayRef, rows: usize) -> Vec<u64> {
         }
     }
 }
-
-/// A value larger than one field may hold (SQLSTATE 54000).
-#[derive(Debug)]
-pub struct ValueTooLarge(pub String);
-
-impl std::fmt::Display for ValueTooLarge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ValueTooLarge {}
 
 impl PartialEq for BoundedFunction {
     fn eq(&self, other: &Self) -> bool {

@@ -1,5 +1,5 @@
 //! `data_quality`: every file and row that the numbers do not include, with
-//! the reason (the view is `sql/data_quality.sql`; this module is the table
+//! the reason (the view is `sql/views/data_quality.sql`; this module is the table
 //! function `conversql_data_quality()` behind it).
 //!
 //! Two kinds of rows, computed each time the view is scanned:
@@ -9,7 +9,7 @@
 //!   default a query over such a table fails naming the file; with
 //!   `--skip-bad-files` (or `SET conversql.skip_bad_files = on`) the file is
 //!   left out, and this view is where it shows.
-//! - **rows** of readable files that the rules of `sql/quality/row_rules.sql`
+//! - **rows** of readable files that the rules of `sql/rules/row_rules.sql`
 //!   flag: unknown `sender` or `kind`, a message_id delivered twice with
 //!   different contents (the later copies), clicks naming no known
 //!   conversation or no profile, orders without a profile.
@@ -38,7 +38,7 @@ use crate::scope::AccountScope;
 pub const FUNCTION: &str = "conversql_data_quality";
 
 /// The row rules, one SQL query over the contract tables.
-const ROW_RULES: &str = include_str!("../sql/quality/row_rules.sql");
+const ROW_RULES: &str = include_str!("../sql/rules/row_rules.sql");
 
 /// The columns of `data_quality`.
 pub fn schema() -> SchemaRef {

@@ -13,7 +13,7 @@ use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::context::SessionState;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
-use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_pg_catalog::pg_catalog::setup_pg_catalog;
@@ -23,28 +23,13 @@ use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::facts::{FactStore, StoreInputs, StoreSchemas, StoredKind, StoredTable};
 use crate::log_table::LogTable;
+use crate::names::{DATABASE, MATERIALIZED_SCHEMA, PUBLIC_SCHEMA, RAW_SCHEMA};
 use crate::scope::AccountScope;
 use crate::session::Session;
 use crate::spill::SpillDir;
 use crate::stop::StopCheckRule;
 use crate::table_functions::{OverviewFunction, OverviewKind};
-use crate::views::{builtin_views, load_views, views_from_dir};
-
-/// The result schema of a query, planned but not run.
-async fn planned_schema(ctx: &SessionContext, sql: &str) -> Result<SchemaRef> {
-    Ok(Arc::new(ctx.sql(sql).await?.schema().as_arrow().clone()))
-}
-
-/// The database (catalog) name clients see.
-pub const DATABASE: &str = "conversql";
-/// The schema of the views.
-pub const PUBLIC_SCHEMA: &str = "public";
-/// The schema of the file-backed contract tables, as written (not de-duplicated).
-pub const RAW_SCHEMA: &str = "raw";
-/// The schema of the tables under `messages` and `conversation_facts` (the fact store, or the raw path).
-pub const MATERIALIZED_SCHEMA: &str = "materialized";
-/// The built-in views that `conversation_facts`' raw path reads, created before it.
-const FACTS_INPUT_VIEWS: [&str; 3] = ["accounts", "profiles", "messages"];
+use crate::views::{Definition, ViewSource, builtin_views, views_from_dir};
 
 /// How to open an engine.
 #[derive(Debug, Clone, Default)]
@@ -99,167 +84,22 @@ impl Engine {
         Self::open_dataset(dataset, options).await
     }
 
-    /// Builds the engine over an already resolved dataset (e.g. an in-memory store).
+    /// Builds the engine over an already resolved dataset (e.g. an in-memory
+    /// store), in named steps: the runtime with the object store, the raw
+    /// contract tables, the fact store, the functions, the catalog, then the
+    /// views with the `materialized` tables under them.
     pub async fn open_dataset(dataset: Dataset, options: EngineOptions) -> Result<Engine> {
         dataset.check_layout().await?;
-        let mut config = SessionConfig::new()
-            .with_default_catalog_and_schema(DATABASE, PUBLIC_SCHEMA)
-            .with_information_schema(false)
-            .set_bool(
-                "datafusion.execution.parquet.schema_force_view_types",
-                false,
-            )
-            .set_str("datafusion.execution.time_zone", "UTC");
-        conversql_udfs::register_options(&mut config);
-        config = config.with_extension(Arc::new(crate::log_table::SkipBadFiles(
-            options.skip_bad_files,
-        )));
-        if let Some(as_of) = options.as_of {
-            conversql_udfs::set_as_of(&mut config, Some(as_of));
-        }
-        let spill = options
-            .spill_dir
-            .as_deref()
-            .map(SpillDir::open)
-            .transpose()?
-            .map(Arc::new);
-        let mut runtime = RuntimeEnvBuilder::new();
-        if let Some(spill) = &spill {
-            runtime = runtime.with_disk_manager_builder(DiskManagerBuilder::default().with_mode(
-                DiskManagerMode::Directories(vec![spill.path().to_path_buf()]),
-            ));
-        }
-        let runtime = runtime.build_arc()?;
-        runtime.register_object_store(dataset.store_url.as_ref(), dataset.store.clone());
-        let state = SessionStateBuilder::new()
-            .with_config(config)
-            .with_runtime_env(runtime)
-            .with_default_features()
-            .with_physical_optimizer_rule(Arc::new(StopCheckRule))
-            .build();
-        let ctx = SessionContext::new_with_state(state);
-
-        let raw = MemorySchemaProvider::new();
-        let mut log_tables = vec![];
-        for table in TABLES {
-            let log_table = Arc::new(LogTable::new(dataset.clone(), table));
-            raw.register_table(table.name.to_string(), log_table.clone())?;
-            log_tables.push(log_table);
-        }
-        let catalog = ctx
-            .catalog(DATABASE)
-            .ok_or_else(|| Error::config(format!("catalog {DATABASE} missing")))?;
-        catalog.register_schema(RAW_SCHEMA, Arc::new(raw))?;
-        let log_table = |name: &str| {
-            log_tables
-                .iter()
-                .find(|t| t.name() == name)
-                .cloned()
-                .expect("every contract table is registered")
-        };
-        let facts = match &options.facts_dir {
-            Some(dir) => Some(Arc::new(FactStore::open(
-                dir,
-                // The dataset's identity however it was spelt (`data`, `./data`, `/abs/data`).
-                &format!("{}{}", dataset.store_url.as_str(), dataset.prefix),
-                StoreInputs {
-                    messages: log_table("messages"),
-                    profiles: log_table("profiles"),
-                    accounts: log_table("accounts"),
-                    events: log_table("events"),
-                },
-            )?)),
-            None => None,
-        };
-        let materialized = Arc::new(MemorySchemaProvider::new());
-        catalog.register_schema(MATERIALIZED_SCHEMA, materialized.clone())?;
-
-        conversql_udfs::register_all(&ctx);
-        for kind in [OverviewKind::Totals, OverviewKind::Daily] {
-            let function = OverviewFunction::new(kind);
-            ctx.register_udtf(function.name(), Arc::new(function));
-        }
-        ctx.register_udtf(
-            crate::data_quality::FUNCTION,
-            Arc::new(crate::data_quality::DataQualityFunction::new(
-                log_tables.clone(),
-            )),
-        );
-        ctx.register_udtf(
-            crate::report::history::FUNCTION,
-            Arc::new(crate::report::history::ReportRunsFunction::new(
-                options.report_runs.clone(),
-            )),
-        );
-        setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider)
-            .map_err(|e| Error::DataFusion(*e))?;
-        crate::catalog::register(&ctx, options.views_dir.as_deref())?;
-        crate::catalog::driver_compat::register(&ctx, DATABASE)?;
-
-        // messages and conversation_facts read materialized.*, whose schemas are those of the raw path.
-        let messages_schema = planned_schema(&ctx, crate::facts::table::MESSAGES_FROM_LOG).await?;
-        materialized.register_table(
-            "messages".into(),
-            Arc::new(StoredTable::new(
-                StoredKind::Messages,
-                messages_schema.clone(),
-                facts.clone(),
-            )),
-        )?;
-        let events_schema = planned_schema(&ctx, crate::facts::table::EVENTS_FROM_LOG).await?;
-        materialized.register_table(
-            "events".into(),
-            Arc::new(StoredTable::new(
-                StoredKind::Events,
-                events_schema.clone(),
-                facts.clone(),
-            )),
-        )?;
-        let (first, rest): (Vec<_>, Vec<_>) = builtin_views().into_iter().partition(|v| {
-            FACTS_INPUT_VIEWS
-                .iter()
-                .any(|name| v.file == format!("sql/{name}.sql"))
-        });
-        load_views(&ctx, first).await?;
-        let facts_schema = planned_schema(&ctx, crate::facts::table::FACTS_FROM_LOG).await?;
-        materialized.register_table(
-            "conversation_facts".into(),
-            Arc::new(StoredTable::new(
-                StoredKind::Facts,
-                facts_schema.clone(),
-                facts.clone(),
-            )),
-        )?;
-        load_views(&ctx, rest).await?;
-        if let Some(dir) = &options.views_dir {
-            load_views(&ctx, views_from_dir(dir)?).await?;
-        }
+        let spill = open_spill_dir(&options)?;
+        let ctx = context(&dataset, &options, spill.as_deref())?;
+        let raw = register_raw_tables(&ctx, &dataset)?;
+        let facts = open_fact_store(&options, &dataset, &raw)?;
+        register_functions(&ctx, &raw, &options);
+        let views = view_sources(&options)?;
+        register_catalog(&ctx, &views)?;
+        let materialized = load_views(&ctx, views, &facts).await?;
         if let Some(store) = &facts {
-            let raw_messages = log_table("messages").schema();
-            let raw_profiles = log_table("profiles").schema();
-            let raw_events = log_table("events").schema();
-            let file_schema = |raw: &SchemaRef, view: &SchemaRef| -> Result<SchemaRef> {
-                let mut names: Vec<&str> =
-                    view.fields().iter().map(|f| f.name().as_str()).collect();
-                names.push(crate::contract::SOURCE_FILE_COLUMN);
-                let indices = names
-                    .iter()
-                    .map(|n| raw.index_of(n))
-                    .collect::<std::result::Result<Vec<_>, _>>()?;
-                Ok(Arc::new(raw.project(&indices)?))
-            };
-            let profiles_schema = planned_schema(&ctx, "SELECT * FROM profiles").await?;
-            let schemas = StoreSchemas {
-                message_file: file_schema(&raw_messages, &messages_schema)?,
-                messages: messages_schema,
-                facts: facts_schema,
-                profile_file: file_schema(&raw_profiles, &profiles_schema)?,
-                profiles: profiles_schema,
-                accounts: planned_schema(&ctx, "SELECT * FROM accounts").await?,
-                event_file: file_schema(&raw_events, &events_schema)?,
-                events: events_schema,
-            };
-            store.prepare(ctx.state(), schemas);
+            store.prepare(ctx.state(), store_schemas(&ctx, &raw, materialized).await?);
         }
         Ok(Engine {
             state: ctx.state(),
@@ -325,4 +165,239 @@ impl Engine {
         names.sort();
         names
     }
+}
+
+/// The raw contract tables of schema `raw`, one [`LogTable`] a contract table.
+#[derive(Debug, Clone)]
+pub struct RawTables(Vec<Arc<LogTable>>);
+
+impl RawTables {
+    /// The log table named `name` (a contract table's name).
+    fn get(&self, name: &str) -> Arc<LogTable> {
+        self.0
+            .iter()
+            .find(|t| t.name() == name)
+            .cloned()
+            .expect("every contract table is registered")
+    }
+}
+
+/// The schemas of the `materialized` tables, as their raw-path queries plan.
+struct MaterializedSchemas {
+    messages: SchemaRef,
+    events: SchemaRef,
+    facts: SchemaRef,
+}
+
+/// Step 0: this process's spill directory, when one is asked for.
+fn open_spill_dir(options: &EngineOptions) -> Result<Option<Arc<SpillDir>>> {
+    Ok(options
+        .spill_dir
+        .as_deref()
+        .map(SpillDir::open)
+        .transpose()?
+        .map(Arc::new))
+}
+
+/// Step 1: the settings every session starts from.
+fn session_config(options: &EngineOptions) -> SessionConfig {
+    let mut config = SessionConfig::new()
+        .with_default_catalog_and_schema(DATABASE, PUBLIC_SCHEMA)
+        .with_information_schema(false)
+        .set_bool(
+            "datafusion.execution.parquet.schema_force_view_types",
+            false,
+        )
+        .set_str("datafusion.execution.time_zone", "UTC");
+    conversql_udfs::register_options(&mut config);
+    config = config.with_extension(Arc::new(crate::log_table::SkipBadFiles(
+        options.skip_bad_files,
+    )));
+    if let Some(as_of) = options.as_of {
+        conversql_udfs::set_as_of(&mut config, Some(as_of));
+    }
+    config
+}
+
+/// Step 1: the runtime, with the dataset's object store and the spill directory.
+fn runtime(dataset: &Dataset, spill: Option<&SpillDir>) -> Result<Arc<RuntimeEnv>> {
+    let mut runtime = RuntimeEnvBuilder::new();
+    if let Some(spill) = spill {
+        runtime = runtime.with_disk_manager_builder(DiskManagerBuilder::default().with_mode(
+            DiskManagerMode::Directories(vec![spill.path().to_path_buf()]),
+        ));
+    }
+    let runtime = runtime.build_arc()?;
+    runtime.register_object_store(dataset.store_url.as_ref(), dataset.store.clone());
+    Ok(runtime)
+}
+
+/// Step 1: the context the engine is built in (settings, runtime, the stop rule).
+fn context(
+    dataset: &Dataset,
+    options: &EngineOptions,
+    spill: Option<&SpillDir>,
+) -> Result<SessionContext> {
+    let state = SessionStateBuilder::new()
+        .with_config(session_config(options))
+        .with_runtime_env(runtime(dataset, spill)?)
+        .with_default_features()
+        .with_physical_optimizer_rule(Arc::new(StopCheckRule))
+        .build();
+    Ok(SessionContext::new_with_state(state))
+}
+
+/// Step 2: the contract tables as written, in schema `raw`.
+fn register_raw_tables(ctx: &SessionContext, dataset: &Dataset) -> Result<RawTables> {
+    let raw = MemorySchemaProvider::new();
+    let mut tables = vec![];
+    for table in TABLES {
+        let log_table = Arc::new(LogTable::new(dataset.clone(), table));
+        raw.register_table(table.name.to_string(), log_table.clone())?;
+        tables.push(log_table);
+    }
+    database(ctx)?.register_schema(RAW_SCHEMA, Arc::new(raw))?;
+    Ok(RawTables(tables))
+}
+
+/// Step 3: the fact store, when the options name its directory.
+fn open_fact_store(
+    options: &EngineOptions,
+    dataset: &Dataset,
+    raw: &RawTables,
+) -> Result<Option<Arc<FactStore>>> {
+    let Some(dir) = &options.facts_dir else {
+        return Ok(None);
+    };
+    let store = FactStore::open(
+        dir,
+        // The dataset's identity however it was spelt (`data`, `./data`, `/abs/data`).
+        &format!("{}{}", dataset.store_url.as_str(), dataset.prefix),
+        StoreInputs {
+            messages: raw.get("messages"),
+            profiles: raw.get("profiles"),
+            accounts: raw.get("accounts"),
+            events: raw.get("events"),
+        },
+    )?;
+    Ok(Some(Arc::new(store)))
+}
+
+/// Step 4: the scalar functions of `conversql-udfs` and the table functions.
+fn register_functions(ctx: &SessionContext, raw: &RawTables, options: &EngineOptions) {
+    conversql_udfs::register_all(ctx);
+    for kind in [OverviewKind::Totals, OverviewKind::Daily] {
+        let function = OverviewFunction::new(kind);
+        ctx.register_udtf(function.name(), Arc::new(function));
+    }
+    ctx.register_udtf(
+        crate::data_quality::FUNCTION,
+        Arc::new(crate::data_quality::DataQualityFunction::new(raw.0.clone())),
+    );
+    ctx.register_udtf(
+        crate::run_history::FUNCTION,
+        Arc::new(crate::run_history::ReportRunsFunction::new(
+            options.report_runs.clone(),
+        )),
+    );
+}
+
+/// Step 5: the view files, built-in then the `--views` directory's, each read once.
+fn view_sources(options: &EngineOptions) -> Result<Vec<ViewSource>> {
+    let mut views = builtin_views();
+    if let Some(dir) = &options.views_dir {
+        views.extend(views_from_dir(dir)?);
+    }
+    Ok(views)
+}
+
+/// Step 5: the Postgres catalog, documented by the view files.
+fn register_catalog(ctx: &SessionContext, views: &[ViewSource]) -> Result<()> {
+    setup_pg_catalog(ctx, DATABASE, EmptyContextProvider).map_err(|e| Error::DataFusion(*e))?;
+    crate::catalog::register(ctx, views)?;
+    crate::catalog::driver_compat::register(ctx, DATABASE)
+}
+
+/// Step 6: the views, and under them the `materialized` tables (the fact
+/// store's, or the raw path when there is none), each created as soon as the
+/// relations its query reads exist.
+async fn load_views(
+    ctx: &SessionContext,
+    views: Vec<ViewSource>,
+    facts: &Option<Arc<FactStore>>,
+) -> Result<MaterializedSchemas> {
+    let materialized = Arc::new(MemorySchemaProvider::new());
+    database(ctx)?.register_schema(MATERIALIZED_SCHEMA, materialized.clone())?;
+    let schemas: Arc<std::sync::Mutex<Vec<(StoredKind, SchemaRef)>>> = Arc::default();
+    let mut definitions: Vec<Definition> = StoredKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let (materialized, facts, schemas) =
+                (materialized.clone(), facts.clone(), schemas.clone());
+            Definition::Table {
+                name: kind.table_name(),
+                query: kind.raw_path_query(),
+                register: Box::new(move |schema: SchemaRef| {
+                    let stored = StoredTable::new(kind, schema.clone(), facts);
+                    materialized.register_table(kind.table_name().to_string(), Arc::new(stored))?;
+                    schemas.lock().expect("schemas lock").push((kind, schema));
+                    Ok(())
+                }),
+            }
+        })
+        .collect();
+    definitions.extend(views.into_iter().map(Definition::View));
+    crate::views::load(ctx, definitions).await?;
+    let schemas = std::mem::take(&mut *schemas.lock().expect("schemas lock"));
+    let schema_of = |kind: StoredKind| {
+        schemas
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, schema)| schema.clone())
+            .expect("load creates every definition or fails")
+    };
+    Ok(MaterializedSchemas {
+        messages: schema_of(StoredKind::Messages),
+        events: schema_of(StoredKind::Events),
+        facts: schema_of(StoredKind::Facts),
+    })
+}
+
+/// Step 7: the schemas the fact store writes and reads, from the views and the raw tables.
+async fn store_schemas(
+    ctx: &SessionContext,
+    raw: &RawTables,
+    materialized: MaterializedSchemas,
+) -> Result<StoreSchemas> {
+    let planned = async |sql: &str| -> Result<SchemaRef> {
+        Ok(Arc::new(ctx.sql(sql).await?.schema().as_arrow().clone()))
+    };
+    // A store file holds the view's columns and the raw file's `source_file`.
+    let file_schema = |raw: Arc<LogTable>, view: &SchemaRef| -> Result<SchemaRef> {
+        let raw = raw.schema();
+        let mut names: Vec<&str> = view.fields().iter().map(|f| f.name().as_str()).collect();
+        names.push(crate::contract::SOURCE_FILE_COLUMN);
+        let indices = names
+            .iter()
+            .map(|n| raw.index_of(n))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(Arc::new(raw.project(&indices)?))
+    };
+    let profiles = planned("SELECT * FROM profiles").await?;
+    Ok(StoreSchemas {
+        message_file: file_schema(raw.get("messages"), &materialized.messages)?,
+        messages: materialized.messages,
+        facts: materialized.facts,
+        profile_file: file_schema(raw.get("profiles"), &profiles)?,
+        profiles,
+        accounts: planned("SELECT * FROM accounts").await?,
+        event_file: file_schema(raw.get("events"), &materialized.events)?,
+        events: materialized.events,
+    })
+}
+
+/// The engine's database (catalog).
+fn database(ctx: &SessionContext) -> Result<Arc<dyn datafusion::catalog::CatalogProvider>> {
+    ctx.catalog(DATABASE)
+        .ok_or_else(|| Error::config(format!("catalog {DATABASE} missing")))
 }

@@ -130,9 +130,7 @@ pub fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
         return "53200";
     }
     if let DataFusionError::External(inner) = root
-        && inner
-            .downcast_ref::<crate::bounded_values::ValueTooLarge>()
-            .is_some()
+        && inner.downcast_ref::<ValueTooLarge>().is_some()
     {
         return "54000";
     }
@@ -164,3 +162,16 @@ pub fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
         _ => "XX000",
     }
 }
+
+/// A value larger than one field may hold (SQLSTATE 54000); raised inside
+/// DataFusion by the bounded value-building functions ([`crate::bounded_values`]).
+#[derive(Debug)]
+pub struct ValueTooLarge(pub String);
+
+impl std::fmt::Display for ValueTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ValueTooLarge {}

@@ -23,19 +23,10 @@ use crate::cursors::{Cursor, Cursors};
 use crate::error::{Error, Result};
 use crate::facts::UseFacts;
 use crate::log_table::{ListingSnapshot, SkipBadFiles};
+use crate::names::{SERVER_VERSION, SERVER_VERSION_NUM};
 
 /// The name of the analysis-instant setting.
 pub const AS_OF: &str = "conversql.as_of";
-
-/// The PostgreSQL version conversql advertises (`server_version` at start-up,
-/// `SHOW server_version`, `version()`). 16 because the catalog tables
-/// (`datafusion-pg-catalog`) are dumps of a PostgreSQL 16 catalog (e.g.
-/// `pg_database.daticurules`, new in 16, and `daticulocale`, renamed in 17):
-/// clients pick their catalog queries by this number, so it must match the
-/// columns that are really there. docs/postgres.md says more.
-pub const SERVER_VERSION: &str = "16.10";
-/// [`SERVER_VERSION`] as `server_version_num`.
-pub const SERVER_VERSION_NUM: &str = "160010";
 
 /// The marker a `MOVE` statement carries once parsed as a `FETCH` (sqlparser has no `MOVE`).
 const MOVE_MARKER: &str = "conversql move";

@@ -16,7 +16,7 @@ use common::{
     ACCOUNT, AS_OF, END, START, data_root, expected_overview, free_port, in_process, repo_root,
     wait_for_port,
 };
-use conversql::report::history::{History, RunRecord, RunStatus, Trigger};
+use conversql::run_history::{History, RunRecord, RunStatus, Trigger};
 
 fn conversql() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_conversql"));

@@ -1298,7 +1298,7 @@ async fn explain_shows_a_bound_user_only_the_rows_and_files_of_their_accounts() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn report_runs_show_a_bound_user_only_the_runs_of_their_accounts() {
-    use conversql::report::history::{History, RunRecord, RunStatus, Trigger};
+    use conversql::run_history::{History, RunRecord, RunStatus, Trigger};
     let dir = tempfile::tempdir().unwrap();
     let users = users_file(dir.path());
     let state = dir.path().join("state");

@@ -8,7 +8,7 @@
 //! CREATE VIEW conversations AS ...
 //! ```
 //!
-//! The raw contract tables are documented in `sql/raw/tables.sql` with the
+//! The raw contract tables are documented in `sql/docs/raw_tables.sql` with the
 //! same lines, each table introduced by `-- @table <name>: <comment>`.
 
 use std::collections::BTreeMap;
@@ -30,7 +30,7 @@ pub struct RelationDoc {
 pub type Docs = BTreeMap<(String, String), RelationDoc>;
 
 /// The raw tables' documentation (built in).
-pub const RAW_TABLES_DOC: &str = include_str!("../../sql/raw/tables.sql");
+pub const RAW_TABLES_DOC: &str = include_str!("../../sql/docs/raw_tables.sql");
 
 /// Reads the documentation of the views in `sources` (schema `public`) and
 /// of the raw tables (schema `raw`).
@@ -38,11 +38,11 @@ pub fn collect(sources: &[ViewSource]) -> Docs {
     let mut docs = Docs::new();
     for source in sources {
         if let Some((name, doc)) = view_doc(&source.sql) {
-            docs.insert((crate::engine::PUBLIC_SCHEMA.to_string(), name), doc);
+            docs.insert((crate::names::PUBLIC_SCHEMA.to_string(), name), doc);
         }
     }
     for (name, doc) in tables_doc(RAW_TABLES_DOC) {
-        docs.insert((crate::engine::RAW_SCHEMA.to_string(), name), doc);
+        docs.insert((crate::names::RAW_SCHEMA.to_string(), name), doc);
     }
     docs
 }

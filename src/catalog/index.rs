@@ -231,7 +231,7 @@ impl Index {
                 namespace_names.insert(*oid, names.value(i).to_string());
             }
         }
-        let catalog = state.catalog_list().catalog(crate::engine::DATABASE);
+        let catalog = state.catalog_list().catalog(crate::names::DATABASE);
         for batch in self.scan(state, "pg_class", &[0, 1, 2]).await? {
             let oids = int_column(&batch, 0)?;
             let names = cast(batch.column(1), &DataType::Utf8)?;

@@ -25,14 +25,13 @@ pub mod rewrite;
 pub mod search_path_subquery;
 pub mod session_characteristics;
 
-use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::prelude::SessionContext;
 
-use crate::engine::{DATABASE, PUBLIC_SCHEMA, RAW_SCHEMA};
 use crate::error::{Error, Result};
-use crate::views::{builtin_views, views_from_dir};
+use crate::names::{DATABASE, PUBLIC_SCHEMA, RAW_SCHEMA};
+use crate::views::ViewSource;
 
 /// The comment of a schema (`obj_description(oid, 'pg_namespace')`, psql's `\dn+`).
 pub fn schema_comment(schema: &str) -> Option<&'static str> {
@@ -48,20 +47,16 @@ pub fn schema_comment(schema: &str) -> Option<&'static str> {
 }
 
 /// Replaces the `pg_catalog` schema of `ctx` by the documented overlay and
-/// registers the catalog functions. `views_dir` is the directory of extra
-/// view files (their `-- @comment`/`-- @column` lines document them).
-pub fn register(ctx: &SessionContext, views_dir: Option<&Path>) -> Result<()> {
-    let mut sources = builtin_views();
-    if let Some(dir) = views_dir {
-        sources.extend(views_from_dir(dir)?);
-    }
+/// registers the catalog functions. `views` are the view files the engine
+/// loads (their `-- @comment`/`-- @column` lines document them).
+pub fn register(ctx: &SessionContext, views: &[ViewSource]) -> Result<()> {
     let catalog = ctx
         .catalog(DATABASE)
         .ok_or_else(|| Error::config(format!("catalog {DATABASE} missing")))?;
     let inner = catalog
         .schema("pg_catalog")
         .ok_or_else(|| Error::config("pg_catalog must be set up before the catalog overlay"))?;
-    let index = Arc::new(index::Index::new(docs::collect(&sources), inner));
+    let index = Arc::new(index::Index::new(docs::collect(views), inner));
     catalog.register_schema(
         "pg_catalog",
         Arc::new(overlay::PgCatalogOverlay::new(index.clone())),

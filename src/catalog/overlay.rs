@@ -280,7 +280,7 @@ impl DerivedTable {
         let snapshot = self.index.snapshot();
         let public = snapshot
             .namespaces
-            .get(crate::engine::PUBLIC_SCHEMA)
+            .get(crate::names::PUBLIC_SCHEMA)
             .copied()
             .unwrap_or(2200);
         FUNCTIONS

@@ -131,7 +131,7 @@ fn class_oid(catalog: &str) -> Option<i32> {
 pub fn version_string() -> String {
     format!(
         "PostgreSQL {} (conversql {}, Apache DataFusion) on {}-unknown-{}, 64-bit",
-        crate::session::SERVER_VERSION,
+        crate::names::SERVER_VERSION,
         env!("CARGO_PKG_VERSION"),
         std::env::consts::ARCH,
         std::env::consts::OS
@@ -285,7 +285,7 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
                     .map(|o| {
                         o.map(|o| {
                             snapshot.relation_schemas.get(&(o as i32)).is_none_or(|s| {
-                                s == crate::engine::PUBLIC_SCHEMA || s == "pg_catalog"
+                                s == crate::names::PUBLIC_SCHEMA || s == "pg_catalog"
                             })
                         })
                     })

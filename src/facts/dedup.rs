@@ -87,7 +87,7 @@ pub(crate) const ORDER_ORDER: &[OrderColumn] = &[
 
 /// The version rule of `profiles`: per (account_id, profile_id), the first row by this order.
 pub(crate) const PROFILE_KEY: &[&str] = &["account_id", "profile_id"];
-/// The order that picks a profile's version (sql/profiles.sql).
+/// The order that picks a profile's version (sql/views/profiles.sql).
 pub(crate) const PROFILE_ORDER: &[OrderColumn] = &[
     OrderColumn::desc_nulls_last("updated_at"),
     OrderColumn::desc("source_file"),

@@ -75,7 +75,20 @@ pub enum StoredKind {
 }
 
 impl StoredKind {
-    fn from_log(self) -> &'static str {
+    /// Every stored table.
+    pub const ALL: [StoredKind; 3] = [StoredKind::Messages, StoredKind::Events, StoredKind::Facts];
+
+    /// The table's name in schema `materialized`.
+    pub fn table_name(self) -> &'static str {
+        match self {
+            StoredKind::Messages => "messages",
+            StoredKind::Facts => "conversation_facts",
+            StoredKind::Events => "events",
+        }
+    }
+
+    /// The raw-path query: the rows (and the schema) the table has without a store.
+    pub fn raw_path_query(self) -> &'static str {
         match self {
             StoredKind::Messages => MESSAGES_FROM_LOG,
             StoredKind::Facts => FACTS_FROM_LOG,
@@ -114,7 +127,9 @@ impl StoredTable {
             .as_any()
             .downcast_ref::<SessionState>()
             .ok_or_else(|| exec_datafusion_err!("stored tables need a DataFusion SessionState"))?;
-        let plan = state.create_logical_plan(self.kind.from_log()).await?;
+        let plan = state
+            .create_logical_plan(self.kind.raw_path_query())
+            .await?;
         let mut builder = LogicalPlanBuilder::from(plan);
         if let Some(predicate) = conjunction(filters.iter().map(unqualified)) {
             builder = builder.filter(predicate)?;

@@ -5,15 +5,14 @@
 //! - [`params`]: relative ranges and `:'name'` parameters in the SQL;
 //! - [`render`] and [`html`]: CSV, Parquet, JSON and the HTML dashboard page;
 //! - [`output`]: the output URL template and the atomic write;
-//! - [`history`]: the runs file and the `report_runs` view's table function;
+//! - the runs file and the `report_runs` view's table function live in
+//!   [`crate::run_history`] (the engine serves the view, reports append to it);
 //! - [`runner`]: one run with retries; [`scheduler`]: the in-process schedule;
-//! - [`cli`]: `conversql report list|run|history`;
+//! - `conversql report list|run|history` is [`crate::cli::report`];
 //! - [`accounts`]: the accounts a run belongs to (what a bound user sees of `report_runs`).
 
 pub mod accounts;
-pub mod cli;
 pub mod config;
-pub mod history;
 pub mod html;
 pub mod output;
 pub mod params;

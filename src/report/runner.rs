@@ -7,12 +7,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::config::Report;
-use super::history::{History, RunRecord, RunStatus, Trigger};
 use super::output::{expand, write_atomic};
 use super::params::{run_values, substitute};
 use super::render::{PageInfo, ResultSet, render};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::run_history::{History, RunRecord, RunStatus, Trigger};
 use crate::session::StatementResult;
 
 /// What a successful run wrote.

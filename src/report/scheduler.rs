@@ -7,9 +7,9 @@ use chrono::Utc;
 use tokio::task::JoinHandle;
 
 use super::config::{Missed, Report, ReportsFile};
-use super::history::{History, RunRecord, RunStatus, Trigger};
 use super::runner::run_with_retries;
 use crate::engine::Engine;
+use crate::run_history::{History, RunRecord, RunStatus, Trigger};
 
 /// Records the reports the file rejected (status `invalid`, with the error) and logs them.
 pub fn record_rejected(file: &ReportsFile, history: &History) {

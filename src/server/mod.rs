@@ -24,7 +24,7 @@ use tokio::sync::Semaphore;
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::session::SERVER_VERSION;
+use crate::names::SERVER_VERSION;
 
 pub use control::{Cancellations, PeerSocket, QueryControl, Stop};
 pub use handler::QueryHandler;

@@ -105,7 +105,7 @@ pub struct RunRecord {
     pub output_url: Option<String>,
     /// The error of a failed, retried, skipped or invalid run.
     pub error: Option<String>,
-    /// The accounts the run belongs to (see [`super::accounts`]); `None`: not decided,
+    /// The accounts the run belongs to (see [`crate::report::accounts`]); `None`: not decided,
     /// and a user bound to accounts does not see the run. Absent in older runs files.
     #[serde(default)]
     pub accounts: Option<Vec<String>>,

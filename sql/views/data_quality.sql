@@ -1,4 +1,4 @@
--- @comment One row per file or row that the numbers do not include, with the reason (docs/contract.md section 1: never dropped silently). Files failing the contract check fail queries by default, or are skipped with --skip-bad-files / SET conversql.skip_bad_files = on; rows of readable files are flagged by the rules of sql/quality/row_rules.sql.
+-- @comment One row per file or row that the numbers do not include, with the reason (docs/contract.md section 1: never dropped silently). Files failing the contract check fail queries by default, or are skipped with --skip-bad-files / SET conversql.skip_bad_files = on; rows of readable files are flagged by the rules of sql/rules/row_rules.sql.
 -- @column table_name: The contract table: accounts, profiles, messages or events.
 -- @column source_file: The file (full path), or the file of the flagged row.
 -- @column account_id: The row's account; NULL for a whole file.

@@ -9,15 +9,15 @@ use arrow::datatypes::{DataType, Field, Schema};
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 
-use super::config::{Missed, Report, ReportsFile, check_output, check_sql, format_of};
-use super::history::{History, RunStatus, Trigger, to_batch};
-use super::params::Range;
-use super::runner::run_with_retries;
-use super::schedule::parse_zone;
-use crate::cli::DataArgs;
+use super::DataArgs;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::output::{OutputFormat, write_batches};
+use crate::report::config::{Missed, Report, ReportsFile, check_output, check_sql, format_of};
+use crate::report::params::Range;
+use crate::report::runner::run_with_retries;
+use crate::report::schedule::parse_zone;
+use crate::run_history::{History, RunStatus, Trigger, to_batch};
 
 /// `conversql report …`
 #[derive(Debug, Subcommand)]
@@ -69,7 +69,7 @@ pub struct RunArgs {
     pub out: Option<String>,
     /// The output format (default: the report's, else the output's extension).
     #[arg(long, value_enum)]
-    pub format: Option<super::render::Format>,
+    pub format: Option<crate::report::render::Format>,
     /// A parameter (`account_id=acc_001`, `range=last 7 days`); repeatable; overrides the report's.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
@@ -266,7 +266,7 @@ async fn requested_report(args: &RunArgs, engine: &Engine) -> Result<Report> {
     }
     report.replace |= args.replace;
     if let Some(retries) = args.retries {
-        report.retries = retries.min(super::config::MAX_RETRIES);
+        report.retries = retries.min(crate::report::config::MAX_RETRIES);
     }
     report
         .params
@@ -314,7 +314,7 @@ fn history(args: HistoryArgs) -> Result<()> {
         &args
             .state_dir
             .clone()
-            .unwrap_or_else(super::default_state_dir),
+            .unwrap_or_else(crate::report::default_state_dir),
     );
     let mut runs = history.read()?;
     if let Some(report) = &args.report {

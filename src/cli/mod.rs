@@ -1,5 +1,7 @@
 //! The command line: `serve`, `query`, `generate`.
 
+pub mod report;
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -7,13 +9,13 @@ use clap::{Args, Parser, Subcommand};
 use crate::engine::{Engine, EngineOptions};
 use crate::error::{Error, Result};
 use crate::output::{OutputFormat, write_batches};
-pub use crate::report::cli::ReportCommand;
 use crate::report::config::ReportsFile;
 use crate::report::scheduler;
 use crate::server::ServerOptions;
 use crate::server::tls::Tls;
 use crate::server::users::{Users, add_user};
 use crate::session::StatementResult;
+pub use report::ReportCommand;
 
 /// conversql: Customer Agent analytics over Parquet logs, served as Postgres.
 #[derive(Debug, Parser)]
@@ -364,8 +366,8 @@ impl DataArgs {
     }
 
     /// The report run history of the state directory.
-    pub fn history(&self) -> crate::report::history::History {
-        crate::report::history::History::in_dir(&self.state_dir())
+    pub fn history(&self) -> crate::run_history::History {
+        crate::run_history::History::in_dir(&self.state_dir())
     }
 }
 
@@ -523,7 +525,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             eprintln!("user {} written to {}", args.name, args.users.display());
             Ok(())
         }
-        Command::Report(command) => crate::report::cli::run(command).await,
+        Command::Report(command) => crate::cli::report::run(command).await,
         Command::Generate(args) => {
             let options = args.options()?;
             let started = std::time::Instant::now();
