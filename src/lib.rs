@@ -8,14 +8,12 @@
 pub mod bounded_values;
 pub mod catalog;
 pub mod cli;
-pub mod contract;
 pub mod cursors;
 pub mod data_quality;
 pub mod dataset;
 pub mod engine;
 pub mod error;
 pub mod facts;
-pub mod generate;
 pub mod limits;
 pub mod log_table;
 pub mod names;
@@ -32,6 +30,8 @@ pub mod stop;
 pub mod table_functions;
 pub mod views;
 
+/// The data contract's tables (the `conversql-contract` crate).
+pub use conversql_contract as contract;
 pub use engine::{Engine, EngineOptions};
 pub use error::{Error, Result};
 pub use session::Session;

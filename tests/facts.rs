@@ -13,8 +13,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use conversql::generate::{GenerateOptions, generate};
 use conversql::{Engine, EngineOptions, Session};
+use conversql_datagen::{GenerateOptions, generate};
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 

@@ -272,11 +272,11 @@ fn parse_scale(text: &str) -> std::result::Result<f64, String> {
 
 impl GenerateArgs {
     /// The generator options these arguments describe.
-    pub fn options(&self) -> Result<crate::generate::GenerateOptions> {
+    pub fn options(&self) -> Result<conversql_datagen::GenerateOptions> {
         let mut options = match self.scale {
-            Some(factor) => crate::generate::GenerateOptions::scaled(self.out.clone(), factor)
+            Some(factor) => conversql_datagen::GenerateOptions::scaled(self.out.clone(), factor)
                 .map_err(|e| Error::InvalidSetting(e.to_string()))?,
-            None => crate::generate::GenerateOptions {
+            None => conversql_datagen::GenerateOptions {
                 out: self.out.clone(),
                 ..Default::default()
             },
@@ -530,7 +530,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             let options = args.options()?;
             let started = std::time::Instant::now();
             let summary =
-                crate::generate::generate(&options).map_err(|e| Error::config(e.to_string()))?;
+                conversql_datagen::generate(&options).map_err(|e| Error::config(e.to_string()))?;
             eprintln!(
                 "wrote {} files ({} bytes) to {} in {:.1} s: {} accounts, {} profiles, {} conversations, {} message rows, {} events",
                 summary.files,

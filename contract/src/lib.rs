@@ -1,6 +1,11 @@
 //! The tables of the data contract (`docs/contract.md`, section 2): their
 //! names, columns, the types conversql normalises every file to, and which
 //! columns are NOT NULL.
+//!
+//! Shared by the server (as `conversql::contract`) and the data generator
+//! (`conversql-datagen`), which writes its files on these schemas.
+
+#![warn(missing_docs)]
 
 use std::sync::Arc;
 
@@ -12,15 +17,15 @@ pub const UTC: &str = "UTC";
 /// What kind of values a contract column holds; decides which file types are accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnKind {
-    /// utf8
+    /// `utf8`
     Text,
     /// an instant, normalised to `timestamp(µs, UTC)`
     Instant,
-    /// int32
+    /// `int32`
     Int32,
-    /// decimal(18,2)
+    /// `decimal(18,2)`
     Money,
-    /// list<utf8>
+    /// `list<utf8>`
     TextList,
 }
 
