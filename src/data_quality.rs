@@ -24,14 +24,15 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use async_trait::async_trait;
+use conversql_udfs::OnOff;
 use datafusion::catalog::{Session, TableFunctionImpl, TableProvider};
-use datafusion::common::{Result, plan_err};
+use datafusion::common::Result;
 use datafusion::datasource::{MemTable, TableType};
 use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
-use crate::log_table::{FileProblem, LogTable, SkipBadFiles};
+use crate::log_table::{FileProblem, LogTable};
 use crate::scope::AccountScope;
 
 /// The table function behind the `data_quality` view.
@@ -52,6 +53,16 @@ pub fn schema() -> SchemaRef {
     ]))
 }
 
+/// The declaration of `conversql_data_quality()`.
+pub fn declaration() -> crate::table_functions::Declaration {
+    crate::table_functions::Declaration {
+        name: FUNCTION,
+        parameters: vec![],
+        description: "The rows of the data_quality view: every file and row that the numbers do not include, with the reason (docs/data-quality.md).",
+        columns: schema(),
+    }
+}
+
 /// `conversql_data_quality()`: the problems of the contract tables it was built over.
 #[derive(Debug)]
 pub struct DataQualityFunction {
@@ -67,9 +78,7 @@ impl DataQualityFunction {
 
 impl TableFunctionImpl for DataQualityFunction {
     fn call(&self, args: &[Expr]) -> Result<Arc<dyn TableProvider>> {
-        if !args.is_empty() {
-            return plan_err!("{FUNCTION}() takes no arguments");
-        }
+        declaration().arguments(args)?;
         Ok(Arc::new(DataQualityTable {
             tables: self.tables.clone(),
             schema: schema(),
@@ -141,9 +150,8 @@ impl DataQualityTable {
         caller: &SessionConfig,
         runtime: Arc<datafusion::execution::runtime_env::RuntimeEnv>,
     ) -> Result<Vec<RecordBatch>> {
-        let mut config = SessionConfig::new()
-            .set_str("datafusion.execution.time_zone", "UTC")
-            .with_extension(Arc::new(SkipBadFiles(true)));
+        let mut config = SessionConfig::new().set_str("datafusion.execution.time_zone", "UTC");
+        conversql_udfs::ConversqlOptions::of_mut(&mut config).skip_bad_files = OnOff(true);
         if let Some(scope) = AccountScope::of(caller) {
             config = config.with_extension(scope);
         }

@@ -209,10 +209,8 @@ fn session_config(options: &EngineOptions) -> SessionConfig {
             false,
         )
         .set_str("datafusion.execution.time_zone", "UTC");
-    conversql_udfs::register_options(&mut config);
-    config = config.with_extension(Arc::new(crate::log_table::SkipBadFiles(
-        options.skip_bad_files,
-    )));
+    conversql_udfs::ConversqlOptions::of_mut(&mut config).skip_bad_files =
+        conversql_udfs::OnOff(options.skip_bad_files);
     if let Some(as_of) = options.as_of {
         conversql_udfs::set_as_of(&mut config, Some(as_of));
     }

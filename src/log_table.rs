@@ -234,7 +234,7 @@ impl LogTable {
         &self,
         config: &datafusion::prelude::SessionConfig,
     ) -> Result<Vec<ObjectMeta>> {
-        let skip_bad_files = SkipBadFiles::of(config);
+        let skip_bad_files = conversql_udfs::ConversqlOptions::of(config).skip_bad_files();
         let snapshot = config.get_extension::<ListingSnapshot>();
         let mut files = match snapshot.as_ref().and_then(|s| s.get(self.table.name)) {
             Some(files) => files,
@@ -318,22 +318,6 @@ impl FileProblem {
             rule,
             detail,
         }
-    }
-}
-
-/// The session setting `conversql.skip_bad_files` (default: the server's
-/// `--skip-bad-files`): when on, a file that fails the contract check is left
-/// out of every query (and listed in `data_quality`) instead of failing it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct SkipBadFiles(pub bool);
-
-impl SkipBadFiles {
-    /// The session setting's name.
-    pub const SETTING: &'static str = "conversql.skip_bad_files";
-
-    /// Whether a session configuration skips bad files.
-    pub fn of(config: &datafusion::prelude::SessionConfig) -> bool {
-        config.get_extension::<SkipBadFiles>().is_some_and(|s| s.0)
     }
 }
 

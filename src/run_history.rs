@@ -278,6 +278,16 @@ pub fn to_batch(records: &[RunRecord]) -> Result<RecordBatch> {
     )
 }
 
+/// The declaration of `conversql_report_runs()`.
+pub fn declaration() -> crate::table_functions::Declaration {
+    crate::table_functions::Declaration {
+        name: FUNCTION,
+        parameters: vec![],
+        description: "The rows of the report_runs view: one per attempt of a report run, oldest first, read from the runs file of the state directory (empty without one).",
+        columns: schema(),
+    }
+}
+
 /// `conversql_report_runs()`: the runs file as a table (empty without a state directory).
 #[derive(Debug, Clone)]
 pub struct ReportRunsFunction {
@@ -296,9 +306,7 @@ impl TableFunctionImpl for ReportRunsFunction {
         &self,
         args: TableFunctionArgs,
     ) -> datafusion::common::Result<Arc<dyn TableProvider>> {
-        if !args.exprs().is_empty() {
-            return datafusion::common::plan_err!("{FUNCTION}() takes no arguments");
-        }
+        declaration().arguments(args.exprs())?;
         Ok(Arc::new(ReportRunsTable {
             runs: self.runs.clone(),
         }))

@@ -1,16 +1,20 @@
 //! A session: one user's conversation with the engine (a Postgres connection,
-//! a CLI run, a test). It owns its settings (`conversql.as_of` and the
-//! Postgres settings clients send), runs one statement at a time, and is
-//! read-only: only queries, `EXPLAIN`, `SET`/`SHOW`/`RESET`, transaction
-//! commands (savepoints are no-ops) and cursor commands (`DECLARE`, `FETCH`,
-//! `MOVE`, `CLOSE`) are accepted; everything else is refused with 25006.
+//! a CLI run, a test). It owns its settings (the `conversql.*` settings of
+//! [`ConversqlOptions`] and the Postgres settings clients send), runs one
+//! statement at a time, and is read-only: only queries, `EXPLAIN`,
+//! `SET`/`SHOW`/`RESET`, transaction commands (savepoints are no-ops) and
+//! cursor commands (`DECLARE`, `FETCH`, `MOVE`, `CLOSE`) are accepted;
+//! everything else is refused with 25006.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use arrow::array::{RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use conversql_udfs::ConversqlOptions;
+use datafusion::config::{ConfigExtension, ExtensionOptions};
 use datafusion::dataframe::DataFrame;
+use datafusion::error::DataFusionError;
 use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::{
@@ -21,12 +25,8 @@ use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
 use crate::cursors::{Cursor, Cursors};
 use crate::error::{Error, Result};
-use crate::facts::UseFacts;
-use crate::log_table::{ListingSnapshot, SkipBadFiles};
+use crate::log_table::ListingSnapshot;
 use crate::names::{SERVER_VERSION, SERVER_VERSION_NUM};
-
-/// The name of the analysis-instant setting.
-pub const AS_OF: &str = "conversql.as_of";
 
 /// The marker a `MOVE` statement carries once parsed as a `FETCH` (sqlparser has no `MOVE`).
 const MOVE_MARKER: &str = "conversql move";
@@ -60,8 +60,8 @@ pub struct Description {
 /// One session over an [`crate::engine::Engine`].
 pub struct Session {
     ctx: SessionContext,
-    default_as_of: Option<i64>,
-    default_skip_bad_files: bool,
+    /// The `conversql.*` settings the session started with (`RESET` returns to them).
+    default_options: ConversqlOptions,
     parser: Arc<PostgresCompatibilityParser>,
     /// Postgres settings a client set (`application_name`, `extra_float_digits`, …), by lower-case name.
     settings: BTreeMap<String, String>,
@@ -184,12 +184,15 @@ fn session_user_udf(user: &str) -> datafusion::logical_expr::ScalarUDF {
 impl Session {
     /// A session over a context built by the engine.
     pub fn new(ctx: SessionContext) -> Self {
-        let default_as_of = conversql_udfs::get_as_of(ctx.state().config());
-        let default_skip_bad_files = SkipBadFiles::of(ctx.state().config());
+        // Registered if the context lacks them (a plain SessionContext).
+        let default_options = {
+            let state = ctx.state_ref();
+            let mut state = state.write();
+            ConversqlOptions::of_mut(state.config_mut()).clone()
+        };
         Session {
             ctx,
-            default_as_of,
-            default_skip_bad_files,
+            default_options,
             parser: Arc::new(PostgresCompatibilityParser::new()),
             settings: BTreeMap::new(),
             cursors: Cursors::default(),
@@ -205,13 +208,19 @@ impl Session {
 
     /// The session's instant T (µs since the epoch, UTC), `None` meaning the current time.
     pub fn as_of(&self) -> Option<i64> {
-        conversql_udfs::get_as_of(self.ctx.state().config())
+        self.options().as_of()
     }
 
-    fn set_as_of(&self, value: Option<i64>) {
+    /// The session's `conversql.*` settings, as they are now.
+    pub fn options(&self) -> ConversqlOptions {
+        ConversqlOptions::of(self.ctx.state_ref().read().config())
+    }
+
+    /// Changes the session's `conversql.*` settings.
+    fn change_options<R>(&self, change: impl FnOnce(&mut ConversqlOptions) -> R) -> R {
         let state = self.ctx.state_ref();
         let mut state = state.write();
-        conversql_udfs::set_as_of(state.config_mut(), value);
+        change(ConversqlOptions::of_mut(state.config_mut()))
     }
 
     /// Parses SQL text into statements (Postgres dialect, with the rewrites
@@ -286,7 +295,8 @@ impl Session {
                 match reset.reset {
                     Reset::ALL => {
                         self.settings.clear();
-                        self.set_as_of(self.default_as_of);
+                        let defaults = self.default_options.clone();
+                        self.change_options(|options| *options = defaults);
                     }
                     Reset::ConfigurationParameter(name) => self.reset(&setting_name(&name))?,
                 }
@@ -494,7 +504,7 @@ impl Session {
                     }
                 }
                 // Parameters the plan does not show (arguments of table functions)
-                // still count; those of overview/overview_daily get their types.
+                // still count; those of conversql's table functions get their declared types.
                 let mut found = TableFunctionParameters::default();
                 let _ = statement.visit(&mut found);
                 for (index, data_type) in found.parameters {
@@ -599,14 +609,6 @@ impl Session {
         self.ctx.register_udf(session_user_udf(user));
     }
 
-    fn set_skip_bad_files(&self, on: bool) {
-        self.ctx
-            .state_ref()
-            .write()
-            .config_mut()
-            .set_extension(Arc::new(SkipBadFiles(on)));
-    }
-
     /// Gives the next statement's operators the flag that stops them (see [`crate::stop`]).
     pub fn set_stop_flag(&self, flag: Arc<crate::stop::StopFlag>) {
         self.ctx
@@ -645,61 +647,8 @@ impl Session {
                 .insert(name.to_string(), value.trim_matches('\'').to_string());
             return Ok(());
         }
-        if name == AS_OF {
-            if value.eq_ignore_ascii_case("default") {
-                self.set_as_of(self.default_as_of);
-                return Ok(());
-            }
-            let micros = conversql_udfs::parse_instant(value)
-                .map_err(|_| Error::InvalidSetting(format!(
-                    "invalid value for parameter \"{AS_OF}\": '{value}' (expected an instant such as '2026-06-07T12:00:00Z'; the previous value is kept)"
-                )))?;
-            self.set_as_of(Some(micros));
-            return Ok(());
-        }
-        if name == SkipBadFiles::SETTING {
-            let on = match value
-                .trim()
-                .trim_matches('\'')
-                .to_ascii_lowercase()
-                .as_str()
-            {
-                "on" | "true" | "1" | "yes" => true,
-                "off" | "false" | "0" | "no" => false,
-                "default" => self.default_skip_bad_files,
-                _ => {
-                    return Err(Error::InvalidSetting(format!(
-                        "invalid value for parameter \"{name}\": '{value}' (expected on or off)"
-                    )));
-                }
-            };
-            self.set_skip_bad_files(on);
-            return Ok(());
-        }
-        if name == UseFacts::SETTING {
-            let on = match value
-                .trim()
-                .trim_matches('\'')
-                .to_ascii_lowercase()
-                .as_str()
-            {
-                "on" | "true" | "1" | "yes" | "default" => true,
-                "off" | "false" | "0" | "no" => false,
-                _ => {
-                    return Err(Error::InvalidSetting(format!(
-                        "invalid value for parameter \"{name}\": '{value}' (expected on or off)"
-                    )));
-                }
-            };
-            self.ctx
-                .state_ref()
-                .write()
-                .config_mut()
-                .set_extension(Arc::new(UseFacts(on)));
-            return Ok(());
-        }
-        if name.starts_with("conversql.") {
-            return Err(Error::UnknownSetting(name.to_string()));
+        if let Some(key) = conversql_key(name) {
+            return self.set_conversql(key, value);
         }
         if name.starts_with("datafusion.") {
             if !SETTABLE_ENGINE_SETTINGS.contains(&name) {
@@ -721,7 +670,7 @@ impl Session {
             return self.set_time_zone(value);
         }
         if (name == "transaction_read_only" || name == "default_transaction_read_only")
-            && matches!(value.to_ascii_lowercase().as_str(), "off" | "false" | "0")
+            && conversql_udfs::parse_on_off(value) == Some(false)
         {
             return Err(Error::ReadOnly(
                 "conversql is read-only: transactions cannot be made read-write".into(),
@@ -746,19 +695,41 @@ impl Session {
         Ok(())
     }
 
+    /// `SET conversql.<key> = value`; `DEFAULT` is the session's default, as after `RESET`.
+    fn set_conversql(&mut self, key: &str, value: &str) -> Result<()> {
+        let name = qualified(key);
+        if !self.options().entries().iter().any(|e| e.key == name) {
+            return Err(Error::UnknownSetting(name));
+        }
+        if value
+            .trim()
+            .trim_matches('\'')
+            .eq_ignore_ascii_case("default")
+        {
+            return self.reset(&name);
+        }
+        self.change_options(|options| options.set(key, value))
+            .map_err(|e| {
+                let reason = match e {
+                    DataFusionError::Configuration(reason) => reason,
+                    other => other.to_string(),
+                };
+                Error::InvalidSetting(format!(
+                    "parameter \"{name}\": {reason}; the previous value is kept"
+                ))
+            })
+    }
+
     fn reset(&mut self, name: &str) -> Result<()> {
-        if name == AS_OF {
-            self.set_as_of(self.default_as_of);
-        } else if name == SkipBadFiles::SETTING {
-            self.set_skip_bad_files(self.default_skip_bad_files);
-        } else if name == UseFacts::SETTING {
-            self.ctx
-                .state_ref()
-                .write()
-                .config_mut()
-                .set_extension(Arc::new(UseFacts(true)));
-        } else if name.starts_with("conversql.") {
-            return Err(Error::UnknownSetting(name.to_string()));
+        if let Some(key) = conversql_key(name) {
+            let default = self
+                .default_options
+                .entries()
+                .into_iter()
+                .find(|e| e.key == name)
+                .ok_or_else(|| Error::UnknownSetting(name.to_string()))?;
+            let value = default.value.unwrap_or_default();
+            self.change_options(|options| options.set(key, &value))?;
         } else {
             self.settings.remove(name);
         }
@@ -767,19 +738,14 @@ impl Session {
 
     /// The value `SHOW name` reports.
     pub fn show(&self, name: &str) -> Result<String> {
-        if name == AS_OF {
-            return Ok(self
-                .as_of()
-                .map(conversql_udfs::format_instant)
-                .unwrap_or_default());
-        }
-        if name == SkipBadFiles::SETTING {
-            let on = SkipBadFiles::of(self.ctx.state().config());
-            return Ok(if on { "on" } else { "off" }.to_string());
-        }
-        if name == UseFacts::SETTING {
-            let on = UseFacts::of(self.ctx.state().config());
-            return Ok(if on { "on" } else { "off" }.to_string());
+        if conversql_key(name).is_some() {
+            return self
+                .options()
+                .entries()
+                .into_iter()
+                .find(|e| e.key == name)
+                .map(|e| e.value.unwrap_or_default())
+                .ok_or_else(|| Error::UnknownSetting(name.to_string()));
         }
         if name == "all" {
             return Err(Error::InvalidSetting(
@@ -808,12 +774,24 @@ fn show_name(variable: &[datafusion::sql::sqlparser::ast::Ident]) -> String {
     let parts: Vec<String> = variable.iter().map(|i| i.value.to_lowercase()).collect();
     let dotted = parts
         .first()
-        .is_some_and(|p| p == "conversql" || p == "datafusion");
+        .is_some_and(|p| p == ConversqlOptions::PREFIX || p == "datafusion");
     parts.join(if dotted { "." } else { " " })
 }
 
+/// The key of a `conversql.*` setting without its prefix (`as_of`); `None` for other settings.
+fn conversql_key(name: &str) -> Option<&str> {
+    name.strip_prefix(ConversqlOptions::PREFIX)?
+        .strip_prefix('.')
+}
+
+/// The full name of the `conversql.*` setting `key`.
+fn qualified(key: &str) -> String {
+    format!("{}.{key}", ConversqlOptions::PREFIX)
+}
+
 /// The placeholders `$n` of a statement, typed where they are arguments of
-/// `overview`/`overview_daily` (which the plan does not show).
+/// conversql's table functions (which the plan does not show), by their
+/// declarations.
 #[derive(Default)]
 struct TableFunctionParameters {
     parameters: Vec<(usize, Option<DataType>)>,
@@ -830,16 +808,9 @@ impl Visitor for TableFunctionParameters {
         } = factor
         {
             let function = name.to_string().to_ascii_lowercase();
-            let types: &[DataType] = match function.as_str() {
-                "overview" => &[DataType::Utf8, DataType::Date32, DataType::Date32],
-                "overview_daily" => &[
-                    DataType::Utf8,
-                    DataType::Date32,
-                    DataType::Date32,
-                    DataType::Utf8,
-                ],
-                _ => &[],
-            };
+            let types: Vec<DataType> = crate::table_functions::declaration(&function)
+                .map(|d| d.parameters.into_iter().map(|p| p.data_type).collect())
+                .unwrap_or_default();
             for (i, arg) in args.args.iter().enumerate() {
                 if let FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v))) = arg
                     && let Value::Placeholder(p) = &v.value
@@ -957,6 +928,86 @@ mod tests {
             (err.sqlstate(), err.to_string().as_str()),
             ("42P03", "cursor \"c\" already exists")
         );
+    }
+
+    /// The `conversql.*` settings: SET (PostgreSQL's booleans, `DEFAULT`),
+    /// SHOW, RESET and RESET ALL all go through the session's one
+    /// `ConversqlOptions`; a bad value is 22023 and keeps the previous value,
+    /// an unknown name 42704.
+    #[tokio::test]
+    async fn conversql_settings() {
+        let mut session = Session::new(SessionContext::new());
+        let show = |session: &Session, name: &str| session.show(name).unwrap();
+        assert_eq!(show(&session, "conversql.as_of"), "");
+        assert_eq!(show(&session, "conversql.skip_bad_files"), "off");
+        assert_eq!(show(&session, "conversql.facts"), "on");
+
+        session
+            .sql("SET conversql.as_of = '2026-06-07T14:00:00+02:00'")
+            .await
+            .unwrap();
+        assert_eq!(show(&session, "conversql.as_of"), "2026-06-07T12:00:00Z");
+        assert_eq!(session.as_of(), Some(1_780_833_600_000_000));
+        for (value, shown) in [
+            ("on", "on"),
+            ("'of'", "off"),
+            ("TRUE", "on"),
+            ("n", "off"),
+            ("1", "on"),
+            ("false", "off"),
+            ("yes", "on"),
+        ] {
+            session
+                .sql(&format!("SET conversql.skip_bad_files = {value}"))
+                .await
+                .unwrap();
+            assert_eq!(show(&session, "conversql.skip_bad_files"), shown, "{value}");
+        }
+        assert!(session.options().skip_bad_files());
+
+        let err = session
+            .sql("SET conversql.skip_bad_files = sometimes")
+            .await
+            .unwrap_err();
+        assert_eq!(err.sqlstate(), "22023");
+        assert!(err.to_string().contains("expected on or off"), "{err}");
+        assert_eq!(show(&session, "conversql.skip_bad_files"), "on");
+        let err = session
+            .sql("SET conversql.as_of = 'yesterday-ish'")
+            .await
+            .unwrap_err();
+        assert_eq!(err.sqlstate(), "22023");
+        assert!(
+            err.to_string()
+                .contains("\"conversql.as_of\": invalid value 'yesterday-ish'"),
+            "{err}"
+        );
+        assert_eq!(show(&session, "conversql.as_of"), "2026-06-07T12:00:00Z");
+
+        for statement in ["SET conversql.nope = 1", "RESET conversql.nope"] {
+            let err = session.sql(statement).await.unwrap_err();
+            assert_eq!(err.sqlstate(), "42704", "{statement}: {err}");
+        }
+        assert_eq!(
+            session.show("conversql.nope").unwrap_err().sqlstate(),
+            "42704"
+        );
+
+        session
+            .sql("SET conversql.skip_bad_files = DEFAULT")
+            .await
+            .unwrap();
+        assert_eq!(show(&session, "conversql.skip_bad_files"), "off");
+        session.sql("RESET conversql.as_of").await.unwrap();
+        assert_eq!(show(&session, "conversql.as_of"), "");
+        session
+            .sql("SET conversql.as_of = '2026-06-07'; SET conversql.facts = off")
+            .await
+            .unwrap();
+        assert!(!session.options().facts());
+        session.sql("RESET ALL").await.unwrap();
+        assert_eq!(show(&session, "conversql.as_of"), "");
+        assert_eq!(show(&session, "conversql.facts"), "on");
     }
 
     /// `current_user`, `session_user` and `user` answer the name the session authenticated as.

@@ -1,11 +1,17 @@
 //! The table functions of the SQL surface, for parameterised reports:
 //! `overview(account_id, start_date, end_date)` and
-//! `overview_daily(account_id, start_date, end_date, group_by)`.
+//! `overview_daily(account_id, start_date, end_date, group_by)`; and the
+//! [`Declaration`] of every table function the engine registers (these two,
+//! `conversql_data_quality()` and `conversql_report_runs()`), the one place
+//! their names, parameters, descriptions and result columns are written: the
+//! functions check their arguments by it, a session types the `$n`
+//! parameters of a prepared call by it, and the catalog lists it
+//! ([`crate::catalog::functions`]).
 //!
-//! Their SQL lives in `sql/functions/`; the arguments are checked when the
-//! query is planned (a clear error names the bad argument), and the SQL is
-//! planned against the calling session at scan time, so it sees the session's
-//! instant T and the current files.
+//! The SQL of the overview functions lives in `sql/functions/`; the arguments
+//! are checked when the query is planned (a clear error names the bad
+//! argument), and the SQL is planned against the calling session at scan
+//! time, so it sees the session's instant T and the current files.
 
 use std::sync::Arc;
 
@@ -27,6 +33,97 @@ const OVERVIEW_DAILY_SQL: &str = include_str!("../sql/functions/overview_daily.s
 /// The groupings `overview_daily` accepts.
 pub const GROUPINGS: [&str; 3] = ["channel", "status", "tag"];
 
+/// One parameter of a table function.
+#[derive(Debug, Clone)]
+pub struct Parameter {
+    /// Its name, in error messages and the catalog.
+    pub name: &'static str,
+    /// Its type: what the catalog lists and what a `$n` passed for it is described as.
+    pub data_type: DataType,
+    /// The value it takes when the call leaves it out; `None`: it is required.
+    /// Parameters with a default come after those without.
+    pub default: Option<ScalarValue>,
+}
+
+impl Parameter {
+    /// A required parameter.
+    pub fn required(name: &'static str, data_type: DataType) -> Self {
+        Parameter {
+            name,
+            data_type,
+            default: None,
+        }
+    }
+}
+
+/// A table function as written once: name, parameters, description and
+/// result columns.
+#[derive(Debug, Clone)]
+pub struct Declaration {
+    /// SQL name.
+    pub name: &'static str,
+    /// Its parameters, in order.
+    pub parameters: Vec<Parameter>,
+    /// What it returns (`obj_description(oid, 'pg_proc')`).
+    pub description: &'static str,
+    /// Its result columns.
+    pub columns: SchemaRef,
+}
+
+impl Declaration {
+    /// How it is called: `name(a, b)`.
+    pub fn usage(&self) -> String {
+        let names: Vec<&str> = self.parameters.iter().map(|p| p.name).collect();
+        format!("{}({})", self.name, names.join(", "))
+    }
+
+    /// The arguments of a call, left-out ones replaced by their defaults; an
+    /// error when there are too few or too many.
+    pub fn arguments(&self, exprs: &[Expr]) -> Result<Vec<Expr>> {
+        let all = self.parameters.len();
+        let required = self
+            .parameters
+            .iter()
+            .filter(|p| p.default.is_none())
+            .count();
+        if all == 0 && !exprs.is_empty() {
+            return plan_err!("{}() takes no arguments", self.name);
+        }
+        if exprs.len() < required || exprs.len() > all {
+            let expected = if required == all {
+                all.to_string()
+            } else {
+                format!("{required} to {all}")
+            };
+            return plan_err!(
+                "{} takes {expected} arguments, got {}: {}",
+                self.name,
+                exprs.len(),
+                self.usage()
+            );
+        }
+        let defaults = self.parameters[exprs.len()..]
+            .iter()
+            .map(|p| Expr::Literal(p.default.clone().unwrap_or(ScalarValue::Null), None));
+        Ok(exprs.iter().cloned().chain(defaults).collect())
+    }
+}
+
+/// Every table function the engine registers, in catalog order.
+pub fn declarations() -> Vec<Declaration> {
+    vec![
+        OverviewKind::Totals.declaration(),
+        OverviewKind::Daily.declaration(),
+        crate::data_quality::declaration(),
+        crate::run_history::declaration(),
+    ]
+}
+
+/// The declaration of conversql's table function `name`.
+pub fn declaration(name: &str) -> Option<Declaration> {
+    declarations().into_iter().find(|d| d.name == name)
+}
+
 /// Which table function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OverviewKind {
@@ -36,66 +133,73 @@ pub enum OverviewKind {
     Daily,
 }
 
+impl OverviewKind {
+    /// The declaration of the function.
+    pub fn declaration(self) -> Declaration {
+        let mut parameters = vec![
+            Parameter::required("account_id", DataType::Utf8),
+            Parameter::required("start_date", DataType::Date32),
+            Parameter::required("end_date", DataType::Date32),
+        ];
+        match self {
+            OverviewKind::Totals => Declaration {
+                name: "overview",
+                parameters,
+                description: "The overview of an account for the inclusive local-date range [start_date, end_date]: Total Volume, Total Resolved by AI, Percent Resolved by AI (NULL when there is no conversation) and AI-generated sales (docs/contract.md section 7).",
+                columns: Arc::new(Schema::new(vec![
+                    Field::new("total_volume", DataType::Int64, false),
+                    Field::new("resolved_by_ai", DataType::Int64, false),
+                    Field::new("percent_resolved_by_ai", DataType::Float64, true),
+                    Field::new("ai_generated_sales", DataType::Decimal128(38, 2), false),
+                ])),
+            },
+            OverviewKind::Daily => {
+                parameters.push(Parameter::required("group_by", DataType::Utf8));
+                Declaration {
+                    name: "overview_daily",
+                    parameters,
+                    description: "Daily conversation counts of an account for every local date of [start_date, end_date], grouped by 'channel', 'status' or 'tag'; one row per group seen anywhere in the range, 0 where none (docs/contract.md section 7).",
+                    columns: Arc::new(Schema::new(vec![
+                        Field::new("date", DataType::Date32, true),
+                        Field::new("group", DataType::Utf8, true),
+                        Field::new("conversations", DataType::Int64, false),
+                    ])),
+                }
+            }
+        }
+    }
+}
+
 /// The implementation of `overview` and `overview_daily`.
 #[derive(Debug)]
 pub struct OverviewFunction {
     kind: OverviewKind,
+    declaration: Declaration,
 }
 
 impl OverviewFunction {
     /// The function of the given kind.
     pub fn new(kind: OverviewKind) -> Self {
-        OverviewFunction { kind }
+        OverviewFunction {
+            kind,
+            declaration: kind.declaration(),
+        }
     }
 
     /// The SQL name.
     pub fn name(&self) -> &'static str {
-        match self.kind {
-            OverviewKind::Totals => "overview",
-            OverviewKind::Daily => "overview_daily",
-        }
-    }
-
-    fn signature(&self) -> &'static str {
-        match self.kind {
-            OverviewKind::Totals => "overview(account_id, start_date, end_date)",
-            OverviewKind::Daily => "overview_daily(account_id, start_date, end_date, group_by)",
-        }
+        self.declaration.name
     }
 
     /// The result schema.
     pub fn schema(&self) -> SchemaRef {
-        Arc::new(match self.kind {
-            OverviewKind::Totals => Schema::new(vec![
-                Field::new("total_volume", DataType::Int64, false),
-                Field::new("resolved_by_ai", DataType::Int64, false),
-                Field::new("percent_resolved_by_ai", DataType::Float64, true),
-                Field::new("ai_generated_sales", DataType::Decimal128(38, 2), false),
-            ]),
-            OverviewKind::Daily => Schema::new(vec![
-                Field::new("date", DataType::Date32, true),
-                Field::new("group", DataType::Utf8, true),
-                Field::new("conversations", DataType::Int64, false),
-            ]),
-        })
+        self.declaration.columns.clone()
     }
 }
 
 impl TableFunctionImpl for OverviewFunction {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        let exprs = args.exprs();
-        let expected = match self.kind {
-            OverviewKind::Totals => 3,
-            OverviewKind::Daily => 4,
-        };
-        if exprs.len() != expected {
-            return plan_err!(
-                "{} takes {expected} arguments, got {}: {}",
-                self.name(),
-                exprs.len(),
-                self.signature()
-            );
-        }
+        let exprs = self.declaration.arguments(args.exprs())?;
         if exprs.iter().any(|e| matches!(e, Expr::Placeholder(_))) {
             // A prepared statement being described before its parameters are
             // bound: the result columns are known; it runs once bound.
@@ -111,12 +215,14 @@ impl TableFunctionImpl for OverviewFunction {
                 .with_current_time()
                 .build(),
         );
-        let value = |i: usize, name: &str| -> Result<ScalarValue> {
+        // The argument of parameter `i`, with the parameter's name.
+        let value = |i: usize| -> Result<(&'static str, ScalarValue)> {
+            let name = self.declaration.parameters[i].name;
             match simplifier.simplify(exprs[i].clone())? {
                 Expr::Literal(v, _) if v.is_null() => {
                     plan_err!("{}: {name} must not be NULL", self.name())
                 }
-                Expr::Literal(v, _) => Ok(v),
+                Expr::Literal(v, _) => Ok((name, v)),
                 Expr::Placeholder(p) => plan_err!(
                     "{}: {name} is the unbound parameter {}; bind a value before planning",
                     self.name(),
@@ -125,9 +231,9 @@ impl TableFunctionImpl for OverviewFunction {
                 other => plan_err!("{}: {name} must be a constant, got {other}", self.name()),
             }
         };
-        let account_id = text_arg(self.name(), "account_id", value(0, "account_id")?)?;
-        let start = date_arg(self.name(), "start_date", value(1, "start_date")?)?;
-        let end = date_arg(self.name(), "end_date", value(2, "end_date")?)?;
+        let account_id = text_arg(self.name(), value(0)?)?;
+        let start = date_arg(self.name(), value(1)?)?;
+        let end = date_arg(self.name(), value(2)?)?;
         if start > end {
             return plan_err!(
                 "{}: start_date {start} is after end_date {end}",
@@ -137,7 +243,7 @@ impl TableFunctionImpl for OverviewFunction {
         let sql = match self.kind {
             OverviewKind::Totals => OVERVIEW_SQL.to_string(),
             OverviewKind::Daily => {
-                let group_by = text_arg(self.name(), "group_by", value(3, "group_by")?)?;
+                let group_by = text_arg(self.name(), value(3)?)?;
                 let counts = match group_by.to_ascii_lowercase().as_str() {
                     "channel" | "status" => format!(
                         "SELECT \"date\", {g} AS \"group\", sum(conversations) AS conversations \
@@ -170,7 +276,8 @@ impl TableFunctionImpl for OverviewFunction {
     }
 }
 
-fn text_arg(function: &str, name: &str, v: ScalarValue) -> Result<String> {
+/// A text argument: `(parameter name, value)`.
+fn text_arg(function: &str, (name, v): (&str, ScalarValue)) -> Result<String> {
     match v {
         ScalarValue::Utf8(Some(s))
         | ScalarValue::LargeUtf8(Some(s))
@@ -182,7 +289,8 @@ fn text_arg(function: &str, name: &str, v: ScalarValue) -> Result<String> {
     }
 }
 
-fn date_arg(function: &str, name: &str, v: ScalarValue) -> Result<NaiveDate> {
+/// A date argument (a date or `'YYYY-MM-DD'` text): `(parameter name, value)`.
+fn date_arg(function: &str, (name, v): (&str, ScalarValue)) -> Result<NaiveDate> {
     match &v {
         ScalarValue::Date32(Some(days)) => NaiveDate::from_num_days_from_ce_opt(*days + 719_163)
             .ok_or_else(|| plan_datafusion_err!("{function}: {name} is out of range")),
@@ -248,5 +356,90 @@ impl TableProvider for OverviewTable {
             None => plan,
         };
         state.create_physical_plan(&plan).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn text(s: &str) -> Expr {
+        Expr::Literal(ScalarValue::Utf8(Some(s.into())), None)
+    }
+
+    #[test]
+    fn declarations_are_well_formed() {
+        let mut names = BTreeSet::new();
+        for d in declarations() {
+            assert!(names.insert(d.name), "{} is declared once", d.name);
+            assert!(!d.description.is_empty(), "{} has a description", d.name);
+            assert!(!d.columns.fields().is_empty(), "{} has columns", d.name);
+            let first_default = d.parameters.iter().position(|p| p.default.is_some());
+            for (i, p) in d.parameters.iter().enumerate() {
+                assert!(
+                    first_default.is_none_or(|f| i < f || p.default.is_some()),
+                    "{}: {} has no default but follows one with a default",
+                    d.name,
+                    p.name
+                );
+                if let Some(default) = &p.default {
+                    assert_eq!(default.data_type(), p.data_type, "{}.{}", d.name, p.name);
+                }
+            }
+        }
+        assert_eq!(
+            declaration("overview").unwrap().usage(),
+            "overview(account_id, start_date, end_date)"
+        );
+        assert!(declaration("generate_series").is_none());
+    }
+
+    #[test]
+    fn arguments_are_counted_and_completed_with_defaults() {
+        let d = Declaration {
+            name: "f",
+            parameters: vec![
+                Parameter::required("a", DataType::Utf8),
+                Parameter {
+                    name: "b",
+                    data_type: DataType::Utf8,
+                    default: Some(ScalarValue::Utf8(Some("x".into()))),
+                },
+            ],
+            description: "A test.",
+            columns: Arc::new(Schema::empty()),
+        };
+        assert_eq!(d.arguments(&[text("1")]).unwrap(), [text("1"), text("x")]);
+        assert_eq!(
+            d.arguments(&[text("1"), text("2")]).unwrap(),
+            [text("1"), text("2")]
+        );
+        let err = d.arguments(&[]).unwrap_err().to_string();
+        assert!(
+            err.contains("f takes 1 to 2 arguments, got 0: f(a, b)"),
+            "{err}"
+        );
+
+        let err = OverviewKind::Totals
+            .declaration()
+            .arguments(&[text("acme")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(
+                "overview takes 3 arguments, got 1: overview(account_id, start_date, end_date)"
+            ),
+            "{err}"
+        );
+        let err = crate::data_quality::declaration()
+            .arguments(&[text("x")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("conversql_data_quality() takes no arguments"),
+            "{err}"
+        );
     }
 }

@@ -164,7 +164,7 @@ impl Index {
             && objsubid == 0
             && let Some(function) = super::functions::by_oid(objoid)
         {
-            return Some(function.description.to_string());
+            return Some(function.description.clone());
         }
         if classoid.is_none_or(|c| c == PG_NAMESPACE) && objsubid == 0 {
             let snapshot = self.snapshot();

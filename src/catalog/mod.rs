@@ -1,7 +1,9 @@
 //! The Postgres catalog as clients see it, on top of `datafusion-pg-catalog`:
 //! documentation of every view and column (`obj_description`,
 //! `col_description`, `pg_description`), the views in `pg_views`,
-//! conversql's functions in `pg_proc` (psql's `\df`), and the catalog
+//! conversql's functions in `pg_proc` (psql's `\df`, derived from the
+//! functions' own documentation and declarations, see [`functions`]), the
+//! session's `conversql.*` settings in `pg_settings`, and the catalog
 //! functions drivers and BI tools call (`version()`, `pg_function_is_visible`,
 //! `pg_get_serial_sequence`, …).
 //!
@@ -50,6 +52,7 @@ pub fn schema_comment(schema: &str) -> Option<&'static str> {
 /// registers the catalog functions. `views` are the view files the engine
 /// loads (their `-- @comment`/`-- @column` lines document them).
 pub fn register(ctx: &SessionContext, views: &[ViewSource]) -> Result<()> {
+    functions::functions().map_err(|e| Error::config(format!("pg_proc: {e}")))?;
     let catalog = ctx
         .catalog(DATABASE)
         .ok_or_else(|| Error::config(format!("catalog {DATABASE} missing")))?;
@@ -63,4 +66,90 @@ pub fn register(ctx: &SessionContext, views: &[ViewSource]) -> Result<()> {
     )?;
     pg_functions::register(ctx, index);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::DataType;
+
+    /// The rows of a query, every value as text (NULL as `NULL`).
+    async fn rows(session: &mut crate::Session, sql: &str) -> Vec<Vec<String>> {
+        let batches = session.query(sql).await.unwrap().collect().await.unwrap();
+        let mut rows = vec![];
+        for batch in batches {
+            let columns: Vec<_> = batch
+                .columns()
+                .iter()
+                .map(|c| arrow::compute::cast(c, &DataType::Utf8).unwrap())
+                .collect();
+            for i in 0..batch.num_rows() {
+                rows.push(
+                    columns
+                        .iter()
+                        .map(|c| {
+                            if c.is_null(i) {
+                                "NULL".to_string()
+                            } else {
+                                c.as_string::<i32>().value(i).to_string()
+                            }
+                        })
+                        .collect(),
+                );
+            }
+        }
+        rows
+    }
+
+    /// `pg_settings` and `current_setting` show the session's `conversql.*`
+    /// settings, with their descriptions.
+    #[tokio::test]
+    async fn settings_are_the_sessions() {
+        let engine = crate::Engine::open(crate::EngineOptions {
+            data: concat!(env!("CARGO_MANIFEST_DIR"), "/data").into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let mut session = engine.session();
+        session
+            .sql("SET conversql.as_of = '2026-06-07T12:00:00Z'; SET conversql.facts = off")
+            .await
+            .unwrap();
+        let settings = rows(
+            &mut session,
+            "SELECT name, setting, short_desc FROM pg_catalog.pg_settings \
+             WHERE name LIKE 'conversql.%' ORDER BY name",
+        )
+        .await;
+        let shown: Vec<(&str, &str)> = settings
+            .iter()
+            .map(|r| (r[0].as_str(), r[1].as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("conversql.as_of", "2026-06-07T12:00:00Z"),
+                ("conversql.facts", "off"),
+                ("conversql.skip_bad_files", "off")
+            ]
+        );
+        assert!(
+            settings[0][2].starts_with("The analysis instant T"),
+            "{settings:?}"
+        );
+        assert_eq!(
+            rows(
+                &mut session,
+                "SELECT current_setting('conversql.as_of'), current_setting('conversql.facts'), \
+                 current_setting('server_version')",
+            )
+            .await,
+            [[
+                "2026-06-07T12:00:00Z",
+                "off",
+                crate::names::SERVER_VERSION
+            ]]
+        );
+    }
 }

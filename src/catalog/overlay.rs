@@ -1,6 +1,7 @@
 //! The `pg_catalog` schema clients see: the catalog crate's, with
 //! `pg_description`, `pg_proc` and `pg_views` completed from conversql's own
-//! documentation, functions and views, and with the object index refreshed
+//! documentation, functions and views, `pg_settings` with the session's
+//! `conversql.*` settings, and with the object index refreshed
 //! whenever `pg_class`, `pg_attribute`, `pg_namespace`, `pg_type`,
 //! `pg_description` or `pg_proc` is read.
 
@@ -17,7 +18,7 @@ use datafusion::execution::context::SessionState;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::{ExecutionPlan, collect};
 
-use super::functions::FUNCTIONS;
+use super::functions::functions;
 use super::index::{Index, PG_CLASS, PG_NAMESPACE, PG_PROC};
 
 /// The tables whose reading refreshes the index.
@@ -48,6 +49,7 @@ impl SchemaProvider for PgCatalogOverlay {
             "pg_description" => Derived::Description,
             "pg_proc" => Derived::Proc,
             "pg_views" => Derived::Views,
+            "pg_settings" => Derived::Settings,
             n if REFRESHING.contains(&n) => {
                 let Some(inner) = self.index.inner().table(name).await? else {
                     return Ok(None);
@@ -135,6 +137,7 @@ enum Derived {
     Description,
     Proc,
     Views,
+    Settings,
 }
 
 /// A catalog table whose rows are the crate's plus conversql's.
@@ -178,6 +181,7 @@ impl TableProvider for DerivedTable {
                 batches.clear();
                 self.views()
             }
+            Derived::Settings => settings(session_state.config()),
         };
         batches.push(build(&self.schema, &rows)?);
         let table = MemTable::try_new(self.schema.clone(), vec![batches])?;
@@ -260,12 +264,12 @@ impl DerivedTable {
                 }
             }
         }
-        for function in FUNCTIONS {
+        for function in functions().unwrap_or_default() {
             rows.push(description(
                 function.oid as i64,
                 pg_proc,
                 0,
-                function.description,
+                &function.description,
             ));
         }
         for (name, oid) in &snapshot.namespaces {
@@ -283,7 +287,8 @@ impl DerivedTable {
             .get(crate::names::PUBLIC_SCHEMA)
             .copied()
             .unwrap_or(2200);
-        FUNCTIONS
+        functions()
+            .unwrap_or_default()
             .iter()
             .map(|f| {
                 let types = f
@@ -294,7 +299,7 @@ impl DerivedTable {
                     .join(" ");
                 vec![
                     ("oid", int(f.oid as i64)),
-                    ("proname", text(f.name)),
+                    ("proname", text(&f.name)),
                     ("pronamespace", int(public as i64)),
                     ("proowner", int(10)),
                     ("prolang", int(12)),
@@ -310,13 +315,13 @@ impl DerivedTable {
                     ("proleakproof", boolean(false)),
                     ("proisstrict", boolean(false)),
                     ("proretset", boolean(f.returns_set)),
-                    ("provolatile", text("s")),
+                    ("provolatile", text(f.volatility)),
                     ("proparallel", text("s")),
                     ("pronargs", int(f.argument_types.len() as i64)),
-                    ("pronargdefaults", int(0)),
+                    ("pronargdefaults", int(f.argument_defaults as i64)),
                     ("prorettype", int(f.result_type as i64)),
                     ("proargtypes", text(types)),
-                    ("prosrc", text(f.name)),
+                    ("prosrc", text(&f.name)),
                 ]
             })
             .collect()
@@ -337,6 +342,25 @@ impl DerivedTable {
             })
             .collect()
     }
+}
+
+/// The `pg_settings` rows of the `conversql.*` settings of a session: their
+/// values and descriptions, from [`conversql_udfs::ConversqlOptions`].
+fn settings(config: &datafusion::prelude::SessionConfig) -> Vec<Row> {
+    use datafusion::config::ExtensionOptions;
+    conversql_udfs::ConversqlOptions::of(config)
+        .entries()
+        .into_iter()
+        .map(|entry| {
+            vec![
+                ("name", text(entry.key)),
+                ("setting", text(entry.value.unwrap_or_default())),
+                ("category", text("Customized Options")),
+                ("short_desc", text(entry.description)),
+                ("context", text("user")),
+            ]
+        })
+        .collect()
 }
 
 fn description(objoid: i64, classoid: i32, objsubid: i64, comment: &str) -> Row {

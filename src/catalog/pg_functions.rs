@@ -2,7 +2,7 @@
 //! answers differently: `version()`, `obj_description`, `col_description`,
 //! `pg_function_is_visible`, `pg_get_function_result`,
 //! `pg_get_function_arguments`, `pg_get_function_identity_arguments`,
-//! `pg_get_viewdef`, `pg_get_indexdef` (NULL: no indexes), `current_setting` (server defaults), `set_config` (Postgres settings: no effect), `pg_get_serial_sequence`, `pg_table_is_visible` (true in the search path,
+//! `pg_get_viewdef`, `pg_get_indexdef` (NULL: no indexes), `current_setting` (the session's `conversql.*` settings, the server's defaults of the others), `set_config` (Postgres settings: no effect), `pg_get_serial_sequence`, `pg_table_is_visible` (true in the search path,
 //! `public`), `json_build_object`, `shobj_description`, `pg_size_pretty`, `to_regtype`,
 //! and `pg_like_escape`/`pg_ilike_escape` (the target of the `LIKE … ESCAPE` rewrite).
 
@@ -12,6 +12,7 @@ use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int32Array, Int64Arra
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Int64Type};
 use datafusion::common::Result;
+use datafusion::config::{ConfigOptions, ExtensionOptions};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
     Volatility,
@@ -22,7 +23,10 @@ use super::functions::by_oid;
 use super::index::{Index, PG_CLASS, PG_NAMESPACE, PG_PROC};
 use super::rewrite::like;
 
-type Body = dyn Fn(&[ArrayRef]) -> Result<ArrayRef> + Send + Sync;
+/// The body of a catalog function: whole argument arrays to a result array.
+type ArrayBody = dyn Fn(&[ArrayRef]) -> Result<ArrayRef> + Send + Sync;
+/// The same, also given the session's configuration.
+type Body = dyn Fn(&[ArrayRef], &ConfigOptions) -> Result<ArrayRef> + Send + Sync;
 
 /// A scalar function defined by a closure over whole argument arrays.
 struct Udf {
@@ -63,16 +67,35 @@ impl ScalarUDFImpl for Udf {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         if arrays.is_empty() {
-            let one = (self.body)(&[])?;
+            let one = (self.body)(&[], &args.config_options)?;
             return Ok(ColumnarValue::Scalar(
                 datafusion::common::ScalarValue::try_from_array(&one, 0)?,
             ));
         }
-        Ok(ColumnarValue::Array((self.body)(&arrays)?))
+        Ok(ColumnarValue::Array((self.body)(
+            &arrays,
+            &args.config_options,
+        )?))
     }
 }
 
-fn udf(name: &'static str, arities: &[usize], returns: DataType, body: Box<Body>) -> ScalarUDF {
+/// A catalog function of whole argument arrays.
+fn udf(
+    name: &'static str,
+    arities: &[usize],
+    returns: DataType,
+    body: Box<ArrayBody>,
+) -> ScalarUDF {
+    udf_with_config(name, arities, returns, Box::new(move |args, _| body(args)))
+}
+
+/// A catalog function of whole argument arrays and the session's configuration.
+fn udf_with_config(
+    name: &'static str,
+    arities: &[usize],
+    returns: DataType,
+    body: Box<Body>,
+) -> ScalarUDF {
     let signature = if arities.is_empty() {
         Signature::variadic_any(Volatility::Stable)
     } else {
@@ -219,11 +242,11 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
             }),
         ));
     }
-    type Describe = fn(&super::functions::Function) -> &'static str;
+    type Describe = fn(&'static super::functions::Function) -> &'static str;
     let described: [(&'static str, Describe); 3] = [
-        ("pg_get_function_result", |f| f.result),
-        ("pg_get_function_arguments", |f| f.arguments),
-        ("pg_get_function_identity_arguments", |f| f.arguments),
+        ("pg_get_function_result", |f| &f.result),
+        ("pg_get_function_arguments", |f| &f.arguments),
+        ("pg_get_function_identity_arguments", |f| &f.arguments),
     ];
     for (name, pick) in described {
         ctx.register_udf(udf(
@@ -365,11 +388,13 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
         inner: datafusion::functions_nested::string::array_to_string_udf(),
         signature: Signature::user_defined(Volatility::Immutable),
     }));
-    ctx.register_udf(udf(
+    ctx.register_udf(udf_with_config(
         "current_setting",
         &[1, 2],
         DataType::Utf8,
-        Box::new(|args| {
+        Box::new(|args, config| {
+            // conversql's own settings are the session's; Postgres' are the server's defaults.
+            let conversql = conversql_udfs::ConversqlOptions::of_options(config).entries();
             let names = texts(&args[0])?;
             let missing_ok = match args.get(1) {
                 Some(a) => cast(a, &DataType::Boolean)?.as_boolean().iter().map(|b| b.unwrap_or(false)).collect(),
@@ -380,8 +405,13 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
                 .zip(missing_ok)
                 .map(|(name, missing_ok)| match name {
                     None => Ok(None),
-                    Some(name) => match crate::session::default_setting(name) {
-                        Some(value) => Ok(Some(value.to_string())),
+                    Some(name) => match conversql
+                        .iter()
+                        .find(|e| e.key.eq_ignore_ascii_case(name))
+                        .map(|e| e.value.clone().unwrap_or_default())
+                        .or_else(|| crate::session::default_setting(name).map(str::to_string))
+                    {
+                        Some(value) => Ok(Some(value)),
                         None if missing_ok => Ok(None),
                         None => Err(datafusion::error::DataFusionError::Plan(format!(
                             "unrecognized configuration parameter \"{name}\" (current_setting reports server defaults; use SHOW for this session's value)"

@@ -51,7 +51,7 @@ use crate::log_table::LogTable;
 use manifest::{InputFile, Inputs, Manifest};
 
 pub use refresh::RefreshReport;
-pub use table::{StoredKind, StoredTable, UseFacts};
+pub use table::{StoredKind, StoredTable};
 
 /// How long a replaced store file is kept for queries still reading it.
 pub const RETIRE_GRACE: Duration = Duration::from_secs(600);

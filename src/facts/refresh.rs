@@ -43,7 +43,7 @@ use super::manifest::{InputFile, Inputs, Manifest, Partition, Retired, StoredFil
 use super::parquet_io::{self, FACTS_ROW_GROUP, MESSAGE_ROW_GROUP};
 use super::{FactStore, Listing, RETIRE_GRACE, StoreSchemas};
 use crate::error::Result;
-use crate::log_table::{ListingSnapshot, SkipBadFiles};
+use crate::log_table::ListingSnapshot;
 
 /// The facts of a set of conversations, from their de-duplicated rows.
 pub(crate) const FACTS_FROM_LOG: &str = include_str!("../../sql/from_log/conversation_facts.sql");
@@ -185,12 +185,13 @@ impl Job<'_> {
         files.insert("profiles", profiles.to_vec());
         files.insert("events", events.to_vec());
         files.insert("accounts", self.listing.accounts.clone());
-        let config = self
+        let mut config = self
             .engine
             .config()
             .clone()
-            .with_extension(Arc::new(ListingSnapshot::preset(files)))
-            .with_extension(Arc::new(SkipBadFiles(false)));
+            .with_extension(Arc::new(ListingSnapshot::preset(files)));
+        conversql_udfs::ConversqlOptions::of_mut(&mut config).skip_bad_files =
+            conversql_udfs::OnOff(false);
         SessionContext::new_with_state(
             SessionStateBuilder::new_from_existing(self.engine.clone())
                 .with_config(config)

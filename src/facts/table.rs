@@ -47,22 +47,6 @@ pub const EVENTS_FROM_LOG: &str = include_str!("../../sql/from_log/events.sql");
 /// The raw-path SQL of `conversation_facts`.
 pub const FACTS_FROM_LOG: &str = super::refresh::FACTS_FROM_LOG;
 
-/// The session setting `conversql.facts` (default: on when the engine has a
-/// fact store): whether `messages` and `conversation_facts` read the store or
-/// the raw log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UseFacts(pub bool);
-
-impl UseFacts {
-    /// The session setting's name.
-    pub const SETTING: &'static str = "conversql.facts";
-
-    /// Whether a session reads the fact store (true unless set off).
-    pub fn of(config: &SessionConfig) -> bool {
-        config.get_extension::<UseFacts>().is_none_or(|u| u.0)
-    }
-}
-
 /// Which stored table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoredKind {
@@ -232,7 +216,7 @@ impl TableProvider for StoredTable {
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let store = match &self.store {
-            Some(store) if UseFacts::of(state.config()) => store,
+            Some(store) if conversql_udfs::ConversqlOptions::of(state.config()).facts() => store,
             _ => return self.scan_log(state, projection, filters, limit).await,
         };
         let manifest = store.fresh(state).await?;

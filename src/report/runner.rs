@@ -41,7 +41,7 @@ pub async fn run_once(
     let sql = substitute(&report.sql, &values)
         .map_err(|e| Error::report(&report.name, report.sql_field, e))?;
     let mut session = engine.session();
-    session.set_parameter(crate::session::AS_OF, &values["as_of"])?;
+    session.set_parameter("conversql.as_of", &values["as_of"])?;
     let sql_err =
         |e: &dyn std::fmt::Display| Error::report(&report.name, report.sql_field, e.to_string());
     let mut results = vec![];

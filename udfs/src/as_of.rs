@@ -100,9 +100,8 @@ impl ScalarUDFImpl for AsOfFunc {
         match configured_as_of(&args.config_options) {
             Some(micros) => Ok(ColumnarValue::Scalar(instant(micros))),
             None => exec_err!(
-                "as_of() without {} set is replaced by the query start time during \
-                 planning and cannot be evaluated directly",
-                ConversqlOptions::AS_OF_KEY
+                "as_of() without conversql.as_of set is replaced by the query start time \
+                 during planning and cannot be evaluated directly"
             ),
         }
     }
@@ -144,7 +143,9 @@ mod tests {
 
     fn config_with(as_of: Option<i64>) -> ConfigOptions {
         let mut config = ConfigOptions::new();
-        config.extensions.insert(ConversqlOptions::new(as_of));
+        config
+            .extensions
+            .insert(ConversqlOptions::default().with_as_of(as_of));
         config
     }
 

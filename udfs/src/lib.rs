@@ -70,7 +70,9 @@ pub use conversation_closed_at::ConversationClosedAtFunc;
 pub use conversation_status::ConversationStatusFunc;
 pub use in_attribution_window::InAttributionWindowFunc;
 pub use local_date::LocalDateFunc;
-pub use options::{ConversqlOptions, format_instant, parse_instant};
+pub use options::{
+    ConversqlOptions, OnOff, OptionalInstant, format_instant, parse_instant, parse_on_off,
+};
 pub use tag_union::{TagUnionAccumulator, TagUnionFunc};
 pub use touch_priority::TouchPriorityFunc;
 
@@ -93,38 +95,24 @@ pub fn aggregate_udfs() -> Vec<Arc<AggregateUDF>> {
     vec![Arc::new(AggregateUDF::from(TagUnionFunc::new()))]
 }
 
-/// Adds the `conversql.*` options ([`ConversqlOptions`], all unset) to a
-/// session configuration, unless they are already there. Needed for
-/// `SET conversql.as_of = ...`.
+/// Adds the `conversql.*` settings ([`ConversqlOptions`], at their
+/// defaults) to a session configuration, unless they are already there.
+/// Needed for `SET conversql.as_of = ...`.
 pub fn register_options(config: &mut SessionConfig) {
-    let options = config.options_mut();
-    if options.extensions.get::<ConversqlOptions>().is_none() {
-        options.extensions.insert(ConversqlOptions::default());
-    }
+    ConversqlOptions::of_mut(config);
 }
 
 /// The analysis instant `conversql.as_of` of a session configuration, in
 /// microseconds since the epoch (UTC); `None` if unset (or if the options
 /// were never registered), meaning `as_of()` is the query start time.
 pub fn get_as_of(config: &SessionConfig) -> Option<i64> {
-    config
-        .options()
-        .extensions
-        .get::<ConversqlOptions>()
-        .and_then(ConversqlOptions::as_of)
+    ConversqlOptions::of(config).as_of()
 }
 
 /// Sets (or, with `None`, clears) `conversql.as_of` in a session
 /// configuration, registering the options first if needed.
 pub fn set_as_of(config: &mut SessionConfig, as_of: Option<i64>) {
-    register_options(config);
-    if let Some(options) = config
-        .options_mut()
-        .extensions
-        .get_mut::<ConversqlOptions>()
-    {
-        options.set_as_of(as_of);
-    }
+    ConversqlOptions::of_mut(config).as_of = OptionalInstant(as_of);
 }
 
 /// Builder form of [`register_options`].

@@ -1,118 +1,193 @@
-//! The `conversql.*` session options, and the instant syntax they accept.
+//! The `conversql.*` session settings and the syntaxes they accept: instants
+//! and PostgreSQL's booleans.
 //!
 //! ```sql
 //! SET conversql.as_of = '2026-06-07T12:00:00Z';
 //! SHOW conversql.as_of;
+//! SET conversql.skip_bad_files = on;
+//! RESET conversql.as_of;
 //! ```
+//!
+//! Every setting is declared once, as a field of [`ConversqlOptions`]: the
+//! field's name is its key (`conversql.<field>`), its doc comment the
+//! description `pg_settings` and `information_schema.df_settings` show, and
+//! its type how `SET` reads a value and `SHOW` writes it ([`OnOff`],
+//! [`OptionalInstant`]).
 
-use std::any::Any;
+use std::fmt;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
-use datafusion::common::config::{ConfigEntry, ConfigExtension, ExtensionOptions};
-use datafusion::common::{Result, config_datafusion_err, config_err};
+use datafusion::common::config::{ConfigExtension, ConfigField, ConfigOptions, Visit};
+use datafusion::common::{DataFusionError, Result, config_datafusion_err, extensions_options};
+use datafusion::execution::config::SessionConfig;
 
 /// The example shown when an instant cannot be parsed.
 const INSTANT_EXAMPLE: &str = "expected an instant such as '2026-06-07T12:00:00Z'";
 
-/// The session options of conversql, registered as the DataFusion config
-/// extension `conversql` (see [`crate::register_options`]).
-///
-/// Every option is carried by the session configuration, so functions read
-/// them from the configuration they are given and stay stateless.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ConversqlOptions {
-    /// The analysis instant T in microseconds since the epoch (UTC), returned
-    /// by `as_of()`. `None` means the start time of each query.
-    as_of: Option<i64>,
-}
+extensions_options! {
+    /// The session settings of conversql, registered as the DataFusion config
+    /// extension `conversql` (see [`crate::register_options`]).
+    ///
+    /// Every setting is carried by the session configuration, so functions
+    /// and scans read it from the configuration they are given and stay
+    /// stateless.
+    pub struct ConversqlOptions {
+        /// The analysis instant T returned by as_of(), e.g. '2026-06-07T12:00:00Z';
+        /// empty means the start time of each query.
+        pub as_of: OptionalInstant, default = OptionalInstant(None)
 
-impl ConversqlOptions {
-    /// The full key of the `as_of` option.
-    pub const AS_OF_KEY: &'static str = "conversql.as_of";
+        /// Whether a file that fails the contract check is left out of every
+        /// query (and listed in data_quality) instead of failing it; by default
+        /// the server's --skip-bad-files.
+        pub skip_bad_files: OnOff, default = OnOff(false)
 
-    /// Options with `as_of` set to `as_of` (microseconds since the epoch, UTC).
-    pub fn new(as_of: Option<i64>) -> Self {
-        Self { as_of }
-    }
-
-    /// The configured analysis instant in microseconds since the epoch (UTC),
-    /// or `None` when `as_of()` is the query start time.
-    pub fn as_of(&self) -> Option<i64> {
-        self.as_of
-    }
-
-    /// Sets (or, with `None`, clears) the analysis instant, in microseconds
-    /// since the epoch (UTC).
-    pub fn set_as_of(&mut self, as_of: Option<i64>) {
-        self.as_of = as_of;
-    }
-
-    /// Builder form of [`Self::set_as_of`].
-    pub fn with_as_of(mut self, as_of: Option<i64>) -> Self {
-        self.as_of = as_of;
-        self
-    }
-}
-
-impl ExtensionOptions for ConversqlOptions {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
-    fn cloned(&self) -> Box<dyn ExtensionOptions> {
-        Box::new(self.clone())
-    }
-
-    /// Sets `as_of` from an instant in any syntax [`parse_instant`] accepts;
-    /// an empty value, `none` or `null` clears it. A bad value is rejected and
-    /// leaves the option unchanged.
-    fn set(&mut self, key: &str, value: &str) -> Result<()> {
-        match key {
-            "as_of" => {
-                let trimmed = value.trim();
-                if trimmed.is_empty()
-                    || trimmed.eq_ignore_ascii_case("none")
-                    || trimmed.eq_ignore_ascii_case("null")
-                {
-                    self.as_of = None;
-                    return Ok(());
-                }
-                let as_of = parse(trimmed).map_err(|reason| {
-                    config_datafusion_err!(
-                        "invalid value for {}: '{value}' ({reason})",
-                        Self::AS_OF_KEY
-                    )
-                })?;
-                self.as_of = Some(as_of);
-                Ok(())
-            }
-            _ => config_err!(
-                "unknown option '{}.{key}' (the only option is {})",
-                Self::PREFIX,
-                Self::AS_OF_KEY
-            ),
-        }
-    }
-
-    /// Reports `conversql.as_of`, formatted with [`format_instant`]. Keys are
-    /// fully qualified, like DataFusion's own `datafusion.*` entries, so that
-    /// `SHOW conversql.as_of` and `information_schema.df_settings` find them.
-    fn entries(&self) -> Vec<ConfigEntry> {
-        vec![ConfigEntry {
-            key: Self::AS_OF_KEY.to_string(),
-            value: self.as_of.map(format_instant),
-            description: "The analysis instant T returned by as_of(), e.g. \
-'2026-06-07T12:00:00Z'. Unset (NULL) means the start time of each query.",
-        }]
+        /// Whether messages, events and conversation_facts read the fact store
+        /// (on, the default) or are computed from the raw log (off); without a
+        /// fact store they are computed from the raw log either way.
+        pub facts: OnOff, default = OnOff(true)
     }
 }
 
 impl ConfigExtension for ConversqlOptions {
     const PREFIX: &'static str = "conversql";
+}
+
+impl ConversqlOptions {
+    /// The settings of a session configuration; the defaults if they were
+    /// never registered.
+    pub fn of(config: &SessionConfig) -> Self {
+        Self::of_options(config.options())
+    }
+
+    /// The settings of a set of configuration options; the defaults if they
+    /// were never registered.
+    pub fn of_options(options: &ConfigOptions) -> Self {
+        options
+            .extensions
+            .get::<Self>()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The settings of a session configuration, to change them (registered
+    /// first if missing).
+    pub fn of_mut(config: &mut SessionConfig) -> &mut Self {
+        let extensions = &mut config.options_mut().extensions;
+        if extensions.get::<Self>().is_none() {
+            extensions.insert(Self::default());
+        }
+        extensions
+            .get_mut::<Self>()
+            .expect("the conversql settings were just registered")
+    }
+
+    /// The configured analysis instant in microseconds since the epoch (UTC),
+    /// or `None` when `as_of()` is the query start time.
+    pub fn as_of(&self) -> Option<i64> {
+        self.as_of.0
+    }
+
+    /// Whether files that fail the contract check are left out of queries.
+    pub fn skip_bad_files(&self) -> bool {
+        self.skip_bad_files.0
+    }
+
+    /// Whether the fact store is read (when there is one).
+    pub fn facts(&self) -> bool {
+        self.facts.0
+    }
+
+    /// These settings with `as_of` set to `as_of` (microseconds since the
+    /// epoch, UTC; `None` for the query start time).
+    pub fn with_as_of(mut self, as_of: Option<i64>) -> Self {
+        self.as_of = OptionalInstant(as_of);
+        self
+    }
+}
+
+/// The full key of a setting (`conversql.<field>`): entries are reported
+/// fully qualified, like DataFusion's own `datafusion.*` ones, so that
+/// DataFusion's `SHOW` and `information_schema.df_settings` find them.
+fn qualified(key: &str) -> String {
+    format!("{}.{key}", ConversqlOptions::PREFIX)
+}
+
+/// The error of a value a setting does not accept.
+fn invalid(value: &str, reason: &str) -> DataFusionError {
+    DataFusionError::Configuration(format!("invalid value '{value}' ({reason})"))
+}
+
+/// A boolean setting: `SET` accepts the spellings PostgreSQL accepts
+/// ([`parse_on_off`]), `SHOW` reports `on` or `off`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OnOff(pub bool);
+
+impl fmt::Display for OnOff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0 { "on" } else { "off" })
+    }
+}
+
+impl ConfigField for OnOff {
+    fn visit<V: Visit>(&self, v: &mut V, key: &str, description: &'static str) {
+        v.some(&qualified(key), self, description)
+    }
+
+    /// A value [`parse_on_off`] rejects leaves the setting unchanged.
+    fn set(&mut self, _key: &str, value: &str) -> Result<()> {
+        self.0 = parse_on_off(value).ok_or_else(|| invalid(value, "expected on or off"))?;
+        Ok(())
+    }
+}
+
+/// A PostgreSQL boolean, as `SET` reads it: `on`, `off`, `true`, `false`,
+/// `yes`, `no`, `1`, `0`, case-insensitive, and any unambiguous prefix of
+/// the words (`t`, `fa`, `y`, `n`, `of`…, but not `o`). Surrounding
+/// whitespace and single quotes are ignored. `None` for anything else.
+pub fn parse_on_off(value: &str) -> Option<bool> {
+    let value = value.trim().trim_matches('\'').trim().to_ascii_lowercase();
+    // A prefix of `word` at least `min` characters long.
+    let abbreviates = |word: &str, min: usize| value.len() >= min && word.starts_with(&value);
+    match value.as_bytes().first()? {
+        b't' if abbreviates("true", 1) => Some(true),
+        b'f' if abbreviates("false", 1) => Some(false),
+        b'y' if abbreviates("yes", 1) => Some(true),
+        b'n' if abbreviates("no", 1) => Some(false),
+        b'o' if abbreviates("on", 2) => Some(true),
+        b'o' if abbreviates("off", 2) => Some(false),
+        b'1' if value == "1" => Some(true),
+        b'0' if value == "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// An instant setting that may be unset: `SET` accepts what
+/// [`parse_instant`] accepts, or an empty value, `none` or `null` to unset
+/// it; `SHOW` reports it as [`format_instant`] writes it, or nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OptionalInstant(pub Option<i64>);
+
+impl ConfigField for OptionalInstant {
+    fn visit<V: Visit>(&self, v: &mut V, key: &str, description: &'static str) {
+        match self.0 {
+            Some(micros) => v.some(&qualified(key), format_instant(micros), description),
+            None => v.none(&qualified(key), description),
+        }
+    }
+
+    /// A value that is not an instant leaves the setting unchanged.
+    fn set(&mut self, _key: &str, value: &str) -> Result<()> {
+        let trimmed = value.trim();
+        self.0 = if trimmed.is_empty()
+            || trimmed.eq_ignore_ascii_case("none")
+            || trimmed.eq_ignore_ascii_case("null")
+        {
+            None
+        } else {
+            Some(parse(trimmed).map_err(|reason| invalid(value, &reason))?)
+        };
+        Ok(())
+    }
 }
 
 /// Parses an instant into microseconds since the epoch (UTC).
@@ -422,13 +497,23 @@ mod tests {
 
     #[test]
     fn set_and_entries() {
+        use datafusion::common::config::ExtensionOptions;
+
         let mut options = ConversqlOptions::default();
         assert_eq!(options.as_of(), None);
-        assert_eq!(options.entries().len(), 1);
-        assert_eq!(options.entries()[0].key, "conversql.as_of");
+        let keys: Vec<String> = options.entries().into_iter().map(|e| e.key).collect();
+        assert_eq!(
+            keys,
+            [
+                "conversql.as_of",
+                "conversql.skip_bad_files",
+                "conversql.facts"
+            ]
+        );
+        assert!(options.entries().iter().all(|e| !e.description.is_empty()));
         assert_eq!(options.entries()[0].value, None);
 
-        options.set("as_of", "2026-06-07T14:00:00+02:00").unwrap();
+        ExtensionOptions::set(&mut options, "as_of", "2026-06-07T14:00:00+02:00").unwrap();
         assert_eq!(options.as_of(), Some(NOON));
         assert_eq!(
             options.entries()[0].value.as_deref(),
@@ -436,13 +521,12 @@ mod tests {
         );
 
         // A bad value is rejected and changes nothing.
-        let err = options
-            .set("as_of", "yesterday-ish")
+        let err = ExtensionOptions::set(&mut options, "as_of", "yesterday-ish")
             .unwrap_err()
             .to_string();
         assert!(
             err.contains(
-                "invalid value for conversql.as_of: 'yesterday-ish' \
+                "invalid value 'yesterday-ish' \
 (expected an instant such as '2026-06-07T12:00:00Z')"
             ),
             "{err}"
@@ -450,27 +534,72 @@ mod tests {
         assert_eq!(options.as_of(), Some(NOON));
 
         // An unknown key is rejected.
-        assert!(options.set("as_off", "2026-06-07").is_err());
+        assert!(ExtensionOptions::set(&mut options, "as_off", "2026-06-07").is_err());
         assert_eq!(options.as_of(), Some(NOON));
 
         // Clearing.
-        options.set("as_of", "none").unwrap();
+        ExtensionOptions::set(&mut options, "as_of", "none").unwrap();
         assert_eq!(options.as_of(), None);
-        options.set("as_of", "2026-06-07").unwrap();
-        options.set("as_of", "").unwrap();
+        ExtensionOptions::set(&mut options, "as_of", "2026-06-07").unwrap();
+        ExtensionOptions::set(&mut options, "as_of", "").unwrap();
         assert_eq!(options.as_of(), None);
 
-        options.set_as_of(Some(NOON + 1));
-        assert_eq!(options.as_of(), Some(NOON + 1));
+        options.as_of = OptionalInstant(Some(NOON + 1));
         assert_eq!(
             options.entries()[0].value.as_deref(),
             Some("2026-06-07T12:00:00.000001Z")
         );
-        assert_eq!(ConversqlOptions::new(Some(5)).as_of(), Some(5));
         assert_eq!(
             ConversqlOptions::default().with_as_of(Some(5)).as_of(),
             Some(5)
         );
+
+        // Booleans are shown as on/off; a bad value changes nothing.
+        assert!(!options.skip_bad_files() && options.facts());
+        ExtensionOptions::set(&mut options, "skip_bad_files", "yes").unwrap();
+        ExtensionOptions::set(&mut options, "facts", "OFF").unwrap();
+        assert!(options.skip_bad_files() && !options.facts());
+        assert_eq!(options.entries()[1].value.as_deref(), Some("on"));
+        assert_eq!(options.entries()[2].value.as_deref(), Some("off"));
+        let err = ExtensionOptions::set(&mut options, "skip_bad_files", "sometimes")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("invalid value 'sometimes' (expected on or off)"),
+            "{err}"
+        );
+        assert!(options.skip_bad_files());
+    }
+
+    #[test]
+    fn postgres_booleans() {
+        for on in [
+            "on", "ON", "true", "t", "tr", "TRUE", "yes", "y", "ye", "1", " on ", "'on'",
+        ] {
+            assert_eq!(parse_on_off(on), Some(true), "{on:?}");
+        }
+        for off in [
+            "off", "of", "OFF", "false", "f", "fal", "no", "n", "0", "'off'",
+        ] {
+            assert_eq!(parse_on_off(off), Some(false), "{off:?}");
+        }
+        for neither in [
+            "",
+            "o",
+            "onn",
+            "offf",
+            "truee",
+            "nope",
+            "yess",
+            "2",
+            "01",
+            "10",
+            "-1",
+            "sometimes",
+            "default",
+        ] {
+            assert_eq!(parse_on_off(neither), None, "{neither:?}");
+        }
     }
 
     #[test]
@@ -481,18 +610,22 @@ mod tests {
             .set("conversql.as_of", "2026-06-07T12:00:00Z")
             .unwrap();
         assert!(options.set("conversql.as_of", "nope").is_err());
-        assert_eq!(
-            options
-                .extensions
-                .get::<ConversqlOptions>()
-                .and_then(ConversqlOptions::as_of),
-            Some(NOON)
-        );
+        options.set("conversql.facts", "off").unwrap();
+        let settings = ConversqlOptions::of_options(options);
+        assert_eq!(settings.as_of(), Some(NOON));
+        assert!(!settings.facts());
         let entry = options
             .entries()
             .into_iter()
             .find(|e| e.key == "conversql.as_of")
             .unwrap();
         assert_eq!(entry.value.as_deref(), Some("2026-06-07T12:00:00Z"));
+
+        // Unregistered: the defaults; of_mut registers them.
+        let mut config = SessionConfig::new();
+        assert_eq!(ConversqlOptions::of(&config).as_of(), None);
+        assert!(ConversqlOptions::of(&config).facts());
+        ConversqlOptions::of_mut(&mut config).as_of = OptionalInstant(Some(NOON));
+        assert_eq!(ConversqlOptions::of(&config).as_of(), Some(NOON));
     }
 }

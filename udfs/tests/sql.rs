@@ -447,7 +447,7 @@ async fn as_of_in_sql() -> Result<()> {
     let err = run_err(&ctx, "SET conversql.as_of = 'yesterday-ish'").await;
     assert!(
         err.contains(
-            "invalid value for conversql.as_of: 'yesterday-ish' \
+            "invalid value 'yesterday-ish' \
              (expected an instant such as '2026-06-07T12:00:00Z')"
         ),
         "{err}"
