@@ -13,6 +13,12 @@
 //! S3-compatible server (`moto_server`, from `tests/requirements.txt`) that the
 //! test starts on loopback, where `$ROOT` is `s3://conversql-slt/<file>` and
 //! the fixtures are written through the same object store conversql reads.
+//! Without `moto_server` the S3 half is skipped with a `SKIPPED` line saying
+//! what to install (a failure under `CONVERSQL_TEST_REQUIRE_ALL=1`), as the
+//! integration tests skip (`tests/integration/common/require.rs`).
+
+#[path = "integration/common/require.rs"]
+mod require;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -445,12 +451,16 @@ async fn main() {
         .collect();
     files.sort();
     let mut tally = Tally::default();
-    let moto = match MotoServer::start() {
-        Ok(m) => Some(m),
-        Err(e) => {
-            tally.record("slt over S3", Err(e));
-            None
+    let moto = if require::require("slt over S3", &[&require::MOTO_SERVER]) {
+        match MotoServer::start() {
+            Ok(m) => Some(m),
+            Err(e) => {
+                tally.record("slt over S3", Err(e));
+                None
+            }
         }
+    } else {
+        None
     };
     let mut backends = vec![
         ("local, raw log", Backend::Local { facts: false }),

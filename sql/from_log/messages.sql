@@ -4,7 +4,7 @@
 -- `materialized.messages` plans this query when the session does not use the
 -- materialised facts (SET conversql.facts = off, or `--no-facts`); the fact
 -- store applies the same rule in Rust when it folds new files in
--- (src/facts/dedup.rs), and tests/facts.rs checks that both agree.
+-- (src/facts/dedup.rs), and tests/integration/facts.rs checks that both agree.
 SELECT
     account_id, conversation_id, message_id, channel, sent_at, sender, kind, body,
     profile_id, skill, product_ids, tags, escalation_reason

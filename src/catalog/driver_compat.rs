@@ -1,7 +1,7 @@
 //! What drivers and BI tools need beyond the catalog overlay, in one place:
 //! Postgres' `information_schema`, `parse_ident` and a lenient
 //! `pg_get_constraintdef` ([`register`]), and the rewrites of their SQL text before parsing
-//! ([`rewrite_sql`]). tests/drivers.rs proves them with pgjdbc's, Npgsql's,
+//! ([`rewrite_sql`]). tests/integration/drivers.rs proves them with pgjdbc's, Npgsql's,
 //! Grafana's, Metabase's and SQLAlchemy's queries.
 
 use std::borrow::Cow;

@@ -22,7 +22,7 @@
 //! the week partitions holding them are rewritten. A log file that disappeared
 //! or changed, or any change of `accounts/` (time zones date every
 //! conversation), rebuilds the store. The answers are therefore always those of
-//! the raw log (`SET conversql.facts = off` computes them from it; tests/facts.rs
+//! the raw log (`SET conversql.facts = off` computes them from it; tests/integration/facts.rs
 //! compares both). Status and closure are derived at query time from the
 //! stored facts by the UDFs of the `conversations` view.
 //!

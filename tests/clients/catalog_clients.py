@@ -1,6 +1,6 @@
 """Talks to a running conversql server through psycopg2, SQLAlchemy (inspect()),
 pandas.read_sql, asyncpg and psycopg 3 (cursors, savepoints, read-only errors)
-and prints what each read as JSON, for tests/server.rs to check.
+and prints what each read as JSON, for tests/integration/server.rs to check.
 
 Usage: python3 catalog_clients.py PORT ACCOUNT START END AS_OF
 """

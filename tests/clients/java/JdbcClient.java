@@ -1,4 +1,4 @@
-// pgjdbc client of conversql's integration tests (tests/drivers.rs).
+// pgjdbc client of conversql's integration tests (tests/integration/drivers.rs).
 // Usage: java -cp .:/usr/share/java/postgresql.jar JdbcClient MODE PORT ACCOUNT START END
 // MODE is one of:
 //   meta   - DatabaseMetaData (schemas, tables, columns, type info), a PreparedStatement

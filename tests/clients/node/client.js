@@ -1,4 +1,4 @@
-// node-postgres (pg + pg-cursor) client of conversql's integration tests (tests/drivers.rs).
+// node-postgres (pg + pg-cursor) client of conversql's integration tests (tests/integration/drivers.rs).
 // Usage: node client.js MODE PORT ACCOUNT START END
 //   meta   - schemas, tables and views, columns of conversations, overview($1, $2, $3)
 //            with bound parameters, a read of conversations;

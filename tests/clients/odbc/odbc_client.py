@@ -5,7 +5,7 @@ Usage: python3 odbc_client.py DRIVER_PATH PORT ACCOUNT START END
 Connects with a DSN-less connection string naming the driver library, lists
 tables and views with SQLTables, the columns of `conversations` with
 SQLColumns, runs overview(?, ?, ?) with bound parameters and reads the
-conversations table. Prints one JSON object; tests/drivers.rs checks the values.
+conversations table. Prints one JSON object; tests/integration/drivers.rs checks the values.
 """
 import datetime
 import decimal

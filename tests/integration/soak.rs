@@ -29,8 +29,10 @@
 //! Settings: `CONVERSQL_SOAK_SECS` (run length, default 180),
 //! `CONVERSQL_SOAK_ARRIVALS` (files, default one per 10 s of run),
 //! `CONVERSQL_SOAK_CONNECTIONS` (default 64).
-
-mod common;
+//!
+//! The test is `#[ignore]`d, so a plain `cargo test` does not wait for it:
+//! `cargo test --test integration soak -- --ignored --nocapture` runs it, as
+//! `.ci/run` does after the other tests.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -46,11 +48,12 @@ use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use chrono::{DateTime, NaiveDate, Utc};
-use common::{AS_OF, data_root, free_port, wait_for_port};
 use conversql::{Engine, EngineOptions};
 use parquet::arrow::ArrowWriter;
 use tokio_postgres::types::Type;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage, Statement};
+
+use crate::common::{self, AS_OF, data_root, free_port, wait_for_port};
 
 /// The account the arrivals add conversations to.
 const TOUCHED: &str = "acc_003";
@@ -1028,8 +1031,10 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
 }
 
-/// The soak: see the module documentation.
+/// The soak: see the module documentation. About three minutes, so not part
+/// of a plain `cargo test`; `.ci/run` (through `scripts/test --soak`) runs it.
 #[test]
+#[ignore = "a 3-minute soak: cargo test --test integration soak -- --ignored"]
 fn soak_64_connections_dashboard_mix_with_arriving_files() {
     let secs = setting("CONVERSQL_SOAK_SECS", 180);
     let count = setting("CONVERSQL_SOAK_ARRIVALS", (secs / 10).max(4)) as usize;

@@ -2,61 +2,15 @@
 //! through real Postgres clients (psql and psycopg 3), checking the values
 //! against the same queries run in-process.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-mod common;
-
-use common::{AS_OF, data_root, in_process};
 use conversql::{Engine, EngineOptions};
+
+use crate::common::{AS_OF, Server, data_root, in_process};
 
 const ACCOUNT: &str = "acc_001";
 const START: &str = "2026-05-09";
 const END: &str = "2026-06-07";
-
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server() -> Server {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_conversql"))
-        .args([
-            "serve",
-            "--data",
-            &data_root(),
-            "--as-of",
-            AS_OF,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start conversql serve");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "server did not start listening within 60 s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Server { child, port }
-}
 
 fn psql(port: u16, commands: &[&str]) -> (String, String) {
     let mut cmd = Command::new("psql");
@@ -90,7 +44,8 @@ fn psql(port: u16, commands: &[&str]) -> (String, String) {
 /// Runs `sql` in-process and formats every row as `a|b|c`.
 #[test]
 fn psql_and_psycopg_read_the_overview() {
-    let server = start_server();
+    require!(PSQL, PSYCOPG);
+    let server = Server::start();
     let overview = format!("SELECT * FROM overview('{ACCOUNT}', '{START}', '{END}')");
     let expected = in_process(&overview);
     assert_eq!(expected.len(), 1);
@@ -304,7 +259,8 @@ fn view_names() -> Vec<String> {
 
 #[test]
 fn psql_catalog_commands_comments_and_views() {
-    let server = start_server();
+    require!(PSQL);
+    let server = Server::start();
     let views = view_names();
     assert!(views.len() >= 14, "{views:?}");
     let lines = |out: &str| {
@@ -538,7 +494,8 @@ fn psql_catalog_commands_comments_and_views() {
 
 #[test]
 fn python_clients_list_the_catalog_and_read_values() {
-    let server = start_server();
+    require!(PSYCOPG, PSYCOPG2, SQLALCHEMY, PANDAS, ASYNCPG);
+    let server = Server::start();
     let script = format!(
         "{}/tests/clients/catalog_clients.py",
         env!("CARGO_MANIFEST_DIR")

@@ -5,14 +5,13 @@
 //! `report_runs` view over the Postgres protocol; and the html overview
 //! rendered by headless Chromium with its bars measured.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
-use common::{
+
+use crate::common::{
     ACCOUNT, AS_OF, END, START, data_root, expected_overview, free_port, in_process, repo_root,
     wait_for_port,
 };
@@ -620,6 +619,7 @@ fn chromium(args: &[&str]) -> Output {
 
 #[test]
 fn the_html_overview_renders_in_chromium_with_bars_matching_the_numbers() {
+    require!(CHROMIUM);
     let dir = tempfile::tempdir().unwrap();
     let out = run_example(
         dir.path(),
@@ -792,6 +792,7 @@ fn boto3(moto: &Moto, code: &str) -> String {
 
 #[test]
 fn outputs_go_to_s3_in_one_put_and_are_not_overwritten_without_replace() {
+    require!(MOTO_SERVER, BOTO3);
     let port = free_port();
     let mut child = Command::new("moto_server")
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])

@@ -1,9 +1,26 @@
-//! Shared helpers of the client integration tests: start the real
+//! Shared helpers of the integration tests: start the real
 //! `conversql serve` on the bundled sample, start a real PostgreSQL 15 from
 //! Debian's packages to compare answers with, run queries in-process for the
-//! expected values, and run external client programs.
+//! expected values, run external client programs, and skip a test whose
+//! programs are not installed ([`require`], the `require!` macro).
 
 #![allow(dead_code)]
+
+pub mod require;
+
+/// Returns from the calling test (skipping it, or failing it under
+/// `CONVERSQL_TEST_REQUIRE_ALL=1`) unless every named requirement of
+/// [`require`] is installed: `require!(PSQL, PSYCOPG);`.
+macro_rules! require {
+    ($($need:ident),+ $(,)?) => {
+        if !$crate::common::require::require(
+            &$crate::common::require::current_test(module_path!()),
+            &[$(&$crate::common::require::$need),+],
+        ) {
+            return;
+        }
+    };
+}
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -11,6 +28,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use conversql::{Engine, EngineOptions};
+use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 
@@ -124,6 +142,29 @@ fn on_own_runtime<T: Send + 'static>(
         .unwrap()
 }
 
+/// Formats every row of `batches` as `a|b|c`, nulls as `null`.
+pub fn pipe_rows(batches: &[RecordBatch], null: &str) -> Vec<String> {
+    let options = FormatOptions::default().with_null(null);
+    let mut rows = vec![];
+    for batch in batches {
+        let formatters: Vec<_> = batch
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap())
+            .collect();
+        for row in 0..batch.num_rows() {
+            rows.push(
+                formatters
+                    .iter()
+                    .map(|f| f.value(row).to_string())
+                    .collect::<Vec<_>>()
+                    .join("|"),
+            );
+        }
+    }
+    rows
+}
+
 /// Runs `sql` in-process on the sample at [`AS_OF`] and formats every row as `a|b|c`.
 pub fn in_process(sql: &str) -> Vec<String> {
     let sql = sql.to_string();
@@ -137,25 +178,7 @@ pub fn in_process(sql: &str) -> Vec<String> {
         .unwrap();
         let mut session = engine.session();
         let batches = session.query(&sql).await.unwrap().collect().await.unwrap();
-        let mut rows = vec![];
-        for batch in batches {
-            let options = FormatOptions::default();
-            let formatters: Vec<_> = batch
-                .columns()
-                .iter()
-                .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap())
-                .collect();
-            for row in 0..batch.num_rows() {
-                rows.push(
-                    formatters
-                        .iter()
-                        .map(|f| f.value(row).to_string())
-                        .collect::<Vec<_>>()
-                        .join("|"),
-                );
-            }
-        }
-        rows
+        pipe_rows(&batches, "")
     })
 }
 

@@ -8,7 +8,7 @@
 //! protocol messages.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls};
 
-const AS_OF: &str = "2026-06-08T12:00:00Z";
+use crate::common::{AS_OF, data_root, free_port};
+
 /// A query that runs for minutes and yields no row until it ends.
 const ENDLESS_AGGREGATE: &str = "SELECT count(*) FROM conversation_messages a, conversation_messages b, conversation_messages c";
 /// A query that streams rows for minutes.
@@ -55,18 +56,6 @@ impl Server {
         tokio::spawn(connection);
         Ok(client)
     }
-}
-
-fn data_root() -> String {
-    format!("{}/data", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn conversql(args: &[&str]) -> Command {
@@ -211,6 +200,7 @@ fn assert_goes_idle(pid: u32, what: &str) {
 
 #[test]
 fn scram_users_only_verifiers_stored_and_wrong_credentials_refused() {
+    require!(PSQL);
     let server = start(&[]);
     let users = std::fs::read_to_string(server.dir.path().join("users.toml")).unwrap();
     assert!(users.contains("SCRAM-SHA-256$4096:"), "{users}");
@@ -265,6 +255,7 @@ fn scram_users_only_verifiers_stored_and_wrong_credentials_refused() {
 
 #[test]
 fn without_users_file_only_loopback_and_no_password() {
+    require!(PSQL);
     let out = conversql(&["serve", "--data", &data_root(), "--listen", "0.0.0.0:0"])
         .output()
         .unwrap();
@@ -304,6 +295,7 @@ fn without_users_file_only_loopback_and_no_password() {
 
 #[test]
 fn tls_from_pem_files_required_and_never_silent_plaintext() {
+    require!(PSQL);
     let dir = tempfile::tempdir().unwrap();
     let cert = dir.path().join("server.crt");
     let key = dir.path().join("server.key");
@@ -785,6 +777,7 @@ async fn max_connections_refuses_with_53300_then_recovers() {
 
 #[test]
 fn million_row_result_streams_without_server_memory_growing() {
+    require!(PSQL);
     let server = start(&[]);
     let conninfo = server.conninfo("alice", "alice-secret");
     let run = |rows: u64| -> u64 {
@@ -1553,6 +1546,7 @@ async fn a_client_that_disconnects_before_the_first_row_stops_its_query() {
 
 #[test]
 fn spill_files_live_in_one_directory_removed_at_shutdown_and_after_a_crash() {
+    require!(PSQL, KILL);
     let dir = tempfile::tempdir().unwrap();
     let spill = dir.path().join("spill");
     // A crashed server's leftovers: its directory, a spill file, an unlocked lock file.

@@ -15,10 +15,8 @@ use std::path::{Path, PathBuf};
 
 use conversql::{Engine, EngineOptions, Session};
 use conversql_datagen::{GenerateOptions, generate};
-use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 
-const AS_OF: &str = "2026-06-08T12:00:00Z";
+use crate::common::{AS_OF, pipe_rows};
 
 /// Every question whose answer is compared, each in a deterministic order.
 const QUESTIONS: &[&str] = &[
@@ -38,34 +36,15 @@ const QUESTIONS: &[&str] = &[
     "SELECT * FROM conversations WHERE account_id = 'acc_001' AND started_date BETWEEN DATE '2026-05-20' AND DATE '2026-05-27' ORDER BY conversation_id",
 ];
 
-fn format(batches: &[RecordBatch]) -> Vec<String> {
-    let options = FormatOptions::default();
-    let mut rows = vec![];
-    for batch in batches {
-        let formatters: Vec<_> = batch
-            .columns()
-            .iter()
-            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap())
-            .collect();
-        for row in 0..batch.num_rows() {
-            rows.push(
-                formatters
-                    .iter()
-                    .map(|f| f.value(row).to_string())
-                    .collect::<Vec<_>>()
-                    .join("|"),
-            );
-        }
-    }
-    rows
-}
-
 async fn answer(session: &mut Session, sql: &str) -> Vec<String> {
     let df = session
         .query(sql)
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    format(&df.collect().await.unwrap_or_else(|e| panic!("{sql}: {e}")))
+    pipe_rows(
+        &df.collect().await.unwrap_or_else(|e| panic!("{sql}: {e}")),
+        "",
+    )
 }
 
 async fn set(session: &mut Session, sql: &str) {

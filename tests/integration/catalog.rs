@@ -4,30 +4,13 @@
 //! column has a comment" check can fail).
 
 use conversql::{Engine, EngineOptions};
-use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+
+use crate::common::pipe_rows;
 
 async fn rows(engine: &Engine, sql: &str) -> Vec<String> {
     let mut session = engine.session();
     let batches = session.query(sql).await.unwrap().collect().await.unwrap();
-    let mut out = vec![];
-    for batch in batches {
-        let options = FormatOptions::default().with_null("NULL");
-        let formatters: Vec<_> = batch
-            .columns()
-            .iter()
-            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap())
-            .collect();
-        for row in 0..batch.num_rows() {
-            out.push(
-                formatters
-                    .iter()
-                    .map(|f| f.value(row).to_string())
-                    .collect::<Vec<_>>()
-                    .join("|"),
-            );
-        }
-    }
-    out
+    pipe_rows(&batches, "NULL")
 }
 
 #[tokio::test]

@@ -27,7 +27,7 @@ use std::path::Path;
 use tokio_postgres::Client;
 use tokio_postgres::types::{ToSql, Type};
 
-use crate::pgvalue::{PgValue, UNDECODABLE, row_values};
+use super::pgvalue::{PgValue, UNDECODABLE, row_values};
 
 /// One replayed statement and what its answer must satisfy.
 #[derive(Debug, Default, Clone)]
