@@ -145,11 +145,7 @@ mod tests {
                  current_setting('server_version')",
             )
             .await,
-            [[
-                "2026-06-07T12:00:00Z",
-                "off",
-                crate::names::SERVER_VERSION
-            ]]
+            [["2026-06-07T12:00:00Z", "off", crate::names::SERVER_VERSION]]
         );
     }
 }
