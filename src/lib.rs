@@ -14,6 +14,8 @@ pub mod dataset;
 pub mod engine;
 pub mod error;
 pub mod facts;
+#[cfg(test)]
+mod layering;
 pub mod limits;
 pub mod log_table;
 pub mod names;
@@ -25,6 +27,7 @@ pub mod s3;
 pub mod scope;
 pub mod server;
 pub mod session;
+pub mod settings;
 pub mod spill;
 pub mod stop;
 pub mod table_functions;

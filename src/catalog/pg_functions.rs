@@ -409,7 +409,7 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
                         .iter()
                         .find(|e| e.key.eq_ignore_ascii_case(name))
                         .map(|e| e.value.clone().unwrap_or_default())
-                        .or_else(|| crate::session::default_setting(name).map(str::to_string))
+                        .or_else(|| crate::settings::default_setting(name).map(str::to_string))
                     {
                         Some(value) => Ok(Some(value)),
                         None if missing_ok => Ok(None),
