@@ -107,26 +107,22 @@ impl BoundedFunction {
     }
 
     /// The largest value and the total bytes a call over `args` may build.
-    fn bound(&self, args: &ScalarFunctionArgs) -> Result<(u64, u64)> {
+    fn bound(&self, args: &ScalarFunctionArgs) -> (u64, u64) {
         let rows = args.number_rows.max(1);
-        let sizes: Vec<Sizes> = args
-            .args
-            .iter()
-            .map(|a| Sizes::of(a, rows))
-            .collect::<Result<_>>()?;
-        let counts = |i: usize| -> Result<Sizes> {
+        let sizes: Vec<Sizes> = args.args.iter().map(|a| Sizes::of(a, rows)).collect();
+        let counts = |i: usize| -> Sizes {
             match args.args.get(i) {
                 Some(arg) => Sizes::counts(arg, rows),
-                None => Ok(Sizes::Same(0)),
+                None => Sizes::Same(0),
             }
         };
         let size = |i: usize| sizes.get(i).cloned().unwrap_or(Sizes::Same(0));
         let per_row: Sizes = match self.growth {
-            Growth::Sum => sizes.iter().fold(Sizes::Same(0), |acc, s| {
-                acc.zip(s, |a, b| a.saturating_add(b))
-            }),
-            Growth::Repeat => size(0).zip(&counts(1)?, u64::saturating_mul),
-            Growth::Pad => counts(1)?
+            Growth::Sum => sizes
+                .iter()
+                .fold(Sizes::Same(0), |acc, s| acc.zip(s, u64::saturating_add)),
+            Growth::Repeat => size(0).zip(&counts(1), u64::saturating_mul),
+            Growth::Pad => counts(1)
                 .map(|n| n.saturating_mul(4))
                 .zip(&size(0), u64::saturating_add),
             Growth::Replace => size(0).zip(&size(2), |text, with| {
@@ -138,44 +134,43 @@ impl BoundedFunction {
                 } else {
                     Sizes::Same(16)
                 };
-                counts(1)?
+                counts(1)
                     .zip(&element, u64::saturating_mul)
                     .zip(&size(0), u64::saturating_add)
             }
-            Growth::Range => range_elements(args, rows)?.map(|n| n.saturating_mul(8)),
+            Growth::Range => range_elements(args, rows).map(|n| n.saturating_mul(8)),
         };
-        Ok(per_row.max_and_total(rows))
+        per_row.max_and_total(rows)
     }
 }
 
 /// The number of elements `range`/`generate_series` may produce per row (integer arguments;
 /// other argument types are left to the function and bounded like a sum).
-fn range_elements(args: &ScalarFunctionArgs, rows: usize) -> Result<Sizes> {
+fn range_elements(args: &ScalarFunctionArgs, rows: usize) -> Sizes {
     let integers = args.args.iter().all(|a| a.data_type().is_integer());
     if !integers || args.args.is_empty() {
-        return Ok(Sizes::Same(0));
+        return Sizes::Same(0);
     }
     let (start, stop, step) = match args.args.len() {
         1 => (
             Sizes::Same(0),
-            Sizes::counts(&args.args[0], rows)?,
+            Sizes::counts(&args.args[0], rows),
             Sizes::Same(1),
         ),
         2 => (
-            Sizes::counts(&args.args[0], rows)?,
-            Sizes::counts(&args.args[1], rows)?,
+            Sizes::counts(&args.args[0], rows),
+            Sizes::counts(&args.args[1], rows),
             Sizes::Same(1),
         ),
         _ => (
-            Sizes::counts(&args.args[0], rows)?,
-            Sizes::counts(&args.args[1], rows)?,
-            Sizes::counts(&args.args[2], rows)?.map(|s| s.max(1)),
+            Sizes::counts(&args.args[0], rows),
+            Sizes::counts(&args.args[1], rows),
+            Sizes::counts(&args.args[2], rows).map(|s| s.max(1)),
         ),
     };
     // Counts are clamped at 0, so a negative start or step bounds from above too.
-    Ok(stop
-        .zip(&start, u64::saturating_sub)
-        .zip(&step, |span, step| span / step + 1))
+    stop.zip(&start, u64::saturating_sub)
+        .zip(&step, |span, step| span / step + 1)
 }
 
 /// A per-row quantity: the same for every row (a scalar argument) or one per row.
@@ -187,16 +182,16 @@ enum Sizes {
 
 impl Sizes {
     /// The bytes of each row's value of `arg`.
-    fn of(arg: &ColumnarValue, rows: usize) -> Result<Sizes> {
-        Ok(match arg {
+    fn of(arg: &ColumnarValue, rows: usize) -> Sizes {
+        match arg {
             ColumnarValue::Scalar(scalar) => Sizes::Same(scalar_bytes(scalar)),
             ColumnarValue::Array(array) => Sizes::PerRow(array_bytes(array, rows)),
-        })
+        }
     }
 
     /// Each row's value of the integer argument `arg`, negative and NULL as 0.
-    fn counts(arg: &ColumnarValue, rows: usize) -> Result<Sizes> {
-        Ok(match arg {
+    fn counts(arg: &ColumnarValue, rows: usize) -> Sizes {
+        match arg {
             ColumnarValue::Scalar(scalar) => match scalar.cast_to(&DataType::Int64) {
                 Ok(ScalarValue::Int64(Some(n))) => Sizes::Same(n.max(0) as u64),
                 _ => Sizes::Same(0),
@@ -218,7 +213,7 @@ impl Sizes {
                 }
                 Err(_) => Sizes::Same(0),
             },
-        })
+        }
     }
 
     fn map(self, f: impl Fn(u64) -> u64) -> Sizes {
@@ -336,7 +331,7 @@ impl ScalarUDFImpl for BoundedFunction {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let name = self.inner.name().to_string();
-        let (largest, total) = self.bound(&args)?;
+        let (largest, total) = self.bound(&args);
         if largest > MAX_VALUE_BYTES as u64 {
             return Err(DataFusionError::External(Box::new(ValueTooLarge(format!(
                 "{name}(): requested length too large: one value would hold up to {largest} bytes, more than the {MAX_VALUE_BYTES} a value may hold"

@@ -97,7 +97,7 @@ impl Engine {
         register_functions(&ctx, &raw, &options);
         let views = view_sources(&options)?;
         register_catalog(&ctx, &views)?;
-        let materialized = load_views(&ctx, views, &facts).await?;
+        let materialized = load_views(&ctx, views, facts.as_ref()).await?;
         if let Some(store) = &facts {
             store.prepare(ctx.state(), store_schemas(&ctx, &raw, materialized).await?);
         }
@@ -322,7 +322,7 @@ fn register_catalog(ctx: &SessionContext, views: &[ViewSource]) -> Result<()> {
 async fn load_views(
     ctx: &SessionContext,
     views: Vec<ViewSource>,
-    facts: &Option<Arc<FactStore>>,
+    facts: Option<&Arc<FactStore>>,
 ) -> Result<MaterializedSchemas> {
     let materialized = Arc::new(MemorySchemaProvider::new());
     database(ctx)?.register_schema(MATERIALIZED_SCHEMA, materialized.clone())?;
@@ -331,7 +331,7 @@ async fn load_views(
         .into_iter()
         .map(|kind| {
             let (materialized, facts, schemas) =
-                (materialized.clone(), facts.clone(), schemas.clone());
+                (materialized.clone(), facts.cloned(), schemas.clone());
             Definition::Table {
                 name: kind.table_name(),
                 query: kind.raw_path_query(),

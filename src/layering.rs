@@ -11,7 +11,11 @@ fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
     for file in rust_files(src) {
         let relative = file.strip_prefix(src).expect("under src");
         let first = relative.components().next().expect("a component");
-        let module = first.as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
+        let module = first
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
         if module == "lib" || module == "main" {
             continue;
         }
@@ -83,7 +87,10 @@ fn modules_do_not_import_each_other_in_circles() {
     let graph = module_graph(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
     assert!(graph.contains_key("engine") && graph["engine"].contains("session"));
     if let Some(cycle) = find_cycle(&graph) {
-        panic!("modules import each other in a circle: {}", cycle.join(" -> "));
+        panic!(
+            "modules import each other in a circle: {}",
+            cycle.join(" -> ")
+        );
     }
 }
 

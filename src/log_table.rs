@@ -94,7 +94,7 @@ impl LogTable {
             dataset,
             file_schema,
             schema: Arc::new(Schema::new(fields)),
-            checked: Mutex::new(Default::default()),
+            checked: Mutex::new(std::collections::HashSet::default()),
         }
     }
 
@@ -410,8 +410,10 @@ fn check_file_schema(
                         .find(|i| descr.column(*i).path().string() == column.name)
                     {
                         for (rg_idx, rg) in parquet.row_groups().iter().enumerate() {
-                            let nulls =
-                                rg.column(idx).statistics().and_then(|s| s.null_count_opt());
+                            let nulls = rg
+                                .column(idx)
+                                .statistics()
+                                .and_then(parquet::file::statistics::Statistics::null_count_opt);
                             if let Some(n) = nulls.filter(|n| *n > 0) {
                                 return Err(FileProblem::new(
                                     table,
@@ -494,9 +496,7 @@ impl TableProvider for LogTable {
         match scope {
             Some(scope) => {
                 // The requested columns come first in the scan's projection (account_id may follow).
-                let wanted = projection
-                    .map(|p| p.len())
-                    .unwrap_or(self.schema.fields().len());
+                let wanted = projection.map_or(self.schema.fields().len(), std::vec::Vec::len);
                 let scoped = ScopedScanExec::try_new(
                     format!("raw.{}", self.table.name),
                     plan,

@@ -20,7 +20,7 @@ fn main() -> std::process::ExitCode {
         .name("conversql-main".into())
         .stack_size(conversql::limits::THREAD_STACK_BYTES)
         .spawn(move || runtime.block_on(run()));
-    match main.map(|thread| thread.join()) {
+    match main.map(std::thread::JoinHandle::join) {
         Ok(Ok(code)) => code,
         Ok(Err(_)) => std::process::ExitCode::FAILURE,
         Err(e) => {

@@ -26,7 +26,7 @@ pub fn parse_millis(text: &str) -> Result<Option<Duration>, String> {
         _ => return Err(invalid()),
     };
     let millis = value * millis_per_unit;
-    if !millis.is_finite() || millis < 0.0 || millis > i32::MAX as f64 {
+    if !millis.is_finite() || millis < 0.0 || millis > f64::from(i32::MAX) {
         return Err(format!(
             "{} is outside the valid range for a time setting (0 .. {} ms)",
             text.trim(),
@@ -49,7 +49,7 @@ mod tests {
         assert_eq!(parse_millis("0"), Ok(None));
         assert_eq!(parse_millis("1500"), Ok(Some(Duration::from_millis(1500))));
         assert_eq!(parse_millis("'5s'"), Ok(Some(Duration::from_secs(5))));
-        assert_eq!(parse_millis("2min"), Ok(Some(Duration::from_secs(120))));
+        assert_eq!(parse_millis("2min"), Ok(Some(Duration::from_mins(2))));
         assert_eq!(parse_millis("250ms"), Ok(Some(Duration::from_millis(250))));
         assert!(parse_millis("soon").unwrap_err().contains("\"soon\""));
         assert!(parse_millis("-1").is_err());

@@ -145,7 +145,7 @@ impl DisplayAs for ScopedScanExec {
 }
 
 impl ExecutionPlan for ScopedScanExec {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "ScopedScanExec"
     }
 
@@ -240,7 +240,7 @@ impl Stream for ScopedStream {
                 other => return self.metrics.record_poll(Poll::Ready(other)),
             };
             match self.scope(&batch) {
-                Ok(kept) if kept.num_rows() == 0 => continue,
+                Ok(kept) if kept.num_rows() == 0 => {}
                 outcome => return self.metrics.record_poll(Poll::Ready(Some(outcome))),
             }
         }

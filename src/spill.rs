@@ -104,7 +104,7 @@ fn dir_is_fresh(dir: &Path) -> bool {
         .and_then(|m| m.modified())
         .ok()
         .and_then(|t| t.elapsed().ok())
-        .is_none_or(|age| age < std::time::Duration::from_secs(60))
+        .is_none_or(|age| age < std::time::Duration::from_mins(1))
 }
 
 #[cfg(test)]

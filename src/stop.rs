@@ -75,7 +75,7 @@ impl PhysicalOptimizerRule for StopCheckRule {
         .map(|t| t.data)
     }
 
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "stop_check"
     }
 
@@ -97,7 +97,7 @@ impl DisplayAs for StopCheckExec {
 }
 
 impl ExecutionPlan for StopCheckExec {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "StopCheckExec"
     }
 

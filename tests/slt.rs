@@ -103,7 +103,7 @@ impl AsyncDB for ConversqlDb {
 
     async fn shutdown(&mut self) {}
 
-    fn engine_name(&self) -> &str {
+    fn engine_name(&self) -> &'static str {
         "conversql"
     }
 
@@ -215,7 +215,7 @@ impl MotoServer {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
         };
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
         loop {
             // Create the bucket (moto's server accepts unsigned requests).
             if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {

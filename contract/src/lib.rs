@@ -57,7 +57,7 @@ const fn col(name: &'static str, kind: ColumnKind, not_null: bool) -> ContractCo
     }
 }
 
-use ColumnKind::*;
+use ColumnKind::{Instant, Int32, Money, Text, TextList};
 
 /// `accounts`
 pub const ACCOUNTS: ContractTable = ContractTable {

@@ -66,7 +66,7 @@ impl Account {
         &self.products[(sku - base) as usize]
     }
 
-    pub(crate) fn item_skus(&self, item: usize) -> std::ops::Range<usize> {
+    pub(crate) fn item_skus(item: usize) -> std::ops::Range<usize> {
         item * VARIANTS..(item + 1) * VARIANTS
     }
 }
@@ -93,7 +93,7 @@ pub(crate) fn build_accounts(
     let total: u64 = weights.iter().sum();
     let mut counts: Vec<usize> = weights
         .iter()
-        .map(|w| (opts.conversations as u128 * *w as u128 / total as u128) as usize)
+        .map(|w| (opts.conversations as u128 * u128::from(*w) / u128::from(total)) as usize)
         .collect();
     let mut rest = opts.conversations - counts.iter().sum::<usize>();
     let mut i = 0;
@@ -106,7 +106,7 @@ pub(crate) fn build_accounts(
 
     let first_local = opts
         .end_date
-        .checked_sub_days(chrono::Days::new(opts.days as u64 - 1))
+        .checked_sub_days(chrono::Days::new(u64::from(opts.days) - 1))
         .expect("validated");
     let after_end = opts.end_date.succ_opt().expect("validated");
 
@@ -185,10 +185,10 @@ pub(crate) fn build_accounts(
 /// When the account's conversations start (fewer at weekends, by the hour of the
 /// day in its zone) and how; one in the first account uses an unknown channel.
 fn conversation_starts(seed: u64, acc: &Account, n_conv: usize, days: u32) -> Vec<(i64, ConvKind)> {
-    let mut rng = Rng::derive(seed, &[3, acc.idx as u64]);
+    let mut rng = Rng::derive(seed, &[3, u64::from(acc.idx)]);
     let day_weights: Vec<f64> = (0..days)
         .map(|d| {
-            let date = acc.first_local + chrono::Days::new(d as u64);
+            let date = acc.first_local + chrono::Days::new(u64::from(d));
             match date.weekday() {
                 Weekday::Sat | Weekday::Sun => 0.8,
                 Weekday::Mon => 1.1,

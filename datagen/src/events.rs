@@ -108,7 +108,7 @@ impl Events {
         if at > acc.limit {
             return;
         }
-        let value = order_value(rng, acc, product) as i128;
+        let value = i128::from(order_value(rng, acc, product));
         let order = self.next_order;
         self.next_order += 1;
         let row = EventRow {
@@ -135,20 +135,17 @@ impl Events {
 
 /// Order total in cents, 15.00–400.00.
 fn order_value(rng: &mut Rng, acc: &Account, product: Option<u32>) -> i64 {
-    let v = match product {
-        Some(sku) => {
-            let price = acc.product(sku).price;
-            let qty = [1, 1, 1, 1, 1, 1, 2, 2, 3][rng.below(9)];
-            let mut v = price * qty;
-            if rng.chance(0.3) {
-                v += rng.pick(&acc.products).price;
-            }
-            if v > 40_000 { price } else { v }
+    let v = if let Some(sku) = product {
+        let price = acc.product(sku).price;
+        let qty = [1, 1, 1, 1, 1, 1, 2, 2, 3][rng.below(9)];
+        let mut v = price * qty;
+        if rng.chance(0.3) {
+            v += rng.pick(&acc.products).price;
         }
-        None => {
-            let (a, b) = (rng.unit(), rng.unit());
-            1500 + (a * b * 38_500.0) as i64
-        }
+        if v > 40_000 { price } else { v }
+    } else {
+        let (a, b) = (rng.unit(), rng.unit());
+        1500 + (a * b * 38_500.0) as i64
     };
     v.clamp(1500, 40_000)
 }
@@ -156,7 +153,7 @@ fn order_value(rng: &mut Rng, acc: &Account, product: Option<u32>) -> i64 {
 /// The clicks, views and orders that follow a conversation.
 pub(crate) fn conversation_events(rng: &mut Rng, acc: &Account, c: &Conv, ev: &mut Events) {
     let Some(first) = c.rows.first() else { return };
-    let last_at = c.rows.last().map(|r| r.sent_at).unwrap_or(first.sent_at);
+    let last_at = c.rows.last().map_or(first.sent_at, |r| r.sent_at);
     let profile = c.rows.iter().find_map(|r| r.profile);
     let conv = Some(c.num);
     match c.channel {
@@ -313,13 +310,13 @@ fn maybe(rng: &mut Rng, p: f64, product: u32) -> Option<u32> {
 /// guest orders without a profile, product views, add-to-carts, and clicks naming
 /// conversations that do not exist.
 pub(crate) fn background_events(seed: u64, acc: &Account, days: u32, ev: &mut Events) {
-    let mut rng = Rng::derive(seed, &[6, acc.idx as u64]);
+    let mut rng = Rng::derive(seed, &[6, u64::from(acc.idx)]);
     let n_conv = acc.starts.len() as f64;
-    let per_day = n_conv / days as f64;
+    let per_day = n_conv / f64::from(days);
     let n_profiles = acc.profiles.len();
     let never_chatted = acc.chatting..n_profiles;
     let day_time = |rng: &mut Rng, d: u32| -> i64 {
-        let date = acc.first_local + chrono::Days::new(d as u64);
+        let date = acc.first_local + chrono::Days::new(u64::from(d));
         let hour = rng.weighted(&CHAT_HOURS) as i64;
         let local = date.and_hms_opt(0, 0, 0).expect("midnight")
             + TimeDelta::seconds(hour * 3600 + rng.below(3600) as i64);

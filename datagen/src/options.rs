@@ -116,7 +116,7 @@ pub(crate) fn validate(opts: &GenerateOptions) -> Result<(), GenerateError> {
     }
     let first = opts
         .end_date
-        .checked_sub_days(chrono::Days::new(opts.days as u64 - 1));
+        .checked_sub_days(chrono::Days::new(u64::from(opts.days) - 1));
     let next = opts.end_date.succ_opt();
     match (first, next) {
         (Some(first), Some(_)) if first.year() >= 1971 && opts.end_date.year() <= 9000 => Ok(()),

@@ -26,7 +26,7 @@ pub(crate) struct OlderProfile {
 
 /// The account's profiles, enough for `n_conv` conversations; the first four fifths chat.
 pub(crate) fn build_profiles(seed: u64, acc: &mut Account, n_conv: usize) {
-    let mut rng = Rng::derive(seed, &[2, acc.idx as u64]);
+    let mut rng = Rng::derive(seed, &[2, u64::from(acc.idx)]);
     let n = (n_conv * 3 / 5 + 8).max(12);
     let brand = acc.brand;
     let earliest = acc.start - 400 * DAY;
@@ -50,7 +50,7 @@ pub(crate) fn build_profiles(seed: u64, acc: &mut Account, n_conv: usize) {
         let email = if named {
             let clean = |s: &str| -> String {
                 s.chars()
-                    .filter(|c| c.is_ascii_alphanumeric())
+                    .filter(char::is_ascii_alphanumeric)
                     .collect::<String>()
                     .to_lowercase()
             };
@@ -72,7 +72,7 @@ pub(crate) fn build_profiles(seed: u64, acc: &mut Account, n_conv: usize) {
             None
         };
         let phone = if phone_only || (named && rng.chance(0.45)) {
-            let number = (i as u64 + 1 + acc.idx as u64 * 7919) % phone_modulus;
+            let number = (i as u64 + 1 + u64::from(acc.idx) * 7919) % phone_modulus;
             Some(format!(
                 "{}{:0width$}",
                 brand.phone_prefix,

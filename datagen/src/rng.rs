@@ -48,7 +48,7 @@ impl Rng {
         if n == 0 {
             0
         } else {
-            ((self.next_u64() as u128 * n as u128) >> 64) as usize
+            ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
         }
     }
 
@@ -57,7 +57,7 @@ impl Rng {
         if hi <= lo {
             lo
         } else {
-            lo + ((self.next_u64() as u128 * (hi - lo) as u128) >> 64) as i64
+            lo + ((u128::from(self.next_u64()) * (hi - lo) as u128) >> 64) as i64
         }
     }
 

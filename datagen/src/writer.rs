@@ -28,8 +28,7 @@ pub(crate) fn write_shares(opts: &GenerateOptions) -> Result<GenerateSummary, Ge
     // writers run on as many threads as there are cores and share nothing but the inputs.
     let next = AtomicUsize::new(0);
     let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
+        .map_or(1, std::num::NonZero::get)
         .min(opts.writers);
     let results: Vec<Result<GenerateSummary, GenerateError>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
@@ -104,7 +103,7 @@ pub(crate) fn write_share(
         out.flush_events(&mut events.days, today, accounts)?;
 
         let acc = &accounts[acc_idx as usize];
-        let mut rng = Rng::derive(opts.seed, &[4, acc_idx as u64, num as u64]);
+        let mut rng = Rng::derive(opts.seed, &[4, u64::from(acc_idx), u64::from(num)]);
         let conv = build_conversation(&mut rng, acc, num, start, kind);
         conversation_events(&mut rng, acc, &conv, &mut events);
         for row in conv.rows {
@@ -263,9 +262,8 @@ impl Output {
                         format!("{stem}-redelivered.parquet"),
                     ),
                 };
-                let mut picks: Vec<usize> = (0..1 + rng.below(3))
-                    .map(|_| rng.below(rows.len()))
-                    .collect();
+                let mut picks: Vec<usize> =
+                    (0..=rng.below(3)).map(|_| rng.below(rows.len())).collect();
                 picks.sort_unstable();
                 picks.dedup();
                 let again: Vec<MsgRow> = picks.into_iter().map(|i| rows[i].clone()).collect();

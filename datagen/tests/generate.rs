@@ -464,7 +464,7 @@ fn layout_schemas_and_bounds() {
     assert_eq!(conversations.len(), 2000);
 
     // Nothing before the first day or after end_date 23:59:59 in the account's zone.
-    let first_day = opts.end_date - chrono::Days::new(opts.days as u64 - 1);
+    let first_day = opts.end_date - chrono::Days::new(u64::from(opts.days) - 1);
     for (id, zone, _, _) in &data.accounts {
         let tz: Tz = zone.parse().unwrap();
         let limit = local_midnight(&tz, opts.end_date.succ_opt().unwrap());

@@ -70,7 +70,7 @@ impl PrefixElements {
 }
 
 impl ScalarUDFImpl for PrefixElements {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "pg_prefix_elements"
     }
     fn signature(&self) -> &Signature {

@@ -26,7 +26,7 @@ use datafusion::logical_expr::{
 use datafusion::prelude::SessionContext;
 
 /// The plannable equivalent of asyncpg's `INTRO_LOOKUP_TYPES`.
-pub const EQUIVALENT: &str = r#"WITH RECURSIVE typebases(oid, base, depth) AS (
+pub const EQUIVALENT: &str = r"WITH RECURSIVE typebases(oid, base, depth) AS (
     SELECT t.oid, t.typbasetype, 0 FROM pg_catalog.pg_type t WHERE t.typtype = 'd'
     UNION ALL
     SELECT tb.oid, t2.typbasetype, tb.depth + 1
@@ -80,7 +80,7 @@ SELECT DISTINCT
     CASE WHEN elemtype = 0 THEN '-' ELSE format_type(elemtype, NULL) END AS elemtype_name,
     CASE WHEN range_subtype = 0 THEN '-' ELSE format_type(range_subtype, NULL) END AS range_subtype_name
 FROM typeinfo_tree
-ORDER BY depth DESC"#;
+ORDER BY depth DESC";
 
 /// [`EQUIVALENT`] when `sql` is asyncpg's type introspection query, else `None`.
 pub fn rewrite_sql(sql: &str) -> Option<&'static str> {
@@ -127,7 +127,7 @@ struct OidArray {
 }
 
 impl ScalarUDFImpl for OidArray {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "pg_oid_array"
     }
     fn signature(&self) -> &Signature {

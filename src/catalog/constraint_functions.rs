@@ -20,7 +20,7 @@ struct PgGetConstraintDef {
 }
 
 impl ScalarUDFImpl for PgGetConstraintDef {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "pg_get_constraintdef"
     }
 

@@ -214,14 +214,16 @@ fn build(schema: &SchemaRef, rows: &[Row]) -> Result<RecordBatch> {
                 .map(|row| {
                     row.iter()
                         .find(|(name, _)| *name == field.name())
-                        .map(|(_, v)| v.clone())
-                        .unwrap_or(ScalarValue::Utf8(None))
+                        .map_or(ScalarValue::Utf8(None), |(_, v)| v.clone())
                 })
                 .collect();
             let array: ArrayRef = if values.is_empty() {
                 arrow::array::new_empty_array(&DataType::Utf8)
             } else {
-                let types: Vec<DataType> = values.iter().map(|v| v.data_type()).collect();
+                let types: Vec<DataType> = values
+                    .iter()
+                    .map(datafusion::scalar::ScalarValue::data_type)
+                    .collect();
                 let common = types
                     .iter()
                     .find(|t| **t != DataType::Utf8)
@@ -256,17 +258,22 @@ impl DerivedTable {
         let mut rows = vec![];
         for (oid, relation) in &snapshot.relations {
             if let Some(comment) = &relation.comment {
-                rows.push(description(*oid as i64, pg_class, 0, comment));
+                rows.push(description(i64::from(*oid), pg_class, 0, comment));
             }
             for (i, comment) in relation.columns.iter().enumerate() {
                 if let Some(comment) = comment {
-                    rows.push(description(*oid as i64, pg_class, i as i64 + 1, comment));
+                    rows.push(description(
+                        i64::from(*oid),
+                        pg_class,
+                        i as i64 + 1,
+                        comment,
+                    ));
                 }
             }
         }
         for function in functions().unwrap_or_default() {
             rows.push(description(
-                function.oid as i64,
+                i64::from(function.oid),
                 pg_proc,
                 0,
                 &function.description,
@@ -274,7 +281,7 @@ impl DerivedTable {
         }
         for (name, oid) in &snapshot.namespaces {
             if let Some(comment) = super::schema_comment(name) {
-                rows.push(description(*oid as i64, pg_namespace, 0, comment));
+                rows.push(description(i64::from(*oid), pg_namespace, 0, comment));
             }
         }
         rows
@@ -294,13 +301,13 @@ impl DerivedTable {
                 let types = f
                     .argument_types
                     .iter()
-                    .map(|t| t.to_string())
+                    .map(std::string::ToString::to_string)
                     .collect::<Vec<_>>()
                     .join(" ");
                 vec![
-                    ("oid", int(f.oid as i64)),
+                    ("oid", int(i64::from(f.oid))),
                     ("proname", text(&f.name)),
-                    ("pronamespace", int(public as i64)),
+                    ("pronamespace", int(i64::from(public))),
                     ("proowner", int(10)),
                     ("prolang", int(12)),
                     ("procost", ScalarValue::Float32(Some(1.0))),
@@ -319,7 +326,7 @@ impl DerivedTable {
                     ("proparallel", text("s")),
                     ("pronargs", int(f.argument_types.len() as i64)),
                     ("pronargdefaults", int(f.argument_defaults as i64)),
-                    ("prorettype", int(f.result_type as i64)),
+                    ("prorettype", int(i64::from(f.result_type))),
                     ("proargtypes", text(types)),
                     ("prosrc", text(&f.name)),
                 ]
@@ -366,7 +373,7 @@ fn settings(config: &datafusion::prelude::SessionConfig) -> Vec<Row> {
 fn description(objoid: i64, classoid: i32, objsubid: i64, comment: &str) -> Row {
     vec![
         ("objoid", int(objoid)),
-        ("classoid", int(classoid as i64)),
+        ("classoid", int(i64::from(classoid))),
         ("objsubid", int(objsubid)),
         ("description", text(comment)),
     ]

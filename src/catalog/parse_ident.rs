@@ -50,7 +50,7 @@ pub fn parse(ident: &str) -> std::result::Result<Vec<String>, String> {
         parts.push(part);
         match chars.next() {
             None => return Ok(parts),
-            Some('.') => continue,
+            Some('.') => {}
             Some(c) => {
                 return Err(format!(
                     "string is not a valid identifier: \"{ident}\" (unexpected {c:?})"
@@ -66,7 +66,7 @@ struct ParseIdent {
 }
 
 impl ScalarUDFImpl for ParseIdent {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "parse_ident"
     }
 

@@ -50,7 +50,7 @@ impl PartialEq for Udf {
 impl Eq for Udf {}
 impl std::hash::Hash for Udf {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.name.hash(state)
+        self.name.hash(state);
     }
 }
 
@@ -324,7 +324,7 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
         Box::new(|args| {
             let columns: Vec<Vec<Option<String>>> =
                 args.iter().map(texts).collect::<Result<_>>()?;
-            let rows = args.first().map(|a| a.len()).unwrap_or(1);
+            let rows = args.first().map_or(1, arrow::array::Array::len);
             let out: StringArray = (0..rows)
                 .map(|row| {
                     let mut object = serde_json::Map::new();
@@ -333,9 +333,7 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
                         let value = pair.get(1).and_then(|c| c[row].clone());
                         object.insert(
                             key,
-                            value
-                                .map(serde_json::Value::String)
-                                .unwrap_or(serde_json::Value::Null),
+                            value.map_or(serde_json::Value::Null, serde_json::Value::String),
                         );
                     }
                     Some(serde_json::Value::Object(object).to_string())
@@ -470,7 +468,7 @@ struct ArrayToString {
 }
 
 impl ScalarUDFImpl for ArrayToString {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "array_to_string"
     }
     /// The built-in's aliases too: a session state rebuilt from this one
@@ -505,7 +503,9 @@ impl ScalarUDFImpl for ArrayToString {
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let is_list = matches!(
-            args.args.first().map(|a| a.data_type()),
+            args.args
+                .first()
+                .map(datafusion::logical_expr::ColumnarValue::data_type),
             Some(DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..))
         );
         if is_list {

@@ -137,7 +137,7 @@ fn name_function_columns(query: &mut Query) {
             _ => None,
         })
         .collect();
-    for item in select.projection.iter_mut() {
+    for item in &mut select.projection {
         if let SelectItem::UnnamedExpr(Expr::Function(f)) = item
             && let Some(name) = f
                 .name

@@ -88,11 +88,15 @@ pub fn rewrite_sql(sql: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(sql.len());
     let mut next = 0;
     for (first, last) in replace {
-        out.extend(all[next..first].iter().map(|t| t.to_string()));
+        out.extend(
+            all[next..first]
+                .iter()
+                .map(std::string::ToString::to_string),
+        );
         out.push_str(EQUIVALENT);
         next = last + 1;
     }
-    out.extend(all[next..].iter().map(|t| t.to_string()));
+    out.extend(all[next..].iter().map(std::string::ToString::to_string));
     Cow::Owned(out)
 }
 

@@ -10,7 +10,7 @@ pub fn rewrite_sql(sql: &str) -> Option<String> {
         .trim()
         .trim_end_matches(';')
         .split_whitespace()
-        .map(|w| w.to_ascii_lowercase())
+        .map(str::to_ascii_lowercase)
         .collect();
     let prefix = [
         "set",

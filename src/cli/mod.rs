@@ -481,7 +481,10 @@ pub async fn run(cli: Cli) -> Result<()> {
                 .await?;
             let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
             let batches = df.collect().await?;
-            let problems: usize = batches.iter().map(|b| b.num_rows()).sum();
+            let problems: usize = batches
+                .iter()
+                .map(arrow::array::RecordBatch::num_rows)
+                .sum();
             write_batches(
                 &mut std::io::stdout().lock(),
                 &schema,
@@ -501,19 +504,18 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::User(UserCommand::Add(args)) => {
-            let password = match std::env::var("CONVERSQL_PASSWORD") {
-                Ok(p) => p,
-                Err(_) => {
-                    eprintln!("password for {} (one line on standard input):", args.name);
-                    let mut line = String::new();
-                    std::io::stdin()
-                        .read_line(&mut line)
-                        .map_err(|e| Error::Io {
-                            path: "standard input".into(),
-                            source: e,
-                        })?;
-                    line.trim_end_matches(['\r', '\n']).to_string()
-                }
+            let password = if let Ok(p) = std::env::var("CONVERSQL_PASSWORD") {
+                p
+            } else {
+                eprintln!("password for {} (one line on standard input):", args.name);
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .map_err(|e| Error::Io {
+                        path: "standard input".into(),
+                        source: e,
+                    })?;
+                line.trim_end_matches(['\r', '\n']).to_string()
             };
             add_user(
                 &args.users,

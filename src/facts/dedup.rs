@@ -168,8 +168,11 @@ mod tests {
 
     use super::*;
 
-    fn messages(rows: &[(&str, &str, i64, &str, Option<&str>)]) -> RecordBatch {
-        let text = |f: &dyn Fn(&(&str, &str, i64, &str, Option<&str>)) -> Option<String>| {
+    /// account_id, message_id, sent_at, source_file, body.
+    type Row<'a> = (&'a str, &'a str, i64, &'a str, Option<&'a str>);
+
+    fn messages(rows: &[Row]) -> RecordBatch {
+        let text = |f: &dyn Fn(&Row) -> Option<String>| {
             Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>())) as ArrayRef
         };
         let schema = Schema::new(vec![

@@ -147,7 +147,7 @@ impl Manifest {
             Error::config(format!("fact store manifest {}: {e}", path.display()))
         };
         let value: serde_json::Value = serde_json::from_str(&text).map_err(damaged)?;
-        if value.get("format").and_then(|f| f.as_u64()) != Some(FORMAT as u64) {
+        if value.get("format").and_then(serde_json::Value::as_u64) != Some(u64::from(FORMAT)) {
             // Written by another version: its files are not read; the store is rebuilt.
             let root = value
                 .get("root")

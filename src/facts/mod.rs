@@ -54,7 +54,7 @@ pub use refresh::RefreshReport;
 pub use table::{StoredKind, StoredTable};
 
 /// How long a replaced store file is kept for queries still reading it.
-pub const RETIRE_GRACE: Duration = Duration::from_secs(600);
+pub const RETIRE_GRACE: Duration = Duration::from_mins(10);
 
 /// The schemas the store reads and writes, known once the engine's views are planned.
 #[derive(Debug, Clone)]
@@ -155,7 +155,7 @@ impl FactStore {
             None => Manifest::empty(root),
         };
         Ok(FactStore {
-            dir: dir.to_path_buf(),
+            dir: dir.clone(),
             root: root.to_string(),
             inputs,
             engine: OnceLock::new(),

@@ -686,11 +686,10 @@ impl Job<'_> {
                 partitions,
             )?),
         )?;
-        let accounts_schema = self
-            .accounts
-            .first()
-            .map(|b| b.schema())
-            .unwrap_or_else(|| self.schemas.accounts.clone());
+        let accounts_schema = self.accounts.first().map_or_else(
+            || self.schemas.accounts.clone(),
+            arrow::array::RecordBatch::schema,
+        );
         ctx.register_table(
             "accounts",
             Arc::new(MemTable::try_new(
@@ -718,8 +717,7 @@ fn batches_schema(
 ) -> arrow::datatypes::SchemaRef {
     batches
         .first()
-        .map(|b| b.schema())
-        .unwrap_or_else(|| fallback.clone())
+        .map_or_else(|| fallback.clone(), arrow::array::RecordBatch::schema)
 }
 
 /// The files of `listing` that are not among `incorporated`.
@@ -877,9 +875,8 @@ fn started_date_range(facts: &RecordBatch) -> DfResult<(i32, i32)> {
 
 /// `2026-05-11` for a day number.
 fn date_name(days: i32) -> String {
-    chrono::DateTime::from_timestamp(days as i64 * 86_400, 0)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_else(|| days.to_string())
+    chrono::DateTime::from_timestamp(i64::from(days) * 86_400, 0)
+        .map_or_else(|| days.to_string(), |d| d.format("%Y-%m-%d").to_string())
 }
 
 /// The directory of an account: `a=<account_id>`, any byte outside `[A-Za-z0-9_.-]` as `%XX`.
@@ -906,10 +903,10 @@ mod tests {
         let days =
             (monday - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days() as i32;
         let at = |d: i64, s: i64| (d * 86_400 + s) * 1_000_000;
-        assert_eq!(week_of(at(days as i64, 0)), days);
-        assert_eq!(week_of(at(days as i64 + 6, 86_399)), days);
-        assert_eq!(week_of(at(days as i64 + 7, 0)), days + 7);
-        assert_eq!(week_of(at(days as i64, 0) - 1), days - 7);
+        assert_eq!(week_of(at(i64::from(days), 0)), days);
+        assert_eq!(week_of(at(i64::from(days) + 6, 86_399)), days);
+        assert_eq!(week_of(at(i64::from(days) + 7, 0)), days + 7);
+        assert_eq!(week_of(at(i64::from(days), 0) - 1), days - 7);
         assert_eq!(week_of(-1), -3); // 1969-12-31 is in the week of Monday 1969-12-29 (day -3)
         assert_eq!(date_name(days), "2026-05-11");
     }

@@ -262,8 +262,7 @@ fn unqualified(expr: &Expr) -> Expr {
                 other => Transformed::no(other),
             })
         })
-        .map(|t| t.data)
-        .unwrap_or_else(|_| expr.clone())
+        .map_or_else(|_| expr.clone(), |t| t.data)
 }
 
 fn split_and<'a>(expr: &'a Expr, out: &mut Vec<&'a Expr>) {

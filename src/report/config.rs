@@ -152,8 +152,7 @@ impl ReportsFile {
             let name = entry
                 .get("name")
                 .and_then(|n| n.as_str())
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("#{}", i + 1));
+                .map_or_else(|| format!("#{}", i + 1), str::to_string);
             let report = match entry.try_into::<RawReport>() {
                 Ok(raw) => validate(raw, base),
                 Err(e) => Err(Error::report(
@@ -217,18 +216,17 @@ fn field_of(message: &str) -> &str {
 
 /// The format named by `format`, else by the output's extension.
 pub fn format_of(report: &str, format: Option<&str>, output: &str) -> Result<Format> {
-    match format {
-        Some(f) => Format::parse(f).map_err(|e| Error::report(report, "format", e)),
-        None => {
-            let ext = output.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-            Format::parse(ext).map_err(|_| {
-                Error::report(
-                    report,
-                    "format",
-                    format!("no format given and the output '{output}' has no known extension"),
-                )
-            })
-        }
+    if let Some(f) = format {
+        Format::parse(f).map_err(|e| Error::report(report, "format", e))
+    } else {
+        let ext = output.rsplit_once('.').map_or("", |(_, e)| e);
+        Format::parse(ext).map_err(|_| {
+            Error::report(
+                report,
+                "format",
+                format!("no format given and the output '{output}' has no known extension"),
+            )
+        })
     }
 }
 

@@ -174,12 +174,10 @@ fn metrics(result: &ResultSet, title: Option<&str>) -> String {
             "–".to_string()
         } else if field.name().contains("percent") {
             raw.parse::<f64>()
-                .map(|v| format!("{v:.1}%"))
-                .unwrap_or_else(|_| raw.clone())
+                .map_or_else(|_| raw.clone(), |v| format!("{v:.1}%"))
         } else if field.data_type().is_floating() {
             raw.parse::<f64>()
-                .map(|v| group_thousands(&format!("{v:.2}")))
-                .unwrap_or_else(|_| raw.clone())
+                .map_or_else(|_| raw.clone(), |v| group_thousands(&format!("{v:.2}")))
         } else {
             group_thousands(&raw)
         };
@@ -300,13 +298,7 @@ fn chart(series: &Series, title: &str, info: &PageInfo) -> String {
     groups.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let color =
         |g: &str| PALETTE[groups.iter().position(|(n, _)| *n == g).unwrap_or(0) % PALETTE.len()];
-    let day_total = |d: &NaiveDate| {
-        series
-            .values
-            .get(d)
-            .map(|g| g.values().sum::<i64>())
-            .unwrap_or(0)
-    };
+    let day_total = |d: &NaiveDate| series.values.get(d).map_or(0, |g| g.values().sum::<i64>());
     let y_max = nice_max(days.iter().map(day_total).max().unwrap_or(0));
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;

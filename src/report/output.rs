@@ -121,8 +121,9 @@ pub async fn put_object(
     };
     match store.put_opts(key, PutPayload::from(bytes), options).await {
         Ok(_) => Ok(()),
-        Err(object_store::Error::AlreadyExists { .. })
-        | Err(object_store::Error::Precondition { .. }) => Err(EXISTS.into()),
+        Err(
+            object_store::Error::AlreadyExists { .. } | object_store::Error::Precondition { .. },
+        ) => Err(EXISTS.into()),
         Err(e) => Err(format!("cannot write: {e}")),
     }
 }
@@ -144,8 +145,7 @@ fn write_local(path: &Path, bytes: &[u8], replace: bool) -> Result<(), String> {
         .map_err(|e| format!("cannot create directory {}: {e}", dir.display()))?;
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+        .map_or(0, |d| d.subsec_nanos());
     let temp = dir.join(format!(".{file_name}.{}.{nanos}.tmp", std::process::id()));
     let result = (|| {
         let mut file = std::fs::OpenOptions::new()

@@ -144,15 +144,16 @@ pub async fn run_with_retries(
             error,
             accounts: super::accounts::run_accounts(report, at),
         };
-        match record.status {
-            RunStatus::Succeeded => tracing::info!(
+        if record.status == RunStatus::Succeeded {
+            tracing::info!(
                 report = %report.name, scheduled_for = %at, rows = record.rows, bytes = record.bytes,
                 output = record.output_url.as_deref().unwrap_or(""), "report written"
-            ),
-            _ => tracing::warn!(
+            );
+        } else {
+            tracing::warn!(
                 report = %report.name, scheduled_for = %at, attempt, status = record.status.as_str(),
                 error = record.error.as_deref().unwrap_or(""), "report run failed"
-            ),
+            );
         }
         if let Err(e) = history.append(&record) {
             tracing::error!(report = %report.name, "cannot record the run: {e}");
@@ -168,7 +169,7 @@ pub async fn run_with_retries(
 /// The wait after failed attempt `attempt` (1-based): `base × 2^(attempt−1)`, at most an hour.
 pub fn backoff(base: Duration, attempt: u32) -> Duration {
     base.saturating_mul(1u32 << (attempt - 1).min(16))
-        .min(Duration::from_secs(3600))
+        .min(Duration::from_hours(1))
 }
 
 #[cfg(test)]
@@ -180,9 +181,6 @@ mod tests {
         let base = Duration::from_millis(100);
         assert_eq!(backoff(base, 1), Duration::from_millis(100));
         assert_eq!(backoff(base, 3), Duration::from_millis(400));
-        assert_eq!(
-            backoff(Duration::from_secs(60), 10),
-            Duration::from_secs(3600)
-        );
+        assert_eq!(backoff(Duration::from_mins(1), 10), Duration::from_hours(1));
     }
 }

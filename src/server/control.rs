@@ -81,7 +81,7 @@ impl PeerSocket {
         };
         // SAFETY: one valid pollfd, a zero timeout; the descriptor is the connection's own
         // socket, open while its statement (and so this watch) runs.
-        let ready = unsafe { libc::poll(&mut poll, 1, 0) };
+        let ready = unsafe { libc::poll(&raw mut poll, 1, 0) };
         ready > 0
             && poll.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR | libc::POLLNVAL)
                 != 0
@@ -116,7 +116,7 @@ impl QueryControl {
             token,
             flag,
             deadline: timeout.map(|t| Instant::now() + t),
-            _watch: watch,
+            watch_handle: watch,
         }
     }
 
@@ -155,7 +155,7 @@ pub struct StatementGuard {
     flag: Arc<StopFlag>,
     deadline: Option<Instant>,
     /// The hang-up watch, kept while the guard or a stream it guards lives.
-    _watch: Option<Arc<AbortOnDropHandle<()>>>,
+    watch_handle: Option<Arc<AbortOnDropHandle<()>>>,
 }
 
 impl StatementGuard {
@@ -169,8 +169,8 @@ impl StatementGuard {
         };
         let outcome = tokio::select! {
             biased;
-            _ = self.token.cancelled() => Err(Stop::Canceled),
-            _ = deadline => Err(Stop::TimedOut),
+            () = self.token.cancelled() => Err(Stop::Canceled),
+            () = deadline => Err(Stop::TimedOut),
             out = work => Ok(out),
         };
         if outcome.is_err() {
@@ -187,7 +187,7 @@ impl StatementGuard {
     /// Wraps a result stream so that it ends with an error when the statement is stopped.
     pub fn guard_stream(&self, inner: SendableRecordBatchStream) -> SendableRecordBatchStream {
         Box::pin(GuardedStream {
-            _watch: self._watch.clone(),
+            _watch: self.watch_handle.clone(),
             schema: inner.schema(),
             inner: Some(inner),
             flag: self.flag.clone(),
@@ -202,6 +202,7 @@ impl StatementGuard {
 /// A record-batch stream that stops with SQLSTATE 57014 on cancel or timeout.
 /// Stopping drops the inner stream, which stops DataFusion's work.
 pub struct GuardedStream {
+    /// Keeps the client-watch task alive while the stream is.
     _watch: Option<Arc<AbortOnDropHandle<()>>>,
     schema: SchemaRef,
     inner: Option<SendableRecordBatchStream>,

@@ -29,9 +29,7 @@ const CHANNEL_BATCHES: usize = 2;
 fn runtime() -> &'static Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
+        let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         Builder::new_multi_thread()
             .worker_threads(threads)
             .thread_name("conversql-query")

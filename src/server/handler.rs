@@ -119,7 +119,7 @@ async fn respond(
     }
 }
 
-fn wire_type(data_type: &Option<DataType>) -> Type {
+fn wire_type(data_type: Option<&DataType>) -> Type {
     match data_type {
         Some(t) if crate::catalog::asyncpg_introspection::is_oid_array(t) => Type::OID_ARRAY,
         Some(t) => arrow_pg::datatypes::into_pg_type(t).unwrap_or(Type::TEXT),
@@ -201,7 +201,11 @@ impl QueryParser for PreparedParser {
     }
 
     fn get_parameter_types(&self, stmt: &Prepared) -> PgWireResult<Vec<Type>> {
-        Ok(stmt.parameter_types.iter().map(wire_type).collect())
+        Ok(stmt
+            .parameter_types
+            .iter()
+            .map(|t| wire_type(t.as_ref()))
+            .collect())
     }
 
     fn get_result_schema(
@@ -222,7 +226,7 @@ impl QueryParser for PreparedParser {
 
 impl QueryHandler {
     /// The statement of `portal` with its bound parameters substituted.
-    fn bound_statement(&self, portal: &Portal<Prepared>) -> PgWireResult<Statement> {
+    fn bound_statement(portal: &Portal<Prepared>) -> PgWireResult<Statement> {
         let prepared = &portal.statement.statement;
         if portal.parameter_len() == 0 {
             return Ok(prepared.statement.clone());
@@ -245,7 +249,7 @@ impl QueryHandler {
         let server_types: Vec<Type> = prepared
             .parameter_types
             .iter()
-            .map(|t| match wire_type(t) {
+            .map(|t| match wire_type(t.as_ref()) {
                 Type::OID_ARRAY => Type::INT4_ARRAY,
                 other => other,
             })
@@ -328,7 +332,7 @@ impl ExtendedQueryHandler for QueryHandler {
             Response::Error(info) => {
                 client
                     .send(PgWireBackendMessage::ErrorResponse((*info).into()))
-                    .await?
+                    .await?;
             }
             _ => {
                 return Err(PgWireError::UserError(Box::new(ErrorInfo::new(
@@ -376,7 +380,7 @@ impl ExtendedQueryHandler for QueryHandler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let statement = self.bound_statement(portal)?;
+        let statement = Self::bound_statement(portal)?;
         let session = session_of(client)?;
         let session = session.lock().await;
         let description = session
@@ -406,7 +410,7 @@ impl ExtendedQueryHandler for QueryHandler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let statement = self.bound_statement(portal)?;
+        let statement = Self::bound_statement(portal)?;
         let options = format_options(client);
         let session = session_of(client)?;
         let mut session = session.lock().await;

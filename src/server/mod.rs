@@ -220,7 +220,7 @@ impl Server {
             query: Arc::new(QueryHandler::new()),
             cancel,
             slots: Arc::new(Semaphore::new(options.max_connections)),
-            acceptor: options.tls.as_ref().map(|t| t.acceptor()),
+            acceptor: options.tls.as_ref().map(tls::Tls::acceptor),
         }
     }
 

@@ -267,17 +267,16 @@ impl StartupHandler for Startup {
                 client
                     .session_extensions()
                     .insert(StartupSettings(requested_settings(&startup)?));
-                match &self.shared.users {
-                    None => self.finish(client, &user, None).await?,
-                    Some(_) => {
-                        client.set_state(PgWireConnectionState::AuthenticationInProgress);
-                        client
-                            .send(PgWireBackendMessage::Authentication(Authentication::SASL(
-                                vec![MECHANISM.into()],
-                            )))
-                            .await?;
-                        *state = AuthState::AwaitingFirst;
-                    }
+                if self.shared.users.is_none() {
+                    self.finish(client, &user, None).await?;
+                } else {
+                    client.set_state(PgWireConnectionState::AuthenticationInProgress);
+                    client
+                        .send(PgWireBackendMessage::Authentication(Authentication::SASL(
+                            vec![MECHANISM.into()],
+                        )))
+                        .await?;
+                    *state = AuthState::AwaitingFirst;
                 }
             }
             (AuthState::AwaitingFirst, PgWireFrontendMessage::PasswordMessageFamily(message)) => {

@@ -73,7 +73,7 @@ impl Users {
             }
             let verifier = Verifier::parse(&entry.scram).map_err(|e| format!("{label}: {e}"))?;
             if let Some(accounts) = &entry.accounts
-                && (accounts.is_empty() || accounts.iter().any(|a| a.is_empty()))
+                && (accounts.is_empty() || accounts.iter().any(std::string::String::is_empty))
             {
                 return Err(format!(
                     "{label}: accounts must list at least one non-empty account_id (omit it to allow every account)"

@@ -118,7 +118,7 @@ fn tokio_postgres_simple_and_extended_queries_with_typed_rows() {
 
         // Extended protocol: bound parameters, binary results, typed rows.
         let stmt = client.prepare("SELECT * FROM overview($1, $2, $3)").await.unwrap_or_else(|e| panic!("prepare overview: {}", bi::describe_error(&e)));
-        let names: Vec<&str> = stmt.columns().iter().map(|c| c.name()).collect();
+        let names: Vec<&str> = stmt.columns().iter().map(tokio_postgres::Column::name).collect();
         assert_eq!(names, ["total_volume", "resolved_by_ai", "percent_resolved_by_ai", "ai_generated_sales"]);
         let start: chrono::NaiveDate = START.parse().unwrap();
         let end: chrono::NaiveDate = END.parse().unwrap();
@@ -232,11 +232,7 @@ fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .unwrap()
         .iter()
-        .map(|x| {
-            x.as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| x.to_string())
-        })
+        .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
         .collect()
 }
 
@@ -782,7 +778,7 @@ fn replay_tool(tool: &str) {
         // Both servers answer in UTC, as a BI tool's session would set.
         theirs.batch_execute("SET TimeZone = 'UTC'").await.unwrap();
         tokio::time::timeout(
-            Duration::from_secs(300),
+            Duration::from_mins(5),
             bi::replay_file(&file, &ours, &theirs),
         )
         .await

@@ -583,7 +583,7 @@ output = "{o}/z.csv"
     assert!(
         names
             .iter()
-            .all(|n| n.ends_with(".csv") && !n.starts_with('.')),
+            .all(|n| Path::new(n).extension().is_some_and(|e| e == "csv") && !n.starts_with('.')),
         "{names:?}"
     );
     drop(server);
@@ -635,7 +635,7 @@ fn the_html_overview_renders_in_chromium_with_bars_matching_the_numbers() {
     .unwrap();
 
     // A copy of the page with a probe that measures what Chromium laid out.
-    let probe = r#"<script>
+    let probe = r"<script>
 const bars = [...document.querySelectorAll('rect.bar')].map(r => { const b = r.getBoundingClientRect();
   return {date: r.dataset.date, group: r.dataset.group, value: +r.dataset.value, top: b.top, bottom: b.bottom, height: b.height}; });
 const metrics = [...document.querySelectorAll('.metric')].map(m => [m.dataset.metric, m.querySelector('.value').textContent]);
@@ -643,7 +643,7 @@ const svg = document.querySelector('svg.chart').getBoundingClientRect();
 const out = document.createElement('pre'); out.id = 'measured';
 out.textContent = JSON.stringify({bars, metrics, yMax: +document.querySelector('svg.chart').dataset.yMax, svgHeight: svg.height});
 document.body.appendChild(out);
-</script></body>"#;
+</script></body>";
     let probed = dir.path().join("probed.html");
     std::fs::write(&probed, page.replace("</body>", probe)).unwrap();
     let dom = text(&chromium(&["--dump-dom", &format!("file://{}", probed.display())]).stdout);

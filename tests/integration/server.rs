@@ -641,7 +641,9 @@ fn python_clients_list_the_catalog_and_read_values() {
         .map(|v| v.as_i64().unwrap())
         .collect();
     assert_eq!(
-        ints.iter().map(|v| v.to_string()).collect::<Vec<_>>(),
+        ints.iter()
+            .map(std::string::ToString::to_string)
+            .collect::<Vec<_>>(),
         counts,
         "int8[] decoded by asyncpg"
     );

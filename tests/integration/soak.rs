@@ -113,8 +113,7 @@ fn pg_text_instant(t: DateTime<Utc>) -> String {
 /// A float in one canonical text, whichever side printed it.
 fn canonical_float(text: &str) -> String {
     text.parse::<f64>()
-        .map(|f| format!("{f:?}"))
-        .unwrap_or_else(|_| format!("<not a float: {text}>"))
+        .map_or_else(|_| format!("<not a float: {text}>"), |f| format!("{f:?}"))
 }
 
 /// One Arrow column as Postgres text cells.
@@ -526,7 +525,7 @@ fn arrival_sequence(count: usize, tags: &[String]) -> (Vec<Arrival>, String) {
                 skill,
                 tags: if j == 1 { conv_tags.clone() } else { vec![] },
                 escalation_reason: reason,
-            })
+            });
         };
         push(
             1,
@@ -861,38 +860,35 @@ async fn run_on_wire(
         Some(db) => format!("{}: {}", db.code().code(), db.message()),
         None => e.to_string(),
     };
-    match (&q.protocol, prepared) {
-        (Protocol::Extended(params), Some(stmt)) => {
-            let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
-                .iter()
-                .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
-                .collect();
-            let rows = client.query(stmt, &params).await.map_err(describe)?;
-            rows.iter().map(row_text).collect()
-        }
-        _ => {
-            let floats = q.float_columns();
-            let messages = client.simple_query(&q.sql).await.map_err(describe)?;
-            Ok(messages
-                .iter()
-                .filter_map(|m| match m {
-                    SimpleQueryMessage::Row(r) => Some(
-                        (0..r.len())
-                            .map(|i| {
-                                r.get(i).map(|s| {
-                                    if floats.contains(&i) {
-                                        canonical_float(s)
-                                    } else {
-                                        s.to_string()
-                                    }
-                                })
+    if let (Protocol::Extended(params), Some(stmt)) = (&q.protocol, prepared) {
+        let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
+            .iter()
+            .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+            .collect();
+        let rows = client.query(stmt, &params).await.map_err(describe)?;
+        rows.iter().map(row_text).collect()
+    } else {
+        let floats = q.float_columns();
+        let messages = client.simple_query(&q.sql).await.map_err(describe)?;
+        Ok(messages
+            .iter()
+            .filter_map(|m| match m {
+                SimpleQueryMessage::Row(r) => Some(
+                    (0..r.len())
+                        .map(|i| {
+                            r.get(i).map(|s| {
+                                if floats.contains(&i) {
+                                    canonical_float(s)
+                                } else {
+                                    s.to_string()
+                                }
                             })
-                            .collect(),
-                    ),
-                    _ => None,
-                })
-                .collect())
-        }
+                        })
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .collect())
     }
 }
 
@@ -1000,27 +996,24 @@ async fn client_loop(run: Arc<Run>, conninfo: String, seed: u64) {
         // Some state between what was in place when it started (and what this
         // client saw before) and what was in place when it ended.
         let low = floor.max(landed_before);
-        match (low..=landed_after).find(|k| run.expected.states[*k][&i] == answer) {
-            Some(k) => {
-                floor = k;
-                tally.max_state_seen = tally.max_state_seen.max(k);
-                if k > 0 {
-                    tally.saw_arrivals += 1;
+        if let Some(k) = (low..=landed_after).find(|k| run.expected.states[*k][&i] == answer) {
+            floor = k;
+            tally.max_state_seen = tally.max_state_seen.max(k);
+            if k > 0 {
+                tally.saw_arrivals += 1;
+            }
+        } else {
+            let any =
+                (0..run.expected.states.len()).find(|k| run.expected.states[*k][&i] == answer);
+            tally.wrong.push(format!(
+                "connection {seed}: {} (params {:?}): answer is {} but must be one of states {low}..={landed_after}: {answer:?}",
+                q.sql,
+                q.protocol,
+                match any {
+                    Some(k) => format!("state {k}"),
+                    None => "no state at all".into(),
                 }
-            }
-            None => {
-                let any =
-                    (0..run.expected.states.len()).find(|k| run.expected.states[*k][&i] == answer);
-                tally.wrong.push(format!(
-                    "connection {seed}: {} (params {:?}): answer is {} but must be one of states {low}..={landed_after}: {answer:?}",
-                    q.sql,
-                    q.protocol,
-                    match any {
-                        Some(k) => format!("state {k}"),
-                        None => "no state at all".into(),
-                    }
-                ));
-            }
+            ));
         }
     }
 }
@@ -1044,7 +1037,7 @@ fn soak_64_connections_dashboard_mix_with_arriving_files() {
     // connection has had an answer. The arrivals follow, spread evenly up to
     // a tenth of the run before the end, so that the clients see the final state.
     let min_warmup = total / 6;
-    let arrivals_end = total - total / 10;
+    let arrivals_end = total.checked_sub(total / 10).unwrap();
 
     let tmp = tempfile::Builder::new()
         .prefix("conversql-soak-")
@@ -1150,7 +1143,7 @@ fn soak_64_connections_dashboard_mix_with_arriving_files() {
         let run = run.clone();
         let root = serve_root.clone();
         let arrivals = arrivals.clone();
-        let every = (arrivals_end - warmup) / count as u32;
+        let every = arrivals_end.checked_sub(warmup).unwrap() / count as u32;
         std::thread::spawn(move || {
             for (k, arrival) in arrivals.iter().enumerate() {
                 let due = started + warmup + every * k as u32;

@@ -25,7 +25,7 @@ the microsecond). The value is fixed during planning, so it is the same wherever
 statement.
 "#,
     syntax_example = "as_of()",
-    sql_example = r#"```sql
+    sql_example = r"```sql
 > SET conversql.as_of = '2026-06-07T12:00:00Z';
 > SELECT as_of() AS t;
 +----------------------+
@@ -33,7 +33,7 @@ statement.
 +----------------------+
 | 2026-06-07T12:00:00Z |
 +----------------------+
-```"#
+```"
 )]
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct AsOfFunc {
@@ -69,7 +69,7 @@ fn instant(micros: i64) -> ScalarValue {
 }
 
 impl ScalarUDFImpl for AsOfFunc {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "as_of"
     }
 
@@ -97,12 +97,13 @@ impl ScalarUDFImpl for AsOfFunc {
         // slightly different instant. So, like DataFusion's `now()`, refuse
         // when no instant is configured; the constant folder then leaves the
         // call to `simplify`, which uses the query start time.
-        match configured_as_of(&args.config_options) {
-            Some(micros) => Ok(ColumnarValue::Scalar(instant(micros))),
-            None => exec_err!(
+        if let Some(micros) = configured_as_of(&args.config_options) {
+            Ok(ColumnarValue::Scalar(instant(micros)))
+        } else {
+            exec_err!(
                 "as_of() without conversql.as_of set is replaced by the query start time \
-                 during planning and cannot be evaluated directly"
-            ),
+             during planning and cannot be evaluated directly"
+            )
         }
     }
 
@@ -186,7 +187,7 @@ mod tests {
             .build();
         match simplify(&info) {
             ExprSimplifyResult::Simplified(Expr::Literal(value, None)) => {
-                assert_eq!(value, instant(noon))
+                assert_eq!(value, instant(noon));
             }
             other => panic!("unexpected {other:?}"),
         }

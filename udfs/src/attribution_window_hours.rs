@@ -32,14 +32,14 @@ pub const DEFAULT_SMS_RECEIPT_WINDOW_HOURS: i32 = 12;
 'sms_receipt' → `sms_receipt_window_hours`, or 12 if NULL. Returns NULL for a NULL touch and \
 fails on any other touch. A window of 0 turns the touch point off.",
     syntax_example = "attribution_window_hours(touch, sms_click_window_hours, sms_receipt_window_hours)",
-    sql_example = r#"```sql
+    sql_example = r"```sql
 > SELECT attribution_window_hours('sms_click', NULL, 6) AS hours;
 +-------+
 | hours |
 +-------+
 | 120   |
 +-------+
-```"#,
+```",
     argument(
         name = "touch",
         description = "The touch point: 'web_chat_click', 'sms_click' or 'sms_receipt'."
@@ -76,7 +76,7 @@ impl AttributionWindowHoursFunc {
 }
 
 impl ScalarUDFImpl for AttributionWindowHoursFunc {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "attribution_window_hours"
     }
 
@@ -112,10 +112,13 @@ impl ScalarUDFImpl for AttributionWindowHoursFunc {
 fn configured(name: &str, value: Option<i64>, default: i32) -> Result<i32> {
     match value {
         None => Ok(default),
-        Some(hours) => match i32::try_from(hours) {
-            Ok(hours) => Ok(hours),
-            Err(_) => exec_err!("attribution_window_hours: {name} {hours} is out of range"),
-        },
+        Some(hours) => {
+            if let Ok(hours) = i32::try_from(hours) {
+                Ok(hours)
+            } else {
+                exec_err!("attribution_window_hours: {name} {hours} is out of range")
+            }
+        }
     }
 }
 

@@ -22,7 +22,7 @@ use crate::common::{
 and fails otherwise with an error naming the account. A NULL `zone` is an error too: every \
 account must have a time zone.",
     syntax_example = "checked_time_zone(zone, account_id)",
-    sql_example = r#"```sql
+    sql_example = r"```sql
 > SELECT checked_time_zone('Europe/Paris', 'acme') AS tz;
 +--------------+
 | tz           |
@@ -31,7 +31,7 @@ account must have a time zone.",
 +--------------+
 > SELECT checked_time_zone('Mars/Olympus', 'acme') AS tz;
 Execution error: account 'acme' has unknown time zone 'Mars/Olympus'
-```"#,
+```",
     argument(name = "zone", description = "The time zone name to check."),
     argument(
         name = "account_id",
@@ -59,7 +59,7 @@ impl CheckedTimeZoneFunc {
 }
 
 impl ScalarUDFImpl for CheckedTimeZoneFunc {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "checked_time_zone"
     }
 

@@ -230,13 +230,12 @@ impl<'a> ZoneCache<'a> {
         {
             return Some(tz);
         }
-        let tz = match self.seen.get(name) {
-            Some(tz) => *tz,
-            None => {
-                let tz = parse_zone(name)?;
-                self.seen.insert(name, tz);
-                tz
-            }
+        let tz = if let Some(tz) = self.seen.get(name) {
+            *tz
+        } else {
+            let tz = parse_zone(name)?;
+            self.seen.insert(name, tz);
+            tz
         };
         self.last = Some((name, tz));
         Some(tz)
@@ -295,7 +294,10 @@ pub(crate) mod test_util {
                 ColumnarValue::Scalar(_) => None,
             })
             .unwrap_or(1);
-        let arg_types: Vec<DataType> = args.iter().map(|a| a.data_type()).collect();
+        let arg_types: Vec<DataType> = args
+            .iter()
+            .map(datafusion::logical_expr::ColumnarValue::data_type)
+            .collect();
         let arg_fields = arg_types
             .iter()
             .enumerate()

@@ -28,7 +28,7 @@ close `first_close_at` (if not NULL) and its auto-close `last_updated + 48 hours
 if it is not after `as_of` (exactly 48 hours of inactivity counts as closed). Returns NULL if the \
 conversation is still open at `as_of`. The result is a `Timestamp(Microsecond, \"UTC\")`.",
     syntax_example = "conversation_closed_at(first_close_at, last_updated, as_of)",
-    sql_example = r#"```sql
+    sql_example = r"```sql
 > SELECT conversation_closed_at(NULL, TIMESTAMP '2026-06-01T10:00:00Z',
       TIMESTAMP '2026-06-07T12:00:00Z') AS closed_at;
 +----------------------+
@@ -36,7 +36,7 @@ conversation is still open at `as_of`. The result is a `Timestamp(Microsecond, \
 +----------------------+
 | 2026-06-03T10:00:00Z |
 +----------------------+
-```"#,
+```",
     argument(
         name = "first_close_at",
         description = "The first explicit close of the conversation, or NULL."
@@ -73,7 +73,7 @@ impl ConversationClosedAtFunc {
 }
 
 impl ScalarUDFImpl for ConversationClosedAtFunc {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "conversation_closed_at"
     }
 

@@ -35,14 +35,14 @@ pub const STATUS_RESOLVED: &str = "Resolved";
 'Resolved' if `last_sender` = 'agent'; otherwise 'Closed' (also when `last_sender` is NULL). \
 NULL booleans count as false. Never returns NULL.",
     syntax_example = "conversation_status(has_ticket, has_handoff_message, closed_at, last_sender)",
-    sql_example = r#"```sql
+    sql_example = r"```sql
 > SELECT conversation_status(false, false, TIMESTAMP '2026-06-03T10:00:00Z', 'agent') AS status;
 +----------+
 | status   |
 +----------+
 | Resolved |
 +----------+
-```"#,
+```",
     argument(
         name = "has_ticket",
         description = "Whether a ticket was opened for the conversation."
@@ -82,7 +82,7 @@ impl ConversationStatusFunc {
 }
 
 impl ScalarUDFImpl for ConversationStatusFunc {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "conversation_status"
     }
 

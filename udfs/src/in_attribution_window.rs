@@ -25,7 +25,7 @@ use crate::common::{
 end of the window is attributed, one placed at the touch itself is not. A window of 0 hours or \
 less is never satisfied (0 turns the touch point off). Returns NULL if any argument is NULL.",
     syntax_example = "in_attribution_window(touch_at, placed_at, window_hours)",
-    sql_example = r#"```sql
+    sql_example = r"```sql
 > SELECT in_attribution_window(TIMESTAMP '2026-06-01T10:00:00Z',
       TIMESTAMP '2026-06-02T10:00:00Z', 24) AS attributed;
 +------------+
@@ -33,7 +33,7 @@ less is never satisfied (0 turns the touch point off). Returns NULL if any argum
 +------------+
 | true       |
 +------------+
-```"#,
+```",
     argument(name = "touch_at", description = "The instant of the touch point."),
     argument(name = "placed_at", description = "The instant the order was placed."),
     argument(
@@ -63,7 +63,7 @@ impl InAttributionWindowFunc {
 }
 
 impl ScalarUDFImpl for InAttributionWindowFunc {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "in_attribution_window"
     }
 

@@ -26,14 +26,14 @@ const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
 (daylight saving time aware). A timestamp without a time zone is taken to be UTC. \
 Returns NULL if either argument is NULL and fails on an unknown time zone.",
     syntax_example = "local_date(ts, zone)",
-    sql_example = r#"```sql
+    sql_example = r"```sql
 > SELECT local_date(TIMESTAMP '2026-03-08T04:30:00Z', 'America/New_York') AS d;
 +------------+
 | d          |
 +------------+
 | 2026-03-07 |
 +------------+
-```"#,
+```",
     argument(
         name = "ts",
         description = "The instant: a timestamp of any unit, with or without a time zone (none means UTC)."
@@ -64,7 +64,7 @@ impl LocalDateFunc {
 }
 
 impl ScalarUDFImpl for LocalDateFunc {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "local_date"
     }
 
@@ -170,7 +170,7 @@ mod tests {
                 .unwrap()
                 .iter()
                 .collect(),
-            other => panic!("expected an array, got {other:?}"),
+            other @ ColumnarValue::Scalar(_) => panic!("expected an array, got {other:?}"),
         }
     }
 

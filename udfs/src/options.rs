@@ -130,7 +130,7 @@ impl fmt::Display for OnOff {
 
 impl ConfigField for OnOff {
     fn visit<V: Visit>(&self, v: &mut V, key: &str, description: &'static str) {
-        v.some(&qualified(key), self, description)
+        v.some(&qualified(key), self, description);
     }
 
     /// A value [`parse_on_off`] rejects leaves the setting unchanged.

@@ -35,7 +35,7 @@ all non-NULL input lists, sorted in byte order. Returns an empty list (not NULL)
 none. Accepts List, LargeList, ListView, LargeListView and FixedSizeList of Utf8, LargeUtf8 or \
 Utf8View; returns a List of Utf8.",
     syntax_example = "tag_union(tags)",
-    sql_example = r#"```sql
+    sql_example = r"```sql
 > SELECT account_id, tag_union(tags) AS tags
   FROM (VALUES ('acme', ['vip', 'refund']), ('acme', ['refund', NULL]), ('acme', NULL))
        AS t(account_id, tags)
@@ -45,7 +45,7 @@ Utf8View; returns a List of Utf8.",
 +------------+---------------+
 | acme       | [refund, vip] |
 +------------+---------------+
-```"#,
+```",
     argument(
         name = "tags",
         description = "A list of strings, e.g. a conversation's tags."
@@ -81,7 +81,7 @@ fn is_tag_type(data_type: &DataType) -> bool {
 }
 
 impl AggregateUDFImpl for TagUnionFunc {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "tag_union"
     }
 

@@ -22,14 +22,14 @@ use crate::common::{
 'sms_receipt' → 1, so a click beats a receipt (remaining ties are broken by the smaller \
 conversation_id). Returns NULL for a NULL touch and fails on any other touch.",
     syntax_example = "touch_priority(touch)",
-    sql_example = r#"```sql
+    sql_example = r"```sql
 > SELECT touch_priority('sms_receipt') AS rank;
 +------+
 | rank |
 +------+
 | 1    |
 +------+
-```"#,
+```",
     argument(
         name = "touch",
         description = "The touch point: 'web_chat_click', 'sms_click' or 'sms_receipt'."
@@ -57,7 +57,7 @@ impl TouchPriorityFunc {
 }
 
 impl ScalarUDFImpl for TouchPriorityFunc {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "touch_priority"
     }
 

@@ -149,7 +149,7 @@ pub(super) fn product_flow(
         if rng.chance(0.7) { tags } else { &[] },
         rng,
     );
-    let skus = acc.item_skus(
+    let skus = Account::item_skus(
         acc.brand
             .items
             .iter()

@@ -344,7 +344,7 @@ pub(crate) fn build_conversation(
     let item_idx = rng.below(brand.items.len());
     let item = &brand.items[item_idx];
     let size = rng.pick_str(item.sizes);
-    let skus = acc.item_skus(item_idx);
+    let skus = Account::item_skus(item_idx);
     let featured = &acc.products[skus.start + rng.below(VARIANTS)];
     let start_date = local_date(&acc.tz, start);
     let ship_date = start_date - chrono::Days::new(1 + rng.below(3) as u64);

@@ -31,15 +31,12 @@ impl Vars<'_> {
         while let Some(open) = rest.find('{') {
             out.push_str(&rest[..open]);
             let after = &rest[open + 1..];
-            match after.find('}') {
-                Some(close) => {
-                    self.var(&after[..close], &mut out);
-                    rest = &after[close + 1..];
-                }
-                None => {
-                    out.push_str(&rest[open..]);
-                    rest = "";
-                }
+            if let Some(close) = after.find('}') {
+                self.var(&after[..close], &mut out);
+                rest = &after[close + 1..];
+            } else {
+                out.push_str(&rest[open..]);
+                rest = "";
             }
         }
         out.push_str(rest);

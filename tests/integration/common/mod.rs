@@ -337,8 +337,7 @@ fn nix_is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 impl Postgres {
@@ -407,8 +406,7 @@ impl Postgres {
             let ok = Command::new(bin.join("pg_isready"))
                 .args(["-h", "127.0.0.1", "-p", &port.to_string()])
                 .output()
-                .map(|o| o.status.success())
-                .unwrap_or(false);
+                .is_ok_and(|o| o.status.success());
             if ok {
                 break;
             }

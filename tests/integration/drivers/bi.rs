@@ -70,8 +70,7 @@ pub fn parse(path: &Path) -> Vec<Replay> {
             if let Some(d) = trimmed.strip_prefix("-- @") {
                 let (key, value) = d
                     .split_once(':')
-                    .map(|(k, v)| (k.trim(), v.trim()))
-                    .unwrap_or((d.trim(), ""));
+                    .map_or((d.trim(), ""), |(k, v)| (k.trim(), v.trim()));
                 match key {
                     "bind" => cur.bind = Some(value.to_string()),
                     "params" => cur.params = value.split(',').map(|p| unquote(p.trim())).collect(),
