@@ -54,8 +54,8 @@ pub fn schema() -> SchemaRef {
 }
 
 /// The declaration of `conversql_data_quality()`.
-pub fn declaration() -> crate::table_functions::Declaration {
-    crate::table_functions::Declaration {
+pub fn declaration() -> crate::declaration::Declaration {
+    crate::declaration::Declaration {
         name: FUNCTION,
         parameters: vec![],
         description: "The rows of the data_quality view: every file and row that the numbers do not include, with the reason (docs/data-quality.md).",

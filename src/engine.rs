@@ -399,3 +399,68 @@ fn database(ctx: &SessionContext) -> Result<Arc<dyn datafusion::catalog::Catalog
     ctx.catalog(DATABASE)
         .ok_or_else(|| Error::config(format!("catalog {DATABASE} missing")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> (Dataset, EngineOptions) {
+        let data = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
+        let options = EngineOptions {
+            data: data.to_string(),
+            ..Default::default()
+        };
+        (Dataset::open_with(data, &options.s3).unwrap(), options)
+    }
+
+    #[tokio::test]
+    async fn the_raw_step_registers_every_contract_table() {
+        let (dataset, options) = sample();
+        let ctx = context(&dataset, &options, None).unwrap();
+        let raw = register_raw_tables(&ctx, &dataset).unwrap();
+        let schema = database(&ctx).unwrap().schema(RAW_SCHEMA).unwrap();
+        let mut names = schema.table_names();
+        names.sort_unstable();
+        let mut contract: Vec<_> = TABLES.iter().map(|t| t.name.to_string()).collect();
+        contract.sort_unstable();
+        assert_eq!(names, contract);
+        assert_eq!(raw.get("events").name(), "events");
+    }
+
+    #[tokio::test]
+    async fn the_view_step_creates_every_view_and_the_materialized_tables() {
+        let (dataset, options) = sample();
+        let ctx = context(&dataset, &options, None).unwrap();
+        let raw = register_raw_tables(&ctx, &dataset).unwrap();
+        register_functions(&ctx, &raw, &options);
+        let views = view_sources(&options).unwrap();
+        register_catalog(&ctx, &views).unwrap();
+        let schemas = load_views(&ctx, views, None).await.unwrap();
+
+        let public = database(&ctx).unwrap().schema(PUBLIC_SCHEMA).unwrap();
+        for (name, _) in crate::views::BUILTIN_VIEWS {
+            assert!(public.table_exist(name), "view {name} missing");
+        }
+        let materialized = database(&ctx).unwrap().schema(MATERIALIZED_SCHEMA).unwrap();
+        for kind in StoredKind::ALL {
+            assert!(materialized.table_exist(kind.table_name()));
+        }
+        // The `messages` view reads `materialized.messages`: same columns.
+        let view = ctx.table("messages").await.unwrap();
+        let view_columns: Vec<_> = view
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        let table_columns: Vec<_> = schemas
+            .messages
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        assert_eq!(view_columns, table_columns);
+        assert!(schemas.facts.index_of("conversation_id").is_ok());
+        assert!(schemas.events.index_of("event_id").is_ok());
+    }
+}

@@ -279,8 +279,8 @@ pub fn to_batch(records: &[RunRecord]) -> Result<RecordBatch> {
 }
 
 /// The declaration of `conversql_report_runs()`.
-pub fn declaration() -> crate::table_functions::Declaration {
-    crate::table_functions::Declaration {
+pub fn declaration() -> crate::declaration::Declaration {
+    crate::declaration::Declaration {
         name: FUNCTION,
         parameters: vec![],
         description: "The rows of the report_runs view: one per attempt of a report run, oldest first, read from the runs file of the state directory (empty without one).",

@@ -25,7 +25,8 @@ use datafusion::logical_expr::{
     AggregateUDF, Documentation, ScalarUDF, Signature, TypeSignature, Volatility,
 };
 
-use crate::table_functions::{Declaration, declarations};
+use crate::declaration::Declaration;
+use crate::table_functions::declarations;
 
 /// One catalogued function.
 #[derive(Debug, Clone)]
