@@ -326,19 +326,16 @@ async fn load_views(
 ) -> Result<MaterializedSchemas> {
     let materialized = Arc::new(MemorySchemaProvider::new());
     database(ctx)?.register_schema(MATERIALIZED_SCHEMA, materialized.clone())?;
-    let schemas: Arc<std::sync::Mutex<Vec<(StoredKind, SchemaRef)>>> = Arc::default();
     let mut definitions: Vec<Definition> = StoredKind::ALL
         .into_iter()
         .map(|kind| {
-            let (materialized, facts, schemas) =
-                (materialized.clone(), facts.cloned(), schemas.clone());
+            let (materialized, facts) = (materialized.clone(), facts.cloned());
             Definition::Table {
                 name: kind.table_name(),
                 query: kind.raw_path_query(),
                 register: Box::new(move |schema: SchemaRef| {
-                    let stored = StoredTable::new(kind, schema.clone(), facts);
+                    let stored = StoredTable::new(kind, schema, facts);
                     materialized.register_table(kind.table_name().to_string(), Arc::new(stored))?;
-                    schemas.lock().expect("schemas lock").push((kind, schema));
                     Ok(())
                 }),
             }
@@ -346,18 +343,17 @@ async fn load_views(
         .collect();
     definitions.extend(views.into_iter().map(Definition::View));
     crate::views::load(ctx, definitions).await?;
-    let schemas = std::mem::take(&mut *schemas.lock().expect("schemas lock"));
-    let schema_of = |kind: StoredKind| {
-        schemas
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map(|(_, schema)| schema.clone())
+    // `load` created every definition or failed: the tables are there.
+    let schema_of = async |kind: StoredKind| -> Result<SchemaRef> {
+        let table = materialized.table(kind.table_name()).await?;
+        Ok(table
             .expect("load creates every definition or fails")
+            .schema())
     };
     Ok(MaterializedSchemas {
-        messages: schema_of(StoredKind::Messages),
-        events: schema_of(StoredKind::Events),
-        facts: schema_of(StoredKind::Facts),
+        messages: schema_of(StoredKind::Messages).await?,
+        events: schema_of(StoredKind::Events).await?,
+        facts: schema_of(StoredKind::Facts).await?,
     })
 }
 

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use conversql::{Engine, EngineOptions};
 
-use crate::common::{AS_OF, Server, data_root, in_process};
+use crate::common::{AS_OF, Server, VIEWS, data_root, in_process};
 
 const ACCOUNT: &str = "acc_001";
 const START: &str = "2026-05-09";
@@ -77,16 +77,7 @@ fn psql_and_psycopg_read_the_overview() {
     assert_eq!(summed, total, "daily counts add up to the total volume");
 
     let (out, err) = psql(server.port, &["\\dv", "\\d conversations"]);
-    for view in [
-        "conversations",
-        "conversation_messages",
-        "daily_conversations",
-        "daily_conversations_by_tag",
-        "attributed_orders",
-        "customer_agent_events",
-        "segment_recommended_not_purchased",
-        "segment_escalated_last_7_days",
-    ] {
+    for view in VIEWS {
         assert!(
             out.lines()
                 .any(|l| l.starts_with(&format!("public|{view}|view"))),
