@@ -236,12 +236,13 @@ fn context(
     options: &EngineOptions,
     spill: Option<&SpillDir>,
 ) -> Result<SessionContext> {
-    let state = SessionStateBuilder::new()
+    let mut state = crate::pg_types::with_planners(SessionStateBuilder::new())
         .with_config(session_config(options))
         .with_runtime_env(runtime(dataset, spill)?)
         .with_default_features()
         .with_physical_optimizer_rule(Arc::new(StopCheckRule))
         .build();
+    crate::pg_types::add_rules(&mut state);
     Ok(SessionContext::new_with_state(state))
 }
 

@@ -48,6 +48,15 @@ pub enum Error {
     /// SQL that does not parse (SQLSTATE 42601).
     #[error("syntax error: {0}")]
     Syntax(String),
+    /// An error PostgreSQL reports with a known SQLSTATE (a malformed array
+    /// parameter is 22P02, an unsupported case 0A000).
+    #[error("{message}")]
+    Sql {
+        /// The SQLSTATE.
+        sqlstate: &'static str,
+        /// The message.
+        message: String,
+    },
     /// An error from the query engine.
     #[error(transparent)]
     DataFusion(#[from] DataFusionError),
@@ -102,6 +111,7 @@ impl Error {
             Error::DuplicateCursor(_) => "42P03",
             Error::Config(_) => "22023",
             Error::DataFusion(e) => datafusion_sqlstate(e),
+            Error::Sql { sqlstate, .. } => sqlstate,
             Error::Dataset { .. } | Error::Io { .. } | Error::Output { .. } => "58030",
             Error::Report { .. } => "22023",
             Error::View { .. } => "42P17",
@@ -134,6 +144,11 @@ pub fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
     {
         return "54000";
     }
+    if let DataFusionError::External(inner) = root
+        && let Some(e) = inner.downcast_ref::<conversql_udfs::SqlError>()
+    {
+        return e.sqlstate;
+    }
     match e {
         DataFusionError::SQL(..) => "42601",
         DataFusionError::Plan(msg) => {
@@ -155,6 +170,15 @@ pub fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
         DataFusionError::NotImplemented(_) => "0A000",
         DataFusionError::ResourcesExhausted(_) => "53200",
         DataFusionError::Configuration(_) => "22023",
+        // A text that is not a value of the type cast to: PostgreSQL's invalid_text_representation.
+        DataFusionError::ArrowError(inner, _)
+            if matches!(
+                inner.as_ref(),
+                arrow::error::ArrowError::CastError(_) | arrow::error::ArrowError::ParseError(_)
+            ) =>
+        {
+            "22P02"
+        }
         DataFusionError::ArrowError(..) => "22000",
         DataFusionError::Execution(_) => "22000",
         DataFusionError::Context(_, inner) => datafusion_sqlstate(inner),

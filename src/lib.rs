@@ -22,6 +22,7 @@ pub mod log_table;
 pub mod names;
 pub mod output;
 pub mod pg_duration;
+pub mod pg_types;
 pub mod report;
 pub mod run_history;
 pub mod s3;

@@ -184,7 +184,11 @@ impl Session {
         }
         let mut statements = self
             .parser
-            .parse(&crate::catalog::driver_compat::rewrite_sql(sql))
+            .parse(
+                &crate::pg_types::array_literal_tokens::protect_array_literals(
+                    &crate::catalog::driver_compat::rewrite_sql(sql),
+                ),
+            )
             .map_err(|e| crate::limits::parse_error(sql, e))?;
         statements
             .iter()
@@ -192,6 +196,9 @@ impl Session {
         statements
             .iter_mut()
             .for_each(crate::catalog::rewrite::rewrite);
+        statements
+            .iter_mut()
+            .for_each(crate::pg_types::function_names::rename);
         Ok(statements)
     }
 
@@ -455,6 +462,18 @@ impl Session {
                     }
                     if parameters[index - 1].is_none() {
                         parameters[index - 1] = data_type;
+                    }
+                }
+                // Types PostgreSQL infers and DataFusion does not: `$n::type[]`, `x = ANY($n)`.
+                for (index, data_type) in crate::pg_types::array_parameters::parameter_types(&plan)
+                {
+                    if parameters.len() < index {
+                        parameters.resize(index, None);
+                    }
+                    if parameters[index - 1].is_none()
+                        && crate::pg_types::array_parameters::array_type_of(&data_type).is_some()
+                    {
+                        parameters[index - 1] = Some(data_type);
                     }
                 }
                 // A parameter cast to `oid[]` is described as `oid[]` (asyncpg's

@@ -214,8 +214,8 @@ pub fn datafusion_error_info(e: &DataFusionError) -> ErrorInfo {
         return ErrorInfo::new("ERROR".into(), Stop::SQLSTATE.into(), stop.message().into());
     }
     let code = datafusion_sqlstate(e);
-    let message = if code == "54000"
-        && let DataFusionError::External(inner) = e.find_root()
+    let message = if let DataFusionError::External(inner) = e.find_root()
+        && (code == "54000" || inner.downcast_ref::<conversql_udfs::SqlError>().is_some())
     {
         inner.to_string()
     } else if code == "53200" {
@@ -229,8 +229,14 @@ pub fn datafusion_error_info(e: &DataFusionError) -> ErrorInfo {
     ErrorInfo::new("ERROR".into(), code.into(), message)
 }
 
-/// Replaces the placeholders `$1…$n` of `statement` by the bound values, as SQL literals.
-pub fn bind_parameters(statement: &Statement, values: &ParamValues) -> Result<Statement, Error> {
+/// Replaces the placeholders `$1…$n` of `statement` by the bound values, as
+/// SQL literals; a parameter with an expression in `exprs` (an array, see
+/// `pg_types::array_parameters`) is replaced by that expression instead.
+pub fn bind_parameters(
+    statement: &Statement,
+    values: &ParamValues,
+    exprs: &[Option<SqlExpr>],
+) -> Result<Statement, Error> {
     let ParamValues::List(values) = values else {
         return Err(Error::config(
             "named parameters are not supported; use $1, $2, …",
@@ -248,6 +254,13 @@ pub fn bind_parameters(statement: &Statement, values: &ParamValues) -> Result<St
                 .parse::<usize>()
                 .ok()
                 .filter(|i| *i >= 1);
+            if let Some(bound) = index
+                .and_then(|i| exprs.get(i - 1))
+                .and_then(Option::as_ref)
+            {
+                *expr = bound.clone();
+                return ControlFlow::Continue(());
+            }
             let Some(value) = index.and_then(|i| values.get(i - 1)) else {
                 failure = Some(Error::config(format!(
                     "there is no parameter {name}: {} value(s) were bound",

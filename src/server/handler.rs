@@ -226,11 +226,63 @@ impl QueryParser for PreparedParser {
 
 impl QueryHandler {
     /// The statement of `portal` with its bound parameters substituted.
+    ///
+    /// Array parameters are decoded by conversql (`pg_types::array_parameters`:
+    /// PostgreSQL's text syntax and binary layout); the others by arrow-pg.
     fn bound_statement(portal: &Portal<Prepared>) -> PgWireResult<Statement> {
+        use crate::pg_types::array_parameters::{bind_array, bound_array_type, is_binary};
         let prepared = &portal.statement.statement;
         if portal.parameter_len() == 0 {
             return Ok(prepared.statement.clone());
         }
+        let declared = &portal.statement.parameter_types;
+        let mut exprs = vec![None; portal.parameter_len()];
+        for (i, slot) in exprs.iter_mut().enumerate() {
+            let inferred = prepared.parameter_types.get(i).and_then(Option::as_ref);
+            if inferred.is_some_and(crate::catalog::asyncpg_introspection::is_oid_array) {
+                continue;
+            }
+            let declared_type = declared.get(i).and_then(Option::as_ref);
+            if declared_type == Some(&Type::OID_ARRAY) {
+                continue;
+            }
+            if let Some(array) = bound_array_type(declared_type, inferred) {
+                let value = portal.parameters.get(i).and_then(Option::as_deref);
+                *slot = Some(
+                    bind_array(i, &array, value, is_binary(&portal.parameter_format, i))
+                        .map_err(|e| pg_error(&e))?,
+                );
+            }
+        }
+        // arrow-pg decodes the others; the array parameters are hidden from it (as NULL text).
+        let hidden;
+        let portal = if exprs.iter().any(Option::is_some) {
+            let mut parameter_types = declared.clone();
+            parameter_types.resize(portal.parameter_len(), None);
+            let mut parameters = portal.parameters.clone();
+            for (i, e) in exprs.iter().enumerate() {
+                if e.is_some() {
+                    parameter_types[i] = Some(Type::TEXT);
+                    parameters[i] = None;
+                }
+            }
+            let codes = match &portal.parameter_format {
+                Format::UnifiedText => vec![],
+                Format::UnifiedBinary => vec![1],
+                Format::Individual(codes) => codes.clone(),
+            };
+            hidden = Portal::try_new(
+                &pgwire::messages::extendedquery::Bind::new(None, None, codes, parameters, vec![]),
+                Arc::new(pgwire::api::stmt::StoredStatement::new(
+                    portal.statement.id.clone(),
+                    prepared.clone(),
+                    parameter_types,
+                )),
+            )?;
+            &hidden
+        } else {
+            portal
+        };
         // `oid[]` travels as `int4[]` does (4-byte elements); decode it so.
         let plain_int_array = DataType::List(Arc::new(arrow::datatypes::Field::new_list_field(
             DataType::Int32,
@@ -239,7 +291,9 @@ impl QueryHandler {
         let inferred: Vec<Option<&DataType>> = prepared
             .parameter_types
             .iter()
-            .map(|t| match t {
+            .enumerate()
+            .map(|(i, t)| match t {
+                _ if exprs.get(i).is_some_and(Option::is_some) => None,
                 Some(t) if crate::catalog::asyncpg_introspection::is_oid_array(t) => {
                     Some(&plain_int_array)
                 }
@@ -249,7 +303,9 @@ impl QueryHandler {
         let server_types: Vec<Type> = prepared
             .parameter_types
             .iter()
-            .map(|t| match wire_type(t.as_ref()) {
+            .enumerate()
+            .map(|(i, t)| match wire_type(t.as_ref()) {
+                _ if exprs.get(i).is_some_and(Option::is_some) => Type::TEXT,
                 Type::OID_ARRAY => Type::INT4_ARRAY,
                 other => other,
             })
@@ -260,7 +316,7 @@ impl QueryHandler {
             &inferred,
             &server_refs,
         )?;
-        bind_parameters(&prepared.statement, &values).map_err(|e| pg_error(&e))
+        bind_parameters(&prepared.statement, &values, &exprs).map_err(|e| pg_error(&e))
     }
 }
 

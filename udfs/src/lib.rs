@@ -26,6 +26,16 @@
 //! - `as_of() -> Timestamp`: the analysis instant T, from the session option
 //!   `conversql.as_of` or the query start time ([`AsOfFunc`]).
 //!
+//! PostgreSQL's array semantics (see [`array_literal`]):
+//! - `pg_array_in(text) -> List(Utf8)`: PostgreSQL's array input syntax
+//!   ([`PgArrayInFunc`]); casts of text to arrays are planned with it.
+//! - `pg_array_contains(a, b) -> Boolean`: `a @> b` ([`PgArrayContainsFunc`]).
+//! - `pg_array_overlap(a, b) -> Boolean`: `a && b` ([`PgArrayOverlapFunc`]).
+//! - `pg_any_equal(array, x) -> Boolean`: `x = ANY(array)` with PostgreSQL's
+//!   NULLs ([`PgAnyEqualFunc`]).
+//! - `pg_array_length(array, dim) -> Int32`: PostgreSQL's `array_length`,
+//!   ([`PgArrayLengthFunc`]).
+//!
 //! Aggregate function:
 //! - `tag_union(tags) -> List(Utf8)`: the sorted, distinct union of lists of
 //!   tags ([`TagUnionFunc`]).
@@ -45,6 +55,8 @@
 
 #![warn(missing_docs)]
 
+pub mod array_literal;
+pub(crate) mod array_sets;
 pub mod as_of;
 pub mod attribution_window_hours;
 pub mod checked_time_zone;
@@ -54,6 +66,12 @@ pub mod conversation_status;
 pub mod in_attribution_window;
 pub mod local_date;
 pub mod options;
+pub mod pg_any_equal;
+pub mod pg_array_contains;
+pub mod pg_array_in;
+pub mod pg_array_length;
+pub mod pg_array_overlap;
+pub mod sql_error;
 pub mod tag_union;
 pub mod touch_priority;
 
@@ -73,6 +91,12 @@ pub use local_date::LocalDateFunc;
 pub use options::{
     ConversqlOptions, OnOff, OptionalInstant, format_instant, parse_instant, parse_on_off,
 };
+pub use pg_any_equal::PgAnyEqualFunc;
+pub use pg_array_contains::PgArrayContainsFunc;
+pub use pg_array_in::PgArrayInFunc;
+pub use pg_array_length::PgArrayLengthFunc;
+pub use pg_array_overlap::PgArrayOverlapFunc;
+pub use sql_error::SqlError;
 pub use tag_union::{TagUnionAccumulator, TagUnionFunc};
 pub use touch_priority::TouchPriorityFunc;
 
@@ -87,6 +111,11 @@ pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(InAttributionWindowFunc::new())),
         Arc::new(ScalarUDF::from(TouchPriorityFunc::new())),
         Arc::new(ScalarUDF::from(AsOfFunc::new())),
+        Arc::new(ScalarUDF::from(PgArrayInFunc::new())),
+        Arc::new(ScalarUDF::from(PgArrayContainsFunc::new())),
+        Arc::new(ScalarUDF::from(PgArrayOverlapFunc::new())),
+        Arc::new(ScalarUDF::from(PgAnyEqualFunc::new())),
+        Arc::new(ScalarUDF::from(PgArrayLengthFunc::new())),
     ]
 }
 

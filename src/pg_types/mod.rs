@@ -1,0 +1,32 @@
+//! PostgreSQL's types where DataFusion's differ: arrays.
+//!
+//! - Literals: a cast of text to an array reads PostgreSQL's array input
+//!   syntax ([`array_cast`], [`array_literal_tokens`]).
+//! - Bound parameters: array values in text and binary format
+//!   ([`array_parameters`]), and the parameter types PostgreSQL infers for
+//!   `$n::type[]` and `x = ANY($n)`.
+//! - Operators: `@>`, `<@` and `&&` on arrays compare as PostgreSQL does
+//!   ([`array_operators`]); `= ANY`, `<> ALL` and `array_length` answer
+//!   PostgreSQL's NULLs ([`function_names`]).
+
+pub mod array_cast;
+pub mod array_literal_tokens;
+pub mod array_operators;
+pub mod array_parameters;
+pub mod function_names;
+
+use std::sync::Arc;
+
+use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::session_state::SessionState;
+
+/// Adds the array operator planner ahead of DataFusion's own (call before
+/// `with_default_features`, which appends DataFusion's planners after it).
+pub fn with_planners(builder: SessionStateBuilder) -> SessionStateBuilder {
+    builder.with_expr_planners(vec![Arc::new(array_operators::ArrayOperatorPlanner)])
+}
+
+/// Adds the analyzer rules (after DataFusion's type coercion).
+pub fn add_rules(state: &mut SessionState) {
+    state.add_analyzer_rule(Arc::new(array_cast::ArrayInputCast));
+}
