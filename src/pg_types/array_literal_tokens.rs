@@ -7,7 +7,8 @@
 //! become `['a', 'NULL']`). Before parsing, conversql wraps such a string
 //! literal in `pg_array_in(…)` (conversql-udfs: PostgreSQL's array input
 //! syntax), which that rewrite leaves alone and which gives the list of text
-//! the cast then converts. Only a literal directly cast to an array type
+//! the cast then converts (and which rejects a text that is not an array,
+//! `'a,b'::text[]`, as PostgreSQL does). Only a literal directly cast to an array type
 //! (`::name[]`, `::name(…)[]`, `::a b[]`) or directly inside `ANY (`/`ALL (`
 //! is wrapped; every other token is kept as written.
 
@@ -18,7 +19,7 @@ use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
 /// `sql` with its array literals wrapped in `pg_array_in(…)`; unchanged when it has none
 /// (or does not tokenize, which the parser then reports).
 pub fn protect_array_literals(sql: &str) -> String {
-    if !sql.contains('{') {
+    if !sql.contains('\'') {
         return sql.to_string();
     }
     let Ok(located) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize_with_location() else {
@@ -30,10 +31,7 @@ pub fn protect_array_literals(sql: &str) -> String {
         .collect();
     let mut wrapped: Vec<(usize, usize)> = vec![];
     for (k, &i) in significant.iter().enumerate() {
-        let Token::SingleQuotedString(text) = &tokens[i] else {
-            continue;
-        };
-        if !text.trim_start().starts_with('{') {
+        if !matches!(tokens[i], Token::SingleQuotedString(_)) {
             continue;
         }
         let next = |n: usize| significant.get(k + n).map(|j| &tokens[*j]);
@@ -135,6 +133,10 @@ mod tests {
             "SELECT pg_array_in('{1.5}')::numeric(4, 1)[]"
         );
         assert_eq!(
+            protect_array_literals("SELECT 'a,b'::text[]"),
+            "SELECT pg_array_in('a,b')::text[]"
+        );
+        assert_eq!(
             protect_array_literals("SELECT 'a' = ANY ('{a,b}')"),
             "SELECT 'a' = ANY (pg_array_in('{a,b}'))"
         );
@@ -145,7 +147,6 @@ mod tests {
         for untouched in [
             "SELECT '{\"a\": 1}'::json",
             "SELECT '{a}'",
-            "SELECT 'x'::text[]",
             "SELECT 1",
             "SELECT '{a}' || 'b'",
         ] {

@@ -1,4 +1,4 @@
-//! PostgreSQL's types where DataFusion's differ: arrays.
+//! PostgreSQL's types where DataFusion's differ: arrays and untyped literals.
 //!
 //! - Literals: a cast of text to an array reads PostgreSQL's array input
 //!   syntax ([`array_cast`], [`array_literal_tokens`]).
@@ -8,11 +8,14 @@
 //! - Operators: `@>`, `<@` and `&&` on arrays compare as PostgreSQL does
 //!   ([`array_operators`]); `= ANY`, `<> ALL` and `array_length` answer
 //!   PostgreSQL's NULLs ([`function_names`]).
+//! - Untyped literals: `bool_col = 'f'` reads the literal as a boolean
+//!   ([`boolean_literals`]).
 
 pub mod array_cast;
 pub mod array_literal_tokens;
 pub mod array_operators;
 pub mod array_parameters;
+pub mod boolean_literals;
 pub mod function_names;
 
 use std::sync::Arc;
@@ -23,7 +26,10 @@ use datafusion::execution::session_state::SessionState;
 /// Adds the array operator planner ahead of DataFusion's own (call before
 /// `with_default_features`, which appends DataFusion's planners after it).
 pub fn with_planners(builder: SessionStateBuilder) -> SessionStateBuilder {
-    builder.with_expr_planners(vec![Arc::new(array_operators::ArrayOperatorPlanner)])
+    builder.with_expr_planners(vec![
+        Arc::new(array_operators::ArrayOperatorPlanner),
+        Arc::new(boolean_literals::BooleanLiteralPlanner),
+    ])
 }
 
 /// Adds the analyzer rules (after DataFusion's type coercion).
