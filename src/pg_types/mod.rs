@@ -10,6 +10,8 @@
 //!   PostgreSQL's NULLs ([`function_names`]).
 //! - Untyped literals: `bool_col = 'f'` reads the literal as a boolean
 //!   ([`boolean_literals`]).
+//! - `regproc` catalog columns compared with 0 (`typreceive != 0`)
+//!   ([`oid_alias_compare`]).
 
 pub mod array_cast;
 pub mod array_literal_tokens;
@@ -17,6 +19,7 @@ pub mod array_operators;
 pub mod array_parameters;
 pub mod boolean_literals;
 pub mod function_names;
+pub mod oid_alias_compare;
 
 use std::sync::Arc;
 
@@ -29,6 +32,7 @@ pub fn with_planners(builder: SessionStateBuilder) -> SessionStateBuilder {
     builder.with_expr_planners(vec![
         Arc::new(array_operators::ArrayOperatorPlanner),
         Arc::new(boolean_literals::BooleanLiteralPlanner),
+        Arc::new(oid_alias_compare::OidAliasComparePlanner),
     ])
 }
 
