@@ -134,6 +134,13 @@ pub fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
     {
         return "54000";
     }
+    if let DataFusionError::External(inner) = root
+        && inner
+            .downcast_ref::<crate::dialect::scalar_subquery::MoreThanOneRow>()
+            .is_some()
+    {
+        return "21000";
+    }
     match e {
         DataFusionError::SQL(..) => "42601",
         DataFusionError::Plan(msg) => {

@@ -12,6 +12,7 @@ pub mod cursors;
 pub mod data_quality;
 pub mod dataset;
 pub mod declaration;
+pub mod dialect;
 pub mod engine;
 pub mod error;
 pub mod facts;

@@ -21,7 +21,6 @@ use datafusion::sql::sqlparser::ast::{
     CloseCursor, DeclareType, Expr, FetchDirection, FunctionArg, FunctionArgExpr, Ident,
     ObjectName, Reset, Set, Statement, TableFactor, Value, Visit, Visitor,
 };
-use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
 use crate::cursors::{Cursor, Cursors};
 use crate::error::{Error, Result};
@@ -62,7 +61,7 @@ pub struct Session {
     ctx: SessionContext,
     /// The `conversql.*` settings the session started with (`RESET` returns to them).
     default_options: ConversqlOptions,
-    parser: Arc<PostgresCompatibilityParser>,
+    parser: Arc<crate::dialect::Parser>,
     /// Postgres settings a client set (`application_name`, `extra_float_digits`, …), by lower-case name.
     settings: BTreeMap<String, String>,
     /// Open cursors (`DECLARE … CURSOR`).
@@ -135,7 +134,7 @@ impl Session {
         Session {
             ctx,
             default_options,
-            parser: Arc::new(PostgresCompatibilityParser::new()),
+            parser: Arc::new(crate::dialect::Parser::default()),
             settings: BTreeMap::new(),
             cursors: Cursors::default(),
             defaults: BTreeMap::new(),

@@ -83,9 +83,14 @@ pub fn fields(
     Ok(described)
 }
 
-/// A field as described to clients: `UInt64` as `Int64`, and a named OID alias without its tag.
+/// A field as described to clients: under its client name (see
+/// [`crate::dialect::column_names`]), `UInt64` as `Int64`, and a named OID alias without its tag.
 fn wire_field(field: &Field) -> Field {
     let mut field = field.clone();
+    if crate::dialect::column_names::is_internal(field.name()) {
+        let name = crate::dialect::column_names::client_name(field.name()).to_string();
+        field = field.with_name(name);
+    }
     if field.data_type() == &DataType::UInt64 {
         field = field.with_data_type(DataType::Int64);
     }
@@ -214,7 +219,7 @@ pub fn datafusion_error_info(e: &DataFusionError) -> ErrorInfo {
         return ErrorInfo::new("ERROR".into(), Stop::SQLSTATE.into(), stop.message().into());
     }
     let code = datafusion_sqlstate(e);
-    let message = if code == "54000"
+    let message = if (code == "54000" || code == "21000")
         && let DataFusionError::External(inner) = e.find_root()
     {
         inner.to_string()

@@ -1,0 +1,318 @@
+//! A scalar subquery as PostgreSQL means it: its one value, NULL when it
+//! returns no row, and error 21000 ("more than one row returned by a subquery
+//! used as an expression") when it returns more than one.
+//!
+//! DataFusion plans a scalar subquery as a join after decorrelating it, which
+//! would repeat the outer row once per subquery row instead. The analyzer
+//! rule [`SingleRowSubqueries`] makes every scalar subquery that is not single
+//! row by construction (an aggregate without `GROUP BY`, `LIMIT 1`, no
+//! `FROM`) answer the list of its first two values (the aggregate
+//! [`FirstRows`]) and reads its value with [`SingleValue`], which fails on a
+//! list of two. Correlated subqueries stay decorrelatable (an aggregate over a
+//! correlated filter is the form DataFusion decorrelates), each outer key
+//! being one group, and the error comes only for an outer row whose subquery
+//! has more than one row, as in PostgreSQL.
+
+use std::sync::{Arc, LazyLock};
+
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::common::config::ConfigOptions;
+use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
+use datafusion::common::{Column, Result, ScalarValue};
+use datafusion::error::DataFusionError;
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, Expr, LogicalPlan,
+    LogicalPlanBuilder, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Subquery,
+    Volatility,
+};
+use datafusion::optimizer::AnalyzerRule;
+
+/// The error of a scalar subquery that returned more than one row (SQLSTATE 21000).
+#[derive(Debug)]
+pub struct MoreThanOneRow;
+
+impl std::fmt::Display for MoreThanOneRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("more than one row returned by a subquery used as an expression")
+    }
+}
+
+impl std::error::Error for MoreThanOneRow {}
+
+fn more_than_one_row() -> DataFusionError {
+    DataFusionError::External(Box::new(MoreThanOneRow))
+}
+
+/// The analyzer rule that makes scalar subqueries single-valued (module docs).
+#[derive(Debug, Default)]
+pub struct SingleRowSubqueries;
+
+impl AnalyzerRule for SingleRowSubqueries {
+    fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
+        plan.transform_up_with_subqueries(|node| {
+            node.map_expressions(|expr| {
+                expr.transform_up(|e| match e {
+                    Expr::ScalarSubquery(subquery) if !single_row(&subquery.subquery) => {
+                        let rows = Expr::ScalarSubquery(first_rows(subquery)?);
+                        Ok(Transformed::yes(SINGLE_VALUE.call(vec![rows])))
+                    }
+                    other => Ok(Transformed::no(other)),
+                })
+            })
+        })
+        .data()
+    }
+
+    fn name(&self) -> &'static str {
+        "pg_single_row_subqueries"
+    }
+}
+
+/// Whether `plan` returns at most one row whatever its input.
+fn single_row(plan: &LogicalPlan) -> bool {
+    match plan {
+        LogicalPlan::Projection(p) => single_row(&p.input),
+        LogicalPlan::SubqueryAlias(a) => single_row(&a.input),
+        LogicalPlan::Sort(s) => single_row(&s.input),
+        LogicalPlan::Filter(f) => single_row(&f.input),
+        LogicalPlan::Aggregate(a) => a.group_expr.is_empty(),
+        LogicalPlan::EmptyRelation(_) => true,
+        LogicalPlan::Limit(limit) => {
+            matches!(limit.get_fetch_type(), Ok(datafusion::logical_expr::FetchType::Literal(Some(n))) if n <= 1)
+                || single_row(&limit.input)
+        }
+        _ => false,
+    }
+}
+
+/// `subquery` answering the list of its first two values ([`FirstRows`]).
+fn first_rows(subquery: Subquery) -> Result<Subquery> {
+    let plan = subquery.subquery.as_ref().clone();
+    let (qualifier, field) = plan.schema().qualified_field(0);
+    let column = Expr::Column(Column::new(qualifier.cloned(), field.name()));
+    let name = field.name().clone();
+    let rows = FIRST_ROWS.call(vec![column]).alias(name);
+    let plan = LogicalPlanBuilder::from(plan)
+        .aggregate(Vec::<Expr>::new(), vec![rows])?
+        .build()?;
+    Ok(Subquery {
+        subquery: Arc::new(plan),
+        ..subquery
+    })
+}
+
+static FIRST_ROWS: LazyLock<AggregateUDF> =
+    LazyLock::new(|| AggregateUDF::new_from_impl(FirstRows::new()));
+static SINGLE_VALUE: LazyLock<ScalarUDF> =
+    LazyLock::new(|| ScalarUDF::new_from_impl(SingleValue::new()));
+
+/// The aggregate of a scalar subquery's rows: a list of its first two values
+/// (two are enough to know there is more than one).
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct FirstRows {
+    signature: Signature,
+}
+
+impl FirstRows {
+    fn new() -> Self {
+        FirstRows {
+            signature: Signature::any(1, Volatility::Immutable),
+        }
+    }
+}
+
+fn list_of(data_type: &DataType) -> DataType {
+    DataType::List(Arc::new(Field::new_list_field(data_type.clone(), true)))
+}
+
+impl AggregateUDFImpl for FirstRows {
+    fn name(&self) -> &'static str {
+        "pg_subquery_rows"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        Ok(list_of(&arg_types[0]))
+    }
+
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        let DataType::List(element) = args.return_field.data_type() else {
+            return datafusion::common::internal_err!("pg_subquery_rows returns a list");
+        };
+        Ok(Box::new(FirstRowsAccumulator {
+            element: element.data_type().clone(),
+            values: vec![],
+        }))
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        Ok(vec![Arc::new(
+            args.return_field.as_ref().clone().with_name("rows").with_nullable(true),
+        )])
+    }
+}
+
+#[derive(Debug)]
+struct FirstRowsAccumulator {
+    element: DataType,
+    values: Vec<ScalarValue>,
+}
+
+impl FirstRowsAccumulator {
+    fn extend(&mut self, values: &ArrayRef) -> Result<()> {
+        for i in 0..values.len() {
+            if self.values.len() >= 2 {
+                break;
+            }
+            self.values.push(ScalarValue::try_from_array(values, i)?);
+        }
+        Ok(())
+    }
+}
+
+impl Accumulator for FirstRowsAccumulator {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        self.extend(&values[0])
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        Ok(ScalarValue::List(ScalarValue::new_list_nullable(
+            &self.values,
+            &self.element,
+        )))
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + self.values.iter().map(ScalarValue::size).sum::<usize>()
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        Ok(vec![self.evaluate()?])
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let lists = states[0].as_list::<i32>();
+        for i in 0..lists.len() {
+            if !lists.is_null(i) {
+                self.extend(&lists.value(i))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The value of a scalar subquery from its [`FirstRows`]: NULL for none, the
+/// value for one, error 21000 for more.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct SingleValue {
+    signature: Signature,
+}
+
+impl SingleValue {
+    fn new() -> Self {
+        SingleValue {
+            signature: Signature::any(1, Volatility::Immutable),
+        }
+    }
+}
+
+impl ScalarUDFImpl for SingleValue {
+    fn name(&self) -> &'static str {
+        "pg_subquery_value"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        match &arg_types[0] {
+            DataType::List(element) => Ok(element.data_type().clone()),
+            DataType::Null => Ok(DataType::Null),
+            other => datafusion::common::plan_err!("pg_subquery_value of {other}"),
+        }
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.args[0].to_array(args.number_rows)?;
+        if rows.data_type() == &DataType::Null {
+            return Ok(ColumnarValue::Scalar(ScalarValue::Null));
+        }
+        let lists = rows.as_list::<i32>();
+        let element = args.return_field.data_type().clone();
+        let mut indices = Vec::with_capacity(lists.len());
+        let offsets = lists.value_offsets();
+        for i in 0..lists.len() {
+            let length = if lists.is_null(i) { 0 } else { offsets[i + 1] - offsets[i] };
+            match length {
+                0 => indices.push(None),
+                1 => indices.push(Some(u64::try_from(offsets[i]).unwrap_or_default())),
+                _ => return Err(more_than_one_row()),
+            }
+        }
+        let values = lists.values();
+        let taken = arrow::compute::take(
+            values.as_ref(),
+            &arrow::array::UInt64Array::from(indices),
+            None,
+        )?;
+        debug_assert_eq!(taken.data_type(), &element);
+        Ok(ColumnarValue::Array(taken))
+    }
+}
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use datafusion::prelude::SessionContext;
+
+    use super::SingleRowSubqueries;
+
+    async fn run(ctx: &SessionContext, sql: &str) -> Result<String, String> {
+        let df = ctx.sql(sql).await.map_err(|e| e.to_string())?;
+        let batches = df.collect().await.map_err(|e| e.to_string())?;
+        Ok(arrow::util::pretty::pretty_format_batches(&batches)
+            .unwrap()
+            .to_string())
+    }
+
+    #[tokio::test]
+    async fn one_row_is_the_value_none_is_null_more_is_an_error() {
+        let ctx = SessionContext::new();
+        ctx.add_analyzer_rule(Arc::new(SingleRowSubqueries));
+        ctx.sql("CREATE TABLE t AS VALUES (1, 'a'), (2, 'b'), (2, 'c'), (3, 'd')")
+            .await
+            .unwrap();
+        let out = run(
+            &ctx,
+            "SELECT o.k, (SELECT column2 FROM t WHERE t.column1 = o.k) AS v \
+             FROM (VALUES (1), (3), (4)) o(k) ORDER BY o.k",
+        )
+        .await
+        .unwrap();
+        for row in ["| 1 | a |", "| 3 | d |", "| 4 |   |"] {
+            assert!(out.contains(row), "{out}");
+        }
+        let err = run(&ctx, "SELECT (SELECT column2 FROM t) AS v").await.unwrap_err();
+        assert!(
+            err.contains("more than one row returned by a subquery used as an expression"),
+            "{err}"
+        );
+        let err = run(
+            &ctx,
+            "SELECT o.k, (SELECT column2 FROM t WHERE t.column1 = o.k) AS v FROM (VALUES (2)) o(k)",
+        )
+        .await
+        .unwrap_err();
+        assert!(err.contains("more than one row"), "{err}");
+        let out = run(&ctx, "SELECT (SELECT max(column2) FROM t) AS m, (SELECT column2 FROM t WHERE column1 = 9) AS n")
+            .await
+            .unwrap();
+        assert!(out.contains("| d |   |"), "{out}");
+    }
+}
