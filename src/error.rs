@@ -51,6 +51,14 @@ pub enum Error {
     /// An error from the query engine.
     #[error(transparent)]
     DataFusion(#[from] DataFusionError),
+    /// An error whose PostgreSQL SQLSTATE is known where it arises (a session's temporary views).
+    #[error("{message}")]
+    Postgres {
+        /// The SQLSTATE.
+        sqlstate: &'static str,
+        /// PostgreSQL's message.
+        message: String,
+    },
     /// A scheduled report that is invalid or failed, naming the report and the field at fault.
     #[error("report {report}: {field}: {message}")]
     Report {
@@ -102,6 +110,7 @@ impl Error {
             Error::DuplicateCursor(_) => "42P03",
             Error::Config(_) => "22023",
             Error::DataFusion(e) => datafusion_sqlstate(e),
+            Error::Postgres { sqlstate, .. } => sqlstate,
             Error::Dataset { .. } | Error::Io { .. } | Error::Output { .. } => "58030",
             Error::Report { .. } => "22023",
             Error::View { .. } => "42P17",

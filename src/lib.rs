@@ -33,6 +33,7 @@ pub mod settings;
 pub mod spill;
 pub mod stop;
 pub mod table_functions;
+pub mod temp_views;
 pub mod views;
 
 /// The data contract's tables (the `conversql-contract` crate).

@@ -25,7 +25,6 @@ pub mod regproc_compare;
 pub mod reshape;
 pub mod rewrite;
 pub mod search_path_subquery;
-pub mod session_characteristics;
 
 use std::sync::Arc;
 

@@ -51,6 +51,8 @@ pub struct SingleRowSubqueries;
 
 impl AnalyzerRule for SingleRowSubqueries {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
+        // The value may be NULL where the subquery's column is not (no row), so
+        // every node's schema is computed again.
         plan.transform_up_with_subqueries(|node| {
             node.map_expressions(|expr| {
                 expr.transform_up(|e| match e {
@@ -60,7 +62,8 @@ impl AnalyzerRule for SingleRowSubqueries {
                     }
                     other => Ok(Transformed::no(other)),
                 })
-            })
+            })?
+            .map_data(LogicalPlan::recompute_schema)
         })
         .data()
     }
