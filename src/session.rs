@@ -340,7 +340,7 @@ impl Session {
             } => self.drop_views(&names, if_exists, cascade).await,
             Statement::Query(_) | Statement::Explain { .. } => {
                 let mut statement = statement;
-                self.temp_views.expand(&mut statement);
+                self.resolve_relations(&mut statement);
                 let plan = self
                     .ctx
                     .state()
@@ -383,7 +383,7 @@ impl Session {
             )
         })?;
         let mut query = *view.query;
-        let reads = self.temp_views.expand(&mut query);
+        let reads = self.resolve_relations(&mut query);
         let plan = self
             .ctx
             .state()
@@ -463,6 +463,21 @@ impl Session {
         Ok(StatementResult::Command("DROP VIEW".into()))
     }
 
+    /// Resolves unqualified relation names as PostgreSQL does: the session's
+    /// temporary views first, then `pg_catalog` (see [`crate::temp_views`]).
+    fn resolve_relations<V: datafusion::sql::sqlparser::ast::VisitMut + Visit>(
+        &self,
+        statement: &mut V,
+    ) -> std::collections::BTreeSet<String> {
+        let pg_catalog = self
+            .ctx
+            .catalog(crate::names::DATABASE)
+            .and_then(|c| c.schema("pg_catalog"));
+        self.temp_views.resolve(statement, &|name| {
+            pg_catalog.as_ref().is_some_and(|s| s.table_exist(name))
+        })
+    }
+
     /// `RESET ALL`: every setting back to the session's default.
     fn reset_all(&mut self) {
         self.settings.clear();
@@ -524,7 +539,7 @@ impl Session {
                 "expected DECLARE name [NO SCROLL] CURSOR [WITH HOLD] FOR query".into(),
             ));
         };
-        self.temp_views.expand(&mut query);
+        self.resolve_relations(&mut *query);
         if declare.scroll == Some(true) {
             return Err(Error::DataFusion(
                 datafusion::error::DataFusionError::NotImplemented(
@@ -617,7 +632,7 @@ impl Session {
             }),
             Statement::Query(_) | Statement::Explain { .. } => {
                 let mut expanded = statement.clone();
-                self.temp_views.expand(&mut expanded);
+                self.resolve_relations(&mut expanded);
                 let plan = self
                     .ctx
                     .state()

@@ -151,15 +151,25 @@ impl TempViews {
     /// query; returns the names replaced. A name a `WITH` clause of the
     /// statement defines is the CTE, as in PostgreSQL.
     pub fn expand<V: VisitMut + Visit>(&self, statement: &mut V) -> BTreeSet<String> {
-        if self.views.is_empty() {
-            return BTreeSet::new();
-        }
+        self.resolve(statement, &|_| false)
+    }
+
+    /// [`Self::expand`], and an unqualified name of no temporary view for
+    /// which `in_pg_catalog` holds is qualified as `pg_catalog.name`:
+    /// PostgreSQL searches the temporary schema, then `pg_catalog`, before
+    /// the search path.
+    pub fn resolve<V: VisitMut + Visit>(
+        &self,
+        statement: &mut V,
+        in_pg_catalog: &dyn Fn(&str) -> bool,
+    ) -> BTreeSet<String> {
         let mut ctes = Ctes::default();
         let _ = Visit::visit(&*statement, &mut ctes);
         let mut expander = Expander {
             views: self,
             ctes: ctes.0,
             replaced: BTreeSet::new(),
+            in_pg_catalog,
         };
         let _ = VisitMut::visit(statement, &mut expander);
         expander.replaced
@@ -190,6 +200,7 @@ struct Expander<'a> {
     views: &'a TempViews,
     ctes: BTreeSet<String>,
     replaced: BTreeSet<String>,
+    in_pg_catalog: &'a dyn Fn(&str) -> bool,
 }
 
 impl VisitorMut for Expander<'_> {
@@ -213,6 +224,9 @@ impl VisitorMut for Expander<'_> {
             return ControlFlow::Continue(());
         }
         let Some(view) = self.views.views.get(&view_name) else {
+            if !qualified && (self.in_pg_catalog)(&view_name) {
+                name.0.insert(0, ObjectNamePart::Identifier(Ident::new("pg_catalog")));
+            }
             return ControlFlow::Continue(());
         };
         let alias = alias.take().unwrap_or_else(|| TableAlias {
