@@ -62,6 +62,9 @@ pub fn rewrite(statement: &mut Statement) {
         if let Some(new) = generate_subscripts(expr) {
             *expr = new;
         }
+        if let Some(new) = crate::dialect::array_subquery::rewrite(expr) {
+            *expr = new;
+        }
         // Unquoted `user` is Postgres's keyword for `current_user` (a quoted "user" stays a column).
         // sqlparser reads it as a call without parentheses.
         if matches!(expr, Expr::Function(f) if matches!(f.args, FunctionArguments::None) && f.name.to_string().eq_ignore_ascii_case("user"))

@@ -3,6 +3,7 @@
 //! ([`Parser`]), PostgreSQL's result column names ([`column_names`]) and
 //! PostgreSQL's scalar subqueries ([`scalar_subquery`]).
 
+pub mod array_subquery;
 pub mod column_names;
 pub mod scalar_subquery;
 
