@@ -73,7 +73,10 @@ pub fn write_batches(
 
 /// The batches under their columns' client names (PostgreSQL allows two
 /// columns of one name; see [`crate::dialect::column_names`]).
-fn client_names(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+fn client_names(
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<(SchemaRef, Vec<RecordBatch>)> {
     use crate::dialect::column_names::{client_name, is_internal};
     if !schema.fields().iter().any(|f| is_internal(f.name())) {
         return Ok((schema.clone(), batches.to_vec()));

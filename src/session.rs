@@ -19,8 +19,8 @@ use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::{
     CloseCursor, DeclareType, Expr, FetchDirection, FunctionArg, FunctionArgExpr, Ident,
-    ObjectName, ObjectType, Reset, Set, Statement, TableFactor, TransactionAccessMode, TransactionMode, Value,
-    Visit, Visitor,
+    ObjectName, ObjectType, Reset, Set, Statement, TableFactor, TransactionAccessMode,
+    TransactionMode, Value, Visit, Visitor,
 };
 
 use crate::cursors::{Cursor, Cursors};

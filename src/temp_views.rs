@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    Ident, ObjectName, ObjectNamePart, Query, TableAlias, TableAliasColumnDef,
-    TableFactor, Visit, VisitMut, Visitor, VisitorMut,
+    Ident, ObjectName, ObjectNamePart, Query, TableAlias, TableAliasColumnDef, TableFactor, Visit,
+    VisitMut, Visitor, VisitorMut,
 };
 
 /// The schema name that qualifies a temporary view in SQL (`pg_temp.v`).
@@ -85,7 +85,9 @@ pub fn view_name(name: &ObjectName) -> Option<String> {
     };
     match name.0.as_slice() {
         [view] => fold(view),
-        [schema, view] if fold(schema).is_some_and(|s| s == TEMP_SCHEMA || s.starts_with("pg_temp_")) => {
+        [schema, view]
+            if fold(schema).is_some_and(|s| s == TEMP_SCHEMA || s.starts_with("pg_temp_")) =>
+        {
             fold(view)
         }
         _ => None,
@@ -110,14 +112,30 @@ impl TempViews {
         if self.views.contains_key(&name) && !replace {
             return Err(TempViewError::Exists(name));
         }
-        self.views.insert(name, TempView { query, columns, reads });
+        self.views.insert(
+            name,
+            TempView {
+                query,
+                columns,
+                reads,
+            },
+        );
         Ok(())
     }
 
     /// Drops view `name` (not found is an error unless `if_exists`).
-    pub fn drop_view(&mut self, name: &str, if_exists: bool, cascade: bool) -> Result<(), TempViewError> {
+    pub fn drop_view(
+        &mut self,
+        name: &str,
+        if_exists: bool,
+        cascade: bool,
+    ) -> Result<(), TempViewError> {
         if !self.views.contains_key(name) {
-            return if if_exists { Ok(()) } else { Err(TempViewError::Missing(name.to_string())) };
+            return if if_exists {
+                Ok(())
+            } else {
+                Err(TempViewError::Missing(name.to_string()))
+            };
         }
         let readers: Vec<String> = self
             .views
@@ -225,7 +243,8 @@ impl VisitorMut for Expander<'_> {
         }
         let Some(view) = self.views.views.get(&view_name) else {
             if !qualified && (self.in_pg_catalog)(&view_name) {
-                name.0.insert(0, ObjectNamePart::Identifier(Ident::new("pg_catalog")));
+                name.0
+                    .insert(0, ObjectNamePart::Identifier(Ident::new("pg_catalog")));
             }
             return ControlFlow::Continue(());
         };
@@ -268,7 +287,10 @@ mod tests {
     use datafusion::sql::sqlparser::parser::Parser;
 
     fn query(sql: &str) -> Query {
-        match Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap().remove(0) {
+        match Parser::parse_sql(&PostgreSqlDialect {}, sql)
+            .unwrap()
+            .remove(0)
+        {
             datafusion::sql::sqlparser::ast::Statement::Query(q) => *q,
             _ => unreachable!(),
         }
@@ -278,7 +300,13 @@ mod tests {
     fn references_become_the_query_unless_a_cte_takes_the_name() {
         let mut views = TempViews::default();
         views
-            .create("v".into(), vec![], query("SELECT 1 AS a"), BTreeSet::new(), false)
+            .create(
+                "v".into(),
+                vec![],
+                query("SELECT 1 AS a"),
+                BTreeSet::new(),
+                false,
+            )
             .unwrap();
         let mut q = query("SELECT * FROM V JOIN pg_temp.v w ON true");
         assert_eq!(views.expand(&mut q).len(), 1);
@@ -289,15 +317,36 @@ mod tests {
         let mut q = query("WITH v AS (SELECT 2 AS a) SELECT * FROM v");
         assert!(views.expand(&mut q).is_empty());
         assert_eq!(
-            views.create("v".into(), vec![], query("SELECT 1"), BTreeSet::new(), false).unwrap_err().sqlstate(),
+            views
+                .create(
+                    "v".into(),
+                    vec![],
+                    query("SELECT 1"),
+                    BTreeSet::new(),
+                    false
+                )
+                .unwrap_err()
+                .sqlstate(),
             "42P07"
         );
         views
-            .create("w".into(), vec![], query("SELECT 1"), ["v".to_string()].into(), false)
+            .create(
+                "w".into(),
+                vec![],
+                query("SELECT 1"),
+                ["v".to_string()].into(),
+                false,
+            )
             .unwrap();
-        assert_eq!(views.drop_view("v", false, false).unwrap_err().sqlstate(), "2BP01");
+        assert_eq!(
+            views.drop_view("v", false, false).unwrap_err().sqlstate(),
+            "2BP01"
+        );
         views.drop_view("v", false, true).unwrap();
         assert!(views.is_empty());
-        assert_eq!(views.drop_view("v", false, false).unwrap_err().sqlstate(), "42P01");
+        assert_eq!(
+            views.drop_view("v", false, false).unwrap_err().sqlstate(),
+            "42P01"
+        );
     }
 }

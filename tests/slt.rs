@@ -24,10 +24,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use datafusion::arrow::array::RecordBatch;
 use conversql::s3::S3Options;
 use conversql::session::StatementResult;
 use conversql::{Engine, EngineOptions, Session};
+use datafusion::arrow::array::RecordBatch;
 use datafusion::prelude::SessionContext;
 use datafusion_sqllogictest::{DFColumnType, convert_batches, convert_schema_to_types};
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};

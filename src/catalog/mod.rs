@@ -119,7 +119,11 @@ mod tests {
         )
         .await;
         assert_eq!(found, [["pg_catalog", "FUNCTION", "text", "INTERNAL"]]);
-        let count = rows(&mut session, "SELECT count(*) FROM information_schema.routines").await;
+        let count = rows(
+            &mut session,
+            "SELECT count(*) FROM information_schema.routines",
+        )
+        .await;
         assert!(count[0][0].parse::<i64>().unwrap() > 100, "{count:?}");
         assert_eq!(
             rows(&mut session, "SELECT count(*) FROM pg_indexes").await,

@@ -395,9 +395,7 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
         "pg_is_other_temp_schema",
         &[1],
         DataType::Boolean,
-        Box::new(|args| {
-            Ok(Arc::new(BooleanArray::from(vec![false; args[0].len()])) as ArrayRef)
-        }),
+        Box::new(|args| Ok(Arc::new(BooleanArray::from(vec![false; args[0].len()])) as ArrayRef)),
     ));
     ctx.register_udf(udf(
         "pg_get_function_sqlbody",

@@ -121,7 +121,11 @@ pub fn routines() -> SqlView {
     let mut columns: Vec<(&str, Domain, Option<&str>)> = vec![
         ("specific_catalog", Text, Some("current_database()")),
         ("specific_schema", Text, Some("n.nspname")),
-        ("specific_name", Text, Some("p.proname || '_' || CAST(p.oid AS VARCHAR)")),
+        (
+            "specific_name",
+            Text,
+            Some("p.proname || '_' || CAST(p.oid AS VARCHAR)"),
+        ),
         ("routine_catalog", Text, Some("current_database()")),
         ("routine_schema", Text, Some("n.nspname")),
         ("routine_name", Text, Some("p.proname")),
@@ -147,10 +151,7 @@ pub fn routines() -> SqlView {
             )),
         ),
     ];
-    for name in [
-        "character_maximum_length",
-        "character_octet_length",
-    ] {
+    for name in ["character_maximum_length", "character_octet_length"] {
         columns.push((name, Cardinal, None));
     }
     for name in [

@@ -39,7 +39,11 @@ pub fn rewrite(expr: &Expr) -> Option<Expr> {
         return None;
     }
     let aggregated = direct(query).unwrap_or_else(|| outside(query));
-    Some(call("pg_array_or_empty", vec![Expr::Subquery(Box::new(aggregated))], vec![]))
+    Some(call(
+        "pg_array_or_empty",
+        vec![Expr::Subquery(Box::new(aggregated))],
+        vec![],
+    ))
 }
 
 fn call(name: &str, args: Vec<Expr>, clauses: Vec<FunctionArgumentClause>) -> Expr {
@@ -117,10 +121,25 @@ fn contains_aggregate_or_window(expr: &Expr) -> bool {
                 || !f.within_group.is_empty()
                 || matches!(
                     name,
-                    "count" | "sum" | "min" | "max" | "avg" | "array_agg" | "string_agg"
-                        | "bool_and" | "bool_or" | "every" | "json_agg" | "jsonb_agg"
-                        | "json_object_agg" | "jsonb_object_agg" | "stddev" | "variance"
-                        | "percentile_cont" | "percentile_disc" | "mode"
+                    "count"
+                        | "sum"
+                        | "min"
+                        | "max"
+                        | "avg"
+                        | "array_agg"
+                        | "string_agg"
+                        | "bool_and"
+                        | "bool_or"
+                        | "every"
+                        | "json_agg"
+                        | "jsonb_agg"
+                        | "json_object_agg"
+                        | "jsonb_object_agg"
+                        | "stddev"
+                        | "variance"
+                        | "percentile_cont"
+                        | "percentile_disc"
+                        | "mode"
                 )
             {
                 found = true;
@@ -198,9 +217,7 @@ impl ScalarUDFImpl for ArrayOrEmpty {
         let present = arrow::compute::is_not_null(lists.as_ref())?;
         let _ = lists.as_list::<i32>();
         Ok(ColumnarValue::Array(arrow::compute::kernels::zip::zip(
-            &present,
-            &lists,
-            &empty,
+            &present, &lists, &empty,
         )?))
     }
 }

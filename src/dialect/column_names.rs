@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    ArrayElemTypeDef, DataType, Expr, ExactNumberInfo, Ident, ObjectNamePart, Query, Select,
+    ArrayElemTypeDef, DataType, ExactNumberInfo, Expr, Ident, ObjectNamePart, Query, Select,
     SelectItem, SetExpr, Statement, TimezoneInfo, TrimWhereField, Value, VisitMut, VisitorMut,
 };
 
@@ -71,6 +71,21 @@ fn name_set_expr(body: &mut SetExpr) {
     }
 }
 
+/// Words PostgreSQL reads as functions without parentheses (`SQLValueFunction`).
+const SQL_VALUE_KEYWORDS: &[&str] = &[
+    "current_schema",
+    "current_catalog",
+    "current_user",
+    "current_role",
+    "session_user",
+    "user",
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "localtime",
+    "localtimestamp",
+];
+
 /// An identifier as PostgreSQL reads it: unquoted folds to lower case.
 fn fold(ident: &Ident) -> String {
     if ident.quote_style.is_some() {
@@ -92,7 +107,14 @@ fn name_select(select: &mut Select) {
         let (name, plain_column, aliased) = match item {
             SelectItem::UnnamedExpr(expr) => (
                 figure_colname(expr),
-                matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_)),
+                match expr {
+                    // `current_schema` and friends are calls, not columns, once planned.
+                    Expr::Identifier(i) => {
+                        i.quote_style.is_some() || !SQL_VALUE_KEYWORDS.contains(&fold(i).as_str())
+                    }
+                    Expr::CompoundIdentifier(_) => true,
+                    _ => false,
+                },
                 false,
             ),
             SelectItem::ExprWithAlias { alias, .. } => (fold(alias), false, true),
@@ -152,10 +174,6 @@ fn figure(expr: &Expr) -> Option<(String, u8)> {
             _ => Some((type_name(data_type), 1)),
         },
         Expr::Nested(inner) | Expr::Collate { expr: inner, .. } => figure(inner),
-        Expr::Value(value) => match value.value {
-            Value::Boolean(_) => Some(("bool".into(), 1)),
-            _ => None,
-        },
         Expr::TypedString(typed) => Some((type_name(&typed.data_type), 1)),
         Expr::Interval(_) => Some(("interval".into(), 1)),
         Expr::Case { else_result, .. } => match else_result.as_deref().and_then(figure) {
@@ -205,11 +223,9 @@ pub fn type_name(data_type: &DataType) -> String {
         DataType::BigInt(_) | DataType::Int8(_) => "int8",
         DataType::Real | DataType::Float4 => "float4",
         DataType::DoublePrecision | DataType::Double(_) | DataType::Float8 => "float8",
-        DataType::Float(ExactNumberInfo::Precision(p) | ExactNumberInfo::PrecisionAndScale(p, _))
-            if *p <= 24 =>
-        {
-            "float4"
-        }
+        DataType::Float(
+            ExactNumberInfo::Precision(p) | ExactNumberInfo::PrecisionAndScale(p, _),
+        ) if *p <= 24 => "float4",
         DataType::Float(_) => "float8",
         DataType::Numeric(_) | DataType::Decimal(_) | DataType::Dec(_) => "numeric",
         DataType::Bool | DataType::Boolean => "bool",
@@ -275,10 +291,12 @@ mod tests {
              '1'::INT AS \"int4\", a::DATE AS \"a\", a AS \"a\u{1f}5\" FROM t"
         );
         assert_eq!(
-            named("SELECT CASE WHEN a THEN 1 END, CASE WHEN a THEN 1 ELSE b END, x IS NULL, ARRAY[1], ROW(1, 2), EXISTS (SELECT 1), true, DATE '2026-01-01', TRIM(' a ')"),
+            named(
+                "SELECT CASE WHEN a THEN 1 END, CASE WHEN a THEN 1 ELSE b END, x IS NULL, ARRAY[1], ROW(1, 2), EXISTS (SELECT 1), true, DATE '2026-01-01', TRIM(' a ')"
+            ),
             "SELECT CASE WHEN a THEN 1 END AS \"case\", CASE WHEN a THEN 1 ELSE b END AS \"b\", \
              x IS NULL AS \"?column?\", ARRAY[1] AS \"array\", ROW(1, 2) AS \"row\", \
-             EXISTS (SELECT 1 AS \"?column?\") AS \"exists\", true AS \"bool\", \
+             EXISTS (SELECT 1 AS \"?column?\") AS \"exists\", true AS \"?column?\u{1f}6\", \
              DATE '2026-01-01' AS \"date\", TRIM(' a ') AS \"btrim\""
         );
     }

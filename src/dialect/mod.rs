@@ -62,7 +62,8 @@ impl Parser {
     /// The statements of `sql`, named and rewritten (type docs).
     pub fn parse(&self, sql: &str) -> Result<Vec<Statement>, ParserError> {
         let compatible = self.compatibility.parse(sql)?;
-        let plain = datafusion::sql::sqlparser::parser::Parser::parse_sql(&PostgreSqlDialect {}, sql);
+        let plain =
+            datafusion::sql::sqlparser::parser::Parser::parse_sql(&PostgreSqlDialect {}, sql);
         let substituted = |plain: &[Statement]| {
             plain.len() != compatible.len()
                 || plain.iter().zip(&compatible).any(|(p, c)| {

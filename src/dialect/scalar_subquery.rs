@@ -21,9 +21,12 @@ use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::common::{Column, Result, ScalarValue};
 use datafusion::error::DataFusionError;
+use datafusion::logical_expr::expr::Case;
+use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::utils::{conjunction, split_conjunction};
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, Expr, LogicalPlan,
+    Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, Expr, Filter, LogicalPlan,
     LogicalPlanBuilder, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Subquery,
     Volatility,
 };
@@ -54,14 +57,34 @@ impl AnalyzerRule for SingleRowSubqueries {
         // The value may be NULL where the subquery's column is not (no row), so
         // every node's schema is computed again.
         plan.transform_up_with_subqueries(|node| {
+            // A changed expression keeps its name: the nodes above refer to it by name.
+            let names = NamePreserver::new(&node);
             node.map_expressions(|expr| {
+                let saved = names.save(&expr);
                 expr.transform_up(|e| match e {
-                    Expr::ScalarSubquery(subquery) if !single_row(&subquery.subquery) => {
-                        let rows = Expr::ScalarSubquery(first_rows(subquery)?);
-                        Ok(Transformed::yes(SINGLE_VALUE.call(vec![rows])))
+                    Expr::ScalarSubquery(subquery) => {
+                        let (subquery, guard) = outer_conditions(subquery)?;
+                        let transformed = guard.is_some();
+                        let value = if single_row(&subquery.subquery) {
+                            if !transformed {
+                                return Ok(Transformed::no(Expr::ScalarSubquery(subquery)));
+                            }
+                            Expr::ScalarSubquery(subquery)
+                        } else {
+                            SINGLE_VALUE.call(vec![Expr::ScalarSubquery(first_rows(subquery)?)])
+                        };
+                        Ok(Transformed::yes(match guard {
+                            Some(condition) => Expr::Case(Case::new(
+                                None,
+                                vec![(Box::new(condition), Box::new(value))],
+                                None,
+                            )),
+                            None => value,
+                        }))
                     }
                     other => Ok(Transformed::no(other)),
                 })
+                .map(|t| t.update_data(|e| saved.restore(e)))
             })?
             .map_data(LogicalPlan::recompute_schema)
         })
@@ -71,6 +94,82 @@ impl AnalyzerRule for SingleRowSubqueries {
     fn name(&self) -> &'static str {
         "pg_single_row_subqueries"
     }
+}
+
+/// Takes the conditions of `subquery`'s `WHERE` that read only outer columns
+/// (SQLAlchemy's `WHERE pg_attribute.atthasdef AND …`) out of it: DataFusion
+/// cannot decorrelate them. `(SELECT e FROM t WHERE outer AND inner)` is
+/// `CASE WHEN outer THEN (SELECT e FROM t WHERE inner) END`: where `outer`
+/// does not hold the subquery has no row, and its value is NULL either way.
+/// Only a `WHERE` right under the select list is taken (not one under an
+/// aggregate, whose value over no rows need not be NULL).
+fn outer_conditions(subquery: Subquery) -> Result<(Subquery, Option<Expr>)> {
+    fn take(plan: &LogicalPlan) -> Result<Option<(LogicalPlan, Vec<Expr>)>> {
+        match plan {
+            LogicalPlan::Projection(p) => Ok(take(&p.input)?.map(|(input, outer)| {
+                let mut projection = p.clone();
+                projection.input = Arc::new(input);
+                (LogicalPlan::Projection(projection), outer)
+            })),
+            LogicalPlan::Filter(filter) => {
+                let (outer, inner): (Vec<Expr>, Vec<Expr>) = split_conjunction(&filter.predicate)
+                    .into_iter()
+                    .cloned()
+                    .partition(|e| {
+                        e.column_refs().is_empty()
+                            && e.exists(|x| Ok(matches!(x, Expr::OuterReferenceColumn(..))))
+                                .unwrap_or(false)
+                    });
+                if outer.is_empty() {
+                    return Ok(None);
+                }
+                let input = match conjunction(inner) {
+                    Some(predicate) => {
+                        LogicalPlan::Filter(Filter::try_new(predicate, filter.input.clone())?)
+                    }
+                    None => filter.input.as_ref().clone(),
+                };
+                Ok(Some((input, outer)))
+            }
+            _ => Ok(None),
+        }
+    }
+    let Some((plan, outer)) = take(&subquery.subquery)? else {
+        return Ok((subquery, None));
+    };
+    let condition = conjunction(
+        outer
+            .into_iter()
+            .map(|e| {
+                e.transform(|x| match x {
+                    Expr::OuterReferenceColumn(_, column) => {
+                        Ok(Transformed::yes(Expr::Column(column)))
+                    }
+                    other => Ok(Transformed::no(other)),
+                })
+                .data()
+            })
+            .collect::<Result<Vec<_>>>()?,
+    );
+    let still_correlated = plan.exists(|node| {
+        Ok(node.expressions().iter().any(|e| {
+            e.exists(|x| Ok(matches!(x, Expr::OuterReferenceColumn(..))))
+                .unwrap_or(false)
+        }))
+    })?;
+    let outer_ref_columns = if still_correlated {
+        subquery.outer_ref_columns.clone()
+    } else {
+        vec![]
+    };
+    Ok((
+        Subquery {
+            subquery: Arc::new(plan),
+            outer_ref_columns,
+            ..subquery
+        },
+        condition,
+    ))
 }
 
 /// Whether `plan` returns at most one row whatever its input.
@@ -155,7 +254,11 @@ impl AggregateUDFImpl for FirstRows {
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
         Ok(vec![Arc::new(
-            args.return_field.as_ref().clone().with_name("rows").with_nullable(true),
+            args.return_field
+                .as_ref()
+                .clone()
+                .with_name("rows")
+                .with_nullable(true),
         )])
     }
 }
@@ -251,7 +354,11 @@ impl ScalarUDFImpl for SingleValue {
         let mut indices = Vec::with_capacity(lists.len());
         let offsets = lists.value_offsets();
         for i in 0..lists.len() {
-            let length = if lists.is_null(i) { 0 } else { offsets[i + 1] - offsets[i] };
+            let length = if lists.is_null(i) {
+                0
+            } else {
+                offsets[i + 1] - offsets[i]
+            };
             match length {
                 0 => indices.push(None),
                 1 => indices.push(Some(u64::try_from(offsets[i]).unwrap_or_default())),
@@ -301,7 +408,9 @@ mod tests {
         for row in ["| 1 | a |", "| 3 | d |", "| 4 |   |"] {
             assert!(out.contains(row), "{out}");
         }
-        let err = run(&ctx, "SELECT (SELECT column2 FROM t) AS v").await.unwrap_err();
+        let err = run(&ctx, "SELECT (SELECT column2 FROM t) AS v")
+            .await
+            .unwrap_err();
         assert!(
             err.contains("more than one row returned by a subquery used as an expression"),
             "{err}"
@@ -313,6 +422,16 @@ mod tests {
         .await
         .unwrap_err();
         assert!(err.contains("more than one row"), "{err}");
+        let out = run(
+            &ctx,
+            "SELECT o.k, (SELECT column2 FROM t WHERE o.k > 1 AND t.column1 = o.k) AS v \
+             FROM (VALUES (1), (3)) o(k) ORDER BY o.k",
+        )
+        .await
+        .unwrap();
+        for row in ["| 1 |   |", "| 3 | d |"] {
+            assert!(out.contains(row), "{out}");
+        }
         let out = run(&ctx, "SELECT (SELECT max(column2) FROM t) AS m, (SELECT column2 FROM t WHERE column1 = 9) AS n")
             .await
             .unwrap();

@@ -15,6 +15,7 @@ mod common;
 mod catalog;
 mod drivers;
 mod facts;
+mod pg_names;
 mod reports;
 mod security;
 mod server;
