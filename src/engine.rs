@@ -285,6 +285,10 @@ fn open_fact_store(
 /// Step 4: the scalar functions of `conversql-udfs` and the table functions.
 fn register_functions(ctx: &SessionContext, raw: &RawTables, options: &EngineOptions) {
     conversql_udfs::register_all(ctx);
+    ctx.add_analyzer_rule(Arc::new(
+        crate::dialect::scalar_subquery::SingleRowSubqueries,
+    ));
+    crate::dialect::array_subquery::register(ctx);
     for kind in [OverviewKind::Totals, OverviewKind::Daily] {
         let function = OverviewFunction::new(kind);
         ctx.register_udtf(function.name(), Arc::new(function));

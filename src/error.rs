@@ -48,18 +48,18 @@ pub enum Error {
     /// SQL that does not parse (SQLSTATE 42601).
     #[error("syntax error: {0}")]
     Syntax(String),
-    /// An error PostgreSQL reports with a known SQLSTATE (a malformed array
-    /// parameter is 22P02, an unsupported case 0A000).
-    #[error("{message}")]
-    Sql {
-        /// The SQLSTATE.
-        sqlstate: &'static str,
-        /// The message.
-        message: String,
-    },
     /// An error from the query engine.
     #[error(transparent)]
     DataFusion(#[from] DataFusionError),
+    /// An error whose PostgreSQL SQLSTATE is known where it arises (a malformed array
+    /// parameter is 22P02, a session's temporary view that exists 42P07, an unsupported case 0A000).
+    #[error("{message}")]
+    Postgres {
+        /// The SQLSTATE.
+        sqlstate: &'static str,
+        /// PostgreSQL's message.
+        message: String,
+    },
     /// A scheduled report that is invalid or failed, naming the report and the field at fault.
     #[error("report {report}: {field}: {message}")]
     Report {
@@ -111,7 +111,7 @@ impl Error {
             Error::DuplicateCursor(_) => "42P03",
             Error::Config(_) => "22023",
             Error::DataFusion(e) => datafusion_sqlstate(e),
-            Error::Sql { sqlstate, .. } => sqlstate,
+            Error::Postgres { sqlstate, .. } => sqlstate,
             Error::Dataset { .. } | Error::Io { .. } | Error::Output { .. } => "58030",
             Error::Report { .. } => "22023",
             Error::View { .. } => "42P17",
@@ -149,6 +149,13 @@ pub fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
     {
         return e.sqlstate;
     }
+    if let DataFusionError::External(inner) = root
+        && inner
+            .downcast_ref::<crate::dialect::scalar_subquery::MoreThanOneRow>()
+            .is_some()
+    {
+        return "21000";
+    }
     match e {
         DataFusionError::SQL(..) => "42601",
         DataFusionError::Plan(msg) => {
@@ -181,7 +188,9 @@ pub fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
         }
         DataFusionError::ArrowError(..) => "22000",
         DataFusionError::Execution(_) => "22000",
-        DataFusionError::Context(_, inner) => datafusion_sqlstate(inner),
+        DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => {
+            datafusion_sqlstate(inner)
+        }
         DataFusionError::Shared(inner) => datafusion_sqlstate(inner),
         _ => "XX000",
     }

@@ -12,6 +12,7 @@ pub mod cursors;
 pub mod data_quality;
 pub mod dataset;
 pub mod declaration;
+pub mod dialect;
 pub mod engine;
 pub mod error;
 pub mod facts;
@@ -33,6 +34,7 @@ pub mod settings;
 pub mod spill;
 pub mod stop;
 pub mod table_functions;
+pub mod temp_views;
 pub mod views;
 
 /// The data contract's tables (the `conversql-contract` crate).

@@ -25,6 +25,7 @@ pub fn write_batches(
     batches: &[RecordBatch],
     format: OutputFormat,
 ) -> Result<()> {
+    let (schema, batches) = &client_names(schema, batches)?;
     let arrow_err = |e: arrow::error::ArrowError| Error::DataFusion(e.into());
     let io_err = |e: std::io::Error| Error::Io {
         path: "stdout".into(),
@@ -68,6 +69,31 @@ pub fn write_batches(
         }
     }
     Ok(())
+}
+
+/// The batches under their columns' client names (PostgreSQL allows two
+/// columns of one name; see [`crate::dialect::column_names`]).
+fn client_names(
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    use crate::dialect::column_names::{client_name, is_internal};
+    if !schema.fields().iter().any(|f| is_internal(f.name())) {
+        return Ok((schema.clone(), batches.to_vec()));
+    }
+    let renamed = std::sync::Arc::new(arrow::datatypes::Schema::new(
+        schema
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone().with_name(client_name(f.name())))
+            .collect::<Vec<_>>(),
+    ));
+    let batches = batches
+        .iter()
+        .map(|b| RecordBatch::try_new(renamed.clone(), b.columns().to_vec()))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| Error::DataFusion(e.into()))?;
+    Ok((renamed, batches))
 }
 
 /// CSV has no lists: nested columns (tags, product_ids) are written as their

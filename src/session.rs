@@ -19,9 +19,9 @@ use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::{
     CloseCursor, DeclareType, Expr, FetchDirection, FunctionArg, FunctionArgExpr, Ident,
-    ObjectName, Reset, Set, Statement, TableFactor, Value, Visit, Visitor,
+    ObjectName, ObjectType, Reset, Set, Statement, TableFactor, TransactionAccessMode,
+    TransactionMode, Value, Visit, Visitor,
 };
-use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
 use crate::cursors::{Cursor, Cursors};
 use crate::error::{Error, Result};
@@ -62,7 +62,7 @@ pub struct Session {
     ctx: SessionContext,
     /// The `conversql.*` settings the session started with (`RESET` returns to them).
     default_options: ConversqlOptions,
-    parser: Arc<PostgresCompatibilityParser>,
+    parser: Arc<crate::dialect::Parser>,
     /// Postgres settings a client set (`application_name`, `extra_float_digits`, …), by lower-case name.
     settings: BTreeMap<String, String>,
     /// Open cursors (`DECLARE … CURSOR`).
@@ -71,6 +71,10 @@ pub struct Session {
     defaults: BTreeMap<String, String>,
     /// The server's `--statement-timeout`: the session may lower its timeout, never raise or disable it.
     statement_timeout_ceiling: Option<std::time::Duration>,
+    /// The isolation level the open transaction asked for (`BEGIN ISOLATION LEVEL …`).
+    transaction_isolation: Option<String>,
+    /// The session's temporary views (`CREATE TEMPORARY VIEW`).
+    temp_views: crate::temp_views::TempViews,
 }
 
 impl std::fmt::Debug for Session {
@@ -135,11 +139,13 @@ impl Session {
         Session {
             ctx,
             default_options,
-            parser: Arc::new(PostgresCompatibilityParser::new()),
+            parser: Arc::new(crate::dialect::Parser::default()),
             settings: BTreeMap::new(),
             cursors: Cursors::default(),
             defaults: BTreeMap::new(),
             statement_timeout_ceiling: None,
+            transaction_isolation: None,
+            temp_views: crate::temp_views::TempViews::default(),
         }
     }
 
@@ -181,6 +187,18 @@ impl Session {
                 return Ok(statements);
             }
             return Err(Error::Syntax(format!("cannot parse MOVE statement: {sql}")));
+        }
+        // sqlparser reads `SESSION` in `SHOW SESSION AUTHORIZATION` as MySQL's scope keyword and drops it.
+        let words: Vec<String> = trimmed
+            .trim_end()
+            .trim_end_matches(';')
+            .split_whitespace()
+            .map(str::to_ascii_lowercase)
+            .collect();
+        if words == ["show", "session", "authorization"] {
+            return Ok(vec![Statement::ShowVariable {
+                variable: vec![Ident::new("session_authorization")],
+            }]);
         }
         let mut statements = self
             .parser
@@ -242,11 +260,7 @@ impl Session {
             Statement::Set(set) => self.set(set),
             Statement::Reset(reset) => {
                 match reset.reset {
-                    Reset::ALL => {
-                        self.settings.clear();
-                        let defaults = self.default_options.clone();
-                        self.change_options(|options| *options = defaults);
-                    }
+                    Reset::ALL => self.reset_all(),
                     Reset::ConfigurationParameter(name) => self.reset(&setting_name(&name))?,
                 }
                 Ok(StatementResult::Command("RESET".into()))
@@ -254,19 +268,30 @@ impl Session {
             Statement::ShowVariable { variable } => {
                 let name = show_name(&variable);
                 let value = self.show(&name)?;
-                let column = if name == "transaction isolation level" {
-                    "transaction_isolation"
-                } else {
-                    &name
-                };
-                let schema = Arc::new(Schema::new(vec![Field::new(column, DataType::Utf8, false)]));
+                let schema = Arc::new(Schema::new(vec![Field::new(
+                    show_column(&name),
+                    DataType::Utf8,
+                    false,
+                )]));
                 let batch =
                     RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(vec![value]))])
                         .map_err(datafusion::error::DataFusionError::from)?;
                 Ok(StatementResult::Rows(self.ctx.read_batch(batch)?))
             }
-            Statement::StartTransaction { .. } => Ok(StatementResult::Command("BEGIN".into())),
+            Statement::StartTransaction {
+                modes,
+                begin,
+                statements,
+                ..
+            } if statements.is_empty() => {
+                self.transaction_isolation = None;
+                self.transaction_modes(&modes, false)?;
+                Ok(StatementResult::Command(
+                    if begin { "BEGIN" } else { "START TRANSACTION" }.into(),
+                ))
+            }
             Statement::Commit { .. } => {
+                self.transaction_isolation = None;
                 self.cursors.end_transaction();
                 Ok(StatementResult::Command("COMMIT".into()))
             }
@@ -274,6 +299,7 @@ impl Session {
                 savepoint: Some(_), ..
             } => Ok(StatementResult::Command("ROLLBACK".into())),
             Statement::Rollback { .. } => {
+                self.transaction_isolation = None;
                 self.cursors.end_transaction();
                 Ok(StatementResult::Command("ROLLBACK".into()))
             }
@@ -297,8 +323,31 @@ impl Session {
                 }
                 Ok(StatementResult::Command("CLOSE CURSOR".into()))
             }
-            Statement::Discard { .. } => Ok(StatementResult::Command("DISCARD ALL".into())),
+            Statement::Discard { object_type } => {
+                use datafusion::sql::sqlparser::ast::DiscardObject;
+                if matches!(object_type, DiscardObject::ALL) {
+                    self.cursors.close_all();
+                    self.reset_all();
+                    self.transaction_isolation = None;
+                }
+                if matches!(object_type, DiscardObject::ALL | DiscardObject::TEMP) {
+                    self.temp_views.clear();
+                }
+                Ok(StatementResult::Command(format!("DISCARD {object_type}")))
+            }
+            Statement::CreateView(view) if view.temporary && !view.materialized => {
+                self.create_temp_view(view).await
+            }
+            Statement::Drop {
+                object_type: ObjectType::View,
+                if_exists,
+                names,
+                cascade,
+                ..
+            } => self.drop_views(&names, if_exists, cascade).await,
             Statement::Query(_) | Statement::Explain { .. } => {
+                let mut statement = statement;
+                self.resolve_relations(&mut statement);
                 let plan = self
                     .ctx
                     .state()
@@ -313,11 +362,172 @@ impl Session {
                     self.ctx.execute_logical_plan(plan).await?,
                 ))
             }
-            other => Err(Error::ReadOnly(format!(
+            other if writes(&other) => Err(Error::ReadOnly(format!(
                 "cannot execute {} in a read-only database: conversql serves queries only",
                 statement_kind(&other)
             ))),
+            other => Err(not_supported(format!(
+                "{} is not supported by conversql",
+                statement_kind(&other)
+            ))),
         }
+    }
+
+    /// `CREATE TEMP[ORARY] VIEW` (see [`crate::temp_views`]): the query is
+    /// planned now, so a view that cannot be read is refused at once.
+    async fn create_temp_view(
+        &mut self,
+        view: datafusion::sql::sqlparser::ast::CreateView,
+    ) -> Result<StatementResult> {
+        let postgres = |sqlstate, message: String| Error::Postgres { sqlstate, message };
+        let name = crate::temp_views::view_name(&view.name).ok_or_else(|| {
+            postgres(
+                "42P16",
+                format!(
+                    "cannot create temporary relation in non-temporary schema: {}",
+                    view.name
+                ),
+            )
+        })?;
+        let mut query = *view.query;
+        let reads = self.resolve_relations(&mut query);
+        let plan = self
+            .ctx
+            .state()
+            .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(
+                Statement::Query(Box::new(query.clone())),
+            )))
+            .await?;
+        read_only_options()
+            .verify_plan(&plan)
+            .map_err(|e| Error::ReadOnly(e.to_string()))?;
+        let planned: Vec<String> = plan
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| crate::dialect::column_names::client_name(f.name()).to_string())
+            .collect();
+        if view.columns.len() > planned.len() {
+            return Err(postgres(
+                "42601",
+                "CREATE VIEW specifies more column names than columns".into(),
+            ));
+        }
+        let mut names: Vec<String> = planned.clone();
+        for (i, column) in view.columns.iter().enumerate() {
+            names[i] = if column.name.quote_style.is_some() {
+                column.name.value.clone()
+            } else {
+                column.name.value.to_lowercase()
+            };
+        }
+        for (i, n) in names.iter().enumerate() {
+            if names[..i].contains(n) {
+                return Err(postgres(
+                    "42701",
+                    format!("column \"{n}\" specified more than once"),
+                ));
+            }
+        }
+        let columns = if view.columns.is_empty() && planned.iter().all(|n| !n.is_empty()) {
+            vec![]
+        } else {
+            names.iter().map(|n| Ident::with_quote('"', n)).collect()
+        };
+        self.temp_views
+            .create(name, columns, query, reads, view.or_replace)
+            .map_err(|e| postgres(e.sqlstate(), e.to_string()))?;
+        Ok(StatementResult::Command("CREATE VIEW".into()))
+    }
+
+    /// `DROP VIEW`: of the session's temporary views; any other view is read-only.
+    async fn drop_views(
+        &mut self,
+        names: &[ObjectName],
+        if_exists: bool,
+        cascade: bool,
+    ) -> Result<StatementResult> {
+        for name in names {
+            let temp = crate::temp_views::view_name(name).filter(|n| self.temp_views.contains(n));
+            if let Some(view) = temp {
+                self.temp_views
+                    .drop_view(&view, if_exists, cascade)
+                    .map_err(|e| Error::Postgres {
+                        sqlstate: e.sqlstate(),
+                        message: e.to_string(),
+                    })?;
+            } else if self.ctx.table_exist(name.to_string()).unwrap_or(false) {
+                return Err(Error::ReadOnly(
+                    "cannot execute DROP VIEW in a read-only database: conversql serves queries only".into(),
+                ));
+            } else if !if_exists {
+                return Err(Error::Postgres {
+                    sqlstate: "42P01",
+                    message: format!("view \"{name}\" does not exist"),
+                });
+            }
+        }
+        Ok(StatementResult::Command("DROP VIEW".into()))
+    }
+
+    /// Resolves unqualified relation names as PostgreSQL does: the session's
+    /// temporary views first, then `pg_catalog` (see [`crate::temp_views`]).
+    fn resolve_relations<V: datafusion::sql::sqlparser::ast::VisitMut + Visit>(
+        &self,
+        statement: &mut V,
+    ) -> std::collections::BTreeSet<String> {
+        let pg_catalog = self
+            .ctx
+            .catalog(crate::names::DATABASE)
+            .and_then(|c| c.schema("pg_catalog"));
+        self.temp_views.resolve(statement, &|name| {
+            pg_catalog.as_ref().is_some_and(|s| s.table_exist(name))
+        })
+    }
+
+    /// `RESET ALL`: every setting back to the session's default.
+    fn reset_all(&mut self) {
+        self.settings.clear();
+        let defaults = self.default_options.clone();
+        self.change_options(|options| *options = defaults);
+    }
+
+    /// Applies the modes of `BEGIN`/`START TRANSACTION`/`SET TRANSACTION`
+    /// (`session` false) or `SET SESSION CHARACTERISTICS AS TRANSACTION`
+    /// (`session` true). Every isolation level is accepted and behaves alike
+    /// (conversql answers from immutable logs); `READ ONLY` is what every
+    /// transaction is; `READ WRITE` is accepted as the session's
+    /// characteristic, but a transaction cannot be made read-write (0A000, as
+    /// on a PostgreSQL standby), and writes fail (25006) in any case.
+    fn transaction_modes(&mut self, modes: &[TransactionMode], session: bool) -> Result<()> {
+        for mode in modes {
+            match mode {
+                TransactionMode::IsolationLevel(level) => {
+                    let level = level.to_string().to_lowercase();
+                    if session {
+                        self.settings
+                            .insert("default_transaction_isolation".into(), level);
+                    } else {
+                        self.transaction_isolation = Some(level);
+                    }
+                }
+                TransactionMode::AccessMode(TransactionAccessMode::ReadOnly) => {
+                    if session {
+                        self.settings
+                            .insert("default_transaction_read_only".into(), "on".into());
+                    }
+                }
+                TransactionMode::AccessMode(TransactionAccessMode::ReadWrite) => {
+                    if session {
+                        self.settings
+                            .insert("default_transaction_read_only".into(), "off".into());
+                    } else {
+                        return Err(read_write_transaction());
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Opens a cursor: plans its query (read-only, like any query) and starts it.
@@ -327,7 +537,7 @@ impl Session {
     ) -> Result<StatementResult> {
         let [declare] = <[_; 1]>::try_from(stmts)
             .map_err(|_| Error::Syntax("DECLARE declares one cursor at a time".into()))?;
-        let (Some(DeclareType::Cursor), Some(query), [name]) = (
+        let (Some(DeclareType::Cursor), Some(mut query), [name]) = (
             declare.declare_type,
             declare.for_query,
             declare.names.as_slice(),
@@ -336,6 +546,7 @@ impl Session {
                 "expected DECLARE name [NO SCROLL] CURSOR [WITH HOLD] FOR query".into(),
             ));
         };
+        self.resolve_relations(&mut *query);
         if declare.scroll == Some(true) {
             return Err(Error::DataFusion(
                 datafusion::error::DataFusionError::NotImplemented(
@@ -427,11 +638,13 @@ impl Session {
                 ),
             }),
             Statement::Query(_) | Statement::Explain { .. } => {
+                let mut expanded = statement.clone();
+                self.resolve_relations(&mut expanded);
                 let plan = self
                     .ctx
                     .state()
                     .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(
-                        statement.clone(),
+                        expanded,
                     )))
                     .await?;
                 read_only_options()
@@ -491,15 +704,10 @@ impl Session {
             }
             Statement::ShowVariable { variable } => {
                 let name = show_name(variable);
-                let column = if name == "transaction isolation level" {
-                    "transaction_isolation".to_string()
-                } else {
-                    name
-                };
                 Ok(Description {
                     parameters: vec![],
                     schema: Some(Arc::new(Schema::new(vec![Field::new(
-                        column,
+                        show_column(&name),
                         DataType::Utf8,
                         false,
                     )]))),
@@ -527,6 +735,16 @@ impl Session {
             }
             Set::SetTimeZone { value, .. } => self.set_time_zone(&setting_value(&value))?,
             Set::SetNames { .. } | Set::SetNamesDefault {} => {}
+            Set::SetTransaction {
+                snapshot: Some(_), ..
+            } => {
+                return Err(not_supported(
+                    "SET TRANSACTION SNAPSHOT is not supported: conversql has no exported snapshots",
+                ));
+            }
+            Set::SetTransaction { modes, session, .. } => {
+                self.transaction_modes(&modes, session)?;
+            }
             other => {
                 return Err(Error::InvalidSetting(format!(
                     "unsupported SET form: {other}"
@@ -630,12 +848,8 @@ impl Session {
         if name == "timezone" || name == "time zone" {
             return self.set_time_zone(value);
         }
-        if (name == "transaction_read_only" || name == "default_transaction_read_only")
-            && conversql_udfs::parse_on_off(value) == Some(false)
-        {
-            return Err(Error::ReadOnly(
-                "conversql is read-only: transactions cannot be made read-write".into(),
-            ));
+        if name == "transaction_read_only" && conversql_udfs::parse_on_off(value) == Some(false) {
+            return Err(read_write_transaction());
         }
         // Other Postgres settings are remembered for SHOW, as a Postgres server would.
         self.settings.insert(name.to_string(), value.to_string());
@@ -713,6 +927,14 @@ impl Session {
                 "SHOW ALL is not supported; query pg_settings instead".into(),
             ));
         }
+        if name == "transaction_isolation"
+            && let Some(level) = self
+                .transaction_isolation
+                .as_ref()
+                .or_else(|| self.settings.get("default_transaction_isolation"))
+        {
+            return Ok(level.clone());
+        }
         if let Some(v) = self.settings.get(name).or_else(|| self.defaults.get(name)) {
             return Ok(v.clone());
         }
@@ -730,13 +952,44 @@ impl Session {
 }
 
 /// The setting named by `SHOW a b c`: dotted for `conversql.x`/`datafusion.x`
-/// (which the parser splits), space-joined for `TRANSACTION ISOLATION LEVEL`.
+/// (which the parser splits), and PostgreSQL's multi-word forms
+/// (`TIME ZONE`, `TRANSACTION ISOLATION LEVEL`, `SESSION AUTHORIZATION`) as
+/// the settings they show.
 fn show_name(variable: &[datafusion::sql::sqlparser::ast::Ident]) -> String {
     let parts: Vec<String> = variable.iter().map(|i| i.value.to_lowercase()).collect();
     let dotted = parts
         .first()
         .is_some_and(|p| p == ConversqlOptions::PREFIX || p == "datafusion");
-    parts.join(if dotted { "." } else { " " })
+    let name = parts.join(if dotted { "." } else { " " });
+    match name.as_str() {
+        "time zone" => "timezone".into(),
+        "transaction isolation level" => "transaction_isolation".into(),
+        "session authorization" => "session_authorization".into(),
+        _ => name,
+    }
+}
+
+/// The column `SHOW` answers in: the setting's name as PostgreSQL spells it
+/// (`TimeZone`, `DateStyle`, `IntervalStyle`; the others in lower case).
+fn show_column(name: &str) -> &str {
+    match name {
+        "timezone" => "TimeZone",
+        "datestyle" => "DateStyle",
+        "intervalstyle" => "IntervalStyle",
+        other => other,
+    }
+}
+
+/// A command PostgreSQL has and conversql does not (SQLSTATE 0A000).
+fn not_supported(message: impl Into<String>) -> Error {
+    Error::DataFusion(DataFusionError::NotImplemented(message.into()))
+}
+
+/// The error of making a transaction read-write, as on a PostgreSQL standby (0A000).
+fn read_write_transaction() -> Error {
+    not_supported(
+        "cannot set transaction read-write mode: conversql is a read-only database (READ ONLY is accepted)",
+    )
 }
 
 /// The key of a `conversql.*` setting without its prefix (`as_of`); `None` for other settings.
@@ -829,6 +1082,54 @@ fn setting_value(expr: &Expr) -> String {
         Expr::Identifier(i) => i.value.clone(),
         other => other.to_string(),
     }
+}
+
+/// Whether `statement` would change data or definitions (refused with 25006
+/// in a read-only database); other commands conversql lacks are 0A000.
+fn writes(statement: &Statement) -> bool {
+    use Statement as S;
+    matches!(
+        statement,
+        S::Insert(_)
+            | S::Update(_)
+            | S::Delete(_)
+            | S::Merge(_)
+            | S::Truncate(_)
+            | S::Copy { .. }
+            | S::CreateTable(_)
+            | S::CreateView(_)
+            | S::CreateIndex(_)
+            | S::CreateSchema { .. }
+            | S::CreateDatabase { .. }
+            | S::CreateFunction(_)
+            | S::CreateSequence { .. }
+            | S::CreateType { .. }
+            | S::CreateRole(_)
+            | S::CreateExtension(_)
+            | S::CreateTrigger(_)
+            | S::CreateProcedure { .. }
+            | S::CreateDomain(_)
+            | S::CreatePolicy(_)
+            | S::AlterTable(_)
+            | S::AlterView { .. }
+            | S::AlterIndex { .. }
+            | S::AlterRole { .. }
+            | S::AlterSchema(_)
+            | S::AlterType(_)
+            | S::AlterPolicy(_)
+            | S::Drop { .. }
+            | S::DropFunction(_)
+            | S::DropDomain(_)
+            | S::DropProcedure { .. }
+            | S::DropTrigger(_)
+            | S::DropExtension(_)
+            | S::DropPolicy(_)
+            | S::Grant(_)
+            | S::Revoke(_)
+            | S::Comment { .. }
+            | S::Analyze(_)
+            | S::Vacuum(_)
+    )
 }
 
 fn statement_kind(statement: &Statement) -> String {

@@ -27,6 +27,7 @@ use async_trait::async_trait;
 use conversql::s3::S3Options;
 use conversql::session::StatementResult;
 use conversql::{Engine, EngineOptions, Session};
+use datafusion::arrow::array::RecordBatch;
 use datafusion::prelude::SessionContext;
 use datafusion_sqllogictest::{DFColumnType, convert_batches, convert_schema_to_types};
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
@@ -88,6 +89,10 @@ impl AsyncDB for ConversqlDb {
             Some(StatementResult::Rows(df)) => {
                 let schema = Arc::new(df.schema().as_arrow().clone());
                 let batches = df.collect().await.map_err(|e| SltError(e.to_string()))?;
+                // The rows' own schema where there are rows: DataFusion's logical
+                // schema calls a scalar subquery's column non-null when the
+                // subquery's is, but no row makes it NULL (as in PostgreSQL).
+                let schema = batches.first().map_or(schema, RecordBatch::schema);
                 let types = convert_schema_to_types(schema.fields());
                 let rows = convert_batches(&schema, batches, false)
                     .map_err(|e| SltError(e.to_string()))?;

@@ -21,7 +21,7 @@ pub fn register(ctx: &SessionContext, catalog_name: &str) -> Result<()> {
 }
 
 /// `sql` after the driver rewrites: asyncpg's type introspection, Grafana's search_path subquery, regproc
-/// comparisons (pgjdbc, Npgsql), `SET SESSION CHARACTERISTICS` (Metabase),
+/// comparisons (pgjdbc, Npgsql),
 /// psql's `ARRAY(subquery)` of TOAST options (`\d+`).
 pub fn rewrite_sql(sql: &str) -> Cow<'_, str> {
     if let Some(equivalent) = super::asyncpg_introspection::rewrite_sql(sql) {
@@ -29,9 +29,6 @@ pub fn rewrite_sql(sql: &str) -> Cow<'_, str> {
     }
     let mut sql = super::search_path_subquery::rewrite_sql(sql);
     if let Some(new) = super::regproc_compare::rewrite_sql(&sql) {
-        sql = Cow::Owned(new);
-    }
-    if let Some(new) = super::session_characteristics::rewrite_sql(&sql) {
         sql = Cow::Owned(new);
     }
     if let Some(new) = super::array_subquery::rewrite_sql(&sql) {

@@ -4,7 +4,8 @@
 //! `udt_name` (Npgsql's `GetColumns`) and no `information_schema.views`
 //! columns `check_option`/`is_updatable`.
 //!
-//! Tables: `schemata`, `tables`, `views`, `columns`. Every read lists the
+//! Tables: `schemata`, `tables`, `views`, `columns`, and `routines`
+//! (a [`super::sql_view`] over `pg_proc`). Every read lists the
 //! catalog as it is at that moment, so views registered later are included.
 
 use std::sync::{Arc, Weak};
@@ -408,13 +409,13 @@ impl TableProvider for InfoTable {
 /// The `information_schema` schema of one catalog.
 #[derive(Debug)]
 pub struct InformationSchema {
-    tables: Vec<(&'static str, Arc<InfoTable>)>,
+    tables: Vec<(&'static str, Arc<dyn TableProvider>)>,
 }
 
 impl InformationSchema {
     /// The schema for `catalog`, named `catalog_name` in its rows.
     pub fn new(catalog_name: &str, catalog: &Arc<dyn CatalogProvider>) -> Self {
-        let table = |kind| {
+        let table = |kind| -> Arc<dyn TableProvider> {
             Arc::new(InfoTable {
                 kind,
                 catalog_name: catalog_name.to_string(),
@@ -428,6 +429,7 @@ impl InformationSchema {
                 ("tables", table(Kind::Tables)),
                 ("views", table(Kind::Views)),
                 ("columns", table(Kind::Columns)),
+                ("routines", Arc::new(super::sql_view::routines())),
             ],
         }
     }
@@ -444,7 +446,7 @@ impl SchemaProvider for InformationSchema {
             .tables
             .iter()
             .find(|(n, _)| *n == name)
-            .map(|(_, t)| t.clone() as Arc<dyn TableProvider>))
+            .map(|(_, t)| t.clone()))
     }
 
     fn table_exist(&self, name: &str) -> bool {

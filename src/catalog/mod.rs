@@ -25,7 +25,7 @@ pub mod regproc_compare;
 pub mod reshape;
 pub mod rewrite;
 pub mod search_path_subquery;
-pub mod session_characteristics;
+pub mod sql_view;
 
 use std::sync::Arc;
 
@@ -99,6 +99,53 @@ mod tests {
             }
         }
         rows
+    }
+
+    /// `information_schema.routines` lists functions from `pg_proc` (harlequin);
+    /// `pg_indexes` has PostgreSQL's columns and no rows; the temporary-schema functions answer.
+    #[tokio::test]
+    async fn routines_indexes_and_temp_schema_functions() {
+        let engine = crate::Engine::open(crate::EngineOptions {
+            data: concat!(env!("CARGO_MANIFEST_DIR"), "/data").into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let mut session = engine.session();
+        let found = rows(
+            &mut session,
+            "SELECT routine_schema, routine_type, data_type, external_language FROM information_schema.routines \
+             WHERE routine_name = 'lower' LIMIT 1",
+        )
+        .await;
+        assert_eq!(found, [["pg_catalog", "FUNCTION", "text", "INTERNAL"]]);
+        let count = rows(
+            &mut session,
+            "SELECT count(*) FROM information_schema.routines",
+        )
+        .await;
+        assert!(count[0][0].parse::<i64>().unwrap() > 100, "{count:?}");
+        assert_eq!(
+            rows(&mut session, "SELECT count(*) FROM pg_indexes").await,
+            [["0"]]
+        );
+        assert_eq!(
+            rows(
+                &mut session,
+                "SELECT schemaname, tablename, indexname, tablespace, indexdef FROM pg_catalog.pg_indexes"
+            )
+            .await
+            .len(),
+            0
+        );
+        assert_eq!(
+            rows(
+                &mut session,
+                "SELECT pg_my_temp_schema(), pg_is_other_temp_schema(oid) FROM pg_namespace WHERE nspname = 'public'"
+            )
+            .await,
+            [["0", "false"]]
+        );
     }
 
     /// `pg_settings` and `current_setting` show the session's `conversql.*`

@@ -40,12 +40,15 @@ impl PgCatalogOverlay {
 #[async_trait]
 impl SchemaProvider for PgCatalogOverlay {
     fn table_names(&self) -> Vec<String> {
-        self.index.inner().table_names()
+        let mut names = self.index.inner().table_names();
+        names.push("pg_indexes".into());
+        names
     }
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         let lower = name.to_ascii_lowercase();
         let kind = match lower.as_str() {
+            "pg_indexes" => return Ok(Some(Arc::new(super::sql_view::pg_indexes()))),
             "pg_description" => Derived::Description,
             "pg_proc" => Derived::Proc,
             "pg_views" => Derived::Views,
@@ -85,7 +88,7 @@ impl SchemaProvider for PgCatalogOverlay {
     }
 
     fn table_exist(&self, name: &str) -> bool {
-        self.index.inner().table_exist(name)
+        name.eq_ignore_ascii_case("pg_indexes") || self.index.inner().table_exist(name)
     }
 }
 

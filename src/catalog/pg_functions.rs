@@ -376,6 +376,27 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
         DataType::Utf8,
         Box::new(|args| Ok(Arc::new(StringArray::new_null(args[0].len())) as ArrayRef)),
     ));
+    // conversql keeps a session's temporary views in the session, not in a
+    // `pg_temp_N` namespace of the catalog (crate docs of temp_views), so no
+    // temporary schema is listed: PostgreSQL answers 0 then, and false for
+    // every other schema.
+    ctx.register_udf(datafusion::logical_expr::create_udf(
+        "pg_my_temp_schema",
+        vec![],
+        DataType::Int32,
+        Volatility::Stable,
+        Arc::new(|_args: &[ColumnarValue]| {
+            Ok(ColumnarValue::Scalar(
+                datafusion::common::ScalarValue::Int32(Some(0)),
+            ))
+        }),
+    ));
+    ctx.register_udf(udf(
+        "pg_is_other_temp_schema",
+        &[1],
+        DataType::Boolean,
+        Box::new(|args| Ok(Arc::new(BooleanArray::from(vec![false; args[0].len()])) as ArrayRef)),
+    ));
     ctx.register_udf(udf(
         "pg_get_function_sqlbody",
         &[1],

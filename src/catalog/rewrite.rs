@@ -1,6 +1,7 @@
-//! Rewrites of client SQL that DataFusion cannot plan as sent, or would
-//! answer with other column names than Postgres (unaliased function calls are
-//! named after the function: `count`, not `count(*)`):
+//! Rewrites of client SQL that DataFusion cannot plan as sent:
+//! an unquoted table function name folds to lower case, as every unquoted
+//! identifier does in PostgreSQL (DataFusion looks table functions up as
+//! written, so Superset's upper-cased `OVERVIEW(…)` would not be found);
 //! `x [NOT] LIKE p ESCAPE 'c'` with an escape character other than the
 //! backslash (SQLAlchemy's `ESCAPE '/'`) becomes `[NOT] pg_like_escape(x, p, 'c')`.
 
@@ -8,15 +9,13 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
     BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
-    FunctionArguments, GroupByExpr, Ident, ObjectName, Query, SelectItem, SetExpr, Statement,
-    UnaryOperator, Value, visit_expressions_mut,
+    FunctionArguments, Ident, ObjectName, ObjectNamePart, Query, Statement, TableFactor,
+    UnaryOperator, Value, VisitMut, VisitorMut, visit_expressions_mut,
 };
 
 /// Applies the rewrites to `statement` in place.
 pub fn rewrite(statement: &mut Statement) {
-    if let Statement::Query(query) = statement {
-        name_function_columns(query);
-    }
+    fold_table_function_names(statement);
     let _ = visit_expressions_mut(statement, |expr| {
         let insensitive = matches!(expr, Expr::ILike { .. });
         let replacement = match expr {
@@ -63,6 +62,9 @@ pub fn rewrite(statement: &mut Statement) {
         if let Some(new) = generate_subscripts(expr) {
             *expr = new;
         }
+        if let Some(new) = crate::dialect::array_subquery::rewrite(expr) {
+            *expr = new;
+        }
         // Unquoted `user` is Postgres's keyword for `current_user` (a quoted "user" stays a column).
         // sqlparser reads it as a call without parentheses.
         if matches!(expr, Expr::Function(f) if matches!(f.args, FunctionArguments::None) && f.name.to_string().eq_ignore_ascii_case("user"))
@@ -71,10 +73,39 @@ pub fn rewrite(statement: &mut Statement) {
         }
         if let Expr::Subquery(query) = expr {
             search_pg_catalog_for_regclass(query);
-            aggregate_scalar_subquery(query);
         }
         ControlFlow::<()>::Continue(())
     });
+}
+
+/// Folds the unquoted parts of table function names (`FROM OVERVIEW(…)`) to lower case.
+fn fold_table_function_names(statement: &mut Statement) {
+    let _ = visit_relations_mut_factors(statement);
+}
+
+fn visit_relations_mut_factors(statement: &mut Statement) -> ControlFlow<()> {
+    struct Folder;
+    impl VisitorMut for Folder {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+            if let TableFactor::Table {
+                name,
+                args: Some(_),
+                ..
+            } = factor
+            {
+                for part in &mut name.0 {
+                    if let ObjectNamePart::Identifier(ident) = part
+                        && ident.quote_style.is_none()
+                    {
+                        ident.value = ident.value.to_lowercase();
+                    }
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    statement.visit(&mut Folder)
 }
 
 /// `'pg_class'::regclass` is rewritten by `datafusion-pg-catalog` into a lookup
@@ -113,95 +144,6 @@ fn search_pg_catalog_for_regclass(query: &mut Query) {
         }
         ControlFlow::<()>::Continue(())
     });
-}
-
-/// Postgres names an unaliased result column that is a function call after the
-/// function (`count(*)` → `count`, `pg_catalog.version()` → `version`);
-/// DataFusion would name it after the whole expression. Clients read columns
-/// by these names (`row["count"]`, pandas frames).
-fn name_function_columns(query: &mut Query) {
-    let SetExpr::Select(select) = query.body.as_mut() else {
-        return;
-    };
-    // DataFusion refuses two result columns of one name, which Postgres allows:
-    // a name already taken stays DataFusion's.
-    let mut taken: Vec<String> = select
-        .projection
-        .iter()
-        .filter_map(|item| match item {
-            SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.to_ascii_lowercase()),
-            SelectItem::UnnamedExpr(Expr::Identifier(i)) => Some(i.value.to_ascii_lowercase()),
-            SelectItem::UnnamedExpr(Expr::CompoundIdentifier(parts)) => {
-                parts.last().map(|i| i.value.to_ascii_lowercase())
-            }
-            _ => None,
-        })
-        .collect();
-    for item in &mut select.projection {
-        if let SelectItem::UnnamedExpr(Expr::Function(f)) = item
-            && let Some(name) = f
-                .name
-                .0
-                .last()
-                .and_then(|p| p.as_ident())
-                .map(|i| i.value.to_ascii_lowercase())
-            && !taken.contains(&name)
-        {
-            taken.push(name.clone());
-            let expr = Expr::Function(f.clone());
-            *item = SelectItem::ExprWithAlias {
-                expr,
-                alias: Ident::new(name),
-            };
-        }
-    }
-}
-
-const AGGREGATES: &[&str] = &[
-    "count",
-    "sum",
-    "min",
-    "max",
-    "avg",
-    "array_agg",
-    "string_agg",
-    "bool_and",
-    "bool_or",
-    "every",
-    "first_value",
-    "last_value",
-    "json_agg",
-    "jsonb_agg",
-];
-
-fn aggregate_scalar_subquery(query: &mut Query) {
-    if query.order_by.is_some()
-        || query.limit_clause.is_some()
-        || query.fetch.is_some()
-        || query.with.is_some()
-    {
-        return;
-    }
-    let SetExpr::Select(select) = query.body.as_mut() else {
-        return;
-    };
-    if select.projection.len() != 1
-        || !matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty())
-        || select.having.is_some()
-    {
-        return;
-    }
-    let (SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }) =
-        &mut select.projection[0]
-    else {
-        return;
-    };
-    if let Expr::Function(f) = e
-        && AGGREGATES.contains(&f.name.to_string().to_ascii_lowercase().as_str())
-    {
-        return;
-    }
-    *e = call("first_value", vec![e.clone()]);
 }
 
 /// `generate_subscripts(a, d)`, the set of `a`'s subscripts in dimension `d`
@@ -333,18 +275,6 @@ mod tests {
         statements[0].to_string()
     }
 
-    #[test]
-    fn function_columns_are_named_after_the_function() {
-        assert_eq!(
-            rewritten("SELECT count(*), max(a) AS m, min(a) FROM t"),
-            "SELECT count(*) AS count, max(a) AS m, min(a) AS min FROM t"
-        );
-        assert_eq!(
-            rewritten("SELECT count(*), count(a) FROM t"),
-            "SELECT count(*) AS count, count(a) FROM t"
-        );
-    }
-
     /// `generate_subscripts` zips with `unnest` of the same array, as in
     /// Postgres: one row per element with its subscript.
     #[tokio::test]
@@ -405,14 +335,10 @@ mod tests {
     }
 
     #[test]
-    fn scalar_subqueries_are_aggregated() {
+    fn table_function_names_fold_unless_quoted() {
         assert_eq!(
-            rewritten("SELECT (SELECT b FROM u WHERE u.a = t.a) FROM t"),
-            "SELECT (SELECT first_value(b) FROM u WHERE u.a = t.a) FROM t"
-        );
-        assert_eq!(
-            rewritten("SELECT (SELECT max(b) FROM u) FROM t"),
-            "SELECT (SELECT max(b) FROM u) FROM t"
+            rewritten("SELECT * FROM OVERVIEW('a', 'b', 'c'), \"Daily\"('x') AS d"),
+            "SELECT * FROM overview('a', 'b', 'c'), \"Daily\"('x') AS d"
         );
     }
 

@@ -86,14 +86,14 @@ pub fn is_array_type(ty: &Type) -> bool {
 }
 
 fn invalid(index: usize, message: impl std::fmt::Display) -> Error {
-    Error::Sql {
+    Error::Postgres {
         sqlstate: "22P02",
         message: format!("invalid input for parameter ${}: {message}", index + 1),
     }
 }
 
 fn unsupported(index: usize, message: impl std::fmt::Display) -> Error {
-    Error::Sql {
+    Error::Postgres {
         sqlstate: "0A000",
         message: format!("parameter ${}: {message}", index + 1),
     }
@@ -270,7 +270,7 @@ fn decode_element(ty: &Type, value: &[u8]) -> Option<Result<String, Error>> {
         Type::DATE => {
             let days = i32::from_be_bytes(value.try_into().ok()?);
             if days == i32::MAX || days == i32::MIN {
-                return Some(Err(Error::Sql {
+                return Some(Err(Error::Postgres {
                     sqlstate: "0A000",
                     message: "infinite dates are not supported".into(),
                 }));
@@ -282,7 +282,7 @@ fn decode_element(ty: &Type, value: &[u8]) -> Option<Result<String, Error>> {
         Type::TIMESTAMP | Type::TIMESTAMPTZ => {
             let micros = i64::from_be_bytes(value.try_into().ok()?);
             if micros == i64::MAX || micros == i64::MIN {
-                return Some(Err(Error::Sql {
+                return Some(Err(Error::Postgres {
                     sqlstate: "0A000",
                     message: "infinite timestamps are not supported".into(),
                 }));

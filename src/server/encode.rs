@@ -83,9 +83,14 @@ pub fn fields(
     Ok(described)
 }
 
-/// A field as described to clients: `UInt64` as `Int64`, and a named OID alias without its tag.
+/// A field as described to clients: under its client name (see
+/// [`crate::dialect::column_names`]), `UInt64` as `Int64`, and a named OID alias without its tag.
 fn wire_field(field: &Field) -> Field {
     let mut field = field.clone();
+    if crate::dialect::column_names::is_internal(field.name()) {
+        let name = crate::dialect::column_names::client_name(field.name()).to_string();
+        field = field.with_name(name);
+    }
     if field.data_type() == &DataType::UInt64 {
         field = field.with_data_type(DataType::Int64);
     }
@@ -215,7 +220,9 @@ pub fn datafusion_error_info(e: &DataFusionError) -> ErrorInfo {
     }
     let code = datafusion_sqlstate(e);
     let message = if let DataFusionError::External(inner) = e.find_root()
-        && (code == "54000" || inner.downcast_ref::<conversql_udfs::SqlError>().is_some())
+        && (code == "54000"
+            || code == "21000"
+            || inner.downcast_ref::<conversql_udfs::SqlError>().is_some())
     {
         inner.to_string()
     } else if code == "53200" {

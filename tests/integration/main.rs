@@ -15,6 +15,7 @@ mod common;
 mod catalog;
 mod drivers;
 mod facts;
+mod pg_names;
 mod pg_types;
 mod reports;
 mod security;
