@@ -239,6 +239,8 @@ fn context(
     let state = SessionStateBuilder::new()
         .with_config(session_config(options))
         .with_runtime_env(runtime(dataset, spill)?)
+        // Before DataFusion's planners (which `with_default_features` appends).
+        .with_expr_planners(vec![Arc::new(crate::extract_planner::ExtractPlanner)])
         .with_default_features()
         .with_physical_optimizer_rule(Arc::new(StopCheckRule))
         .build();

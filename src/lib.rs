@@ -14,6 +14,7 @@ pub mod dataset;
 pub mod declaration;
 pub mod engine;
 pub mod error;
+pub mod extract_planner;
 pub mod facts;
 #[cfg(test)]
 mod layering;
