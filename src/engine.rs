@@ -208,7 +208,9 @@ fn session_config(options: &EngineOptions) -> SessionConfig {
             "datafusion.execution.parquet.schema_force_view_types",
             false,
         )
-        .set_str("datafusion.execution.time_zone", "UTC");
+        .set_str("datafusion.execution.time_zone", "UTC")
+        // `1.5` and `100.0` are `numeric` in PostgreSQL, not `double precision`.
+        .set_bool("datafusion.sql_parser.parse_float_as_decimal", true);
     conversql_udfs::ConversqlOptions::of_mut(&mut config).skip_bad_files =
         conversql_udfs::OnOff(options.skip_bad_files);
     if let Some(as_of) = options.as_of {

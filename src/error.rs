@@ -157,7 +157,9 @@ pub fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
         DataFusionError::Configuration(_) => "22023",
         DataFusionError::ArrowError(..) => "22000",
         DataFusionError::Execution(_) => "22000",
-        DataFusionError::Context(_, inner) => datafusion_sqlstate(inner),
+        DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => {
+            datafusion_sqlstate(inner)
+        }
         DataFusionError::Shared(inner) => datafusion_sqlstate(inner),
         _ => "XX000",
     }
