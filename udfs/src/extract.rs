@@ -69,13 +69,13 @@ impl ExtractFunc {
 
 /// The field named by a constant first argument.
 fn constant_field(function: &str, args: &ReturnFieldArgs) -> Result<Field> {
-    match args.scalar_arguments.first().copied().flatten() {
-        Some(value) => match value.try_as_str().flatten() {
-            Some(name) => Field::parse(function, name),
-            None => plan_err!("{function}: the field must be a string"),
-        },
-        None => plan_err!("{function}: the field must be a constant"),
-    }
+    let Some(value) = args.scalar_arguments.first().copied().flatten() else {
+        return plan_err!("{function}: the field must be a constant");
+    };
+    let Some(name) = value.try_as_str().flatten() else {
+        return plan_err!("{function}: the field must be a string");
+    };
+    Field::parse(function, name)
 }
 
 impl ScalarUDFImpl for ExtractFunc {

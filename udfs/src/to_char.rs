@@ -38,14 +38,14 @@ use crate::common::{Strings, ZoneCache, check_arity, coerce_string, to_arrays, t
 A PostgreSQL pattern conversql does not implement (such as `TZ`, `RM`, `TH`, `EEEE`) is an error \
 (SQLSTATE 0A000) naming it. Returns NULL if either argument is NULL.",
     syntax_example = "to_char(value, template)",
-    sql_example = r#"```sql
+    sql_example = r"```sql
 > SELECT to_char(DATE '2026-06-07', 'FMDay, FMDD Mon YYYY') AS d, to_char(1234.5, 'FM9,999.00') AS n;
 +--------------------+----------+
 | d                  | n        |
 +--------------------+----------+
 | Sunday, 7 Jun 2026 | 1,234.50 |
 +--------------------+----------+
-```"#,
+```",
     argument(
         name = "value",
         description = "A date, timestamp (with or without time zone: formatted in its own zone), interval, integer, numeric or floating-point number."
@@ -256,15 +256,12 @@ fn parse_date_template(template: &str) -> Result<Vec<DatePiece>> {
         if c == '\\' {
             let mut chars = rest.chars();
             chars.next();
-            match chars.next() {
-                Some(next) => {
-                    text.push(next);
-                    rest = &rest[1 + next.len_utf8()..];
-                }
-                None => {
-                    text.push('\\');
-                    rest = "";
-                }
+            if let Some(next) = chars.next() {
+                text.push(next);
+                rest = &rest[1 + next.len_utf8()..];
+            } else {
+                text.push('\\');
+                rest = "";
             }
             continue;
         }
