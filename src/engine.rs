@@ -244,6 +244,7 @@ fn context(
         // Before DataFusion's planners (which `with_default_features` appends).
         .with_expr_planners(vec![Arc::new(crate::extract_planner::ExtractPlanner)])
         .with_default_features()
+        .with_analyzer_rule(Arc::new(crate::decimal_division::DecimalDivisionScale))
         .with_physical_optimizer_rule(Arc::new(StopCheckRule))
         .build();
     Ok(SessionContext::new_with_state(state))

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod cursors;
 pub mod data_quality;
 pub mod dataset;
+pub mod decimal_division;
 pub mod declaration;
 pub mod engine;
 pub mod error;
