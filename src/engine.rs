@@ -245,6 +245,7 @@ fn context(
         .with_expr_planners(vec![Arc::new(crate::extract_planner::ExtractPlanner)])
         .with_default_features()
         .with_analyzer_rule(Arc::new(crate::decimal_division::DecimalDivisionScale))
+        .with_analyzer_rule(Arc::new(crate::pg_rounding::PostgresRounding))
         .with_physical_optimizer_rule(Arc::new(StopCheckRule))
         .build();
     Ok(SessionContext::new_with_state(state))

@@ -24,6 +24,7 @@ pub mod log_table;
 pub mod names;
 pub mod output;
 pub mod pg_duration;
+pub mod pg_rounding;
 pub mod report;
 pub mod run_history;
 pub mod s3;
