@@ -5,6 +5,7 @@
 //! contract through SQL views and custom functions, and serves them over the
 //! Postgres wire protocol.
 
+pub mod at_time_zone;
 pub mod bounded_values;
 pub mod catalog;
 pub mod cli;

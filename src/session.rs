@@ -192,6 +192,7 @@ impl Session {
         statements
             .iter_mut()
             .for_each(crate::catalog::rewrite::rewrite);
+        statements.iter_mut().for_each(crate::at_time_zone::rewrite);
         Ok(statements)
     }
 

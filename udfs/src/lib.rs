@@ -34,6 +34,8 @@
 //!   interval, seconds with their fraction ([`DatePartFunc`]).
 //! - `extract(field, source) -> Decimal128`: the same as PostgreSQL's
 //!   `numeric`, what `EXTRACT(field FROM source)` is planned as ([`ExtractFunc`]).
+//! - `timezone(zone, ts) -> Timestamp`: `ts AT TIME ZONE zone`, between
+//!   instants and wall-clock times ([`TimezoneFunc`]).
 //!
 //! Aggregate function:
 //! - `tag_union(tags) -> List(Utf8)`: the sorted, distinct union of lists of
@@ -67,6 +69,7 @@ pub mod in_attribution_window;
 pub mod local_date;
 pub mod options;
 pub mod tag_union;
+pub mod timezone;
 pub mod to_char;
 pub mod touch_priority;
 
@@ -89,6 +92,7 @@ pub use options::{
     ConversqlOptions, OnOff, OptionalInstant, format_instant, parse_instant, parse_on_off,
 };
 pub use tag_union::{TagUnionAccumulator, TagUnionFunc};
+pub use timezone::TimezoneFunc;
 pub use to_char::ToCharFunc;
 pub use touch_priority::TouchPriorityFunc;
 
@@ -106,6 +110,7 @@ pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(ToCharFunc::new())),
         Arc::new(ScalarUDF::from(DatePartFunc::new())),
         Arc::new(ScalarUDF::from(ExtractFunc::new())),
+        Arc::new(ScalarUDF::from(TimezoneFunc::new())),
     ]
 }
 
