@@ -208,7 +208,9 @@ fn session_config(options: &EngineOptions) -> SessionConfig {
             "datafusion.execution.parquet.schema_force_view_types",
             false,
         )
-        .set_str("datafusion.execution.time_zone", "UTC");
+        .set_str("datafusion.execution.time_zone", "UTC")
+        // `1.5` and `100.0` are `numeric` in PostgreSQL, not `double precision`.
+        .set_bool("datafusion.sql_parser.parse_float_as_decimal", true);
     conversql_udfs::ConversqlOptions::of_mut(&mut config).skip_bad_files =
         conversql_udfs::OnOff(options.skip_bad_files);
     if let Some(as_of) = options.as_of {
@@ -239,7 +241,11 @@ fn context(
     let mut state = crate::pg_types::with_planners(SessionStateBuilder::new())
         .with_config(session_config(options))
         .with_runtime_env(runtime(dataset, spill)?)
+        // Before DataFusion's planners (which `with_default_features` appends).
+        .with_expr_planners(vec![Arc::new(crate::extract_planner::ExtractPlanner)])
         .with_default_features()
+        .with_analyzer_rule(Arc::new(crate::decimal_division::DecimalDivisionScale))
+        .with_analyzer_rule(Arc::new(crate::pg_rounding::PostgresRounding))
         .with_physical_optimizer_rule(Arc::new(StopCheckRule))
         .build();
     crate::pg_types::add_rules(&mut state);

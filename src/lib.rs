@@ -5,16 +5,19 @@
 //! contract through SQL views and custom functions, and serves them over the
 //! Postgres wire protocol.
 
+pub mod at_time_zone;
 pub mod bounded_values;
 pub mod catalog;
 pub mod cli;
 pub mod cursors;
 pub mod data_quality;
 pub mod dataset;
+pub mod decimal_division;
 pub mod declaration;
 pub mod dialect;
 pub mod engine;
 pub mod error;
+pub mod extract_planner;
 pub mod facts;
 #[cfg(test)]
 mod layering;
@@ -23,6 +26,7 @@ pub mod log_table;
 pub mod names;
 pub mod output;
 pub mod pg_duration;
+pub mod pg_rounding;
 pub mod pg_types;
 pub mod report;
 pub mod run_history;

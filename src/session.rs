@@ -217,6 +217,7 @@ impl Session {
         statements
             .iter_mut()
             .for_each(crate::pg_types::function_names::rename);
+        statements.iter_mut().for_each(crate::at_time_zone::rewrite);
         Ok(statements)
     }
 

@@ -187,7 +187,10 @@ pub async fn rows(
         .map(move |batch| {
             let encoded: Box<
                 dyn Iterator<Item = PgWireResult<pgwire::messages::data::DataRow>> + Send,
-            > = match batch.and_then(pg_batch) {
+            > = match batch
+                .and_then(pg_batch)
+                .and_then(|b| super::text_form::postgres_text(b, &row_fields))
+            {
                 Ok(batch) => Box::new(arrow_pg::datatypes::encode_recordbatch(
                     row_fields.clone(),
                     batch,

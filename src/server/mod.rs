@@ -10,6 +10,7 @@ mod executor;
 mod handler;
 pub mod scram;
 mod startup;
+mod text_form;
 pub mod tls;
 pub mod users;
 

@@ -13,6 +13,7 @@
 mod common;
 
 mod catalog;
+mod differential;
 mod drivers;
 mod facts;
 mod pg_names;

@@ -36,6 +36,17 @@
 //! - `pg_array_length(array, dim) -> Int32`: PostgreSQL's `array_length`,
 //!   ([`PgArrayLengthFunc`]).
 //!
+//! PostgreSQL's meaning under PostgreSQL's name, replacing DataFusion's
+//! same-named function:
+//! - `to_char(value, template) -> Utf8`: dates, timestamps, intervals and
+//!   numbers formatted by PostgreSQL's template patterns ([`ToCharFunc`]).
+//! - `date_part(field, source) -> Float64`: a field of a date, timestamp or
+//!   interval, seconds with their fraction ([`DatePartFunc`]).
+//! - `extract(field, source) -> Decimal128`: the same as PostgreSQL's
+//!   `numeric`, what `EXTRACT(field FROM source)` is planned as ([`ExtractFunc`]).
+//! - `timezone(zone, ts) -> Timestamp`: `ts AT TIME ZONE zone`, between
+//!   instants and wall-clock times ([`TimezoneFunc`]).
+//!
 //! Aggregate function:
 //! - `tag_union(tags) -> List(Utf8)`: the sorted, distinct union of lists of
 //!   tags ([`TagUnionFunc`]).
@@ -63,6 +74,9 @@ pub mod checked_time_zone;
 mod common;
 pub mod conversation_closed_at;
 pub mod conversation_status;
+mod date_fields;
+pub mod date_part;
+pub mod extract;
 pub mod in_attribution_window;
 pub mod local_date;
 pub mod options;
@@ -73,6 +87,8 @@ pub mod pg_array_length;
 pub mod pg_array_overlap;
 pub mod sql_error;
 pub mod tag_union;
+pub mod timezone;
+pub mod to_char;
 pub mod touch_priority;
 
 use std::sync::Arc;
@@ -86,6 +102,8 @@ pub use attribution_window_hours::AttributionWindowHoursFunc;
 pub use checked_time_zone::CheckedTimeZoneFunc;
 pub use conversation_closed_at::ConversationClosedAtFunc;
 pub use conversation_status::ConversationStatusFunc;
+pub use date_part::DatePartFunc;
+pub use extract::ExtractFunc;
 pub use in_attribution_window::InAttributionWindowFunc;
 pub use local_date::LocalDateFunc;
 pub use options::{
@@ -98,6 +116,8 @@ pub use pg_array_length::PgArrayLengthFunc;
 pub use pg_array_overlap::PgArrayOverlapFunc;
 pub use sql_error::SqlError;
 pub use tag_union::{TagUnionAccumulator, TagUnionFunc};
+pub use timezone::TimezoneFunc;
+pub use to_char::ToCharFunc;
 pub use touch_priority::TouchPriorityFunc;
 
 /// All conversql scalar functions.
@@ -116,6 +136,10 @@ pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(PgArrayOverlapFunc::new())),
         Arc::new(ScalarUDF::from(PgAnyEqualFunc::new())),
         Arc::new(ScalarUDF::from(PgArrayLengthFunc::new())),
+        Arc::new(ScalarUDF::from(ToCharFunc::new())),
+        Arc::new(ScalarUDF::from(DatePartFunc::new())),
+        Arc::new(ScalarUDF::from(ExtractFunc::new())),
+        Arc::new(ScalarUDF::from(TimezoneFunc::new())),
     ]
 }
 
@@ -153,8 +177,23 @@ pub fn with_options(mut config: SessionConfig) -> SessionConfig {
 /// Registers every conversql function with `ctx`, and the `conversql.*`
 /// options with its configuration if they are missing (see
 /// [`register_options`]).
+///
+/// A function that replaces one of DataFusion's of the same name (`to_char`,
+/// `date_part`) first removes DataFusion's with its aliases (`date_format`,
+/// `datepart`): an alias left behind would keep DataFusion's function in the
+/// registry, and a session state rebuilt from the registry's entries
+/// (`SessionStateBuilder::new_from_existing`) would register it again under
+/// its own name, in hash order.
 pub fn register_all(ctx: &SessionContext) {
     for udf in scalar_udfs() {
+        if ctx
+            .state_ref()
+            .read()
+            .scalar_functions()
+            .contains_key(udf.name())
+        {
+            ctx.deregister_udf(udf.name());
+        }
         ctx.register_udf(udf.as_ref().clone());
     }
     for udaf in aggregate_udfs() {
