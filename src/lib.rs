@@ -8,6 +8,7 @@
 pub mod bounded_values;
 pub mod catalog;
 pub mod cli;
+pub mod client_rules;
 pub mod cursors;
 pub mod data_quality;
 pub mod dataset;

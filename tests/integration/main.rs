@@ -13,6 +13,7 @@
 mod common;
 
 mod catalog;
+mod clients;
 mod drivers;
 mod facts;
 mod reports;

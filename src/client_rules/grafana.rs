@@ -1,5 +1,7 @@
-//! Grafana's "schemas on the search_path" subquery (postgresMetaQuery.ts,
-//! buildSchemaConstraint), which its table and column pickers embed:
+//! Grafana's "schemas on the search_path" subquery (grafana/grafana,
+//! public/app/plugins/datasource/grafana-postgresql-datasource/postgresMetaQuery.ts,
+//! `buildSchemaConstraint`), which its table and column pickers (`showTables`,
+//! `getSchema`) embed, always as `x IN (<subquery>)`:
 //!
 //! ```sql
 //! SELECT CASE WHEN trim(s[i]) = '"$user"' THEN user ELSE trim(s[i]) END
@@ -8,19 +10,25 @@
 //!      string_to_array(current_setting('search_path'),',') s
 //! ```
 //!
-//! always as `x IN (<subquery>)`. DataFusion cannot use a scalar function as
-//! a FROM item nor an `IN` subquery inside `CASE`, and datafusion-pg-catalog's
-//! parser replaces the whole subquery by `''` (so every table comes out
-//! schema-qualified and column lookups find nothing). [`rewrite_sql`]
-//! replaces `IN (<subquery>)`, before that parser sees it, by the equivalent
-//! `= ANY(string_to_array(replace(replace(current_setting('search_path'), ' ', ''), '"$user"', current_user), ','))`.
+//! DataFusion cannot use a scalar function as a FROM item nor an `IN`
+//! subquery inside `CASE`, and datafusion-pg-catalog's parser replaces the
+//! whole subquery by `''` (so every table would come out schema-qualified and
+//! column lookups find nothing). [`SearchPathSubquery`] replaces
+//! `IN (<that subquery, token for token>)`, before that parser sees it, by
+//! [`EQUIVALENT`]: `= ANY(<the same list>)`, the search_path split at its
+//! commas, each element with its surrounding spaces trimmed (as `trim(s[i])`
+//! does) and `"$user"` replaced by the current user. The replacement has the
+//! subquery's meaning wherever it stands, so a statement that is not
+//! Grafana's but holds the same subquery keeps its meaning too.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::keywords::Keyword;
-use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
+use datafusion::sql::sqlparser::tokenizer::Token;
+
+use super::ClientRule;
+use super::tokens::{self, significant};
 
 const GRAFANA: &str = r#"SELECT
             CASE WHEN trim(s[i]) = '"$user"' THEN user ELSE trim(s[i]) END
@@ -31,38 +39,37 @@ const GRAFANA: &str = r#"SELECT
             ) as i,
             string_to_array(current_setting('search_path'),',') s"#;
 
-const EQUIVALENT: &str = r#"= ANY(string_to_array(replace(replace(current_setting('search_path'), ' ', ''), '"$user"', current_user), ','))"#;
+/// What replaces `IN (<Grafana's subquery>)`: the search_path's elements,
+/// spaces around each trimmed, `"$user"` as the current user.
+pub const EQUIVALENT: &str = r#"= ANY(array_replace_all(string_to_array(btrim(regexp_replace(current_setting('search_path'), ' *, *', ',', 'g'), ' '), ','), '"$user"', current_user))"#;
 
-fn tokens(sql: &str) -> Option<Vec<Token>> {
-    Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()
+static PATTERN: LazyLock<Vec<Token>> = LazyLock::new(|| tokens::pattern(GRAFANA));
+
+/// The rule: every `IN (<Grafana's search_path subquery>)` becomes
+/// `= ANY(<the list>)` ([`EQUIVALENT`]).
+#[derive(Debug)]
+pub struct SearchPathSubquery;
+
+impl ClientRule for SearchPathSubquery {
+    fn name(&self) -> &'static str {
+        "Grafana: search_path subquery"
+    }
+
+    fn rewrite(&self, sql: &str) -> Option<String> {
+        match rewrite_sql(sql) {
+            Cow::Owned(new) => Some(new),
+            Cow::Borrowed(_) => None,
+        }
+    }
 }
-
-fn significant(tokens: &[Token]) -> Vec<(usize, &Token)> {
-    tokens
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| !matches!(t, Token::Whitespace(_)))
-        .collect()
-}
-
-static PATTERN: LazyLock<Vec<Token>> = LazyLock::new(|| {
-    tokens(GRAFANA)
-        .map(|t| {
-            significant(&t)
-                .into_iter()
-                .map(|(_, t)| t.clone())
-                .collect()
-        })
-        .unwrap_or_default()
-});
 
 /// `sql` with every `IN (<Grafana's search_path subquery>)` replaced by its
 /// equivalent (token-wise, so whitespace and line breaks do not matter).
-pub fn rewrite_sql(sql: &str) -> Cow<'_, str> {
+fn rewrite_sql(sql: &str) -> Cow<'_, str> {
     if !sql.contains("search_path") || !sql.contains("generate_series") {
         return Cow::Borrowed(sql);
     }
-    let Some(all) = tokens(sql) else {
+    let Some(all) = tokens::tokenize(sql) else {
         return Cow::Borrowed(sql);
     };
     let sig = significant(&all);
@@ -121,6 +128,20 @@ mod tests {
     }
 
     #[test]
+    fn leaves_other_sql_unchanged() {
+        for sql in crate::client_rules::tests::OTHER_SQL {
+            assert!(SearchPathSubquery.rewrite(sql).is_none(), "{sql}");
+        }
+        // The subquery not inside IN (...), or changed by one token, is left alone.
+        assert!(SearchPathSubquery.rewrite(GRAFANA).is_none());
+        let changed = format!(
+            "SELECT 1 WHERE 'a' IN ({})",
+            GRAFANA.replace("'\"$user\"'", "'x'")
+        );
+        assert!(SearchPathSubquery.rewrite(&changed).is_none());
+    }
+
+    #[test]
     fn grafanas_show_tables_query_parses_after_the_rewrite() {
         let sql = format!(
             "SELECT CASE WHEN quote_ident(table_schema) IN ({GRAFANA}) THEN quote_ident(table_name) \
@@ -137,16 +158,29 @@ mod tests {
         let ctx = datafusion::prelude::SessionContext::new();
         // current_user is turned into session_user() by the session's parser; a plain context lacks it.
         // (and current_setting is the catalog's; the plain context gets the value directly).
-        let equivalent = EQUIVALENT
-            .replace(", current_user)", ", 'x')")
-            .replace("current_setting('search_path')", "'public'");
-        let sql = format!(
-            "SELECT CASE WHEN 'public' {equivalent} THEN 'unqualified' ELSE 'qualified' END"
-        );
-        let rows = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
-        let text = arrow::util::pretty::pretty_format_batches(&rows)
-            .unwrap()
-            .to_string();
-        assert!(text.contains("| unqualified"), "{text}");
+        for (search_path, schema, on_path) in [
+            ("public", "public", true),
+            (r#""$user", public"#, "public", true),
+            (r#""$user", public"#, "x", true),
+            (r#""$user", public"#, r#""$user""#, false),
+            ("a ,  b,c", "b", true),
+            ("a ,  b,c", " b", false),
+            ("ab", "a", false),
+        ] {
+            let equivalent = EQUIVALENT.replace(", current_user)", ", 'x')").replace(
+                "current_setting('search_path')",
+                &format!("'{}'", search_path.replace('\'', "''")),
+            );
+            let sql = format!(
+                "SELECT CASE WHEN '{}' {equivalent} THEN 'on' ELSE 'off' END AS r",
+                schema.replace('\'', "''")
+            );
+            let rows = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
+            let text = arrow::util::pretty::pretty_format_batches(&rows)
+                .unwrap()
+                .to_string();
+            let want = if on_path { "| on " } else { "| off" };
+            assert!(text.contains(want), "{schema} on {search_path}: {text}");
+        }
     }
 }
