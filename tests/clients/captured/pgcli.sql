@@ -11,9 +11,6 @@ SELECT 1;
 show time zone;
 
 -- @simple
-set time zone "Europe/Paris";
-
--- @simple
 SELECT * FROM unnest(current_schemas(true));
 
 -- @simple
