@@ -55,10 +55,10 @@ ORDER BY a.attnum ASC;
 SELECT * FROM (SELECT "t1"."status", COUNT(*) AS "n", SUM("t1"."message_count") AS "messages" FROM (SELECT * FROM "conversations" AS "t0" WHERE "t0"."account_id" = 'acc_001') AS "t1" GROUP BY 1) AS "t2" ORDER BY "t2"."status" ASC;
 
 -- @simple
-CREATE TEMPORARY VIEW ibis_postgres_metadata_a4nuwseiljhmne4nbgkn76zs7a AS SELECT status, COUNT(*) AS n FROM conversations WHERE account_id = 'acc_001' GROUP BY status;
+CREATE TEMPORARY VIEW ibis_postgres_metadata_7l3a6ugnobalnkd7lu6r4t6xzq AS SELECT status, COUNT(*) AS n FROM conversations WHERE account_id = 'acc_001' GROUP BY status;
 
 -- @param: '{public,pg_temp_3}'
--- @param: 'ibis_postgres_metadata_a4nuwseiljhmne4nbgkn76zs7a'
+-- @param: 'ibis_postgres_metadata_7l3a6ugnobalnkd7lu6r4t6xzq'
 SELECT
   a.attname AS column_name,
   CASE
@@ -84,7 +84,7 @@ WHERE a.attnum > 0
 ORDER BY a.attnum ASC;
 
 -- @simple
-DROP VIEW IF EXISTS ibis_postgres_metadata_a4nuwseiljhmne4nbgkn76zs7a;
+DROP VIEW IF EXISTS ibis_postgres_metadata_7l3a6ugnobalnkd7lu6r4t6xzq;
 
 -- @simple
 DEALLOCATE ALL;
