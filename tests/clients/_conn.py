@@ -14,7 +14,7 @@ ACCOUNT, START, END = (sys.argv[1:4] + ["acc_001", "2026-06-01", "2026-06-07"][l
 
 
 def plain(value):
-    """A JSON-friendly value: dates and decimals as text."""
+    """A JSON-friendly value: dates and decimals as text, numpy scalars as Python's."""
     import datetime as dt
     import decimal
 
@@ -22,6 +22,9 @@ def plain(value):
         return str(value)
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        # numpy and pandas scalars (ibis, Superset): their Python value.
+        return plain(value.item())
     return value
 
 
