@@ -9,6 +9,7 @@ pub mod at_time_zone;
 pub mod bounded_values;
 pub mod catalog;
 pub mod cli;
+pub mod client_rules;
 pub mod cursors;
 pub mod data_quality;
 pub mod dataset;

@@ -20,14 +20,12 @@ pub fn register(ctx: &SessionContext, catalog_name: &str) -> Result<()> {
     Ok(())
 }
 
-/// `sql` after the driver rewrites: asyncpg's type introspection, Grafana's search_path subquery, regproc
-/// comparisons (pgjdbc, Npgsql),
-/// psql's `ARRAY(subquery)` of TOAST options (`\d+`).
+/// `sql` after the client rules (`crate::client_rules::RULES`, in order:
+/// asyncpg's type introspection, Grafana's search_path subquery) and the
+/// rewrites still here: regproc comparisons (pgjdbc, Npgsql), psql's
+/// `ARRAY(subquery)` of TOAST options (`\d+`).
 pub fn rewrite_sql(sql: &str) -> Cow<'_, str> {
-    if let Some(equivalent) = super::asyncpg_introspection::rewrite_sql(sql) {
-        return Cow::Borrowed(equivalent);
-    }
-    let mut sql = super::search_path_subquery::rewrite_sql(sql);
+    let mut sql = crate::client_rules::rewrite(sql);
     if let Some(new) = super::regproc_compare::rewrite_sql(&sql) {
         sql = Cow::Owned(new);
     }

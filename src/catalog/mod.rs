@@ -24,7 +24,6 @@ pub mod pg_functions;
 pub mod regproc_compare;
 pub mod reshape;
 pub mod rewrite;
-pub mod search_path_subquery;
 pub mod sql_view;
 
 use std::sync::Arc;

@@ -13,6 +13,7 @@
 mod common;
 
 mod catalog;
+mod clients;
 mod differential;
 mod drivers;
 mod facts;

@@ -30,6 +30,9 @@ pub enum Probe {
     /// A file or directory that must exist; a relative path is under the
     /// repository root.
     Path(&'static str),
+    /// A client's virtual environment, installed by
+    /// scripts/install-python-clients from tests/clients/venvs/<name>.txt.
+    Venv(&'static str),
 }
 
 /// Something a test needs from outside the repository.
@@ -123,6 +126,48 @@ python_module!(PANDAS, "pandas");
 python_module!(ASYNCPG, "asyncpg");
 python_module!(PYODBC, "pyodbc");
 python_module!(BOTO3, "boto3");
+python_module!(POLARS, "polars");
+python_module!(CONNECTORX, "connectorx");
+python_module!(ADBC_POSTGRESQL, "adbc_driver_postgresql");
+python_module!(PYARROW, "pyarrow");
+python_module!(PG8000, "pg8000");
+python_module!(IBIS, "ibis");
+
+const VENVS: &str = "scripts/install-python-clients";
+
+macro_rules! client_venv {
+    ($name:ident, $venv:literal) => {
+        #[doc = concat!("The `", $venv, "` client environment (tests/clients/venvs/", $venv, ".txt).")]
+        pub const $name: Requirement = Requirement {
+            what: concat!("the ", $venv, " client environment"),
+            probe: Probe::Venv($venv),
+            install: VENVS,
+        };
+    };
+}
+client_venv!(PGCLI, "pgcli");
+client_venv!(HARLEQUIN, "harlequin");
+client_venv!(SUPERSET, "superset");
+client_venv!(DBT, "dbt");
+client_venv!(DUCKDB, "duckdb");
+
+/// Where scripts/install-python-clients puts the clients' environments:
+/// `$CONVERSQL_CLIENTS`, else `${XDG_CACHE_HOME:-$HOME/.cache}/conversql/clients`.
+pub fn clients_dir() -> std::path::PathBuf {
+    if let Some(dir) = std::env::var_os("CONVERSQL_CLIENTS") {
+        return dir.into();
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME").map_or_else(
+        || std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache"),
+        std::path::PathBuf::from,
+    );
+    cache.join("conversql").join("clients")
+}
+
+/// The directory of a client environment's programs (`python`, `pgcli`, `dbt`…).
+pub fn venv_bin(venv: &str) -> std::path::PathBuf {
+    clients_dir().join(venv).join("bin")
+}
 
 impl Requirement {
     /// Whether it is there; probed once per process.
@@ -140,6 +185,10 @@ impl Requirement {
                 .status()
                 .is_ok_and(|s| s.success()),
             Probe::Path(path) => Path::new(env!("CARGO_MANIFEST_DIR")).join(path).exists(),
+            Probe::Venv(venv) => clients_dir()
+                .join(venv)
+                .join("requirements.sha256")
+                .exists(),
         };
         SEEN.lock().unwrap().push((self.what, met));
         met

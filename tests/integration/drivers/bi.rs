@@ -20,7 +20,17 @@
 //! - `-- @min-rows: n` — at least n rows;
 //! - `-- @known-gap: why` — this statement's failures are printed as warnings,
 //!   not failures: a difference the real client does not see (e.g. one of the
-//!   binary format only, which the client does not request), named in `why`.
+//!   binary format only, which the client does not request), named in `why`;
+//! - `-- @param: v` — bind the next parameter `$n` to `v` as PostgreSQL logs a
+//!   bound value (`'text'` with `''` for a quote, or `NULL`), sent in text
+//!   format as the client sent it (repeatable, in order);
+//! - `-- @simple` — the client sent this statement by the simple protocol
+//!   (Query), which may hold several statements; the answer compared is the
+//!   last result's, column names only (the simple protocol's rows are text);
+//! - `-- @each: shape` — before the first statement: `@shape` for every
+//!   statement of the file (the captured fixtures of tests/clients/captured/).
+//!
+//! `COPY … TO STDOUT` is read with the COPY protocol and must succeed.
 
 use std::path::Path;
 
@@ -52,6 +62,10 @@ pub struct Replay {
     pub min_rows: usize,
     /// Why failures of this statement are only warnings.
     pub known_gap: Option<String>,
+    /// Parameters as PostgreSQL logs them, bound in text format (`None`: NULL).
+    pub text_params: Vec<Option<String>>,
+    /// Sent by the simple protocol.
+    pub simple: bool,
 }
 
 /// Parses a tests/bi/*.sql file.
@@ -61,6 +75,7 @@ pub fn parse(path: &Path) -> Vec<Replay> {
     let mut out = vec![];
     let mut cur = Replay::default();
     let mut in_sql = false;
+    let mut each_shape = false;
     for (i, line) in text.lines().enumerate() {
         let trimmed = line.trim();
         if !in_sql {
@@ -80,6 +95,9 @@ pub fn parse(path: &Path) -> Vec<Replay> {
                     "prefix" => cur.prefix.push(value.to_string()),
                     "min-rows" => cur.min_rows = value.parse().expect("@min-rows: a number"),
                     "known-gap" => cur.known_gap = Some(value.to_string()),
+                    "param" => cur.text_params.push(logged_value(value)),
+                    "simple" => cur.simple = true,
+                    "each" if value == "shape" && out.is_empty() => each_shape = true,
                     other => panic!("{}:{}: unknown directive @{other}", path.display(), i + 1),
                 }
                 continue;
@@ -94,6 +112,7 @@ pub fn parse(path: &Path) -> Vec<Replay> {
         cur.sql.push('\n');
         if trimmed.ends_with(';') {
             let sql = cur.sql.trim_end().trim_end_matches(';').to_string();
+            cur.shape |= each_shape;
             out.push(Replay {
                 sql,
                 ..std::mem::take(&mut cur)
@@ -107,6 +126,44 @@ pub fn parse(path: &Path) -> Vec<Replay> {
         path.display()
     );
     out
+}
+
+/// A bound value as PostgreSQL's log shows it: `'it''s'` or `NULL`.
+fn logged_value(v: &str) -> Option<String> {
+    if v == "NULL" {
+        return None;
+    }
+    let inner = v
+        .strip_prefix('\'')
+        .and_then(|q| q.strip_suffix('\''))
+        .unwrap_or_else(|| panic!("@param: {v} is neither 'quoted' nor NULL"));
+    Some(inner.replace("''", "'"))
+}
+
+/// A parameter sent in text format, as a client that binds text sends it:
+/// the server parses it as the type it described.
+#[derive(Debug)]
+struct TextParam(String);
+
+impl ToSql for TextParam {
+    fn to_sql(
+        &self,
+        _: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        out.extend_from_slice(self.0.as_bytes());
+        Ok(tokio_postgres::types::IsNull::No)
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    fn encode_format(&self, _: &Type) -> tokio_postgres::types::Format {
+        tokio_postgres::types::Format::Text
+    }
+
+    tokio_postgres::types::to_sql_checked!();
 }
 
 fn unquote(p: &str) -> String {
@@ -157,6 +214,39 @@ fn param(value: &str, ty: &Type) -> Box<dyn ToSql + Sync + Send> {
     }
 }
 
+/// Runs `replay` over the extended protocol with its logged parameters in text format.
+async fn run_text_params(client: &Client, replay: &Replay) -> Result<Answer, String> {
+    let stmt = client
+        .prepare(&replay.sql)
+        .await
+        .map_err(|e| format!("prepare: {}", describe_error(&e)))?;
+    if stmt.params().len() != replay.text_params.len() {
+        return Err(format!(
+            "the server describes {} parameters, the client bound {}",
+            stmt.params().len(),
+            replay.text_params.len()
+        ));
+    }
+    let values: Vec<Option<TextParam>> = replay
+        .text_params
+        .iter()
+        .map(|v| v.clone().map(TextParam))
+        .collect();
+    let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+    let rows = client
+        .query(&stmt, &refs)
+        .await
+        .map_err(|e| format!("execute: {}", describe_error(&e)))?;
+    Ok(Answer {
+        columns: stmt
+            .columns()
+            .iter()
+            .map(|c| (c.name().to_string(), c.type_().name().to_string()))
+            .collect(),
+        rows: rows.iter().map(row_values).collect(),
+    })
+}
+
 /// What one server answered to a replayed statement.
 #[derive(Debug)]
 pub struct Answer {
@@ -166,8 +256,76 @@ pub struct Answer {
     pub rows: Vec<Vec<PgValue>>,
 }
 
-/// Runs `replay` over the extended protocol (Parse/Describe/Bind/Execute).
+/// Runs `replay` by the simple protocol: the last result's column names and text rows.
+async fn run_simple(client: &Client, replay: &Replay) -> Result<Answer, String> {
+    let messages = client
+        .simple_query(&replay.sql)
+        .await
+        .map_err(|e| format!("simple query: {}", describe_error(&e)))?;
+    let mut answer = Answer {
+        columns: vec![],
+        rows: vec![],
+    };
+    for m in messages {
+        match m {
+            tokio_postgres::SimpleQueryMessage::RowDescription(columns) => {
+                answer = Answer {
+                    columns: columns
+                        .iter()
+                        .map(|c| (c.name().to_string(), "simple".to_string()))
+                        .collect(),
+                    rows: vec![],
+                };
+            }
+            tokio_postgres::SimpleQueryMessage::Row(r) => answer.rows.push(
+                (0..r.len())
+                    .map(|i| PgValue(r.get(i).map(str::to_string)))
+                    .collect(),
+            ),
+            _ => {}
+        }
+    }
+    Ok(answer)
+}
+
+/// Reads `COPY … TO STDOUT` with the COPY protocol: one text cell, the byte count.
+async fn run_copy(client: &Client, replay: &Replay) -> Result<Answer, String> {
+    use futures::TryStreamExt;
+    let stream = client
+        .copy_out(replay.sql.as_str())
+        .await
+        .map_err(|e| format!("copy out: {}", describe_error(&e)))?;
+    let chunks: Vec<bytes::Bytes> = stream
+        .try_collect()
+        .await
+        .map_err(|e| format!("copy out: {}", describe_error(&e)))?;
+    let bytes: usize = chunks.iter().map(bytes::Bytes::len).sum();
+    Ok(Answer {
+        columns: vec![],
+        rows: vec![vec![PgValue(Some(bytes.to_string()))]],
+    })
+}
+
+/// Whether `sql` is a `COPY … TO STDOUT`.
+fn is_copy_out(sql: &str) -> bool {
+    let flat = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    flat.get(..5)
+        .is_some_and(|w| w.eq_ignore_ascii_case("COPY "))
+        && flat.to_ascii_uppercase().contains(" TO STDOUT")
+}
+
+/// Runs `replay` as its client sent it: the simple protocol, COPY, or the
+/// extended protocol (Parse/Describe/Bind/Execute).
 pub async fn run(client: &Client, replay: &Replay) -> Result<Answer, String> {
+    if is_copy_out(&replay.sql) {
+        return run_copy(client, replay).await;
+    }
+    if replay.simple {
+        return run_simple(client, replay).await;
+    }
+    if !replay.text_params.is_empty() {
+        return run_text_params(client, replay).await;
+    }
     let mut values = replay.params.clone();
     if let Some(bind) = &replay.bind {
         let rows = client
