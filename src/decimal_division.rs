@@ -35,7 +35,7 @@ impl AnalyzerRule for DecimalDivisionScale {
             let names = NamePreserver::new(&plan);
             plan.map_expressions(|expr| {
                 let saved = names.save(&expr);
-                let widened = expr.transform_up(|e| widen(e, &schema))?;
+                let widened = expr.transform_up(|e| Ok(widen(e, &schema)))?;
                 Ok(widened.update_data(|e| saved.restore(e)))
             })
         })
@@ -63,7 +63,7 @@ fn widened(expr: &Expr, schema: &datafusion::common::DFSchema) -> Option<Expr> {
     )))
 }
 
-fn widen(expr: Expr, schema: &datafusion::common::DFSchema) -> Result<Transformed<Expr>> {
+fn widen(expr: Expr, schema: &datafusion::common::DFSchema) -> Transformed<Expr> {
     if let Expr::AggregateFunction(aggregate) = &expr
         && aggregate.func.name() == "avg"
         && aggregate.params.args.len() == 1
@@ -71,7 +71,7 @@ fn widen(expr: Expr, schema: &datafusion::common::DFSchema) -> Result<Transforme
     {
         let mut aggregate = aggregate.clone();
         aggregate.params.args = vec![arg];
-        return Ok(Transformed::yes(Expr::AggregateFunction(aggregate)));
+        return Transformed::yes(Expr::AggregateFunction(aggregate));
     }
     let Expr::BinaryExpr(BinaryExpr {
         left,
@@ -79,18 +79,18 @@ fn widen(expr: Expr, schema: &datafusion::common::DFSchema) -> Result<Transforme
         right,
     }) = &expr
     else {
-        return Ok(Transformed::no(expr));
+        return Transformed::no(expr);
     };
     let (Ok(DataType::Decimal128(_, _)), Some(left)) =
         (right.get_type(schema), widened(left, schema))
     else {
-        return Ok(Transformed::no(expr));
+        return Transformed::no(expr);
     };
-    Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
+    Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
         Box::new(left),
         Operator::Divide,
         right.clone(),
-    ))))
+    )))
 }
 
 #[cfg(test)]

@@ -345,7 +345,7 @@ impl Session {
                 names,
                 cascade,
                 ..
-            } => self.drop_views(&names, if_exists, cascade).await,
+            } => self.drop_views(&names, if_exists, cascade),
             Statement::Query(_) | Statement::Explain { .. } => {
                 let mut statement = statement;
                 self.resolve_relations(&mut statement);
@@ -442,7 +442,7 @@ impl Session {
     }
 
     /// `DROP VIEW`: of the session's temporary views; any other view is read-only.
-    async fn drop_views(
+    fn drop_views(
         &mut self,
         names: &[ObjectName],
         if_exists: bool,

@@ -170,7 +170,7 @@ fn outside(query: &Query) -> Query {
             ..
         }) = select.from.first_mut()
     {
-        *subquery = Box::new(query.clone());
+        **subquery = query.clone();
     }
     *outer
 }

@@ -35,6 +35,10 @@ pub fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
+#[expect(
+    clippy::option_option,
+    reason = "not a literal (None) differs from the NULL literal (Some(None))"
+)]
 fn string_literal(expr: &Expr) -> Option<Option<&str>> {
     match expr {
         Expr::Literal(

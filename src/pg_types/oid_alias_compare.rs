@@ -38,6 +38,10 @@ fn named_alias(expr: &Expr, schema: &DFSchema) -> Option<String> {
     field.metadata().get(OID_ALIAS_KEY).cloned()
 }
 
+#[expect(
+    clippy::option_option,
+    reason = "not a literal (None) differs from the NULL literal (Some(None))"
+)]
 fn integer_literal(expr: &Expr) -> Option<Option<i64>> {
     match expr {
         Expr::Literal(value, _) if value.data_type().is_integer() => Some(match value {

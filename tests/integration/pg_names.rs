@@ -224,14 +224,26 @@ fn commands_answer_as_postgres() {
         }
         // Writes fail, and a transaction cannot be made read-write.
         let err = ours.batch_execute("BEGIN READ WRITE").await.unwrap_err();
-        assert_eq!(err.code().map(|c| c.code()), Some("0A000"), "{err}");
+        assert_eq!(
+            err.code().map(tokio_postgres::error::SqlState::code),
+            Some("0A000"),
+            "{err}"
+        );
         let err = ours
             .batch_execute("CREATE TABLE t (a int)")
             .await
             .unwrap_err();
-        assert_eq!(err.code().map(|c| c.code()), Some("25006"), "{err}");
+        assert_eq!(
+            err.code().map(tokio_postgres::error::SqlState::code),
+            Some("25006"),
+            "{err}"
+        );
         let err = ours.batch_execute("LISTEN somewhere").await.unwrap_err();
-        assert_eq!(err.code().map(|c| c.code()), Some("0A000"), "{err}");
+        assert_eq!(
+            err.code().map(tokio_postgres::error::SqlState::code),
+            Some("0A000"),
+            "{err}"
+        );
         assert!(format!("{err:?}").contains("LISTEN"), "{err:?}");
     });
 }
@@ -249,7 +261,7 @@ fn scalar_subqueries_are_single_valued() {
         let many = "SELECT (SELECT x FROM (VALUES (1), (2)) v(x))";
         for client in [&ours, &theirs] {
             let err = client.simple_query(many).await.unwrap_err();
-            assert_eq!(err.code().map(|c| c.code()), Some("21000"), "{err}");
+            assert_eq!(err.code().map(tokio_postgres::error::SqlState::code), Some("21000"), "{err}");
         }
         let correlated = "SELECT string_agg(o.k::text || '=' || coalesce((SELECT v.s FROM (VALUES (1, 'a'), (2, 'b')) v(k, s) WHERE v.k = o.k), 'none'), ',' ORDER BY o.k) FROM (VALUES (1), (2), (3)) o(k)";
         assert_eq!(value(&ours, correlated).await, value(&theirs, correlated).await);
@@ -270,7 +282,11 @@ fn temporary_views_belong_to_their_session() {
         let direct = value(&first, "SELECT count(*) FROM conversations").await;
         assert_eq!(value(&first, "SELECT n FROM mine").await, direct);
         let err = second.simple_query("SELECT n FROM mine").await.unwrap_err();
-        assert_eq!(err.code().map(|c| c.code()), Some("42P01"), "{err}");
+        assert_eq!(
+            err.code().map(tokio_postgres::error::SqlState::code),
+            Some("42P01"),
+            "{err}"
+        );
         second
             .batch_execute("CREATE TEMP VIEW mine AS SELECT 'other' AS n")
             .await
@@ -279,12 +295,20 @@ fn temporary_views_belong_to_their_session() {
         assert_eq!(value(&first, "SELECT n FROM mine").await, direct);
         first.batch_execute("DISCARD TEMP").await.unwrap();
         let err = first.simple_query("SELECT n FROM mine").await.unwrap_err();
-        assert_eq!(err.code().map(|c| c.code()), Some("42P01"), "{err}");
+        assert_eq!(
+            err.code().map(tokio_postgres::error::SqlState::code),
+            Some("42P01"),
+            "{err}"
+        );
         drop(second);
         tokio::time::sleep(Duration::from_millis(200)).await;
         let third = connect(&server.conninfo()).await;
         let err = third.simple_query("SELECT n FROM mine").await.unwrap_err();
-        assert_eq!(err.code().map(|c| c.code()), Some("42P01"), "{err}");
+        assert_eq!(
+            err.code().map(tokio_postgres::error::SqlState::code),
+            Some("42P01"),
+            "{err}"
+        );
     });
 }
 

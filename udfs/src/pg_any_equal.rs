@@ -114,7 +114,7 @@ impl ScalarUDFImpl for PgAnyEqualFunc {
         let needles = &arrays[1];
         let converter = RowConverter::new(vec![SortField::new(needles.data_type().clone())])?;
         let values = converter.convert_columns(&[lists.values().clone()])?;
-        let needle_rows = converter.convert_columns(&[needles.clone()])?;
+        let needle_rows = converter.convert_columns(std::slice::from_ref(needles))?;
         let offsets = lists.value_offsets();
         let result: BooleanArray = (0..lists.len())
             .map(|i| {
