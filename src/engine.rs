@@ -238,11 +238,14 @@ fn context(
     options: &EngineOptions,
     spill: Option<&SpillDir>,
 ) -> Result<SessionContext> {
-    let mut state = crate::pg_types::with_planners(SessionStateBuilder::new())
+    // PostgreSQL's planners, before DataFusion's (which `with_default_features` appends);
+    // `with_expr_planners` replaces the list, so it is set once.
+    let mut planners = conversql_udfs::expr_planners();
+    planners.extend(crate::pg_types::planners());
+    let mut state = SessionStateBuilder::new()
         .with_config(session_config(options))
         .with_runtime_env(runtime(dataset, spill)?)
-        // Before DataFusion's planners (which `with_default_features` appends).
-        .with_expr_planners(vec![Arc::new(crate::extract_planner::ExtractPlanner)])
+        .with_expr_planners(planners)
         .with_default_features()
         .with_analyzer_rule(Arc::new(crate::decimal_division::DecimalDivisionScale))
         .with_analyzer_rule(Arc::new(crate::pg_rounding::PostgresRounding))

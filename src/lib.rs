@@ -18,7 +18,6 @@ pub mod declaration;
 pub mod dialect;
 pub mod engine;
 pub mod error;
-pub mod extract_planner;
 pub mod facts;
 #[cfg(test)]
 mod layering;

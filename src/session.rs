@@ -207,7 +207,12 @@ impl Session {
                     &crate::catalog::driver_compat::rewrite_sql(sql),
                 ),
             )
-            .map_err(|e| crate::limits::parse_error(sql, e))?;
+            .map_err(|e| match e {
+                datafusion::error::DataFusionError::SQL(e, _) => {
+                    crate::limits::parse_error(sql, *e)
+                }
+                other => Error::DataFusion(other),
+            })?;
         statements
             .iter()
             .try_for_each(crate::limits::check_statement)?;

@@ -1,17 +1,19 @@
 //! PostgreSQL's SQL as DataFusion plans it: the parser that turns client
 //! text into statements DataFusion can plan with PostgreSQL's meaning
 //! ([`Parser`]), PostgreSQL's result column names ([`column_names`]) and
-//! PostgreSQL's scalar subqueries ([`scalar_subquery`]).
+//! PostgreSQL's scalar subqueries ([`scalar_subquery`]) and the names
+//! OID-alias values print as ([`reg_output`]).
 
 pub mod array_subquery;
 pub mod column_names;
+pub mod reg_output;
 pub mod scalar_subquery;
 
 use std::sync::Arc;
 
+use datafusion::error::DataFusionError;
 use datafusion::sql::sqlparser::ast::Statement;
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
-use datafusion::sql::sqlparser::parser::ParserError;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use datafusion_pg_catalog::sql::rules::{
     AliasDuplicatedProjectionRewrite, CurrentUserVariableToSessionUserFunctionCall,
@@ -60,8 +62,15 @@ impl Default for Parser {
 
 impl Parser {
     /// The statements of `sql`, named and rewritten (type docs).
-    pub fn parse(&self, sql: &str) -> Result<Vec<Statement>, ParserError> {
-        let compatible = self.compatibility.parse(sql)?;
+    ///
+    /// # Errors
+    /// `DataFusionError::SQL` for text that does not parse; an external
+    /// `SqlError` (0A000) for what [`reg_output`] refuses.
+    pub fn parse(&self, sql: &str) -> datafusion::error::Result<Vec<Statement>> {
+        let compatible = self
+            .compatibility
+            .parse(sql)
+            .map_err(|e| DataFusionError::SQL(Box::new(e), None))?;
         let plain =
             datafusion::sql::sqlparser::parser::Parser::parse_sql(&PostgreSqlDialect {}, sql);
         let substituted = |plain: &[Statement]| {
@@ -71,15 +80,18 @@ impl Parser {
                 })
         };
         match plain {
-            Ok(plain) if !substituted(&plain) => Ok(plain
+            Ok(plain) if !substituted(&plain) => plain
                 .into_iter()
                 .map(|mut statement| {
                     column_names::name_columns(&mut statement);
-                    self.rules
+                    reg_output::rewrite(&mut statement)
+                        .map_err(|e| DataFusionError::External(Box::new(e)))?;
+                    Ok(self
+                        .rules
                         .iter()
-                        .fold(statement, |statement, rule| rule.rewrite(statement))
+                        .fold(statement, |statement, rule| rule.rewrite(statement)))
                 })
-                .collect()),
+                .collect(),
             _ => Ok(compatible
                 .into_iter()
                 .map(|mut statement| {

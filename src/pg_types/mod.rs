@@ -23,17 +23,16 @@ pub mod oid_alias_compare;
 
 use std::sync::Arc;
 
-use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::session_state::SessionState;
+use datafusion::logical_expr::planner::ExprPlanner;
 
-/// Adds the array operator planner ahead of DataFusion's own (call before
-/// `with_default_features`, which appends DataFusion's planners after it).
-pub fn with_planners(builder: SessionStateBuilder) -> SessionStateBuilder {
-    builder.with_expr_planners(vec![
+/// The expression planners of this module, to be placed ahead of DataFusion's own.
+pub fn planners() -> Vec<Arc<dyn ExprPlanner>> {
+    vec![
         Arc::new(array_operators::ArrayOperatorPlanner),
         Arc::new(boolean_literals::BooleanLiteralPlanner),
         Arc::new(oid_alias_compare::OidAliasComparePlanner),
-    ])
+    ]
 }
 
 /// Adds the analyzer rules (after DataFusion's type coercion).

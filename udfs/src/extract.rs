@@ -32,9 +32,9 @@ const PRECISION: u8 = 26;
 milliseconds, microseconds, dow, isodow, doy, week, quarter, isoyear, century, decade, \
 millennium, epoch) of a date, timestamp or interval as `numeric`, as PostgreSQL does: \
 seconds keep their fraction. Written `EXTRACT(field FROM source)` or `extract('field', source)`.",
-    syntax_example = "EXTRACT(field FROM source)",
+    syntax_example = "extract(field FROM source)",
     sql_example = r"```sql
-> SELECT EXTRACT(SECOND FROM TIMESTAMP '2026-06-07 10:30:45.5') AS s;
+> SELECT extract(SECOND FROM TIMESTAMP '2026-06-07 10:30:45.5') AS s;
 +-----------+
 | s         |
 +-----------+
@@ -134,6 +134,30 @@ impl ScalarUDFImpl for ExtractFunc {
 
     fn documentation(&self) -> Option<&Documentation> {
         self.doc()
+    }
+}
+
+/// Plans `EXTRACT(field FROM source)` as [`ExtractFunc`]: DataFusion's own
+/// expression planner turns `EXTRACT` into its `date_part`, an `Int32`
+/// without the fraction of seconds. Place it before DataFusion's planners
+/// ([`crate::expr_planners`]).
+#[derive(Debug, Default)]
+pub struct ExtractPlanner;
+
+impl datafusion::logical_expr::planner::ExprPlanner for ExtractPlanner {
+    fn plan_extract(
+        &self,
+        args: Vec<datafusion::logical_expr::Expr>,
+    ) -> datafusion::common::Result<
+        datafusion::logical_expr::planner::PlannerResult<Vec<datafusion::logical_expr::Expr>>,
+    > {
+        let extract =
+            std::sync::Arc::new(datafusion::logical_expr::ScalarUDF::from(ExtractFunc::new()));
+        Ok(datafusion::logical_expr::planner::PlannerResult::Planned(
+            datafusion::logical_expr::Expr::ScalarFunction(
+                datafusion::logical_expr::expr::ScalarFunction::new_udf(extract, args),
+            ),
+        ))
     }
 }
 

@@ -103,7 +103,7 @@ pub use checked_time_zone::CheckedTimeZoneFunc;
 pub use conversation_closed_at::ConversationClosedAtFunc;
 pub use conversation_status::ConversationStatusFunc;
 pub use date_part::DatePartFunc;
-pub use extract::ExtractFunc;
+pub use extract::{ExtractFunc, ExtractPlanner};
 pub use in_attribution_window::InAttributionWindowFunc;
 pub use local_date::LocalDateFunc;
 pub use options::{
@@ -141,6 +141,12 @@ pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(ExtractFunc::new())),
         Arc::new(ScalarUDF::from(TimezoneFunc::new())),
     ]
+}
+
+/// The expression planners that plan SQL syntax as conversql's functions
+/// (`EXTRACT` as [`ExtractFunc`]), to be placed before DataFusion's own.
+pub fn expr_planners() -> Vec<Arc<dyn datafusion::logical_expr::planner::ExprPlanner>> {
+    vec![Arc::new(ExtractPlanner)]
 }
 
 /// All conversql aggregate functions.

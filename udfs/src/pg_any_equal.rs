@@ -31,11 +31,11 @@ array is not empty; false otherwise (an empty array gives false). NULL for a NUL
 `= ANY` and `<> ALL` over an array are planned with it.",
     syntax_example = "pg_any_equal(array, x)",
     sql_example = r"```sql
-> SELECT pg_any_equal([1, NULL], 3) AS r;
+> SELECT pg_any_equal([1, NULL], 3) IS NULL AS r;
 +------+
 | r    |
 +------+
-| NULL |
+| true |
 +------+
 ```",
     argument(name = "array", description = "An array."),

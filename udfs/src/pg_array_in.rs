@@ -35,12 +35,12 @@ elements. A malformed literal fails with SQLSTATE 22P02; multidimensional arrays
 bounds fail with 0A000. Returns NULL for NULL.",
     syntax_example = "pg_array_in(text)",
     sql_example = r#"```sql
-> SELECT pg_array_in('{a,"b c",NULL}') AS a;
-+---------------+
-| a             |
-+---------------+
-| [a, b c, NULL] |
-+---------------+
+> SELECT pg_array_in('{a,"b c",NULL}') AS a, array_length(pg_array_in('{a,"b c",NULL}'), 1) AS n;
++------------+---+
+| a          | n |
++------------+---+
+| [a, b c, ] | 3 |
++------------+---+
 ```"#,
     argument(name = "text", description = "An array in PostgreSQL's text form.")
 )]

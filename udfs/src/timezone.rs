@@ -31,7 +31,7 @@ read as wall-clock time in `zone` and becomes a timestamp with time zone. A wall
 a daylight-saving change skips or repeats is read as PostgreSQL reads it (the offset before the change).",
     syntax_example = "timezone(zone, ts)",
     sql_example = r"```sql
-> SELECT TIMESTAMPTZ '2026-06-07 10:30:00+00' AT TIME ZONE 'America/New_York' AS local;
+> SELECT timezone('America/New_York', TIMESTAMPTZ '2026-06-07 10:30:00+00') AS local;
 +---------------------+
 | local               |
 +---------------------+

@@ -15,8 +15,15 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 
 /// A session with the conversql options and functions.
 fn context() -> SessionContext {
-    let config = with_options(SessionConfig::new().with_information_schema(true));
-    let ctx = SessionContext::new_with_config(config);
+    // As conversql's engine sets it: `TIMESTAMPTZ` literals are instants in UTC.
+    let config = with_options(SessionConfig::new().with_information_schema(true))
+        .set_str("datafusion.execution.time_zone", "UTC");
+    let state = datafusion::execution::SessionStateBuilder::new()
+        .with_config(config)
+        .with_expr_planners(conversql_udfs::expr_planners())
+        .with_default_features()
+        .build();
+    let ctx = SessionContext::new_with_state(state);
     register_all(&ctx);
     ctx
 }
@@ -595,9 +602,18 @@ fn every_function_is_registered_and_documented() {
             "checked_time_zone",
             "conversation_closed_at",
             "conversation_status",
+            "date_part",
+            "extract",
             "in_attribution_window",
             "local_date",
+            "pg_any_equal",
+            "pg_array_contains",
+            "pg_array_in",
+            "pg_array_length",
+            "pg_array_overlap",
             "tag_union",
+            "timezone",
+            "to_char",
             "touch_priority",
         ]
     );

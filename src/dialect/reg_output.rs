@@ -1,0 +1,236 @@
+//! The text of an OID-alias value (`regclass`, `regtype`, `regnamespace`,
+//! `regproc`): the object's name, as PostgreSQL's output functions print it.
+//!
+//! datafusion-pg-catalog plans every OID-alias type as a plain `int4`, so
+//! `c.oid::regclass::text` would print the oid (`1259`) where PostgreSQL
+//! prints `pg_class`, and `SELECT 'pg_class'::regclass` likewise. This
+//! rewrite runs on the statement as written, before datafusion-pg-catalog's
+//! rules turn `'name'::regclass` into an oid, and replaces
+//!
+//! - a cast of an OID-alias value to a string type (`x::regclass::text`), and
+//! - an OID-alias value that is a result column of the statement
+//!   (`SELECT c.oid::regclass FROM pg_class c`)
+//!
+//! by a lookup of the name in the catalog, following PostgreSQL's
+//! `regclassout`, `format_type`-based `regtypeout`, `regnamespaceout` and
+//! `regprocout` (src/backend/utils/adt/regproc.c): the name, quoted where an
+//! identifier needs quotes and qualified by its schema where the search path
+//! (pg_catalog, public) would not find it, or for a function whose name is
+//! not unique; `-` for oid 0; the oid's digits for an oid naming nothing.
+//! Comparisons (`classoid = 'pg_class'::regclass`) keep the oid.
+//!
+//! The other OID-alias types (`regprocedure`, `regoper`, `regoperator`,
+//! `regrole`, `regconfig`, `regdictionary`, `regcollation`) have no such
+//! lookup: their text is refused (SQLSTATE 0A000) rather than printed as an
+//! oid.
+
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser::ast::{
+    CastKind, DataType, Expr, Ident, ObjectNamePart, Query, SelectItem, SetExpr, Statement,
+    visit_expressions_mut,
+};
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::parser::Parser;
+
+use conversql_udfs::SqlError;
+
+/// A rewrite's result: a refusal carries its SQLSTATE.
+type Result<T> = std::result::Result<T, SqlError>;
+
+/// The placeholder of the oid in [`lookup_sql`]'s templates.
+const OID: &str = "__conversql_reg_oid__";
+
+/// The OID-alias type `data_type` names, lower case, if it is one.
+fn alias_type(data_type: &DataType) -> Option<String> {
+    match data_type {
+        DataType::Regclass => Some("regclass".into()),
+        DataType::Custom(name, args) if args.is_empty() => {
+            let ObjectNamePart::Identifier(ident) = name.0.last()? else {
+                return None;
+            };
+            let last = ident.value.to_ascii_lowercase();
+            (last.starts_with("reg")
+                && datafusion_pg_catalog::pg_catalog::oid_field::OID_ALIAS_TYPE_NAMES
+                    .contains(&last.as_str()))
+            .then_some(last)
+        }
+        _ => None,
+    }
+}
+
+/// Whether `data_type` is one of PostgreSQL's string types.
+fn is_string_type(data_type: &DataType) -> bool {
+    match data_type {
+        DataType::Text
+        | DataType::String(_)
+        | DataType::Varchar(_)
+        | DataType::CharacterVarying(_)
+        | DataType::CharVarying(_)
+        | DataType::Char(_)
+        | DataType::Character(_) => true,
+        DataType::Custom(name, args) if args.is_empty() => {
+            matches!(name.0.last(), Some(ObjectNamePart::Identifier(i))
+                if ["text", "name", "varchar", "bpchar"]
+                    .contains(&i.value.to_ascii_lowercase().as_str()))
+        }
+        _ => false,
+    }
+}
+
+/// The lookup printing an oid of `alias` as PostgreSQL does, `OID` standing for the oid.
+fn lookup_sql(alias: &str) -> Option<String> {
+    let fallback =
+        format!("CASE WHEN {OID} = 0 THEN '-' ELSE CAST(CAST({OID} AS bigint) AS text) END");
+    let name = match alias {
+        "regclass" => format!(
+            "(SELECT CASE WHEN n.nspname IN ('pg_catalog', 'public') THEN quote_ident(c.relname) \
+             ELSE quote_ident(n.nspname) || '.' || quote_ident(c.relname) END \
+             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.oid = {OID})"
+        ),
+        "regtype" => format!(
+            "(SELECT format_type(t.oid, NULL) FROM pg_catalog.pg_type t WHERE t.oid = {OID})"
+        ),
+        "regnamespace" => format!(
+            "(SELECT quote_ident(n.nspname) FROM pg_catalog.pg_namespace n WHERE n.oid = {OID})"
+        ),
+        "regproc" => format!(
+            "(SELECT CASE WHEN (SELECT count(*) FROM pg_catalog.pg_proc o WHERE o.proname = p.proname) = 1 \
+             AND n.nspname IN ('pg_catalog', 'public') THEN quote_ident(p.proname) \
+             ELSE quote_ident(n.nspname) || '.' || quote_ident(p.proname) END \
+             FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+             WHERE p.oid = {OID})"
+        ),
+        _ => return None,
+    };
+    Some(format!("COALESCE({name}, {fallback})"))
+}
+
+/// The expression printing `oid` (an OID-alias cast as written) as `alias`'s text.
+fn lookup(alias: &str, oid: &Expr) -> Result<Expr> {
+    let sql = lookup_sql(alias).ok_or_else(|| {
+        SqlError::unsupported(format!(
+            "the text of a {alias} value is not supported (only regclass, regtype, \
+             regnamespace and regproc print as names)"
+        ))
+    })?;
+    let mut expr = Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(&sql)
+        .and_then(|mut parser| parser.parse_expr())
+        .map_err(|e| SqlError::new("XX000", format!("the {alias} lookup does not parse: {e}")))?;
+    let _ = visit_expressions_mut(&mut expr, |e| {
+        if matches!(e, Expr::Identifier(Ident { value, .. }) if value == OID) {
+            *e = Expr::Nested(Box::new(oid.clone()));
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    Ok(expr)
+}
+
+/// `expr`'s OID-alias type if it is a cast to one.
+fn alias_cast(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Cast {
+            data_type,
+            kind: CastKind::Cast | CastKind::DoubleColon,
+            ..
+        } => alias_type(data_type),
+        Expr::Nested(inner) => alias_cast(inner),
+        _ => None,
+    }
+}
+
+/// Rewrites `statement` as the module docs say.
+///
+/// # Errors
+/// 0A000 for the text of an OID-alias type without a lookup.
+pub fn rewrite(statement: &mut Statement) -> Result<()> {
+    if let Statement::Query(query) = statement {
+        result_columns(query)?;
+    }
+    let mut failure = None;
+    let _ = visit_expressions_mut(statement, |expr| {
+        if let Expr::Cast {
+            expr: inner,
+            data_type,
+            ..
+        } = expr
+            && is_string_type(data_type)
+            && let Some(alias) = alias_cast(inner)
+        {
+            match lookup(&alias, inner) {
+                Ok(text) => *inner = Box::new(text),
+                Err(e) => {
+                    failure = Some(e);
+                    return ControlFlow::Break(());
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    failure.map_or(Ok(()), Err)
+}
+
+/// Replaces the OID-alias result columns of `query`'s outermost selects.
+fn result_columns(query: &mut Query) -> Result<()> {
+    fn body(set: &mut SetExpr) -> Result<()> {
+        match set {
+            SetExpr::Select(select) => {
+                for item in &mut select.projection {
+                    let (SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. }) =
+                        item
+                    else {
+                        continue;
+                    };
+                    if let Some(alias) = alias_cast(expr) {
+                        *expr = lookup(&alias, expr)?;
+                    }
+                }
+                Ok(())
+            }
+            SetExpr::SetOperation { left, right, .. } => {
+                body(left)?;
+                body(right)
+            }
+            SetExpr::Query(inner) => body(&mut inner.body),
+            _ => Ok(()),
+        }
+    }
+    body(&mut query.body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewritten(sql: &str) -> Result<String> {
+        let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap();
+        rewrite(&mut statements[0])?;
+        Ok(statements[0].to_string())
+    }
+
+    #[test]
+    fn comparisons_keep_the_oid() {
+        let sql =
+            "SELECT 1 FROM d WHERE d.classoid = 'pg_class'::regclass ORDER BY c.oid::regclass";
+        assert_eq!(rewritten(sql).unwrap(), sql);
+    }
+
+    #[test]
+    fn text_and_result_columns_become_lookups() {
+        let text = rewritten("SELECT relname FROM c WHERE x::regclass::text = 'a'").unwrap();
+        assert!(text.contains("FROM pg_catalog.pg_class c"), "{text}");
+        assert!(text.contains("c.oid = (CAST(x AS REGCLASS))"), "{text}");
+        let column = rewritten("SELECT t.oid::regtype AS t FROM pg_type t").unwrap();
+        assert!(column.contains("format_type(t.oid, NULL)"), "{column}");
+        assert!(column.ends_with("AS t FROM pg_type t"), "{column}");
+    }
+
+    #[test]
+    fn other_alias_types_refuse_their_text() {
+        let err = rewritten("SELECT x::regoperator::text FROM t").unwrap_err();
+        assert_eq!(err.sqlstate, "0A000");
+        assert!(err.to_string().contains("regoperator"), "{err}");
+    }
+}
