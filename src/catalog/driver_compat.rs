@@ -1,6 +1,6 @@
 //! What drivers and BI tools need beyond the catalog overlay, in one place:
-//! Postgres' `information_schema`, `parse_ident` and a lenient
-//! `pg_get_constraintdef` ([`register`]), and the rewrites of their SQL text before parsing
+//! Postgres' `information_schema`, `parse_ident`, a lenient
+//! `pg_get_constraintdef` and `pg_get_ruledef` ([`register`]), and the rewrites of their SQL text before parsing
 //! ([`rewrite_sql`]). tests/integration/drivers.rs proves them with pgjdbc's, Npgsql's,
 //! Grafana's, Metabase's and SQLAlchemy's queries.
 
@@ -15,6 +15,7 @@ pub fn register(ctx: &SessionContext, catalog_name: &str) -> Result<()> {
     super::information_schema::register(ctx, catalog_name)?;
     super::parse_ident::register(ctx);
     super::constraint_functions::register(ctx);
+    super::rule_functions::register(ctx);
     super::array_subquery::register(ctx);
     super::asyncpg_introspection::register(ctx);
     Ok(())

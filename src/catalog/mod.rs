@@ -24,6 +24,7 @@ pub mod pg_functions;
 pub mod regproc_compare;
 pub mod reshape;
 pub mod rewrite;
+pub mod rule_functions;
 pub mod sql_view;
 
 use std::sync::Arc;

@@ -19,6 +19,10 @@
 //! not unique; `-` for oid 0; the oid's digits for an oid naming nothing.
 //! Comparisons (`classoid = 'pg_class'::regclass`) keep the oid.
 //!
+//! `to_regclass(text)` is the relation's oid as a `regclass`, NULL where the
+//! name (unquoted names fold to lower case, a qualified name is looked up in
+//! its schema, an unqualified one in pg_catalog, then public) names nothing.
+//!
 //! The other OID-alias types (`regprocedure`, `regoper`, `regoperator`,
 //! `regrole`, `regconfig`, `regdictionary`, `regcollation`) have no such
 //! lookup: their text is refused (SQLSTATE 0A000) rather than printed as an
@@ -27,8 +31,8 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    CastKind, DataType, Expr, Ident, ObjectNamePart, Query, SelectItem, SetExpr, Statement,
-    visit_expressions_mut,
+    CastKind, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident,
+    ObjectNamePart, Query, SelectItem, SetExpr, Statement, visit_expressions_mut,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -84,23 +88,23 @@ fn lookup_sql(alias: &str) -> Option<String> {
         format!("CASE WHEN {OID} = 0 THEN '-' ELSE CAST(CAST({OID} AS bigint) AS text) END");
     let name = match alias {
         "regclass" => format!(
-            "(SELECT CASE WHEN n.nspname IN ('pg_catalog', 'public') THEN quote_ident(c.relname) \
-             ELSE quote_ident(n.nspname) || '.' || quote_ident(c.relname) END \
-             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.oid = {OID})"
+            "(SELECT CASE WHEN reg_n.nspname IN ('pg_catalog', 'public') THEN quote_ident(reg_c.relname) \
+             ELSE quote_ident(reg_n.nspname) || '.' || quote_ident(reg_c.relname) END \
+             FROM pg_catalog.pg_class reg_c JOIN pg_catalog.pg_namespace reg_n ON reg_n.oid = reg_c.relnamespace \
+             WHERE reg_c.oid = {OID})"
         ),
         "regtype" => format!(
-            "(SELECT format_type(t.oid, NULL) FROM pg_catalog.pg_type t WHERE t.oid = {OID})"
+            "(SELECT format_type(reg_t.oid, NULL) FROM pg_catalog.pg_type reg_t WHERE reg_t.oid = {OID})"
         ),
         "regnamespace" => format!(
-            "(SELECT quote_ident(n.nspname) FROM pg_catalog.pg_namespace n WHERE n.oid = {OID})"
+            "(SELECT quote_ident(reg_n.nspname) FROM pg_catalog.pg_namespace reg_n WHERE reg_n.oid = {OID})"
         ),
         "regproc" => format!(
-            "(SELECT CASE WHEN (SELECT count(*) FROM pg_catalog.pg_proc o WHERE o.proname = p.proname) = 1 \
-             AND n.nspname IN ('pg_catalog', 'public') THEN quote_ident(p.proname) \
-             ELSE quote_ident(n.nspname) || '.' || quote_ident(p.proname) END \
-             FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
-             WHERE p.oid = {OID})"
+            "(SELECT CASE WHEN (SELECT count(*) FROM pg_catalog.pg_proc reg_o WHERE reg_o.proname = reg_p.proname) = 1 \
+             AND reg_n.nspname IN ('pg_catalog', 'public') THEN quote_ident(reg_p.proname) \
+             ELSE quote_ident(reg_n.nspname) || '.' || quote_ident(reg_p.proname) END \
+             FROM pg_catalog.pg_proc reg_p JOIN pg_catalog.pg_namespace reg_n ON reg_n.oid = reg_p.pronamespace \
+             WHERE reg_p.oid = {OID})"
         ),
         _ => return None,
     };
@@ -115,13 +119,66 @@ fn lookup(alias: &str, oid: &Expr) -> Result<Expr> {
              regnamespace and regproc print as names)"
         ))
     })?;
+    substitute(&sql, alias, oid)
+}
+
+/// The argument of a call `to_regclass(text)` (or `pg_catalog.to_regclass`).
+fn to_regclass_argument(expr: &Expr) -> Option<Expr> {
+    let Expr::Function(f) = expr else {
+        return None;
+    };
+    let parts = &f.name.0;
+    let named = match parts.as_slice() {
+        [name] => name,
+        [schema, name]
+            if schema
+                .as_ident()
+                .is_some_and(|i| i.value.eq_ignore_ascii_case("pg_catalog")) =>
+        {
+            name
+        }
+        _ => return None,
+    };
+    if !named
+        .as_ident()
+        .is_some_and(|i| i.value.eq_ignore_ascii_case("to_regclass"))
+    {
+        return None;
+    }
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    match list.args.as_slice() {
+        [FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))] => Some(arg.clone()),
+        _ => None,
+    }
+}
+
+/// `to_regclass(name)`: the oid of the relation `name` names, as a `regclass`.
+fn to_regclass(name: &Expr) -> Result<Expr> {
+    let folded = format!(
+        "CASE WHEN strpos({OID}, '\"') > 0 THEN replace({OID}, '\"', '') ELSE lower({OID}) END"
+    );
+    let sql = format!(
+        "CAST((SELECT reg_c.oid FROM pg_catalog.pg_class reg_c \
+         JOIN pg_catalog.pg_namespace reg_n ON reg_n.oid = reg_c.relnamespace \
+         WHERE CASE WHEN strpos({folded}, '.') > 0 \
+         THEN reg_n.nspname || '.' || reg_c.relname = {folded} \
+         ELSE reg_c.relname = {folded} AND reg_n.nspname IN ('pg_catalog', 'public') END \
+         ORDER BY reg_n.nspname <> 'pg_catalog' LIMIT 1) AS regclass)"
+    );
+    substitute(&sql, "to_regclass", name)
+}
+
+/// `sql` parsed as an expression, `OID` replaced by `value`.
+fn substitute(sql: &str, what: &str, value: &Expr) -> Result<Expr> {
     let mut expr = Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(&sql)
+        .try_with_sql(sql)
         .and_then(|mut parser| parser.parse_expr())
-        .map_err(|e| SqlError::new("XX000", format!("the {alias} lookup does not parse: {e}")))?;
+        .map_err(|e| SqlError::new("XX000", format!("the {what} lookup does not parse: {e}")))?;
     let _ = visit_expressions_mut(&mut expr, |e| {
         if matches!(e, Expr::Identifier(Ident { value, .. }) if value == OID) {
-            *e = Expr::Nested(Box::new(oid.clone()));
+            *e = Expr::Nested(Box::new(value.clone()));
         }
         ControlFlow::<()>::Continue(())
     });
@@ -146,10 +203,25 @@ fn alias_cast(expr: &Expr) -> Option<String> {
 /// # Errors
 /// 0A000 for the text of an OID-alias type without a lookup.
 pub fn rewrite(statement: &mut Statement) -> Result<()> {
+    let mut failure = None;
+    let _ = visit_expressions_mut(statement, |expr| {
+        if let Some(name) = to_regclass_argument(expr) {
+            match to_regclass(&name) {
+                Ok(oid) => *expr = oid,
+                Err(e) => {
+                    failure = Some(e);
+                    return ControlFlow::Break(());
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
     if let Statement::Query(query) = statement {
         result_columns(query)?;
     }
-    let mut failure = None;
     let _ = visit_expressions_mut(statement, |expr| {
         if let Expr::Cast {
             expr: inner,
@@ -220,10 +292,10 @@ mod tests {
     #[test]
     fn text_and_result_columns_become_lookups() {
         let text = rewritten("SELECT relname FROM c WHERE x::regclass::text = 'a'").unwrap();
-        assert!(text.contains("FROM pg_catalog.pg_class c"), "{text}");
-        assert!(text.contains("c.oid = (CAST(x AS REGCLASS))"), "{text}");
+        assert!(text.contains("FROM pg_catalog.pg_class reg_c"), "{text}");
+        assert!(text.contains("reg_c.oid = (CAST(x AS REGCLASS))"), "{text}");
         let column = rewritten("SELECT t.oid::regtype AS t FROM pg_type t").unwrap();
-        assert!(column.contains("format_type(t.oid, NULL)"), "{column}");
+        assert!(column.contains("format_type(reg_t.oid, NULL)"), "{column}");
         assert!(column.ends_with("AS t FROM pg_type t"), "{column}");
     }
 

@@ -172,19 +172,18 @@ fn outer_conditions(subquery: Subquery) -> Result<(Subquery, Option<Expr>)> {
     ))
 }
 
-/// Whether `plan` returns at most one row whatever its input.
+/// Whether `plan` returns exactly one row whatever its input (an aggregate
+/// without `GROUP BY`, a `SELECT` without `FROM`). A subquery that may return no
+/// row goes through [`FirstRows`] even when it returns at most one (`LIMIT 1`):
+/// DataFusion takes a scalar subquery's nullability from its column, so a
+/// subquery of a `NOT NULL` column that returns no row would break the result.
 fn single_row(plan: &LogicalPlan) -> bool {
     match plan {
         LogicalPlan::Projection(p) => single_row(&p.input),
         LogicalPlan::SubqueryAlias(a) => single_row(&a.input),
         LogicalPlan::Sort(s) => single_row(&s.input),
-        LogicalPlan::Filter(f) => single_row(&f.input),
         LogicalPlan::Aggregate(a) => a.group_expr.is_empty(),
-        LogicalPlan::EmptyRelation(_) => true,
-        LogicalPlan::Limit(limit) => {
-            matches!(limit.get_fetch_type(), Ok(datafusion::logical_expr::FetchType::Literal(Some(n))) if n <= 1)
-                || single_row(&limit.input)
-        }
+        LogicalPlan::EmptyRelation(e) => e.produce_one_row,
         _ => false,
     }
 }
@@ -334,6 +333,15 @@ impl ScalarUDFImpl for SingleValue {
 
     fn signature(&self) -> &Signature {
         &self.signature
+    }
+
+    fn return_field_from_args(
+        &self,
+        args: datafusion::logical_expr::ReturnFieldArgs,
+    ) -> Result<FieldRef> {
+        // NULL when the subquery returns no row, whatever its column's nullability.
+        let data_type = self.return_type(&[args.arg_fields[0].data_type().clone()])?;
+        Ok(Arc::new(Field::new(self.name(), data_type, true)))
     }
 
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
