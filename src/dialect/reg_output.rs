@@ -286,14 +286,15 @@ mod tests {
     fn comparisons_keep_the_oid() {
         let sql =
             "SELECT 1 FROM d WHERE d.classoid = 'pg_class'::regclass ORDER BY c.oid::regclass";
-        assert_eq!(rewritten(sql).unwrap(), sql);
+        let unchanged = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap()[0].to_string();
+        assert_eq!(rewritten(sql).unwrap(), unchanged);
     }
 
     #[test]
     fn text_and_result_columns_become_lookups() {
         let text = rewritten("SELECT relname FROM c WHERE x::regclass::text = 'a'").unwrap();
         assert!(text.contains("FROM pg_catalog.pg_class reg_c"), "{text}");
-        assert!(text.contains("reg_c.oid = (CAST(x AS REGCLASS))"), "{text}");
+        assert!(text.contains("reg_c.oid = (x::REGCLASS)"), "{text}");
         let column = rewritten("SELECT t.oid::regtype AS t FROM pg_type t").unwrap();
         assert!(column.contains("format_type(reg_t.oid, NULL)"), "{column}");
         assert!(column.ends_with("AS t FROM pg_type t"), "{column}");
