@@ -67,6 +67,12 @@ impl SchemaProvider for PgCatalogOverlay {
                     table
                 }));
             }
+            "pg_constraint" => {
+                let Some(inner) = self.index.inner().table(name).await? else {
+                    return Ok(None);
+                };
+                return Ok(Some(super::reshape::pg_constraint(inner)));
+            }
             "pg_index" => {
                 let Some(inner) = self.index.inner().table(name).await? else {
                     return Ok(None);

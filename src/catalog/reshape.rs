@@ -8,17 +8,25 @@
 //!   `int2vector`, `indcollation` and `indclass` are `oidvector` — arrays that
 //!   clients `unnest` (SQLAlchemy's index and constraint reflection). conversql
 //!   has no indexes, so the table is empty; only its shape matters.
+//! - `pg_constraint`'s column lists (`conkey`, `confkey`, `confdelsetcols`) are
+//!   `int2[]` and its operator lists (`conpfeqop`, `conppeqop`, `conffeqop`,
+//!   `conexclop`) `oid[]`, where the catalog crate holds their text (`[1, 2]`):
+//!   ADBC's and harlequin's constraint queries `unnest` them.
 
 use std::sync::Arc;
 
+use arrow::array::{Array, AsArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::{Result, ScalarValue};
 use datafusion::datasource::{MemTable, TableType};
-use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
-use datafusion::physical_expr::PhysicalExpr;
+use datafusion::logical_expr::{
+    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    TableProviderFilterPushDown, Volatility,
+};
 use datafusion::physical_expr::expressions::{Column, Literal};
+use datafusion::physical_expr::{PhysicalExpr, ScalarFunctionExpr};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::projection::ProjectionExec;
 
@@ -66,6 +74,155 @@ pub fn pg_index(inner: &SchemaRef) -> Result<Arc<dyn TableProvider>> {
         .collect();
     let schema = Arc::new(Schema::new_with_metadata(fields, inner.metadata().clone()));
     Ok(Arc::new(MemTable::try_new(schema, vec![vec![]])?))
+}
+
+/// `pg_constraint` with its array columns as arrays.
+pub fn pg_constraint(inner: Arc<dyn TableProvider>) -> Arc<dyn TableProvider> {
+    let int2_array = DataType::List(Arc::new(Field::new_list_field(DataType::Int16, true)));
+    let oid_array = DataType::List(Arc::new(Field::new_list_field(DataType::Int32, true)));
+    let schema = inner.schema();
+    let converted: Vec<Option<DataType>> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let text = matches!(
+                f.data_type(),
+                DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
+            );
+            match f.name().as_str() {
+                "conkey" | "confkey" | "confdelsetcols" if text => Some(int2_array.clone()),
+                "conpfeqop" | "conppeqop" | "conffeqop" | "conexclop" if text => {
+                    Some(oid_array.clone())
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .zip(&converted)
+        .map(|(f, to)| match to {
+            Some(t) => f.as_ref().clone().with_data_type(t.clone()),
+            None => f.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(ArrayColumns {
+        inner,
+        converted,
+        schema: Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())),
+    })
+}
+
+/// A table whose text columns holding integer lists (`[1, 2]` or `{1,2}`) are read as arrays.
+#[derive(Debug)]
+struct ArrayColumns {
+    inner: Arc<dyn TableProvider>,
+    /// The array type of each converted column, by position.
+    converted: Vec<Option<DataType>>,
+    schema: SchemaRef,
+}
+
+#[async_trait]
+impl TableProvider for ArrayColumns {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+    fn table_type(&self) -> TableType {
+        self.inner.table_type()
+    }
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let input = self.inner.scan(state, None, &[], None).await?;
+        let input_schema = input.schema();
+        let indices: Vec<usize> = match projection {
+            Some(p) => p.clone(),
+            None => (0..self.schema.fields().len()).collect(),
+        };
+        let exprs = indices
+            .into_iter()
+            .map(|i| {
+                let name = self.schema.field(i).name().clone();
+                let column: Arc<dyn PhysicalExpr> = Arc::new(Column::new(&name, i));
+                let expr: Arc<dyn PhysicalExpr> = match &self.converted[i] {
+                    Some(to) => Arc::new(ScalarFunctionExpr::try_new(
+                        Arc::new(ScalarUDF::new_from_impl(IntegerList::new(to.clone()))),
+                        vec![column],
+                        &input_schema,
+                        Arc::new(state.config_options().clone()),
+                    )?),
+                    None => column,
+                };
+                Ok((expr, name))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Arc::new(ProjectionExec::try_new(exprs, input)?))
+    }
+}
+
+/// Reads the text of an integer list (`[1, 2]`, `{1,2}`) as an array of `list_type`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct IntegerList {
+    list_type: DataType,
+    signature: Signature,
+}
+
+impl IntegerList {
+    fn new(list_type: DataType) -> Self {
+        IntegerList {
+            list_type,
+            signature: Signature::any(1, Volatility::Immutable),
+        }
+    }
+}
+
+impl ScalarUDFImpl for IntegerList {
+    fn name(&self) -> &'static str {
+        "pg_catalog_integer_list"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(self.list_type.clone())
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let text =
+            arrow::compute::cast(&args.args[0].to_array(args.number_rows)?, &DataType::Utf8)?;
+        let text = text.as_string::<i32>();
+        let mut lists: Vec<Option<Vec<Option<i64>>>> = Vec::with_capacity(text.len());
+        for value in text {
+            lists.push(match value {
+                None => None,
+                Some(v) => Some(
+                    v.trim_matches(|c| matches!(c, '[' | ']' | '{' | '}'))
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|item| !item.is_empty())
+                        .map(|item| {
+                            item.parse::<i64>().map(Some).map_err(|_| {
+                                datafusion::common::DataFusionError::Execution(format!(
+                                    "catalog list {v:?}: {item:?} is not an integer"
+                                ))
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?,
+                ),
+            });
+        }
+        let int64 = arrow::array::ListArray::from_iter_primitive::<arrow::datatypes::Int64Type, _, _>(
+            lists,
+        );
+        Ok(ColumnarValue::Array(arrow::compute::cast(
+            &int64,
+            &self.list_type,
+        )?))
+    }
 }
 
 /// A table with constant columns appended to another's.

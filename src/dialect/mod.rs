@@ -8,6 +8,7 @@ pub mod array_subquery;
 pub mod column_names;
 pub mod reg_output;
 pub mod scalar_subquery;
+pub mod unnest;
 
 use std::sync::Arc;
 
@@ -84,6 +85,7 @@ impl Parser {
                 .into_iter()
                 .map(|mut statement| {
                     column_names::name_columns(&mut statement);
+                    unnest::rewrite(&mut statement);
                     reg_output::rewrite(&mut statement)
                         .map_err(|e| DataFusionError::External(Box::new(e)))?;
                     Ok(self
