@@ -14,14 +14,16 @@ use pgwire::api::query::{
     ExtendedQueryHandler, SimpleQueryHandler, send_describe_response, send_execution_response,
 };
 use pgwire::api::results::{DescribePortalResponse, FieldInfo, Response, Tag};
-use pgwire::api::stmt::QueryParser;
+use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::store::Entry;
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, Type};
 use pgwire::api::{DEFAULT_NAME, PgWireConnectionState};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
-use pgwire::messages::extendedquery::{Describe, Execute, TARGET_TYPE_BYTE_PORTAL};
+use pgwire::messages::extendedquery::{
+    Describe, Execute, Parse, ParseComplete, TARGET_TYPE_BYTE_PORTAL,
+};
 use pgwire::messages::response::EmptyQueryResponse;
 use pgwire::types::format::FormatOptions;
 use tokio::sync::Mutex;
@@ -145,6 +147,17 @@ impl SimpleQueryHandler for QueryHandler {
         let options = format_options(client);
         let mut responses = vec![];
         for statement in statements {
+            if let Some(outcome) = super::deallocate::deallocate(client, &statement) {
+                match outcome {
+                    Ok(response) => responses.push(response),
+                    Err(PgWireError::UserError(info)) => {
+                        responses.push(Response::Error(info));
+                        break;
+                    }
+                    Err(other) => return Err(other),
+                }
+                continue;
+            }
             let guard = begin_statement(client, &session);
             let outcome = match execute_guarded(&mut session, statement, &guard).await {
                 Ok(result) => respond(result, &Format::UnifiedText, options.clone(), &guard).await,
@@ -329,6 +342,29 @@ impl ExtendedQueryHandler for QueryHandler {
         self.parser.clone()
     }
 
+    /// `Parse`: pgwire's, and the statement's name kept for `DEALLOCATE ALL`.
+    async fn on_parse<C>(&self, client: &mut C, message: Parse) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let name = message
+            .name
+            .clone()
+            .unwrap_or_else(|| DEFAULT_NAME.to_owned());
+        match StoredStatement::parse(client, &message, self.query_parser()).await? {
+            Some(statement) => client.portal_store().put_statement(Arc::new(statement)),
+            None => client.portal_store().put_empty_statement(&name),
+        }
+        super::deallocate::parsed(client, message.name.as_deref());
+        client
+            .send(PgWireBackendMessage::ParseComplete(ParseComplete::new()))
+            .await?;
+        Ok(())
+    }
+
     /// `Execute`: with no row limit the rows are streamed to the client as
     /// they are produced (pgwire's default collects the whole result in memory
     /// first); with a row limit, the limit is capped at [`MAX_FETCH_ROWS`]
@@ -467,6 +503,9 @@ impl ExtendedQueryHandler for QueryHandler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let statement = Self::bound_statement(portal)?;
+        if let Some(outcome) = super::deallocate::deallocate(client, &statement) {
+            return outcome;
+        }
         let options = format_options(client);
         let session = session_of(client)?;
         let mut session = session.lock().await;

@@ -5,6 +5,7 @@
 //! and Arrow results streamed with back-pressure in text or binary.
 
 mod control;
+mod deallocate;
 mod encode;
 mod executor;
 mod handler;

@@ -339,3 +339,49 @@ fn sqlalchemy_2_1_9_column_reflection() {
         .collect();
     assert_eq!(names, expected);
 }
+
+/// `DEALLOCATE`: the prepared statements are gone after `DEALLOCATE ALL`, and an unknown name is 26000, as in PostgreSQL.
+#[test]
+fn deallocate_removes_prepared_statements() {
+    let server = Server::start();
+    let postgres = Postgres::start();
+    runtime().block_on(async {
+        let ours = connect(&server.conninfo()).await;
+        let theirs = connect(&postgres.conninfo("postgres")).await;
+        for client in [&ours, &theirs] {
+            let err = client.batch_execute("DEALLOCATE nope").await.unwrap_err();
+            assert_eq!(
+                err.code().map(tokio_postgres::error::SqlState::code),
+                Some("26000"),
+                "{err}"
+            );
+            let first = client.prepare("SELECT 1::int4").await.unwrap();
+            let second = client.prepare("SELECT 2::int4").await.unwrap();
+            assert_eq!(
+                client
+                    .query_one(&first, &[])
+                    .await
+                    .unwrap()
+                    .get::<_, i32>(0),
+                1
+            );
+            assert_eq!(
+                client
+                    .query_one(&second, &[])
+                    .await
+                    .unwrap()
+                    .get::<_, i32>(0),
+                2
+            );
+            client.batch_execute("DEALLOCATE ALL").await.unwrap();
+            for statement in [&first, &second] {
+                let err = client.query_one(statement, &[]).await.unwrap_err();
+                assert_eq!(
+                    err.code().map(tokio_postgres::error::SqlState::code),
+                    Some("26000"),
+                    "{err}"
+                );
+            }
+        }
+    });
+}
