@@ -10,6 +10,7 @@ pub mod bounded_values;
 pub mod catalog;
 pub mod cli;
 pub mod client_rules;
+pub mod copy_out;
 pub mod cursors;
 pub mod data_quality;
 pub mod dataset;

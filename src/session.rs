@@ -37,6 +37,8 @@ pub enum StatementResult {
     Rows(DataFrame),
     /// A command without rows, with its Postgres command tag (`SET`, `BEGIN`, …).
     Command(String),
+    /// `COPY … TO STDOUT`: the rows, to be streamed in the format.
+    CopyOut(DataFrame, crate::copy_out::CopyFormat),
 }
 
 impl std::fmt::Debug for StatementResult {
@@ -44,6 +46,7 @@ impl std::fmt::Debug for StatementResult {
         match self {
             StatementResult::Rows(_) => f.write_str("Rows"),
             StatementResult::Command(tag) => write!(f, "Command({tag})"),
+            StatementResult::CopyOut(_, format) => write!(f, "CopyOut({format:?})"),
         }
     }
 }
@@ -238,7 +241,7 @@ impl Session {
     /// Runs `sql` and returns the rows of its single (or last) statement, for convenience.
     pub async fn query(&mut self, sql: &str) -> Result<DataFrame> {
         match self.sql(sql).await?.pop() {
-            Some(StatementResult::Rows(df)) => Ok(df),
+            Some(StatementResult::Rows(df) | StatementResult::CopyOut(df, _)) => Ok(df),
             Some(StatementResult::Command(tag)) => Ok(self.empty_rows(&tag)?),
             None => Err(Error::Syntax("empty query".into())),
         }
@@ -351,22 +354,18 @@ impl Session {
                 cascade,
                 ..
             } => self.drop_views(&names, if_exists, cascade),
+            Statement::Copy { .. } => {
+                let copy = crate::copy_out::copy_out(&statement)
+                    .expect("a COPY statement is read as one")?;
+                let mut query = copy.query;
+                self.resolve_relations(&mut query);
+                let df = self.plan_query(query).await?;
+                Ok(StatementResult::CopyOut(df, copy.format))
+            }
             Statement::Query(_) | Statement::Explain { .. } => {
                 let mut statement = statement;
                 self.resolve_relations(&mut statement);
-                let plan = self
-                    .ctx
-                    .state()
-                    .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(
-                        statement,
-                    )))
-                    .await?;
-                read_only_options()
-                    .verify_plan(&plan)
-                    .map_err(|e| Error::ReadOnly(e.to_string()))?;
-                Ok(StatementResult::Rows(
-                    self.ctx.execute_logical_plan(plan).await?,
-                ))
+                Ok(StatementResult::Rows(self.plan_query(statement).await?))
             }
             other if writes(&other) => Err(Error::ReadOnly(format!(
                 "cannot execute {} in a read-only database: conversql serves queries only",
@@ -377,6 +376,21 @@ impl Session {
                 statement_kind(&other)
             ))),
         }
+    }
+
+    /// The rows of a query (its relations resolved), planned read-only.
+    async fn plan_query(&self, statement: Statement) -> Result<DataFrame> {
+        let plan = self
+            .ctx
+            .state()
+            .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(
+                statement,
+            )))
+            .await?;
+        read_only_options()
+            .verify_plan(&plan)
+            .map_err(|e| Error::ReadOnly(e.to_string()))?;
+        Ok(self.ctx.execute_logical_plan(plan).await?)
     }
 
     /// `CREATE TEMP[ORARY] VIEW` (see [`crate::temp_views`]): the query is

@@ -135,7 +135,7 @@ fn pg_schema(schema: &Schema) -> Schema {
 
 /// A batch converted to `pg_schema`: `UInt64` columns cast to `Int64`; a value
 /// above `i64::MAX` is an error naming the column, never a wrapped number.
-fn pg_batch(batch: RecordBatch) -> Result<RecordBatch, DataFusionError> {
+pub(super) fn pg_batch(batch: RecordBatch) -> Result<RecordBatch, DataFusionError> {
     let schema = batch.schema();
     if !schema
         .fields()

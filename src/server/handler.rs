@@ -118,6 +118,9 @@ async fn respond(
     match result {
         StatementResult::Rows(df) => Ok(Response::Query(rows(df, format, options, guard).await?)),
         StatementResult::Command(tag) => Ok(Response::Execution(Tag::new(&tag))),
+        StatementResult::CopyOut(df, copy_format) => Ok(Response::CopyOut(
+            super::copy::copy_out(df, &copy_format, options, guard).await?,
+        )),
     }
 }
 
@@ -426,11 +429,15 @@ impl ExtendedQueryHandler for QueryHandler {
                     .send(PgWireBackendMessage::ErrorResponse((*info).into()))
                     .await?;
             }
+            Response::CopyOut(copy) => {
+                *portal.state().lock().await = PortalExecutionState::Finished;
+                pgwire::api::copy::send_copy_out_response(client, copy).await?;
+            }
             _ => {
                 return Err(PgWireError::UserError(Box::new(ErrorInfo::new(
                     "ERROR".into(),
                     "0A000".into(),
-                    "COPY is not supported".into(),
+                    "COPY FROM STDIN and COPY BOTH are not supported".into(),
                 ))));
             }
         }

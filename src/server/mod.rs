@@ -5,6 +5,7 @@
 //! and Arrow results streamed with back-pressure in text or binary.
 
 mod control;
+mod copy;
 mod deallocate;
 mod encode;
 mod executor;

@@ -14,6 +14,7 @@ mod common;
 
 mod catalog;
 mod clients;
+mod copy_out;
 mod differential;
 mod drivers;
 mod facts;
