@@ -8,6 +8,7 @@ pub mod array_subquery;
 pub mod column_names;
 pub mod reg_output;
 pub mod scalar_subquery;
+mod subquery_join;
 
 use std::sync::Arc;
 

@@ -1,0 +1,323 @@
+//! A correlated scalar subquery that DataFusion cannot decorrelate, planned
+//! as a join with the rows it is evaluated for.
+//!
+//! DataFusion decorrelates a scalar subquery only when its correlated
+//! conditions can be pulled above its aggregate: equalities between an inner
+//! and an outer column. psql's `\d` and SQLAlchemy's column reflection ask
+//! others (`a.attcollation <> t.typcollation`, a condition on a cast of an
+//! outer function's value), and such a subquery would stay a
+//! `ScalarSubquery` the physical planner refuses.
+//!
+//! [`attach`] plans `(SELECT e FROM f WHERE p)` over an input `i` without
+//! correlation: every row of `i` is numbered (`row_number()`), joined
+//! `LEFT JOIN f ON p` (the outer references of `p` now columns of `i`; a
+//! condition that is not an equality runs as a nested-loop join), and
+//! grouped back by its number, each column of `i` kept (`first_value`, one
+//! value per group) and the subquery's value taken as PostgreSQL does:
+//! [`FirstRows`](super::scalar_subquery::FirstRows) of `e` over the matched
+//! rows only, read by [`SingleValue`](super::scalar_subquery::SingleValue)
+//! (NULL for none, 21000 for more than one). A subquery that aggregates
+//! without `GROUP BY` (`SELECT count(*) FROM f WHERE p`) has its aggregates
+//! computed per group over the matched rows (a `FILTER`), so an outer row
+//! without match sees them over no rows (`count` 0, `max` NULL), as in
+//! PostgreSQL.
+//!
+//! Only the shape `SELECT e FROM f [WHERE p]` (optionally aggregated without
+//! `GROUP BY`) with `f` free of correlation is planned so; another one keeps
+//! DataFusion's error.
+
+use std::sync::Arc;
+
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::{Column, DFSchema, Result, internal_datafusion_err};
+use datafusion::functions_aggregate::expr_fn::first_value;
+use datafusion::functions_window::expr_fn::row_number;
+use datafusion::logical_expr::expr::AggregateFunction;
+use datafusion::logical_expr::utils::{conjunction, split_conjunction};
+use datafusion::logical_expr::{
+    Aggregate, Expr, JoinType, LogicalPlan, LogicalPlanBuilder, Subquery, lit,
+};
+
+/// The parts of a subquery [`attach`] plans.
+struct Shape<'a> {
+    /// The select list's one expression.
+    value: &'a Expr,
+    /// The aggregation without `GROUP BY` the value is computed over, if any.
+    aggregate: Option<&'a Aggregate>,
+    /// The conjuncts of its `WHERE`.
+    predicates: Vec<&'a Expr>,
+    /// Its `FROM`, without correlation.
+    from: &'a LogicalPlan,
+}
+
+/// Whether `expr` has a subquery other than a scalar one.
+fn has_other_subquery(expr: &Expr) -> bool {
+    expr.exists(|e| Ok(matches!(e, Expr::Exists(_) | Expr::InSubquery(_))))
+        .unwrap_or(true)
+}
+
+/// The scalar subqueries of `expr` (not those inside them).
+fn scalar_subqueries(expr: &Expr) -> Vec<&Subquery> {
+    let mut found = vec![];
+    let _ = expr.apply(|e| {
+        if let Expr::ScalarSubquery(subquery) = e {
+            found.push(subquery);
+            return Ok(TreeNodeRecursion::Jump);
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    found
+}
+
+fn shape(plan: &LogicalPlan) -> Option<Shape<'_>> {
+    let mut plan = plan;
+    while let LogicalPlan::Sort(sort) = plan {
+        plan = sort.input.as_ref();
+    }
+    let LogicalPlan::Projection(projection) = plan else {
+        return None;
+    };
+    let [value] = projection.expr.as_slice() else {
+        return None;
+    };
+    let mut below = projection.input.as_ref();
+    let mut aggregate = None;
+    if let LogicalPlan::Aggregate(a) = below {
+        let plain = a.group_expr.is_empty()
+            && a.aggr_expr.iter().all(|e| {
+                matches!(e.clone().unalias(), Expr::AggregateFunction(_))
+                    && !has_other_subquery(e)
+                    && scalar_subqueries(e).is_empty()
+            });
+        if !plain {
+            return None;
+        }
+        aggregate = Some(a);
+        below = a.input.as_ref();
+    }
+    while let LogicalPlan::Sort(sort) = below {
+        below = sort.input.as_ref();
+    }
+    let mut predicates = vec![];
+    while let LogicalPlan::Filter(filter) = below {
+        predicates.extend(split_conjunction(&filter.predicate));
+        below = filter.input.as_ref();
+    }
+    let correlated = below
+        .exists(|node| Ok(node.contains_outer_reference()))
+        .unwrap_or(true);
+    if correlated || has_other_subquery(value) || predicates.iter().any(|p| has_other_subquery(p))
+    {
+        return None;
+    }
+    Some(Shape {
+        value,
+        aggregate,
+        predicates,
+        from: below,
+    })
+}
+
+/// The outer columns `subquery` refers to.
+fn outer_columns(plan: &LogicalPlan) -> Vec<Column> {
+    let mut columns = vec![];
+    let _ = plan.apply(|node| {
+        let _ = node.apply_expressions(|e| {
+            e.apply(|x| {
+                if let Expr::OuterReferenceColumn(_, column) = x {
+                    columns.push(column.clone());
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+        });
+        Ok(TreeNodeRecursion::Continue)
+    });
+    columns
+}
+
+/// Whether [`attach`] can plan `subquery` over an input of schema `outer`:
+/// its shape is the one planned (module docs), all its outer references are
+/// columns of that input, and so are those of the scalar subqueries in its
+/// `WHERE` and select list (none reads a column of its `FROM`).
+pub(super) fn joinable(subquery: &Subquery, outer: &DFSchema) -> bool {
+    let columns = outer_columns(&subquery.subquery);
+    let Some(shape) = shape(&subquery.subquery) else {
+        return false;
+    };
+    let from = shape.from.schema();
+    let nested_outer = shape
+        .predicates
+        .iter()
+        .copied()
+        .chain([shape.value])
+        .flat_map(scalar_subqueries)
+        .all(|nested| {
+            outer_columns(&nested.subquery)
+                .iter()
+                .all(|c| outer.has_column(c) && !from.has_column(c))
+        });
+    !columns.is_empty() && columns.iter().all(|c| outer.has_column(c)) && nested_outer
+}
+
+/// `expr` with its scalar subqueries (all correlated with the outer input
+/// only, [`joinable`]) replaced by columns of that input added to `hoisted`
+/// (the subquery and its column's name), named after `name`.
+fn hoist(expr: Expr, name: &str, hoisted: &mut Vec<(Expr, String)>) -> Result<Expr> {
+    expr.transform_down(|e| match e {
+        Expr::ScalarSubquery(_) => {
+            let column = format!("{name}_s{}", hoisted.len());
+            hoisted.push((e, column.clone()));
+            Ok(Transformed::new(
+                Expr::Column(Column::from_name(column)),
+                true,
+                TreeNodeRecursion::Jump,
+            ))
+        }
+        other => Ok(Transformed::no(other)),
+    })
+    .map(|t| t.data)
+}
+
+/// `expr` over the renamed columns of `schema` (`names[i]` for its field `i`),
+/// its outer references columns of the outer input.
+fn rebase(expr: Expr, schema: &DFSchema, names: &[String]) -> Result<Expr> {
+    expr.transform(|e| match e {
+        Expr::OuterReferenceColumn(_, column) => Ok(Transformed::yes(Expr::Column(column))),
+        Expr::Column(column) => {
+            let index = schema
+                .maybe_index_of_column(&column)
+                .ok_or_else(|| internal_datafusion_err!("no column {column} in the subquery"))?;
+            Ok(Transformed::yes(Expr::Column(Column::from_name(
+                names[index].clone(),
+            ))))
+        }
+        other => Ok(Transformed::no(other)),
+    })
+    .map(|t| t.data)
+}
+
+fn columns_of(schema: &DFSchema) -> Vec<Expr> {
+    schema
+        .iter()
+        .map(|(qualifier, field)| Expr::Column(Column::new(qualifier.cloned(), field.name())))
+        .collect()
+}
+
+/// `input` with a column `name` holding the value of `subquery` for each of
+/// its rows (module docs); `subquery` must be [`joinable`] over `input`.
+pub(super) fn attach(input: LogicalPlan, subquery: &Subquery, name: &str) -> Result<LogicalPlan> {
+    let shape = shape(&subquery.subquery)
+        .ok_or_else(|| internal_datafusion_err!("subquery not joinable: {subquery:?}"))?;
+    let row = format!("{name}_row");
+    let matched = format!("{name}_matched");
+    let original = Arc::clone(input.schema());
+    let from_schema = shape.from.schema();
+    let from_names: Vec<String> = (0..from_schema.fields().len())
+        .map(|i| format!("{name}_c{i}"))
+        .collect();
+
+    // The scalar subqueries inside, computed first as columns of the input
+    // (in a projection, where DataFusion decorrelates them).
+    let mut hoisted = vec![];
+    let on = shape
+        .predicates
+        .iter()
+        .map(|p| hoist(rebase((*p).clone(), from_schema, &from_names)?, name, &mut hoisted))
+        .collect::<Result<Vec<_>>>()?;
+    let aggregate_names: Vec<String> = shape
+        .aggregate
+        .map(|a| {
+            (0..a.schema.fields().len())
+                .map(|i| format!("{name}_a{i}"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let value = match shape.aggregate {
+        None => rebase(shape.value.clone().unalias(), from_schema, &from_names)?,
+        Some(aggregate) => rebase(
+            shape.value.clone().unalias(),
+            &aggregate.schema,
+            &aggregate_names,
+        )?,
+    };
+    let value = hoist(value, name, &mut hoisted)?;
+    let input = if hoisted.is_empty() {
+        input
+    } else {
+        let mut columns = columns_of(&original);
+        columns.extend(hoisted.into_iter().map(|(e, column)| e.alias(column)));
+        LogicalPlanBuilder::from(input).project(columns)?.build()?
+    };
+    let outer = Arc::clone(input.schema());
+
+    let numbered = LogicalPlanBuilder::from(input)
+        .window(vec![row_number()])?
+        .build()?;
+    let (_, number) = numbered.schema().qualified_field(outer.fields().len());
+    let mut numbered_columns = columns_of(&outer);
+    numbered_columns.push(Expr::Column(Column::from_name(number.name())).alias(&row));
+    let numbered = LogicalPlanBuilder::from(numbered)
+        .project(numbered_columns)?
+        .build()?;
+
+    let mut renamed: Vec<Expr> = columns_of(from_schema)
+        .into_iter()
+        .zip(&from_names)
+        .map(|(column, name)| column.alias(name))
+        .collect();
+    renamed.push(lit(true).alias(&matched));
+    let from = LogicalPlanBuilder::from(shape.from.clone())
+        .project(renamed)?
+        .build()?;
+
+    let joined = LogicalPlanBuilder::from(numbered)
+        .join_on(from, JoinType::Left, vec![conjunction(on).unwrap_or(lit(true))])?
+        .build()?;
+
+    let is_matched = Expr::Column(Column::from_name(&matched)).is_not_null();
+    let mut aggregates: Vec<Expr> = outer
+        .iter()
+        .map(|(qualifier, field)| {
+            first_value(
+                Expr::Column(Column::new(qualifier.cloned(), field.name())),
+                vec![],
+            )
+            .alias_qualified(qualifier.cloned(), field.name())
+        })
+        .collect();
+    let value = match shape.aggregate {
+        None => {
+            let rows = format!("{name}_rows");
+            aggregates.push(
+                matched_only(super::scalar_subquery::first_rows_of(value), &is_matched)?
+                    .alias(&rows),
+            );
+            super::scalar_subquery::single_value_of(Expr::Column(Column::from_name(rows)))
+        }
+        Some(aggregate) => {
+            for (expr, output) in aggregate.aggr_expr.iter().zip(&aggregate_names) {
+                let expr = rebase(expr.clone().unalias(), from_schema, &from_names)?;
+                aggregates.push(matched_only(expr, &is_matched)?.alias(output));
+            }
+            value
+        }
+    };
+    let grouped = LogicalPlanBuilder::from(joined)
+        .aggregate(vec![Expr::Column(Column::from_name(&row))], aggregates)?
+        .build()?;
+    let mut columns = columns_of(&original);
+    columns.push(value.alias(name));
+    LogicalPlanBuilder::from(grouped).project(columns)?.build()
+}
+
+/// The aggregate `expr` over the rows where `is_matched` holds.
+fn matched_only(expr: Expr, is_matched: &Expr) -> Result<Expr> {
+    let Expr::AggregateFunction(AggregateFunction { func, mut params }) = expr else {
+        return Err(internal_datafusion_err!("not an aggregate: {expr}"));
+    };
+    params.filter = Some(Box::new(match params.filter {
+        Some(filter) => filter.and(is_matched.clone()),
+        None => is_matched.clone(),
+    }));
+    Ok(Expr::AggregateFunction(AggregateFunction { func, params }))
+}
