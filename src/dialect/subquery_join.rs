@@ -32,22 +32,45 @@ use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::{Column, DFSchema, Result, internal_datafusion_err};
 use datafusion::functions_aggregate::expr_fn::first_value;
 use datafusion::functions_window::expr_fn::row_number;
-use datafusion::logical_expr::expr::AggregateFunction;
+use datafusion::logical_expr::expr::{AggregateFunction, Case};
 use datafusion::logical_expr::utils::{conjunction, split_conjunction};
 use datafusion::logical_expr::{
-    Aggregate, Expr, JoinType, LogicalPlan, LogicalPlanBuilder, Subquery, lit,
+    Aggregate, Expr, ExprFunctionExt, FetchType, JoinType, LogicalPlan, LogicalPlanBuilder,
+    Projection, SkipType, SortExpr, Subquery, lit,
 };
 
 /// The parts of a subquery [`attach`] plans.
 struct Shape<'a> {
-    /// The select list's one expression.
-    value: &'a Expr,
+    /// The select list's one expression, over the aggregation's output if
+    /// any, else over `from`.
+    value: Expr,
+    /// Its `ORDER BY`, over `from` (without aggregation only).
+    order: Vec<SortExpr>,
+    /// Its `OFFSET` and `LIMIT` (without aggregation only).
+    limit: Option<(usize, usize)>,
     /// The aggregation without `GROUP BY` the value is computed over, if any.
     aggregate: Option<&'a Aggregate>,
-    /// The conjuncts of its `WHERE`.
-    predicates: Vec<&'a Expr>,
+    /// The conjuncts of its `HAVING`, over the aggregation's output.
+    having: Vec<Expr>,
+    /// The conjuncts of its `WHERE`, over `from`.
+    predicates: Vec<Expr>,
     /// Its `FROM`, without correlation.
     from: &'a LogicalPlan,
+}
+
+/// `expr` over the input of `projection`, `expr` being over its output.
+fn inline(expr: Expr, projection: &Projection) -> Option<Expr> {
+    expr.transform(|e| match e {
+        Expr::Column(column) => {
+            let index = projection.schema.maybe_index_of_column(&column).ok_or_else(|| {
+                internal_datafusion_err!("no column {column} in the projection")
+            })?;
+            Ok(Transformed::yes(projection.expr[index].clone().unalias()))
+        }
+        other => Ok(Transformed::no(other)),
+    })
+    .map(|t| t.data)
+    .ok()
 }
 
 /// Whether `expr` has a subquery other than a scalar one.
@@ -69,18 +92,62 @@ fn scalar_subqueries(expr: &Expr) -> Vec<&Subquery> {
     found
 }
 
+/// The parts of `plan` (module docs): `[LIMIT] {projection | ORDER BY}
+/// [[HAVING] aggregation] {WHERE} FROM`.
 fn shape(plan: &LogicalPlan) -> Option<Shape<'_>> {
-    let mut plan = plan;
-    while let LogicalPlan::Sort(sort) = plan {
-        plan = sort.input.as_ref();
+    let mut node = plan;
+    let mut limit = None;
+    if let LogicalPlan::Limit(l) = node {
+        let (Ok(SkipType::Literal(skip)), Ok(FetchType::Literal(fetch))) =
+            (l.get_skip_type(), l.get_fetch_type())
+        else {
+            return None;
+        };
+        limit = Some((skip, fetch.unwrap_or(usize::MAX)));
+        node = l.input.as_ref();
     }
-    let LogicalPlan::Projection(projection) = plan else {
-        return None;
-    };
-    let [value] = projection.expr.as_slice() else {
-        return None;
-    };
-    let mut below = projection.input.as_ref();
+    let mut value: Option<Expr> = None;
+    let mut order: Option<Vec<SortExpr>> = None;
+    loop {
+        match node {
+            LogicalPlan::Projection(projection) => {
+                value = Some(match value {
+                    None => {
+                        let [expr] = projection.expr.as_slice() else {
+                            return None;
+                        };
+                        expr.clone().unalias()
+                    }
+                    Some(value) => inline(value, projection)?,
+                });
+                if let Some(sorts) = order {
+                    order = Some(
+                        sorts
+                            .into_iter()
+                            .map(|s| Some(s.with_expr(inline(s.expr.clone(), projection)?)))
+                            .collect::<Option<Vec<_>>>()?,
+                    );
+                }
+                node = projection.input.as_ref();
+            }
+            LogicalPlan::Sort(sort) if sort.fetch.is_none() => {
+                if order.is_none() {
+                    order = Some(sort.expr.clone());
+                }
+                node = sort.input.as_ref();
+            }
+            _ => break,
+        }
+    }
+    let value = value?;
+    let mut having = vec![];
+    let mut below = node;
+    if let LogicalPlan::Filter(filter) = below
+        && matches!(filter.input.as_ref(), LogicalPlan::Aggregate(_))
+    {
+        having = split_conjunction(&filter.predicate).into_iter().cloned().collect();
+        below = filter.input.as_ref();
+    }
     let mut aggregate = None;
     if let LogicalPlan::Aggregate(a) = below {
         let plain = a.group_expr.is_empty()
@@ -89,30 +156,40 @@ fn shape(plan: &LogicalPlan) -> Option<Shape<'_>> {
                     && !has_other_subquery(e)
                     && scalar_subqueries(e).is_empty()
             });
-        if !plain {
+        // One row at most: an order does not matter, a limit must keep it.
+        let kept = limit.is_none_or(|(skip, fetch)| skip == 0 && fetch > 0);
+        if !plain || !kept {
             return None;
         }
         aggregate = Some(a);
+        order = None;
+        limit = None;
         below = a.input.as_ref();
-    }
-    while let LogicalPlan::Sort(sort) = below {
-        below = sort.input.as_ref();
+    } else if !having.is_empty() {
+        return None;
     }
     let mut predicates = vec![];
     while let LogicalPlan::Filter(filter) = below {
-        predicates.extend(split_conjunction(&filter.predicate));
+        predicates.extend(split_conjunction(&filter.predicate).into_iter().cloned());
         below = filter.input.as_ref();
     }
     let correlated = below
         .exists(|node| Ok(node.contains_outer_reference()))
         .unwrap_or(true);
-    if correlated || has_other_subquery(value) || predicates.iter().any(|p| has_other_subquery(p))
-    {
+    let order = order.unwrap_or_default();
+    let other_subquery = has_other_subquery(&value)
+        || predicates.iter().chain(&having).any(has_other_subquery)
+        || order.iter().any(|s| has_other_subquery(&s.expr) || !scalar_subqueries(&s.expr).is_empty())
+        || having.iter().any(|h| !scalar_subqueries(h).is_empty());
+    if correlated || other_subquery {
         return None;
     }
     Some(Shape {
         value,
+        order,
+        limit,
         aggregate,
+        having,
         predicates,
         from: below,
     })
@@ -148,8 +225,7 @@ pub(super) fn joinable(subquery: &Subquery, outer: &DFSchema) -> bool {
     let nested_outer = shape
         .predicates
         .iter()
-        .copied()
-        .chain([shape.value])
+        .chain([&shape.value])
         .flat_map(scalar_subqueries)
         .all(|nested| {
             outer_columns(&nested.subquery)
@@ -222,7 +298,7 @@ pub(super) fn attach(input: LogicalPlan, subquery: &Subquery, name: &str) -> Res
     let on = shape
         .predicates
         .iter()
-        .map(|p| hoist(rebase((*p).clone(), from_schema, &from_names)?, name, &mut hoisted))
+        .map(|p| hoist(rebase(p.clone(), from_schema, &from_names)?, name, &mut hoisted))
         .collect::<Result<Vec<_>>>()?;
     let aggregate_names: Vec<String> = shape
         .aggregate
@@ -233,12 +309,22 @@ pub(super) fn attach(input: LogicalPlan, subquery: &Subquery, name: &str) -> Res
         })
         .unwrap_or_default();
     let value = match shape.aggregate {
-        None => rebase(shape.value.clone().unalias(), from_schema, &from_names)?,
-        Some(aggregate) => rebase(
-            shape.value.clone().unalias(),
-            &aggregate.schema,
-            &aggregate_names,
-        )?,
+        None => rebase(shape.value.clone(), from_schema, &from_names)?,
+        Some(aggregate) => {
+            let value = rebase(shape.value.clone(), &aggregate.schema, &aggregate_names)?;
+            match conjunction(shape.having.clone()) {
+                // No row where `HAVING` does not hold.
+                Some(having) => Expr::Case(Case::new(
+                    None,
+                    vec![(
+                        Box::new(rebase(having, &aggregate.schema, &aggregate_names)?),
+                        Box::new(value),
+                    )],
+                    None,
+                )),
+                None => value,
+            }
+        }
     };
     let value = hoist(value, name, &mut hoisted)?;
     let input = if hoisted.is_empty() {
@@ -273,8 +359,42 @@ pub(super) fn attach(input: LogicalPlan, subquery: &Subquery, name: &str) -> Res
     let joined = LogicalPlanBuilder::from(numbered)
         .join_on(from, JoinType::Left, vec![conjunction(on).unwrap_or(lit(true))])?
         .build()?;
+    let joined_schema = Arc::clone(joined.schema());
 
-    let is_matched = Expr::Column(Column::from_name(&matched)).is_not_null();
+    let mut is_matched = Expr::Column(Column::from_name(&matched)).is_not_null();
+    let joined = match shape.limit {
+        // Each outer row's matched rows numbered in the subquery's order;
+        // those of the limit are its rows.
+        Some((skip, fetch)) => {
+            let rank = format!("{name}_rank");
+            let order = shape
+                .order
+                .iter()
+                .map(|s| {
+                    Ok(s.clone()
+                        .with_expr(rebase(s.expr.clone(), from_schema, &from_names)?))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let ranked = LogicalPlanBuilder::from(joined)
+                .window(vec![
+                    row_number()
+                        .partition_by(vec![Expr::Column(Column::from_name(&row))])
+                        .order_by(order)
+                        .build()?,
+                ])?
+                .build()?;
+            let mut columns = columns_of(joined_schema.as_ref());
+            let (_, number) = ranked.schema().qualified_field(columns.len());
+            columns.push(Expr::Column(Column::from_name(number.name())).alias(&rank));
+            let rank = Expr::Column(Column::from_name(&rank));
+            let (skip, fetch) = (skip as u64, fetch.min(u64::MAX as usize) as u64);
+            is_matched = is_matched
+                .and(rank.clone().gt(lit(skip)))
+                .and(rank.lt_eq(lit(skip.saturating_add(fetch))));
+            LogicalPlanBuilder::from(ranked).project(columns)?.build()?
+        }
+        None => joined,
+    };
     let mut aggregates: Vec<Expr> = outer
         .iter()
         .map(|(qualifier, field)| {
