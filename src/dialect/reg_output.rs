@@ -79,28 +79,30 @@ fn is_string_type(data_type: &DataType) -> bool {
 }
 
 /// The lookup printing an oid of `alias` as PostgreSQL does, `OID` standing for the oid.
+/// Its tables have names no query uses, so the oid expression (`c.oid` of the
+/// caller's `pg_class c`) keeps meaning the caller's column.
 fn lookup_sql(alias: &str) -> Option<String> {
     let fallback =
         format!("CASE WHEN {OID} = 0 THEN '-' ELSE CAST(CAST({OID} AS bigint) AS text) END");
     let name = match alias {
         "regclass" => format!(
-            "(SELECT CASE WHEN n.nspname IN ('pg_catalog', 'public') THEN quote_ident(c.relname) \
-             ELSE quote_ident(n.nspname) || '.' || quote_ident(c.relname) END \
-             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.oid = {OID})"
+            "(SELECT CASE WHEN __reg_n.nspname IN ('pg_catalog', 'public') THEN quote_ident(__reg_c.relname) \
+             ELSE quote_ident(__reg_n.nspname) || '.' || quote_ident(__reg_c.relname) END \
+             FROM pg_catalog.pg_class __reg_c JOIN pg_catalog.pg_namespace __reg_n ON __reg_n.oid = __reg_c.relnamespace \
+             WHERE __reg_c.oid = {OID})"
         ),
         "regtype" => format!(
-            "(SELECT format_type(t.oid, NULL) FROM pg_catalog.pg_type t WHERE t.oid = {OID})"
+            "(SELECT format_type(__reg_t.oid, NULL) FROM pg_catalog.pg_type __reg_t WHERE __reg_t.oid = {OID})"
         ),
         "regnamespace" => format!(
-            "(SELECT quote_ident(n.nspname) FROM pg_catalog.pg_namespace n WHERE n.oid = {OID})"
+            "(SELECT quote_ident(__reg_n.nspname) FROM pg_catalog.pg_namespace __reg_n WHERE __reg_n.oid = {OID})"
         ),
         "regproc" => format!(
-            "(SELECT CASE WHEN (SELECT count(*) FROM pg_catalog.pg_proc o WHERE o.proname = p.proname) = 1 \
-             AND n.nspname IN ('pg_catalog', 'public') THEN quote_ident(p.proname) \
-             ELSE quote_ident(n.nspname) || '.' || quote_ident(p.proname) END \
-             FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
-             WHERE p.oid = {OID})"
+            "(SELECT CASE WHEN (SELECT count(*) FROM pg_catalog.pg_proc __reg_o WHERE __reg_o.proname = __reg_p.proname) = 1 \
+             AND __reg_n.nspname IN ('pg_catalog', 'public') THEN quote_ident(__reg_p.proname) \
+             ELSE quote_ident(__reg_n.nspname) || '.' || quote_ident(__reg_p.proname) END \
+             FROM pg_catalog.pg_proc __reg_p JOIN pg_catalog.pg_namespace __reg_n ON __reg_n.oid = __reg_p.pronamespace \
+             WHERE __reg_p.oid = {OID})"
         ),
         _ => return None,
     };

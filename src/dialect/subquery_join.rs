@@ -62,9 +62,10 @@ struct Shape<'a> {
 fn inline(expr: Expr, projection: &Projection) -> Option<Expr> {
     expr.transform(|e| match e {
         Expr::Column(column) => {
-            let index = projection.schema.maybe_index_of_column(&column).ok_or_else(|| {
-                internal_datafusion_err!("no column {column} in the projection")
-            })?;
+            let index = projection
+                .schema
+                .maybe_index_of_column(&column)
+                .ok_or_else(|| internal_datafusion_err!("no column {column} in the projection"))?;
             Ok(Transformed::yes(projection.expr[index].clone().unalias()))
         }
         other => Ok(Transformed::no(other)),
@@ -145,7 +146,10 @@ fn shape(plan: &LogicalPlan) -> Option<Shape<'_>> {
     if let LogicalPlan::Filter(filter) = below
         && matches!(filter.input.as_ref(), LogicalPlan::Aggregate(_))
     {
-        having = split_conjunction(&filter.predicate).into_iter().cloned().collect();
+        having = split_conjunction(&filter.predicate)
+            .into_iter()
+            .cloned()
+            .collect();
         below = filter.input.as_ref();
     }
     let mut aggregate = None;
@@ -179,7 +183,9 @@ fn shape(plan: &LogicalPlan) -> Option<Shape<'_>> {
     let order = order.unwrap_or_default();
     let other_subquery = has_other_subquery(&value)
         || predicates.iter().chain(&having).any(has_other_subquery)
-        || order.iter().any(|s| has_other_subquery(&s.expr) || !scalar_subqueries(&s.expr).is_empty())
+        || order
+            .iter()
+            .any(|s| has_other_subquery(&s.expr) || !scalar_subqueries(&s.expr).is_empty())
         || having.iter().any(|h| !scalar_subqueries(h).is_empty());
     if correlated || other_subquery {
         return None;
@@ -298,7 +304,13 @@ pub(super) fn attach(input: LogicalPlan, subquery: &Subquery, name: &str) -> Res
     let on = shape
         .predicates
         .iter()
-        .map(|p| hoist(rebase(p.clone(), from_schema, &from_names)?, name, &mut hoisted))
+        .map(|p| {
+            hoist(
+                rebase(p.clone(), from_schema, &from_names)?,
+                name,
+                &mut hoisted,
+            )
+        })
         .collect::<Result<Vec<_>>>()?;
     let aggregate_names: Vec<String> = shape
         .aggregate
@@ -357,7 +369,11 @@ pub(super) fn attach(input: LogicalPlan, subquery: &Subquery, name: &str) -> Res
         .build()?;
 
     let joined = LogicalPlanBuilder::from(numbered)
-        .join_on(from, JoinType::Left, vec![conjunction(on).unwrap_or(lit(true))])?
+        .join_on(
+            from,
+            JoinType::Left,
+            vec![conjunction(on).unwrap_or(lit(true))],
+        )?
         .build()?;
     let joined_schema = Arc::clone(joined.schema());
 
