@@ -162,7 +162,7 @@ pub fn rewrite(statement: &mut Statement) -> Result<()> {
             && let Some(alias) = alias_cast(inner)
         {
             match lookup(&alias, inner) {
-                Ok(text) => *inner = Box::new(text),
+                Ok(text) => **inner = text,
                 Err(e) => {
                     failure = Some(e);
                     return ControlFlow::Break(());
@@ -224,9 +224,15 @@ mod tests {
     fn text_and_result_columns_become_lookups() {
         let text = rewritten("SELECT relname FROM c WHERE x::regclass::text = 'a'").unwrap();
         assert!(text.contains("FROM pg_catalog.pg_class __reg_c"), "{text}");
-        assert!(text.to_lowercase().contains("__reg_c.oid = (x::regclass)"), "{text}");
+        assert!(
+            text.to_lowercase().contains("__reg_c.oid = (x::regclass)"),
+            "{text}"
+        );
         let column = rewritten("SELECT t.oid::regtype AS t FROM pg_type t").unwrap();
-        assert!(column.contains("format_type(__reg_t.oid, NULL)"), "{column}");
+        assert!(
+            column.contains("format_type(__reg_t.oid, NULL)"),
+            "{column}"
+        );
         assert!(column.contains("__reg_t.oid = (t.oid::"), "{column}");
         assert!(column.ends_with("AS t FROM pg_type t"), "{column}");
     }

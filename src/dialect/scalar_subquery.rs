@@ -12,6 +12,13 @@
 //! correlated filter is the form DataFusion decorrelates), each outer key
 //! being one group, and the error comes only for an outer row whose subquery
 //! has more than one row, as in PostgreSQL.
+//!
+//! A correlated subquery DataFusion's decorrelation would not take (its test,
+//! `PullUpCorrelatedExpr`, is asked) is planned as a join with the rows of
+//! the node's input instead ([`subquery_join`]), for a subquery in a
+//! projection, a filter or an aggregation. A subquery in an aggregation's
+//! arguments, which DataFusion does not decorrelate there, is computed by a
+//! projection below it.
 
 use std::sync::{Arc, LazyLock};
 
