@@ -22,9 +22,13 @@
 //! without match sees them over no rows (`count` 0, `max` NULL), as in
 //! PostgreSQL.
 //!
-//! Only the shape `SELECT e FROM f [WHERE p]` (optionally aggregated without
-//! `GROUP BY`) with `f` free of correlation is planned so; another one keeps
-//! DataFusion's error.
+//! Only the shape `SELECT e FROM f [WHERE p] [ORDER BY … LIMIT/OFFSET]`
+//! (optionally aggregated without `GROUP BY`, with `HAVING`; through derived
+//! tables above the `WHERE`) with `f` free of correlation is planned so;
+//! another one keeps DataFusion's error. `ORDER BY … LIMIT` counts per outer
+//! row: the matched rows are numbered (`row_number()` partitioned by the
+//! outer row's number, in the subquery's order) and only those within the
+//! limit are aggregated.
 
 use std::sync::Arc;
 
@@ -93,8 +97,28 @@ fn scalar_subqueries(expr: &Expr) -> Vec<&Subquery> {
     found
 }
 
-/// The parts of `plan` (module docs): `[LIMIT] {projection | ORDER BY}
-/// [[HAVING] aggregation] {WHERE} FROM`.
+/// `expr` over `to`, `expr` being over `from`, a schema of the same columns
+/// under other names (a derived table's alias).
+fn requalify(expr: Expr, from: &DFSchema, to: &DFSchema) -> Option<Expr> {
+    expr.transform(|e| match e {
+        Expr::Column(column) => {
+            let index = from
+                .maybe_index_of_column(&column)
+                .ok_or_else(|| internal_datafusion_err!("no column {column} in the alias"))?;
+            let (qualifier, field) = to.qualified_field(index);
+            Ok(Transformed::yes(Expr::Column(Column::new(
+                qualifier.cloned(),
+                field.name(),
+            ))))
+        }
+        other => Ok(Transformed::no(other)),
+    })
+    .map(|t| t.data)
+    .ok()
+}
+
+/// The parts of `plan` (module docs): `[LIMIT] {projection | ORDER BY |
+/// derived table} [[HAVING] aggregation] {WHERE} FROM`.
 fn shape(plan: &LogicalPlan) -> Option<Shape<'_>> {
     let mut node = plan;
     let mut limit = None;
@@ -130,6 +154,19 @@ fn shape(plan: &LogicalPlan) -> Option<Shape<'_>> {
                     );
                 }
                 node = projection.input.as_ref();
+            }
+            LogicalPlan::SubqueryAlias(alias) => {
+                let requalify = |e: Expr| requalify(e, &alias.schema, alias.input.schema());
+                value = Some(requalify(value?)?);
+                if let Some(sorts) = order {
+                    order = Some(
+                        sorts
+                            .into_iter()
+                            .map(|s| Some(s.with_expr(requalify(s.expr.clone())?)))
+                            .collect::<Option<Vec<_>>>()?,
+                    );
+                }
+                node = alias.input.as_ref();
             }
             LogicalPlan::Sort(sort) if sort.fetch.is_none() => {
                 if order.is_none() {
