@@ -6,6 +6,7 @@
 
 pub mod array_subquery;
 pub mod column_names;
+mod exists_subquery;
 pub mod reg_output;
 pub mod scalar_subquery;
 mod subquery_join;

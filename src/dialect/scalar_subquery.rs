@@ -40,7 +40,7 @@ use datafusion::logical_expr::{
 use datafusion::optimizer::AnalyzerRule;
 use datafusion::optimizer::decorrelate::PullUpCorrelatedExpr;
 
-use super::subquery_join;
+use super::{exists_subquery, subquery_join};
 
 /// The error of a scalar subquery that returned more than one row (SQLSTATE 21000).
 #[derive(Debug)]
@@ -72,49 +72,61 @@ impl AnalyzerRule for SingleRowSubqueries {
             let names = NamePreserver::new(&node);
             let outer = join_input(&node).map(|input| Arc::clone(input.schema()));
             let aggregates = matches!(node, LogicalPlan::Aggregate(_));
+            // DataFusion plans `EXISTS` in a `WHERE` (a semi-join), not as a value.
+            let exists_values =
+                matches!(node, LogicalPlan::Projection(_) | LogicalPlan::Aggregate(_));
             let mut joins: Vec<(String, Attached)> = vec![];
             let node = node.map_expressions(|expr| {
                 let saved = names.save(&expr);
                 expr.transform_up(|e| match e {
-                    Expr::ScalarSubquery(subquery) => {
-                        let (subquery, guard) = outer_conditions(subquery)?;
-                        let transformed = guard.is_some();
-                        let value = if let Some(outer) = &outer
-                            && !decorrelated(&subquery)
-                            && subquery_join::joinable(&subquery, outer)
-                        {
-                            joined += 1;
-                            let name = format!("__pg_subquery_{joined}");
-                            joins.push((name.clone(), Attached::Join(subquery)));
-                            Expr::Column(Column::from_name(name))
-                        } else {
-                            let value = if single_row(&subquery.subquery) {
-                                if !transformed && !aggregates {
-                                    return Ok(Transformed::no(Expr::ScalarSubquery(subquery)));
-                                }
-                                Expr::ScalarSubquery(subquery)
-                            } else {
-                                SINGLE_VALUE.call(vec![Expr::ScalarSubquery(first_rows(subquery)?)])
-                            };
-                            if aggregates {
+                    Expr::Exists(exists) if exists_values => Ok(Transformed::yes(
+                        Expr::ScalarSubquery(exists_subquery::as_count(exists)?),
+                    )),
+                    other => Ok(Transformed::no(other)),
+                })?
+                .transform_data(|expr| {
+                    expr.transform_up(|e| match e {
+                        Expr::ScalarSubquery(subquery) => {
+                            let (subquery, guard) = outer_conditions(subquery)?;
+                            let transformed = guard.is_some();
+                            let value = if let Some(outer) = &outer
+                                && !decorrelated(&subquery)
+                                && subquery_join::joinable(&subquery, outer)
+                            {
                                 joined += 1;
                                 let name = format!("__pg_subquery_{joined}");
-                                joins.push((name.clone(), Attached::Projected(value)));
+                                joins.push((name.clone(), Attached::Join(subquery)));
                                 Expr::Column(Column::from_name(name))
                             } else {
-                                value
-                            }
-                        };
-                        Ok(Transformed::yes(match guard {
-                            Some(condition) => Expr::Case(Case::new(
-                                None,
-                                vec![(Box::new(condition), Box::new(value))],
-                                None,
-                            )),
-                            None => value,
-                        }))
-                    }
-                    other => Ok(Transformed::no(other)),
+                                let value = if single_row(&subquery.subquery) {
+                                    if !transformed && !aggregates {
+                                        return Ok(Transformed::no(Expr::ScalarSubquery(subquery)));
+                                    }
+                                    Expr::ScalarSubquery(subquery)
+                                } else {
+                                    SINGLE_VALUE
+                                        .call(vec![Expr::ScalarSubquery(first_rows(subquery)?)])
+                                };
+                                if aggregates {
+                                    joined += 1;
+                                    let name = format!("__pg_subquery_{joined}");
+                                    joins.push((name.clone(), Attached::Projected(value)));
+                                    Expr::Column(Column::from_name(name))
+                                } else {
+                                    value
+                                }
+                            };
+                            Ok(Transformed::yes(match guard {
+                                Some(condition) => Expr::Case(Case::new(
+                                    None,
+                                    vec![(Box::new(condition), Box::new(value))],
+                                    None,
+                                )),
+                                None => value,
+                            }))
+                        }
+                        other => Ok(Transformed::no(other)),
+                    })
                 })
                 .map(|t| t.update_data(|e| saved.restore(e)))
             })?;
