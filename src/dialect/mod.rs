@@ -6,8 +6,10 @@
 
 pub mod array_subquery;
 pub mod column_names;
+mod exists_subquery;
 pub mod reg_output;
 pub mod scalar_subquery;
+mod subquery_join;
 pub mod unnest;
 
 use std::sync::Arc;

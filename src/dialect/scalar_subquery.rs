@@ -12,6 +12,13 @@
 //! correlated filter is the form DataFusion decorrelates), each outer key
 //! being one group, and the error comes only for an outer row whose subquery
 //! has more than one row, as in PostgreSQL.
+//!
+//! A correlated subquery DataFusion's decorrelation would not take (its test,
+//! `PullUpCorrelatedExpr`, is asked) is planned as a join with the rows of
+//! the node's input instead ([`subquery_join`]), for a subquery in a
+//! projection, a filter or an aggregation. A subquery in an aggregation's
+//! arguments, which DataFusion does not decorrelate there, is computed by a
+//! projection below it.
 
 use std::sync::{Arc, LazyLock};
 
@@ -31,6 +38,9 @@ use datafusion::logical_expr::{
     Volatility,
 };
 use datafusion::optimizer::AnalyzerRule;
+use datafusion::optimizer::decorrelate::PullUpCorrelatedExpr;
+
+use super::{exists_subquery, subquery_join};
 
 /// The error of a scalar subquery that returned more than one row (SQLSTATE 21000).
 #[derive(Debug)]
@@ -54,39 +64,79 @@ pub struct SingleRowSubqueries;
 
 impl AnalyzerRule for SingleRowSubqueries {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
+        let mut joined = 0_usize;
         // The value may be NULL where the subquery's column is not (no row), so
         // every node's schema is computed again.
         plan.transform_up_with_subqueries(|node| {
             // A changed expression keeps its name: the nodes above refer to it by name.
             let names = NamePreserver::new(&node);
-            node.map_expressions(|expr| {
+            let outer = join_input(&node).map(|input| Arc::clone(input.schema()));
+            let aggregates = matches!(node, LogicalPlan::Aggregate(_));
+            // DataFusion plans `EXISTS` in a `WHERE` (a semi-join), not as a value.
+            let exists_values =
+                matches!(node, LogicalPlan::Projection(_) | LogicalPlan::Aggregate(_));
+            let mut joins: Vec<(String, Attached)> = vec![];
+            let node = node.map_expressions(|expr| {
                 let saved = names.save(&expr);
                 expr.transform_up(|e| match e {
-                    Expr::ScalarSubquery(subquery) => {
-                        let (subquery, guard) = outer_conditions(subquery)?;
-                        let transformed = guard.is_some();
-                        let value = if single_row(&subquery.subquery) {
-                            if !transformed {
-                                return Ok(Transformed::no(Expr::ScalarSubquery(subquery)));
-                            }
-                            Expr::ScalarSubquery(subquery)
-                        } else {
-                            SINGLE_VALUE.call(vec![Expr::ScalarSubquery(first_rows(subquery)?)])
-                        };
-                        Ok(Transformed::yes(match guard {
-                            Some(condition) => Expr::Case(Case::new(
-                                None,
-                                vec![(Box::new(condition), Box::new(value))],
-                                None,
-                            )),
-                            None => value,
-                        }))
-                    }
+                    Expr::Exists(exists) if exists_values => Ok(Transformed::yes(
+                        Expr::ScalarSubquery(exists_subquery::as_count(exists)?),
+                    )),
                     other => Ok(Transformed::no(other)),
+                })?
+                .transform_data(|expr| {
+                    expr.transform_up(|e| match e {
+                        Expr::ScalarSubquery(subquery) => {
+                            let (subquery, guard) = outer_conditions(subquery)?;
+                            let transformed = guard.is_some();
+                            let value = if let Some(outer) = &outer
+                                && !decorrelated(&subquery)
+                                && subquery_join::joinable(&subquery, outer)
+                            {
+                                joined += 1;
+                                let name = format!("__pg_subquery_{joined}");
+                                joins.push((name.clone(), Attached::Join(subquery)));
+                                Expr::Column(Column::from_name(name))
+                            } else {
+                                let value = if single_row(&subquery.subquery) {
+                                    if !transformed && !aggregates {
+                                        return Ok(Transformed::no(Expr::ScalarSubquery(subquery)));
+                                    }
+                                    Expr::ScalarSubquery(subquery)
+                                } else {
+                                    SINGLE_VALUE
+                                        .call(vec![Expr::ScalarSubquery(first_rows(subquery)?)])
+                                };
+                                if aggregates {
+                                    joined += 1;
+                                    let name = format!("__pg_subquery_{joined}");
+                                    joins.push((name.clone(), Attached::Projected(value)));
+                                    Expr::Column(Column::from_name(name))
+                                } else {
+                                    value
+                                }
+                            };
+                            Ok(Transformed::yes(match guard {
+                                Some(condition) => Expr::Case(Case::new(
+                                    None,
+                                    vec![(Box::new(condition), Box::new(value))],
+                                    None,
+                                )),
+                                None => value,
+                            }))
+                        }
+                        other => Ok(Transformed::no(other)),
+                    })
                 })
                 .map(|t| t.update_data(|e| saved.restore(e)))
-            })?
-            .map_data(LogicalPlan::recompute_schema)
+            })?;
+            if joins.is_empty() {
+                return node.map_data(LogicalPlan::recompute_schema);
+            }
+            node.map_data(|node| with_joins(node, joins)).map(|t| {
+                // The joins are a change even where no expression said so.
+                Transformed::yes(t.data)
+            })
         })
         .data()
     }
@@ -94,6 +144,90 @@ impl AnalyzerRule for SingleRowSubqueries {
     fn name(&self) -> &'static str {
         "pg_single_row_subqueries"
     }
+}
+
+/// The input of `node` a subquery in its expressions can be joined with
+/// ([`subquery_join`]): that of a projection, a filter or an aggregation.
+fn join_input(node: &LogicalPlan) -> Option<&LogicalPlan> {
+    match node {
+        LogicalPlan::Projection(p) => Some(&p.input),
+        LogicalPlan::Filter(f) => Some(&f.input),
+        LogicalPlan::Aggregate(a) => Some(&a.input),
+        _ => None,
+    }
+}
+
+/// How a subquery's value becomes a column of a node's input.
+enum Attached {
+    /// Joined with the input ([`subquery_join::attach`]).
+    Join(Subquery),
+    /// Computed by a projection of the input: DataFusion decorrelates a
+    /// subquery in a projection or a filter, not one in an aggregation's
+    /// arguments.
+    Projected(Expr),
+}
+
+/// `node` over its input with the values of `joins` as columns of the names
+/// given, with the schema it had.
+fn with_joins(node: LogicalPlan, joins: Vec<(String, Attached)>) -> Result<LogicalPlan> {
+    let Some(input) = join_input(&node) else {
+        return datafusion::common::internal_err!("subquery joined under {}", node.display());
+    };
+    let mut input = input.clone();
+    let columns: Vec<Expr> = input
+        .schema()
+        .iter()
+        .map(|(qualifier, field)| Expr::Column(Column::new(qualifier.cloned(), field.name())))
+        .collect();
+    for (name, attached) in joins {
+        input = match attached {
+            Attached::Join(subquery) => subquery_join::attach(input, &subquery, &name)?,
+            Attached::Projected(value) => {
+                let mut projected: Vec<Expr> = input
+                    .schema()
+                    .iter()
+                    .map(|(q, f)| Expr::Column(Column::new(q.cloned(), f.name())))
+                    .collect();
+                projected.push(value.alias(&name));
+                LogicalPlanBuilder::from(input)
+                    .project(projected)?
+                    .build()?
+            }
+        };
+    }
+    let keeps_input = matches!(node, LogicalPlan::Filter(_));
+    let node = node.with_new_exprs(node.expressions(), vec![input])?;
+    if keeps_input {
+        LogicalPlanBuilder::from(node).project(columns)?.build()
+    } else {
+        Ok(node)
+    }
+}
+
+/// Whether DataFusion's decorrelation (`scalar_subquery_to_join`) takes
+/// `subquery` as this rule leaves it otherwise; an uncorrelated one needs
+/// none.
+fn decorrelated(subquery: &Subquery) -> bool {
+    let plan = if single_row(&subquery.subquery) {
+        subquery.subquery.as_ref().clone()
+    } else {
+        match first_rows(subquery.clone()) {
+            Ok(s) => s.subquery.as_ref().clone(),
+            Err(_) => return false,
+        }
+    };
+    let mut pull_up = PullUpCorrelatedExpr::new().with_need_handle_count_bug(true);
+    plan.rewrite(&mut pull_up).is_ok() && pull_up.can_pull_up
+}
+
+/// `FirstRows` of `expr`: the list of its first two values.
+pub(super) fn first_rows_of(expr: Expr) -> Expr {
+    FIRST_ROWS.call(vec![expr])
+}
+
+/// `SingleValue` of `rows`, a [`first_rows_of`]: NULL, the value or 21000.
+pub(super) fn single_value_of(rows: Expr) -> Expr {
+    SINGLE_VALUE.call(vec![rows])
 }
 
 /// Takes the conditions of `subquery`'s `WHERE` that read only outer columns
@@ -444,5 +578,50 @@ mod tests {
             .await
             .unwrap();
         assert!(out.contains("| d |   |"), "{out}");
+    }
+
+    #[tokio::test]
+    async fn correlated_beyond_equality_is_planned_as_a_join() {
+        let ctx = SessionContext::new();
+        ctx.add_analyzer_rule(Arc::new(SingleRowSubqueries));
+        ctx.sql("CREATE TABLE t AS VALUES (1, 'a'), (2, 'b'), (2, 'c'), (3, 'd')")
+            .await
+            .unwrap();
+        let out = run(
+            &ctx,
+            "SELECT string_agg(o.k::text || '=' || coalesce((SELECT v.s FROM (VALUES (1, 'a'), (2, 'b')) v(k, s) WHERE v.k = o.k), 'none'), ',' ORDER BY o.k) AS r FROM (VALUES (1), (2), (3)) o(k)",
+        )
+        .await
+        .unwrap();
+        assert!(out.contains("1=a,2=b,3=none"), "{out}");
+        let out = run(
+            &ctx,
+            "SELECT o.k, (SELECT column2 FROM t WHERE t.column1 > o.k AND t.column1 <> 2) AS v, \
+             (SELECT count(*) FROM t WHERE t.column1 < o.k) AS n \
+             FROM (VALUES (0), (1), (2), (3)) o(k) WHERE o.k > 0 ORDER BY o.k",
+        )
+        .await
+        .unwrap();
+        for row in ["| 1 | d | 0 |", "| 2 | d | 1 |", "| 3 |   | 3 |"] {
+            assert!(out.contains(row), "{out}");
+        }
+        let err = run(
+            &ctx,
+            "SELECT o.k, (SELECT column2 FROM t WHERE t.column1 < o.k) AS v FROM (VALUES (1), (2), (3)) o(k)",
+        )
+        .await
+        .unwrap_err();
+        assert!(err.contains("more than one row"), "{err}");
+        let out = run(
+            &ctx,
+            "SELECT o.k FROM (VALUES (1), (2), (3)) o(k) \
+             WHERE (SELECT column2 FROM t WHERE t.column1 > o.k AND t.column1 <> 2) = 'd' ORDER BY o.k",
+        )
+        .await
+        .unwrap();
+        assert!(
+            out.contains("| 1 |") && out.contains("| 2 |") && !out.contains("| 3 |"),
+            "{out}"
+        );
     }
 }

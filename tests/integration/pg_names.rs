@@ -316,7 +316,6 @@ fn temporary_views_belong_to_their_session() {
 /// plans, with its correlated scalar subqueries in CASE branches, and lists
 /// the view's columns in order.
 #[test]
-#[ignore = "not yet: the whole query still leaves a ScalarSubquery DataFusion cannot decorrelate (each subquery alone plans)"]
 fn sqlalchemy_2_1_9_column_reflection() {
     let sql = include_str!("pg_names/sqlalchemy_2_1_9_columns.sql");
     let server = Server::start();
