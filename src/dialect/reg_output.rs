@@ -232,7 +232,7 @@ pub fn rewrite(statement: &mut Statement) -> Result<()> {
             && let Some(alias) = alias_cast(inner)
         {
             match lookup(&alias, inner) {
-                Ok(text) => *inner = Box::new(text),
+                Ok(text) => **inner = text,
                 Err(e) => {
                     failure = Some(e);
                     return ControlFlow::Break(());
