@@ -77,7 +77,12 @@ mod tests {
             .collect()
             .await
             .unwrap();
-        assert_eq!(none.iter().map(arrow::array::RecordBatch::num_rows).sum::<usize>(), 0);
+        assert_eq!(
+            none.iter()
+                .map(arrow::array::RecordBatch::num_rows)
+                .sum::<usize>(),
+            0
+        );
         let err = ctx
             .sql("SELECT pg_get_ruledef(12003) AS d")
             .await

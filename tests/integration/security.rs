@@ -390,7 +390,7 @@ async fn read_only_refuses_every_change_with_25006() {
         "CREATE OR REPLACE VIEW conversations AS SELECT 1",
         "DROP VIEW conversations",
         "CREATE EXTERNAL TABLE e STORED AS PARQUET LOCATION '/tmp/x'",
-        "COPY (SELECT 1) TO '/tmp/conversql-should-not-exist.csv'",
+        "COPY raw.accounts FROM STDIN",
         "TRUNCATE raw.accounts",
         "ALTER TABLE raw.accounts RENAME TO a",
         "CREATE SCHEMA s",
@@ -406,6 +406,10 @@ async fn read_only_refuses_every_change_with_25006() {
             "extended protocol: {sql}: {extended:?}"
         );
     }
+    // A server file is refused as PostgreSQL refuses it to a user without pg_write_server_files.
+    let file = "COPY (SELECT 1) TO '/tmp/conversql-should-not-exist.csv'";
+    let err = client.batch_execute(file).await.expect_err(file);
+    assert_eq!(code(&err), "42501", "{file}: {err:?}");
     assert!(!Path::new("/tmp/conversql-should-not-exist.csv").exists());
     // What stays allowed: queries, SET/SHOW/RESET, EXPLAIN, transactions.
     client
