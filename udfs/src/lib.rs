@@ -46,6 +46,15 @@
 //!   `numeric`, what `EXTRACT(field FROM source)` is planned as ([`ExtractFunc`]).
 //! - `timezone(zone, ts) -> Timestamp`: `ts AT TIME ZONE zone`, between
 //!   instants and wall-clock times ([`TimezoneFunc`]).
+//! - `to_date(text, template) -> Date32` and `to_timestamp(text, template)`,
+//!   `to_timestamp(seconds) -> Timestamp`: text read by PostgreSQL's template
+//!   patterns ([`ToDateFunc`], [`ToTimestampFunc`]).
+//! - `date_trunc(field, source)`: a date read as `timestamptz`
+//!   ([`PgDateTruncFunc`]).
+//! - `justify_hours(interval)`: whole days out of 24 hours
+//!   ([`JustifyHoursFunc`]); `timestamp - timestamp` is planned through it.
+//! - `array_remove(array, element)`: every equal element removed, NULLs by a
+//!   NULL element ([`ArrayRemoveFunc`]).
 //!
 //! Aggregate function:
 //! - `tag_union(tags) -> List(Utf8)`: the sorted, distinct union of lists of
@@ -67,6 +76,7 @@
 #![warn(missing_docs)]
 
 pub mod array_literal;
+pub mod array_remove;
 pub(crate) mod array_sets;
 pub mod as_of;
 pub mod attribution_window_hours;
@@ -76,8 +86,10 @@ pub mod conversation_closed_at;
 pub mod conversation_status;
 mod date_fields;
 pub mod date_part;
+pub mod date_trunc;
 pub mod extract;
 pub mod in_attribution_window;
+pub mod justify_hours;
 pub mod local_date;
 pub mod options;
 pub mod pg_any_equal;
@@ -85,10 +97,13 @@ pub mod pg_array_contains;
 pub mod pg_array_in;
 pub mod pg_array_length;
 pub mod pg_array_overlap;
+mod pg_template_input;
 pub mod sql_error;
 pub mod tag_union;
 pub mod timezone;
 pub mod to_char;
+pub mod to_date;
+pub mod to_timestamp;
 pub mod touch_priority;
 
 use std::sync::Arc;
@@ -97,14 +112,17 @@ use datafusion::execution::config::SessionConfig;
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 use datafusion::prelude::SessionContext;
 
+pub use array_remove::ArrayRemoveFunc;
 pub use as_of::AsOfFunc;
 pub use attribution_window_hours::AttributionWindowHoursFunc;
 pub use checked_time_zone::CheckedTimeZoneFunc;
 pub use conversation_closed_at::ConversationClosedAtFunc;
 pub use conversation_status::ConversationStatusFunc;
 pub use date_part::DatePartFunc;
+pub use date_trunc::PgDateTruncFunc;
 pub use extract::{ExtractFunc, ExtractPlanner};
 pub use in_attribution_window::InAttributionWindowFunc;
+pub use justify_hours::JustifyHoursFunc;
 pub use local_date::LocalDateFunc;
 pub use options::{
     ConversqlOptions, OnOff, OptionalInstant, format_instant, parse_instant, parse_on_off,
@@ -118,6 +136,8 @@ pub use sql_error::SqlError;
 pub use tag_union::{TagUnionAccumulator, TagUnionFunc};
 pub use timezone::TimezoneFunc;
 pub use to_char::ToCharFunc;
+pub use to_date::ToDateFunc;
+pub use to_timestamp::ToTimestampFunc;
 pub use touch_priority::TouchPriorityFunc;
 
 /// All conversql scalar functions.
@@ -140,6 +160,11 @@ pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(DatePartFunc::new())),
         Arc::new(ScalarUDF::from(ExtractFunc::new())),
         Arc::new(ScalarUDF::from(TimezoneFunc::new())),
+        Arc::new(ScalarUDF::from(ToDateFunc::new())),
+        Arc::new(ScalarUDF::from(ToTimestampFunc::new())),
+        Arc::new(ScalarUDF::from(ArrayRemoveFunc::new())),
+        Arc::new(ScalarUDF::from(PgDateTruncFunc::new())),
+        Arc::new(ScalarUDF::from(JustifyHoursFunc::new())),
     ]
 }
 

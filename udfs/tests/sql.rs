@@ -597,14 +597,17 @@ fn every_function_is_registered_and_documented() {
     assert_eq!(
         names,
         vec![
+            "array_remove",
             "as_of",
             "attribution_window_hours",
             "checked_time_zone",
             "conversation_closed_at",
             "conversation_status",
             "date_part",
+            "date_trunc",
             "extract",
             "in_attribution_window",
+            "justify_hours",
             "local_date",
             "pg_any_equal",
             "pg_array_contains",
@@ -614,6 +617,8 @@ fn every_function_is_registered_and_documented() {
             "tag_union",
             "timezone",
             "to_char",
+            "to_date",
+            "to_timestamp",
             "touch_priority",
         ]
     );
