@@ -242,6 +242,7 @@ fn context(
     // `with_expr_planners` replaces the list, so it is set once.
     let mut planners = conversql_udfs::expr_planners();
     planners.extend(crate::pg_types::planners());
+    planners.push(Arc::new(crate::pg_datetime::DateTimeArithmeticPlanner));
     let mut state = SessionStateBuilder::new()
         .with_config(session_config(options))
         .with_runtime_env(runtime(dataset, spill)?)

@@ -223,6 +223,7 @@ impl Session {
             .iter_mut()
             .for_each(crate::pg_types::function_names::rename);
         statements.iter_mut().for_each(crate::at_time_zone::rewrite);
+        statements.iter_mut().for_each(crate::pg_literals::rewrite);
         Ok(statements)
     }
 

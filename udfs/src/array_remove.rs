@@ -12,7 +12,10 @@ use arrow::array::{Array, AsArray, ListArray};
 use arrow::buffer::OffsetBuffer;
 use arrow::compute::filter;
 use arrow::datatypes::{DataType, FieldRef};
-use datafusion::common::{Result, plan_err};
+use arrow::datatypes::Field;
+use datafusion::common::{DataFusionError, Result, plan_err};
+use datafusion::logical_expr::Volatility;
+use datafusion::logical_expr::type_coercion::binary::comparison_coercion;
 use datafusion::functions_nested::remove::ArrayRemoveAll;
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature,
@@ -42,6 +45,7 @@ Returns NULL if the array is NULL.",
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct ArrayRemoveFunc {
     all: ArrayRemoveAll,
+    signature: Signature,
     aliases: Vec<String>,
 }
 
@@ -56,6 +60,7 @@ impl ArrayRemoveFunc {
     pub fn new() -> Self {
         Self {
             all: ArrayRemoveAll::new(),
+            signature: Signature::user_defined(Volatility::Immutable),
             aliases: vec!["list_remove".to_string()],
         }
     }
@@ -67,7 +72,33 @@ impl ScalarUDFImpl for ArrayRemoveFunc {
     }
 
     fn signature(&self) -> &Signature {
-        self.all.signature()
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        let [array, element] = arg_types else {
+            return plan_err!("array_remove takes an array and an element, got {arg_types:?}");
+        };
+        let item = match array {
+            DataType::List(field) => field.data_type().clone(),
+            DataType::Null => element.clone(),
+            other => return plan_err!("array_remove: the first argument must be an array, got {other}"),
+        };
+        let common = if element.is_null() {
+            item
+        } else if item.is_null() {
+            element.clone()
+        } else {
+            comparison_coercion(&item, element).ok_or_else(|| {
+                DataFusionError::Plan(format!(
+                    "array_remove: cannot compare the array's {item} elements with {element}"
+                ))
+            })?
+        };
+        Ok(vec![
+            DataType::List(Arc::new(Field::new_list_field(common.clone(), true))),
+            common,
+        ])
     }
 
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {

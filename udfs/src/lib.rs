@@ -56,9 +56,10 @@
 //! - `array_remove(array, element)`: every equal element removed, NULLs by a
 //!   NULL element ([`ArrayRemoveFunc`]).
 //!
-//! Aggregate function:
+//! Aggregate functions:
 //! - `tag_union(tags) -> List(Utf8)`: the sorted, distinct union of lists of
 //!   tags ([`TagUnionFunc`]).
+//! - `avg(x)`: `numeric` for integers, as in PostgreSQL ([`PgAvgFunc`]).
 //!
 //! Timestamps are accepted in any unit, with or without a time zone (none
 //! means UTC); timestamps are returned as `Timestamp(Microsecond, "UTC")`.
@@ -79,6 +80,7 @@ pub mod array_literal;
 pub mod array_remove;
 pub(crate) mod array_sets;
 pub mod as_of;
+pub mod avg;
 pub mod attribution_window_hours;
 pub mod checked_time_zone;
 mod common;
@@ -114,6 +116,7 @@ use datafusion::prelude::SessionContext;
 
 pub use array_remove::ArrayRemoveFunc;
 pub use as_of::AsOfFunc;
+pub use avg::PgAvgFunc;
 pub use attribution_window_hours::AttributionWindowHoursFunc;
 pub use checked_time_zone::CheckedTimeZoneFunc;
 pub use conversation_closed_at::ConversationClosedAtFunc;
@@ -176,7 +179,10 @@ pub fn expr_planners() -> Vec<Arc<dyn datafusion::logical_expr::planner::ExprPla
 
 /// All conversql aggregate functions.
 pub fn aggregate_udfs() -> Vec<Arc<AggregateUDF>> {
-    vec![Arc::new(AggregateUDF::from(TagUnionFunc::new()))]
+    vec![
+        Arc::new(AggregateUDF::from(TagUnionFunc::new())),
+        Arc::new(AggregateUDF::from(PgAvgFunc::new())),
+    ]
 }
 
 /// Adds the `conversql.*` settings ([`ConversqlOptions`], at their
@@ -228,6 +234,14 @@ pub fn register_all(ctx: &SessionContext) {
         ctx.register_udf(udf.as_ref().clone());
     }
     for udaf in aggregate_udfs() {
+        if ctx
+            .state_ref()
+            .read()
+            .aggregate_functions()
+            .contains_key(udaf.name())
+        {
+            ctx.deregister_udaf(udaf.name());
+        }
         ctx.register_udaf(udaf.as_ref().clone());
     }
     let state = ctx.state_ref();

@@ -600,6 +600,7 @@ fn every_function_is_registered_and_documented() {
             "array_remove",
             "as_of",
             "attribution_window_hours",
+            "avg",
             "checked_time_zone",
             "conversation_closed_at",
             "conversation_status",
