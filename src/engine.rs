@@ -250,6 +250,7 @@ fn context(
         .with_default_features()
         .with_analyzer_rule(Arc::new(crate::decimal_division::DecimalDivisionScale))
         .with_analyzer_rule(Arc::new(crate::pg_rounding::PostgresRounding))
+        .with_analyzer_rule(Arc::new(crate::pg_arithmetic::CheckedArithmetic))
         .with_physical_optimizer_rule(Arc::new(StopCheckRule))
         .build();
     crate::pg_types::add_rules(&mut state);

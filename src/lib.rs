@@ -25,6 +25,7 @@ pub mod limits;
 pub mod log_table;
 pub mod names;
 pub mod output;
+pub mod pg_arithmetic;
 pub mod pg_datetime;
 pub mod pg_duration;
 pub mod pg_literals;

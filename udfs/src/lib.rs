@@ -53,6 +53,10 @@
 //!   ([`PgDateTruncFunc`]).
 //! - `justify_hours(interval)`: whole days out of 24 hours
 //!   ([`JustifyHoursFunc`]); `timestamp - timestamp` is planned through it.
+//! - `int8pl`, `int8mi`, `int8mul(a, b) -> Int64`: `+`, `-`, `*` of bigints,
+//!   22003 on overflow ([`Int8PlFunc`], [`Int8MiFunc`], [`Int8MulFunc`]);
+//!   `float8div(a, b) -> Float64`: `/` of doubles, 22012 on division by
+//!   zero ([`Float8DivFunc`]). conversql plans those operators as them.
 //! - `array_remove(array, element)`: every equal element removed, NULLs by a
 //!   NULL element ([`ArrayRemoveFunc`]).
 //!
@@ -82,6 +86,7 @@ pub(crate) mod array_sets;
 pub mod as_of;
 pub mod avg;
 pub mod attribution_window_hours;
+mod checked_arithmetic;
 pub mod checked_time_zone;
 mod common;
 pub mod conversation_closed_at;
@@ -90,7 +95,11 @@ mod date_fields;
 pub mod date_part;
 pub mod date_trunc;
 pub mod extract;
+pub mod float8div;
 pub mod in_attribution_window;
+pub mod int8mi;
+pub mod int8mul;
+pub mod int8pl;
 pub mod justify_hours;
 pub mod local_date;
 pub mod options;
@@ -124,7 +133,11 @@ pub use conversation_status::ConversationStatusFunc;
 pub use date_part::DatePartFunc;
 pub use date_trunc::PgDateTruncFunc;
 pub use extract::{ExtractFunc, ExtractPlanner};
+pub use float8div::Float8DivFunc;
 pub use in_attribution_window::InAttributionWindowFunc;
+pub use int8mi::Int8MiFunc;
+pub use int8mul::Int8MulFunc;
+pub use int8pl::Int8PlFunc;
 pub use justify_hours::JustifyHoursFunc;
 pub use local_date::LocalDateFunc;
 pub use options::{
@@ -168,6 +181,10 @@ pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(ArrayRemoveFunc::new())),
         Arc::new(ScalarUDF::from(PgDateTruncFunc::new())),
         Arc::new(ScalarUDF::from(JustifyHoursFunc::new())),
+        Arc::new(ScalarUDF::from(Int8PlFunc::new())),
+        Arc::new(ScalarUDF::from(Int8MiFunc::new())),
+        Arc::new(ScalarUDF::from(Int8MulFunc::new())),
+        Arc::new(ScalarUDF::from(Float8DivFunc::new())),
     ]
 }
 
