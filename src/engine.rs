@@ -254,6 +254,10 @@ fn context(
         .with_physical_optimizer_rule(Arc::new(StopCheckRule))
         .build();
     crate::pg_types::add_rules(&mut state);
+    datafusion::execution::FunctionRegistry::register_function_rewrite(
+        &mut state,
+        Arc::new(crate::pg_math::FloatMath),
+    )?;
     Ok(SessionContext::new_with_state(state))
 }
 

@@ -29,6 +29,7 @@ pub mod pg_arithmetic;
 pub mod pg_datetime;
 pub mod pg_duration;
 pub mod pg_literals;
+pub mod pg_math;
 pub mod pg_rounding;
 pub mod pg_types;
 pub mod report;
