@@ -150,7 +150,8 @@ mod tests {
         )
         .await;
         assert_eq!(avg, "2.3333333333333333");
-        let (_, rounded) = one("SELECT CAST(200.0 AS DECIMAL(4,1)) / CAST(3 AS DECIMAL(1,0))").await;
+        let (_, rounded) =
+            one("SELECT CAST(200.0 AS DECIMAL(4,1)) / CAST(3 AS DECIMAL(1,0))").await;
         assert_eq!(rounded, "66.6666666666666667");
 
         let (float_type, _) = one("SELECT CAST(1 AS DOUBLE) / 3").await;

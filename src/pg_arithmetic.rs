@@ -24,9 +24,7 @@ use datafusion::common::{DFSchema, Result};
 use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::utils::merge_schema;
-use datafusion::logical_expr::{
-    BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator, ScalarUDF,
-};
+use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator, ScalarUDF};
 use datafusion::optimizer::AnalyzerRule;
 
 /// Plans `bigint` `+ - *` and `double precision` `/` as PostgreSQL's checking functions.
@@ -86,21 +84,27 @@ mod tests {
             .collect()
             .await
             .map_err(|e| e.to_string())?;
-        Ok(datafusion::arrow::util::pretty::pretty_format_batches(&batches)
-            .unwrap()
-            .to_string())
+        Ok(
+            datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+                .unwrap()
+                .to_string(),
+        )
     }
 
     #[tokio::test]
     async fn overflow_and_division_by_zero_are_errors() {
-        assert!(run("SELECT CAST(9223372036854775807 AS BIGINT) + 1 AS n")
-            .await
-            .unwrap_err()
-            .contains("bigint out of range"));
-        assert!(run("SELECT CAST(1 AS DOUBLE) / 0 AS n")
-            .await
-            .unwrap_err()
-            .contains("division by zero"));
+        assert!(
+            run("SELECT CAST(9223372036854775807 AS BIGINT) + 1 AS n")
+                .await
+                .unwrap_err()
+                .contains("bigint out of range")
+        );
+        assert!(
+            run("SELECT CAST(1 AS DOUBLE) / 0 AS n")
+                .await
+                .unwrap_err()
+                .contains("division by zero")
+        );
         let fine = run("SELECT 40 + 2 AS a, 6 * 7 AS b, CAST(1 AS DOUBLE) / 4 AS c")
             .await
             .unwrap();

@@ -54,12 +54,14 @@ impl ExprPlanner for DateTimeArithmeticPlanner {
         };
         let interval = |t: &DataType| matches!(t, DataType::Interval(_));
         let planned = match (&left_type, &right_type) {
-            (l, r) if is_date(l) && interval(r) => {
-                Expr::BinaryExpr(BinaryExpr::new(Box::new(as_timestamp(expr.left)), op, Box::new(expr.right)))
-            }
-            (l, r) if interval(l) && is_date(r) && op == Operator::Plus => {
-                Expr::BinaryExpr(BinaryExpr::new(Box::new(expr.left), op, Box::new(as_timestamp(expr.right))))
-            }
+            (l, r) if is_date(l) && interval(r) => Expr::BinaryExpr(BinaryExpr::new(
+                Box::new(as_timestamp(expr.left)),
+                op,
+                Box::new(expr.right),
+            )),
+            (l, r) if interval(l) && is_date(r) && op == Operator::Plus => Expr::BinaryExpr(
+                BinaryExpr::new(Box::new(expr.left), op, Box::new(as_timestamp(expr.right))),
+            ),
             (DataType::Timestamp(_, _), DataType::Timestamp(_, _)) if op == Operator::Minus => {
                 let difference = Expr::BinaryExpr(BinaryExpr::new(
                     Box::new(expr.left),

@@ -44,7 +44,8 @@ fn rewrite_expr(expr: &mut Expr) {
         Expr::Cast {
             kind: CastKind::Cast | CastKind::DoubleColon,
             expr: inner,
-            data_type: DataType::Numeric(ExactNumberInfo::None) | DataType::Decimal(ExactNumberInfo::None),
+            data_type:
+                DataType::Numeric(ExactNumberInfo::None) | DataType::Decimal(ExactNumberInfo::None),
             ..
         } => {
             if let Expr::Value(ValueWithSpan {
@@ -68,14 +69,18 @@ fn rewrite_expr(expr: &mut Expr) {
             ..
         } => {
             let (DataType::Varchar(Some(CharacterLength::IntegerLength { length, .. }))
-            | DataType::CharacterVarying(Some(CharacterLength::IntegerLength { length, .. }))) =
-                data_type.clone()
+            | DataType::CharacterVarying(Some(CharacterLength::IntegerLength {
+                length, ..
+            }))) = data_type.clone()
             else {
                 return;
             };
             *data_type = DataType::Varchar(None);
             let value = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
-            **inner = call("left", vec![value, Expr::value(Value::Number(length.to_string(), false))]);
+            **inner = call(
+                "left",
+                vec![value, Expr::value(Value::Number(length.to_string(), false))],
+            );
         }
         Expr::TypedString(TypedString {
             data_type: DataType::Timestamp(_, _),
@@ -138,7 +143,11 @@ fn without_exponent(n: &str) -> Option<String> {
         return None;
     }
     let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    if !int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit()) {
+    if !int_part
+        .bytes()
+        .chain(frac_part.bytes())
+        .all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let digits = format!("{int_part}{frac_part}");
@@ -150,7 +159,10 @@ fn without_exponent(n: &str) -> Option<String> {
     } else {
         let point = usize::try_from(point).ok()?;
         if point >= digits.len() {
-            (format!("{digits}{}", "0".repeat(point - digits.len())), String::new())
+            (
+                format!("{digits}{}", "0".repeat(point - digits.len())),
+                String::new(),
+            )
         } else {
             (digits[..point].to_string(), digits[point..].to_string())
         }
@@ -170,7 +182,10 @@ fn plain_number(s: &str) -> Option<String> {
     let body = s.strip_prefix(['-', '+']).unwrap_or(s);
     let (int_part, frac_part) = body.split_once('.').unwrap_or((body, ""));
     let valid = !(int_part.is_empty() && frac_part.is_empty())
-        && int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit());
+        && int_part
+            .bytes()
+            .chain(frac_part.bytes())
+            .all(|b| b.is_ascii_digit());
     // Signs are left to the cast (a number literal has none).
     (valid && body.len() == s.len()).then(|| s.to_string())
 }
@@ -206,7 +221,8 @@ fn clock_spelled(s: &str) -> Option<String> {
                 None => ("", word.strip_prefix('+').unwrap_or(word)),
             };
             let parts: Vec<&str> = body.split(':').collect();
-            let numeric = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+            let numeric =
+                |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit() || b == b'.');
             if (2..=3).contains(&parts.len()) && parts.iter().all(numeric) {
                 changed = true;
                 let mut spelled = format!("{sign}{} hours {sign}{} minutes", parts[0], parts[1]);
@@ -248,7 +264,9 @@ mod tests {
             "SELECT left('abc', 2)::VARCHAR"
         );
         assert_eq!(
-            rewritten("SELECT TIMESTAMP '2026-06-01 00:00', TIMESTAMPTZ '2026-06-01 00:00+00', TIMESTAMP '2026-06-01 00:00:05'"),
+            rewritten(
+                "SELECT TIMESTAMP '2026-06-01 00:00', TIMESTAMPTZ '2026-06-01 00:00+00', TIMESTAMP '2026-06-01 00:00:05'"
+            ),
             "SELECT TIMESTAMP '2026-06-01 00:00:00', TIMESTAMPTZ '2026-06-01 00:00:00+00', TIMESTAMP '2026-06-01 00:00:05'"
         );
         assert_eq!(

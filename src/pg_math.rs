@@ -147,20 +147,28 @@ mod tests {
             .collect()
             .await
             .map_err(|e| e.to_string())?;
-        Ok(datafusion::arrow::util::pretty::pretty_format_batches(&batches)
-            .unwrap()
-            .to_string())
+        Ok(
+            datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+                .unwrap()
+                .to_string(),
+        )
     }
 
     #[tokio::test]
     async fn numeric_versions_are_refused_float_ones_kept() {
-        let sqrt = run("SELECT sqrt(CAST(2.0 AS DECIMAL(2,1)))").await.unwrap_err();
+        let sqrt = run("SELECT sqrt(CAST(2.0 AS DECIMAL(2,1)))")
+            .await
+            .unwrap_err();
         assert!(sqrt.contains("sqrt(numeric) is not supported"), "{sqrt}");
         let log = run("SELECT log(2, 8)").await.unwrap_err();
         assert!(log.contains("log(numeric, numeric)"), "{log}");
-        let stddev = run("SELECT stddev(x) FROM (VALUES (1), (2)) AS t(x)").await.unwrap_err();
+        let stddev = run("SELECT stddev(x) FROM (VALUES (1), (2)) AS t(x)")
+            .await
+            .unwrap_err();
         assert!(stddev.contains("stddev(integer)"), "{stddev}");
-        let kept = run("SELECT power(2, 10) AS p, sqrt(CAST(16 AS DOUBLE)) AS s").await.unwrap();
+        let kept = run("SELECT power(2, 10) AS p, sqrt(CAST(16 AS DOUBLE)) AS s")
+            .await
+            .unwrap();
         assert!(kept.contains("| 1024.0 | 4.0 |"), "{kept}");
     }
 }

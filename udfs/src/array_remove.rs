@@ -11,12 +11,12 @@ use std::sync::Arc;
 use arrow::array::{Array, AsArray, ListArray};
 use arrow::buffer::OffsetBuffer;
 use arrow::compute::filter;
-use arrow::datatypes::{DataType, FieldRef};
 use arrow::datatypes::Field;
+use arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::{DataFusionError, Result, plan_err};
+use datafusion::functions_nested::remove::ArrayRemoveAll;
 use datafusion::logical_expr::Volatility;
 use datafusion::logical_expr::type_coercion::binary::comparison_coercion;
-use datafusion::functions_nested::remove::ArrayRemoveAll;
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature,
 };
@@ -40,7 +40,10 @@ Returns NULL if the array is NULL.",
 +-----+
 ```",
     argument(name = "array", description = "A one-dimensional array."),
-    argument(name = "element", description = "The value to remove, of the array's element type.")
+    argument(
+        name = "element",
+        description = "The value to remove, of the array's element type."
+    )
 )]
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct ArrayRemoveFunc {
@@ -82,7 +85,9 @@ impl ScalarUDFImpl for ArrayRemoveFunc {
         let item = match array {
             DataType::List(field) => field.data_type().clone(),
             DataType::Null => element.clone(),
-            other => return plan_err!("array_remove: the first argument must be an array, got {other}"),
+            other => {
+                return plan_err!("array_remove: the first argument must be an array, got {other}");
+            }
         };
         let common = if element.is_null() {
             item
@@ -152,9 +157,7 @@ fn without_nulls(array: &Arc<dyn Array>) -> Result<Arc<dyn Array>> {
     for i in 0..list.len() {
         let (start, end) = (list.value_offsets()[i], list.value_offsets()[i + 1]);
         #[allow(clippy::cast_sign_loss)]
-        let kept = (start..end)
-            .filter(|j| keep.value(*j as usize))
-            .count();
+        let kept = (start..end).filter(|j| keep.value(*j as usize)).count();
         lengths.push(kept);
     }
     // Values outside every list's range are dropped by slicing first.
@@ -192,7 +195,10 @@ mod tests {
 
     #[tokio::test]
     async fn removes_every_equal_element_and_nulls() {
-        assert_eq!(one("SELECT array_remove(make_array(1, 2, 1), 1)").await, "| [2] |");
+        assert_eq!(
+            one("SELECT array_remove(make_array(1, 2, 1), 1)").await,
+            "| [2] |"
+        );
         assert_eq!(
             one("SELECT array_remove(make_array(1, NULL, 3, NULL), NULL)").await,
             "| [1, 3] |"

@@ -148,7 +148,10 @@ mod tests {
         let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
             .unwrap()
             .to_string();
-        assert!(text.contains("| 2.3333333333333333 | 2.3333333333333335 |"), "{text}");
+        assert!(
+            text.contains("| 2.3333333333333333 | 2.3333333333333335 |"),
+            "{text}"
+        );
         assert_eq!(
             batches[0].schema().field(0).data_type(),
             &arrow::datatypes::DataType::Decimal128(38, 16)

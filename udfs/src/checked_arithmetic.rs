@@ -15,7 +15,10 @@ use crate::sql_error::SqlError;
 /// Both arguments as `bigint` (any integer, or an untyped NULL).
 pub(crate) fn coerce_bigints(function: &str, arg_types: &[DataType]) -> Result<Vec<DataType>> {
     if arg_types.len() != 2 {
-        return plan_err!("{function} takes two bigints, got {} arguments", arg_types.len());
+        return plan_err!(
+            "{function} takes two bigints, got {} arguments",
+            arg_types.len()
+        );
     }
     for t in arg_types {
         if !(t.is_integer() || t.is_null()) {

@@ -82,15 +82,15 @@ impl ScalarUDFImpl for PgDateTruncFunc {
         };
         let _ = coerce_string(self.name(), "field", field)?;
         let source = match source {
-            DataType::Timestamp(_, _) | DataType::Time32(_) | DataType::Time64(_) => {
-                source.clone()
-            }
+            DataType::Timestamp(_, _) | DataType::Time32(_) | DataType::Time64(_) => source.clone(),
             DataType::Date32
             | DataType::Date64
             | DataType::Null
             | DataType::Utf8
             | DataType::Utf8View
-            | DataType::LargeUtf8 => DataType::Timestamp(TimeUnit::Microsecond, Some(Arc::from(UTC))),
+            | DataType::LargeUtf8 => {
+                DataType::Timestamp(TimeUnit::Microsecond, Some(Arc::from(UTC)))
+            }
             other => {
                 return plan_err!(
                     "date_trunc: the source must be a timestamp, date or time, got {other}"

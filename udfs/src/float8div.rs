@@ -118,7 +118,9 @@ mod tests {
             to_scalar(invoke(&f, vec![float(1.0), float(4.0)]).unwrap()),
             ScalarValue::Float64(Some(0.25))
         );
-        let message = invoke(&f, vec![float(1.0), float(0.0)]).unwrap_err().to_string();
+        let message = invoke(&f, vec![float(1.0), float(0.0)])
+            .unwrap_err()
+            .to_string();
         assert!(message.contains("division by zero"), "{message}");
         let nan = to_scalar(invoke(&f, vec![float(f64::NAN), float(0.0)]).unwrap());
         assert!(matches!(nan, ScalarValue::Float64(Some(v)) if v.is_nan()));

@@ -96,7 +96,9 @@ mod tests {
             to_scalar(invoke(&f, vec![int(44), int(2)]).unwrap()),
             ScalarValue::Int64(Some(42))
         );
-        let message = invoke(&f, vec![int(i64::MIN), int(1)]).unwrap_err().to_string();
+        let message = invoke(&f, vec![int(i64::MIN), int(1)])
+            .unwrap_err()
+            .to_string();
         assert!(message.contains("bigint out of range"), "{message}");
     }
 }

@@ -102,10 +102,7 @@ impl ScalarUDFImpl for JustifyHoursFunc {
         for v in values {
             out.push(v.map(justify_hours).transpose()?);
         }
-        to_columnar(
-            Arc::new(IntervalMonthDayNanoArray::from(out)),
-            all_scalar,
-        )
+        to_columnar(Arc::new(IntervalMonthDayNanoArray::from(out)), all_scalar)
     }
 
     fn documentation(&self) -> Option<&Documentation> {
@@ -121,7 +118,10 @@ mod tests {
     fn whole_days_out_of_hours_with_one_sign() {
         let hour = 3_600_000_000_000_i64;
         let j = |days, nanos| justify_hours(IntervalMonthDayNano::new(0, days, nanos)).unwrap();
-        assert_eq!(j(0, 146 * hour + hour / 2), IntervalMonthDayNano::new(0, 6, 2 * hour + hour / 2));
+        assert_eq!(
+            j(0, 146 * hour + hour / 2),
+            IntervalMonthDayNano::new(0, 6, 2 * hour + hour / 2)
+        );
         assert_eq!(j(1, -hour), IntervalMonthDayNano::new(0, 0, 23 * hour));
         assert_eq!(j(0, -25 * hour), IntervalMonthDayNano::new(0, -1, -hour));
         assert_eq!(j(-1, 2 * hour), IntervalMonthDayNano::new(0, 0, -22 * hour));

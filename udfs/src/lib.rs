@@ -64,6 +64,9 @@
 //! - `tag_union(tags) -> List(Utf8)`: the sorted, distinct union of lists of
 //!   tags ([`TagUnionFunc`]).
 //! - `avg(x)`: `numeric` for integers, as in PostgreSQL ([`PgAvgFunc`]).
+//! - `var_pop`, `var_samp` (`variance`), `stddev_pop`, `stddev`
+//!   (`stddev_samp`) of doubles, computed as PostgreSQL does
+//!   ([`VarPopFunc`], [`VarSampFunc`], [`StddevPopFunc`], [`StddevFunc`]).
 //!
 //! Timestamps are accepted in any unit, with or without a time zone (none
 //! means UTC); timestamps are returned as `Timestamp(Microsecond, "UTC")`.
@@ -84,8 +87,8 @@ pub mod array_literal;
 pub mod array_remove;
 pub(crate) mod array_sets;
 pub mod as_of;
-pub mod avg;
 pub mod attribution_window_hours;
+pub mod avg;
 mod checked_arithmetic;
 pub mod checked_time_zone;
 mod common;
@@ -95,6 +98,7 @@ mod date_fields;
 pub mod date_part;
 pub mod date_trunc;
 pub mod extract;
+mod float8_accum;
 pub mod float8div;
 pub mod in_attribution_window;
 pub mod int8mi;
@@ -110,12 +114,16 @@ pub mod pg_array_length;
 pub mod pg_array_overlap;
 mod pg_template_input;
 pub mod sql_error;
+pub mod stddev;
+pub mod stddev_pop;
 pub mod tag_union;
 pub mod timezone;
 pub mod to_char;
 pub mod to_date;
 pub mod to_timestamp;
 pub mod touch_priority;
+pub mod var_pop;
+pub mod var_samp;
 
 use std::sync::Arc;
 
@@ -125,8 +133,8 @@ use datafusion::prelude::SessionContext;
 
 pub use array_remove::ArrayRemoveFunc;
 pub use as_of::AsOfFunc;
-pub use avg::PgAvgFunc;
 pub use attribution_window_hours::AttributionWindowHoursFunc;
+pub use avg::PgAvgFunc;
 pub use checked_time_zone::CheckedTimeZoneFunc;
 pub use conversation_closed_at::ConversationClosedAtFunc;
 pub use conversation_status::ConversationStatusFunc;
@@ -149,12 +157,16 @@ pub use pg_array_in::PgArrayInFunc;
 pub use pg_array_length::PgArrayLengthFunc;
 pub use pg_array_overlap::PgArrayOverlapFunc;
 pub use sql_error::SqlError;
+pub use stddev::StddevFunc;
+pub use stddev_pop::StddevPopFunc;
 pub use tag_union::{TagUnionAccumulator, TagUnionFunc};
 pub use timezone::TimezoneFunc;
 pub use to_char::ToCharFunc;
 pub use to_date::ToDateFunc;
 pub use to_timestamp::ToTimestampFunc;
 pub use touch_priority::TouchPriorityFunc;
+pub use var_pop::VarPopFunc;
+pub use var_samp::VarSampFunc;
 
 /// All conversql scalar functions.
 pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
@@ -199,6 +211,10 @@ pub fn aggregate_udfs() -> Vec<Arc<AggregateUDF>> {
     vec![
         Arc::new(AggregateUDF::from(TagUnionFunc::new())),
         Arc::new(AggregateUDF::from(PgAvgFunc::new())),
+        Arc::new(AggregateUDF::from(VarPopFunc::new())),
+        Arc::new(AggregateUDF::from(VarSampFunc::new())),
+        Arc::new(AggregateUDF::from(StddevPopFunc::new())),
+        Arc::new(AggregateUDF::from(StddevFunc::new())),
     ]
 }
 

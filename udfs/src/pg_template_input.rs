@@ -131,13 +131,18 @@ fn read_field<'a>(
 ) -> Result<&'a str> {
     let upper = pattern.to_ascii_uppercase();
     if let Some(width) = numeric_width(pattern) {
-        let (value, digits, after) = read_number(function, pattern, rest, width, followed_by_pattern)?;
+        let (value, digits, after) =
+            read_number(function, pattern, rest, width, followed_by_pattern)?;
         match upper.as_str() {
             "YYYY" | "Y,YYY" | "YYY" | "YY" | "Y" => {
                 fields.year = Some(value);
                 fields.two_digit_year = upper == "YY" && digits <= 2;
                 if upper == "YYY" && digits <= 3 {
-                    fields.year = Some(if value < 520 { value + 2000 } else { value + 1000 });
+                    fields.year = Some(if value < 520 {
+                        value + 2000
+                    } else {
+                        value + 1000
+                    });
                 } else if upper == "Y" && digits == 1 {
                     fields.year = Some(value + 2020);
                 }
@@ -223,10 +228,17 @@ fn read_number<'a>(
 ) -> Result<(i64, usize, &'a str)> {
     let (negative, body) = match rest.strip_prefix('-') {
         Some(body) if !fixed => (true, body),
-        _ => (false, rest.strip_prefix('+').filter(|_| !fixed).unwrap_or(rest)),
+        _ => (
+            false,
+            rest.strip_prefix('+').filter(|_| !fixed).unwrap_or(rest),
+        ),
     };
     let available = body.bytes().take_while(u8::is_ascii_digit).count();
-    let digits = if fixed { available.min(width) } else { available };
+    let digits = if fixed {
+        available.min(width)
+    } else {
+        available
+    };
     if digits == 0 {
         return Err(invalid(
             function,
@@ -236,10 +248,17 @@ fn read_number<'a>(
     let value: i64 = body[..digits].parse().map_err(|_| {
         out_of_range(
             function,
-            format!("value \"{}\" for \"{pattern}\" is out of range", &body[..digits]),
+            format!(
+                "value \"{}\" for \"{pattern}\" is out of range",
+                &body[..digits]
+            ),
         )
     })?;
-    Ok((if negative { -value } else { value }, digits, &body[digits..]))
+    Ok((
+        if negative { -value } else { value },
+        digits,
+        &body[digits..],
+    ))
 }
 
 /// Reads a month or day name (its first three letters when `short`).
@@ -369,7 +388,9 @@ mod tests {
         };
         assert!(message("2026-13-01", "YYYY-MM-DD").contains("month 13"));
         assert!(message("2026-02-30", "YYYY-MM-DD").contains("day 30"));
-        assert!(message("abcd-01-01", "YYYY-MM-DD").contains("invalid value \"abcd\" for \"YYYY\""));
+        assert!(
+            message("abcd-01-01", "YYYY-MM-DD").contains("invalid value \"abcd\" for \"YYYY\"")
+        );
         assert!(message("2026 Q2", "YYYY Q").contains("\"Q\" is not supported"));
     }
 }

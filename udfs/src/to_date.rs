@@ -97,7 +97,8 @@ impl ScalarUDFImpl for ToDateFunc {
                 out.append_null();
                 continue;
             };
-            let date: NaiveDate = crate::pg_template_input::parse(self.name(), text, template)?.date();
+            let date: NaiveDate =
+                crate::pg_template_input::parse(self.name(), text, template)?.date();
             out.append_value(chrono::Datelike::num_days_from_ce(&date) - EPOCH_FROM_CE);
         }
         to_columnar(Arc::new(out.finish()), all_scalar)

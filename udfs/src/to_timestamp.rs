@@ -22,7 +22,9 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use crate::common::{Strings, UTC, coerce_string, parse_zone, timestamp_utc_type, to_arrays, to_columnar};
+use crate::common::{
+    Strings, UTC, coerce_string, parse_zone, timestamp_utc_type, to_arrays, to_columnar,
+};
 use crate::sql_error::SqlError;
 
 /// `to_timestamp(text, template)` or `to_timestamp(seconds)`: a timestamp with time zone.
@@ -42,8 +44,14 @@ field out of range 22008, a pattern conversql does not read 0A000. Returns NULL 
 | 2026-06-07T14:05:00Z | 1970-01-01T00:00:00Z |
 +----------------------+----------------------+
 ```",
-    argument(name = "text", description = "The text to read, or a number of seconds since the epoch."),
-    argument(name = "template", description = "A PostgreSQL formatting template (absent for seconds).")
+    argument(
+        name = "text",
+        description = "The text to read, or a number of seconds since the epoch."
+    ),
+    argument(
+        name = "template",
+        description = "A PostgreSQL formatting template (absent for seconds)."
+    )
 )]
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct ToTimestampFunc {

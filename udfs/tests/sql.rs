@@ -619,12 +619,16 @@ fn every_function_is_registered_and_documented() {
             "pg_array_in",
             "pg_array_length",
             "pg_array_overlap",
+            "stddev",
+            "stddev_pop",
             "tag_union",
             "timezone",
             "to_char",
             "to_date",
             "to_timestamp",
             "touch_priority",
+            "var_pop",
+            "var_samp",
         ]
     );
 }
