@@ -107,9 +107,10 @@ impl ScalarUDFImpl for ArrayRemoveFunc {
     }
 
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        match arg_types.first() {
-            Some(t) => Ok(t.clone()),
-            None => plan_err!("array_remove takes an array and an element"),
+        if let Some(t) = arg_types.first() {
+            Ok(t.clone())
+        } else {
+            plan_err!("array_remove takes an array and an element")
         }
     }
 

@@ -125,7 +125,7 @@ impl Accumulator for Float8Accum {
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
         let [n, sx, sxx] =
-            [&states[0], &states[1], &states[2]].map(|a| a.as_primitive::<Float64Type>());
+            [&states[0], &states[1], &states[2]].map(AsArray::as_primitive::<Float64Type>);
         for i in 0..n.len() {
             if n.is_valid(i) {
                 self.combine(n.value(i), sx.value(i), sxx.value(i));

@@ -83,11 +83,12 @@ impl ScalarUDFImpl for JustifyHoursFunc {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        match arg_types {
-            [DataType::Interval(_) | DataType::Duration(_) | DataType::Null | DataType::Utf8] => {
-                Ok(vec![DataType::Interval(IntervalUnit::MonthDayNano)])
-            }
-            _ => plan_err!("justify_hours takes one interval, got {arg_types:?}"),
+        if let [DataType::Interval(_) | DataType::Duration(_) | DataType::Null | DataType::Utf8] =
+            arg_types
+        {
+            Ok(vec![DataType::Interval(IntervalUnit::MonthDayNano)])
+        } else {
+            plan_err!("justify_hours takes one interval, got {arg_types:?}")
         }
     }
 
