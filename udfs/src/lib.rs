@@ -57,6 +57,9 @@
 //!   22003 on overflow ([`Int8PlFunc`], [`Int8MiFunc`], [`Int8MulFunc`]);
 //!   `float8div(a, b) -> Float64`: `/` of doubles, 22012 on division by
 //!   zero ([`Float8DivFunc`]). conversql plans those operators as them.
+//! - `mod(a, b)`, `div(a, b)`, `sign(x)`: PostgreSQL's remainder, integer
+//!   quotient and sign ([`PgModFunc`], [`PgDivFunc`], [`PgSignFunc`]);
+//!   `ceiling` and `every` are registered as aliases of `ceil` and `bool_and`.
 //! - `array_remove(array, element)`: every equal element removed, NULLs by a
 //!   NULL element ([`ArrayRemoveFunc`]).
 //!
@@ -112,6 +115,9 @@ pub mod pg_array_contains;
 pub mod pg_array_in;
 pub mod pg_array_length;
 pub mod pg_array_overlap;
+pub mod pg_div;
+pub mod pg_mod;
+pub mod pg_sign;
 mod pg_template_input;
 pub mod sql_error;
 pub mod stddev;
@@ -156,6 +162,9 @@ pub use pg_array_contains::PgArrayContainsFunc;
 pub use pg_array_in::PgArrayInFunc;
 pub use pg_array_length::PgArrayLengthFunc;
 pub use pg_array_overlap::PgArrayOverlapFunc;
+pub use pg_div::PgDivFunc;
+pub use pg_mod::PgModFunc;
+pub use pg_sign::PgSignFunc;
 pub use sql_error::SqlError;
 pub use stddev::StddevFunc;
 pub use stddev_pop::StddevPopFunc;
@@ -197,6 +206,9 @@ pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(Int8MiFunc::new())),
         Arc::new(ScalarUDF::from(Int8MulFunc::new())),
         Arc::new(ScalarUDF::from(Float8DivFunc::new())),
+        Arc::new(ScalarUDF::from(PgModFunc::new())),
+        Arc::new(ScalarUDF::from(PgDivFunc::new())),
+        Arc::new(ScalarUDF::from(PgSignFunc::new())),
     ]
 }
 
@@ -277,7 +289,20 @@ pub fn register_all(ctx: &SessionContext) {
         }
         ctx.register_udaf(udaf.as_ref().clone());
     }
+    register_aliases(ctx);
     let state = ctx.state_ref();
     let mut state = state.write();
     register_options(state.config_mut());
+}
+
+/// PostgreSQL's other names of DataFusion's functions with the same meaning:
+/// `ceiling` (`ceil`) and `every` (`bool_and`).
+fn register_aliases(ctx: &SessionContext) {
+    use datafusion::execution::FunctionRegistry;
+    if let Ok(ceil) = ctx.udf("ceil") {
+        ctx.register_udf(ceil.as_ref().clone().with_aliases(["ceiling"]));
+    }
+    if let Ok(bool_and) = ctx.udaf("bool_and") {
+        ctx.register_udaf(bool_and.as_ref().clone().with_aliases(["every"]));
+    }
 }
