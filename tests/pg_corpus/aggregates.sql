@@ -53,3 +53,4 @@ SELECT stddev(x::float8) AS s, stddev_samp(x::float8) AS ss, stddev_pop(x::float
 SELECT variance(x::float8) AS v, var_samp(x::float8) AS vs, var_pop(x::float8) AS vp FROM (VALUES (0.1), (0.2), (0.7)) AS t(x);
 SELECT g AS g, var_pop(x::float8) AS v FROM (VALUES ('a', 1), ('a', 3), ('b', 5)) AS t(g, x) GROUP BY g ORDER BY g;
 SELECT var_samp(x::float8) AS v FROM (VALUES (1)) AS t(x);
+SELECT every(b) AS e FROM (VALUES (true), (false)) AS t(b);
