@@ -53,6 +53,8 @@
 //!   ([`PgDateTruncFunc`]).
 //! - `justify_hours(interval)`: whole days out of 24 hours
 //!   ([`JustifyHoursFunc`]); `timestamp - timestamp` is planned through it.
+//!   `justify_days`, `justify_interval`: months out of 30 days
+//!   ([`JustifyDaysFunc`], [`JustifyIntervalFunc`]).
 //! - `int8pl`, `int8mi`, `int8mul(a, b) -> Int64`: `+`, `-`, `*` of bigints,
 //!   22003 on overflow ([`Int8PlFunc`], [`Int8MiFunc`], [`Int8MulFunc`]);
 //!   `float8div(a, b) -> Float64`: `/` of doubles, 22012 on division by
@@ -107,7 +109,9 @@ pub mod in_attribution_window;
 pub mod int8mi;
 pub mod int8mul;
 pub mod int8pl;
+pub mod justify_days;
 pub mod justify_hours;
+pub mod justify_interval;
 pub mod local_date;
 pub mod options;
 pub mod pg_any_equal;
@@ -152,7 +156,9 @@ pub use in_attribution_window::InAttributionWindowFunc;
 pub use int8mi::Int8MiFunc;
 pub use int8mul::Int8MulFunc;
 pub use int8pl::Int8PlFunc;
+pub use justify_days::JustifyDaysFunc;
 pub use justify_hours::JustifyHoursFunc;
+pub use justify_interval::JustifyIntervalFunc;
 pub use local_date::LocalDateFunc;
 pub use options::{
     ConversqlOptions, OnOff, OptionalInstant, format_instant, parse_instant, parse_on_off,
@@ -202,6 +208,8 @@ pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(ArrayRemoveFunc::new())),
         Arc::new(ScalarUDF::from(PgDateTruncFunc::new())),
         Arc::new(ScalarUDF::from(JustifyHoursFunc::new())),
+        Arc::new(ScalarUDF::from(JustifyDaysFunc::new())),
+        Arc::new(ScalarUDF::from(JustifyIntervalFunc::new())),
         Arc::new(ScalarUDF::from(Int8PlFunc::new())),
         Arc::new(ScalarUDF::from(Int8MiFunc::new())),
         Arc::new(ScalarUDF::from(Int8MulFunc::new())),
