@@ -7,6 +7,9 @@
 //! - `timestamp - timestamp` is an interval of days and time in PostgreSQL
 //!   (`6 days 02:30:00`, its `justify_hours`); DataFusion's has hours only
 //!   (`146:30:00`). The difference is planned through `justify_hours`.
+//! - `interval * number`, `number * interval` and `interval / number` are
+//!   PostgreSQL's `interval_mul` and `interval_div` (DataFusion cannot
+//!   multiply a month-day-nanosecond interval).
 //!
 //! This expression planner sees the operators before DataFusion's type
 //! coercion, so the rest of the expression is typed around PostgreSQL's types.
@@ -14,14 +17,14 @@
 use std::sync::Arc;
 
 use arrow::datatypes::{DataType, TimeUnit};
-use conversql_udfs::JustifyHoursFunc;
+use conversql_udfs::{IntervalDivFunc, IntervalMulFunc, JustifyHoursFunc};
 use datafusion::common::{DFSchema, Result};
 use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExpr};
 use datafusion::logical_expr::{BinaryExpr, Cast, Expr, ExprSchemable, Operator, ScalarUDF};
 use datafusion::sql::sqlparser::ast::BinaryOperator;
 
-/// Plans `date ± interval` and `timestamp - timestamp` with PostgreSQL's types.
+/// Plans `date ± interval`, `timestamp - timestamp` and `interval * number` with PostgreSQL's types.
 #[derive(Debug, Default)]
 pub struct DateTimeArithmeticPlanner;
 
@@ -45,6 +48,8 @@ impl ExprPlanner for DateTimeArithmeticPlanner {
         let op = match expr.op {
             BinaryOperator::Plus => Operator::Plus,
             BinaryOperator::Minus => Operator::Minus,
+            BinaryOperator::Multiply => Operator::Multiply,
+            BinaryOperator::Divide => Operator::Divide,
             _ => return Ok(PlannerResult::Original(expr)),
         };
         let (Ok(left_type), Ok(right_type)) =
@@ -53,7 +58,23 @@ impl ExprPlanner for DateTimeArithmeticPlanner {
             return Ok(PlannerResult::Original(expr));
         };
         let interval = |t: &DataType| matches!(t, DataType::Interval(_));
+        let call = |udf: ScalarUDF, args: Vec<Expr>| {
+            Expr::ScalarFunction(ScalarFunction::new_udf(Arc::new(udf), args))
+        };
+        let number = |t: &DataType| t.is_numeric();
         let planned = match (&left_type, &right_type) {
+            (l, r) if interval(l) && number(r) && op == Operator::Multiply => {
+                call(IntervalMulFunc::new().into(), vec![expr.left, expr.right])
+            }
+            (l, r) if number(l) && interval(r) && op == Operator::Multiply => {
+                call(IntervalMulFunc::new().into(), vec![expr.right, expr.left])
+            }
+            (l, r) if interval(l) && number(r) && op == Operator::Divide => {
+                call(IntervalDivFunc::new().into(), vec![expr.left, expr.right])
+            }
+            _ if matches!(op, Operator::Multiply | Operator::Divide) => {
+                return Ok(PlannerResult::Original(expr));
+            }
             (l, r) if is_date(l) && interval(r) => Expr::BinaryExpr(BinaryExpr::new(
                 Box::new(as_timestamp(expr.left)),
                 op,

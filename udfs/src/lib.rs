@@ -59,6 +59,9 @@
 //!   22003 on overflow ([`Int8PlFunc`], [`Int8MiFunc`], [`Int8MulFunc`]);
 //!   `float8div(a, b) -> Float64`: `/` of doubles, 22012 on division by
 //!   zero ([`Float8DivFunc`]). conversql plans those operators as them.
+//! - `interval_mul(interval, factor)`, `interval_div(interval, factor)`:
+//!   `interval * number` and `interval / number` ([`IntervalMulFunc`],
+//!   [`IntervalDivFunc`]); conversql plans those operators as them.
 //! - `mod(a, b)`, `div(a, b)`, `sign(x)`: PostgreSQL's remainder, integer
 //!   quotient and sign ([`PgModFunc`], [`PgDivFunc`], [`PgSignFunc`]);
 //!   `ceiling` and `every` are registered as aliases of `ceil` and `bool_and`.
@@ -109,6 +112,8 @@ pub mod in_attribution_window;
 pub mod int8mi;
 pub mod int8mul;
 pub mod int8pl;
+pub mod interval_div;
+pub mod interval_mul;
 pub mod justify_days;
 pub mod justify_hours;
 pub mod justify_interval;
@@ -156,6 +161,8 @@ pub use in_attribution_window::InAttributionWindowFunc;
 pub use int8mi::Int8MiFunc;
 pub use int8mul::Int8MulFunc;
 pub use int8pl::Int8PlFunc;
+pub use interval_div::IntervalDivFunc;
+pub use interval_mul::IntervalMulFunc;
 pub use justify_days::JustifyDaysFunc;
 pub use justify_hours::JustifyHoursFunc;
 pub use justify_interval::JustifyIntervalFunc;
@@ -215,6 +222,8 @@ pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(Int8MulFunc::new())),
         Arc::new(ScalarUDF::from(Float8DivFunc::new())),
         Arc::new(ScalarUDF::from(PgModFunc::new())),
+        Arc::new(ScalarUDF::from(IntervalMulFunc::new())),
+        Arc::new(ScalarUDF::from(IntervalDivFunc::new())),
         Arc::new(ScalarUDF::from(PgDivFunc::new())),
         Arc::new(ScalarUDF::from(PgSignFunc::new())),
     ]

@@ -613,6 +613,8 @@ fn every_function_is_registered_and_documented() {
             "int8mi",
             "int8mul",
             "int8pl",
+            "interval_div",
+            "interval_mul",
             "justify_days",
             "justify_hours",
             "justify_interval",
