@@ -95,8 +95,7 @@ impl ScalarUDFImpl for PgDivFunc {
             })
             .max()
             .unwrap_or(0)
-            .max(0)
-            .min(SCALE);
+            .clamp(0, SCALE);
         let at = DataType::Decimal128(38, scale);
         let a = cast(&arrays[0], &at)?;
         let b = cast(&arrays[1], &at)?;

@@ -95,9 +95,10 @@ impl ScalarUDFImpl for PgModFunc {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        match common_numeric(arg_types) {
-            Some(types) => Ok(types),
-            None => plan_err!("mod takes two numbers, got {arg_types:?}"),
+        if let Some(types) = common_numeric(arg_types) {
+            Ok(types)
+        } else {
+            plan_err!("mod takes two numbers, got {arg_types:?}")
         }
     }
 
