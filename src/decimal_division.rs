@@ -7,10 +7,14 @@
 //! run after DataFusion's type coercion, widens the dividend of every decimal
 //! division to scale 12 or more, so the quotient has scale 16 or more, and
 //! likewise the argument of `avg` (whose result Arrow also gives the
-//! argument's scale plus 4; PostgreSQL's `avg(numeric)` has 16 digits). The
-//! digits are exact as far as they go; PostgreSQL picks a division's scale
-//! from the operands' values, which one Arrow type per column cannot, so the
-//! number of digits shown can still differ.
+//! argument's scale plus 4; PostgreSQL's `avg(numeric)` has 16 digits). A
+//! division is computed to one more place and rounded half away from zero, as
+//! PostgreSQL rounds its last digit (`200.0 / 3` is `66.6666666666666667`);
+//! `avg` truncates its last place.
+//! PostgreSQL picks a division's scale from the operands' values (at least 16
+//! significant digits: `1.0 / 3` has 20 places, a quotient over 10000 fewer
+//! than 16), which one Arrow type per column cannot, so the number of digits
+//! shown can still differ.
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
@@ -21,8 +25,12 @@ use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{BinaryExpr, Cast, Expr, ExprSchemable, LogicalPlan, Operator};
 use datafusion::optimizer::AnalyzerRule;
 
-/// The smallest dividend scale: Arrow adds 4, giving a quotient of scale 16.
-const DIVIDEND_SCALE: i8 = 12;
+/// The smallest dividend scale of a division: Arrow adds 4, giving a quotient
+/// of scale 17, rounded to 16.
+const DIVIDEND_SCALE: i8 = 13;
+
+/// The smallest scale of `avg`'s argument: Arrow adds 4, giving scale 16.
+const AVG_SCALE: i8 = 12;
 
 /// Widens the dividend of decimal divisions and the argument of `avg` (see the module docs).
 #[derive(Debug, Default)]
@@ -47,19 +55,29 @@ impl AnalyzerRule for DecimalDivisionScale {
     }
 }
 
-/// `expr` cast to scale [`DIVIDEND_SCALE`] if it is a decimal of a smaller scale.
-fn widened(expr: &Expr, schema: &datafusion::common::DFSchema) -> Option<Expr> {
-    let Ok(DataType::Decimal128(p, s)) = expr.get_type(schema) else {
-        return None;
+/// `expr` cast to scale `scale` if it is a decimal of a smaller scale (or,
+/// with `integers`, an integer).
+fn widened(
+    expr: &Expr,
+    schema: &datafusion::common::DFSchema,
+    scale: i8,
+    integers: bool,
+) -> Option<Expr> {
+    let (p, s) = match expr.get_type(schema) {
+        Ok(DataType::Decimal128(p, s)) => (p, s),
+        Ok(DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64) if integers => {
+            (38 - scale.unsigned_abs(), 0)
+        }
+        _ => return None,
     };
-    if s >= DIVIDEND_SCALE {
+    if s >= scale {
         return None;
     }
     #[allow(clippy::cast_sign_loss)]
-    let precision = (i16::from(p) - i16::from(s) + i16::from(DIVIDEND_SCALE)).min(38) as u8;
+    let precision = (i16::from(p) - i16::from(s) + i16::from(scale)).min(38) as u8;
     Some(Expr::Cast(Cast::new(
         Box::new(expr.clone()),
-        DataType::Decimal128(precision, DIVIDEND_SCALE),
+        DataType::Decimal128(precision, scale),
     )))
 }
 
@@ -67,7 +85,7 @@ fn widen(expr: Expr, schema: &datafusion::common::DFSchema) -> Transformed<Expr>
     if let Expr::AggregateFunction(aggregate) = &expr
         && aggregate.func.name() == "avg"
         && aggregate.params.args.len() == 1
-        && let Some(arg) = widened(&aggregate.params.args[0], schema)
+        && let Some(arg) = widened(&aggregate.params.args[0], schema, AVG_SCALE, false)
     {
         let mut aggregate = aggregate.clone();
         aggregate.params.args = vec![arg];
@@ -81,16 +99,25 @@ fn widen(expr: Expr, schema: &datafusion::common::DFSchema) -> Transformed<Expr>
     else {
         return Transformed::no(expr);
     };
-    let (Ok(DataType::Decimal128(_, _)), Some(left)) =
-        (right.get_type(schema), widened(left, schema))
-    else {
+    let (Ok(DataType::Decimal128(_, _)), Some(left)) = (
+        right.get_type(schema),
+        widened(left, schema, DIVIDEND_SCALE, false),
+    ) else {
         return Transformed::no(expr);
     };
-    Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
+    let quotient = Expr::BinaryExpr(BinaryExpr::new(
         Box::new(left),
         Operator::Divide,
         right.clone(),
-    )))
+    ));
+    // One place more than shown, rounded away (Arrow's down-scaling cast rounds half away from zero).
+    match quotient.get_type(schema) {
+        Ok(DataType::Decimal128(p, s)) if s > 0 => Transformed::yes(Expr::Cast(Cast::new(
+            Box::new(quotient),
+            DataType::Decimal128(p, s - 1),
+        ))),
+        _ => Transformed::yes(quotient),
+    }
 }
 
 #[cfg(test)]
@@ -123,6 +150,10 @@ mod tests {
         )
         .await;
         assert_eq!(avg, "2.3333333333333333");
+        let (_, rounded) =
+            one("SELECT CAST(200.0 AS DECIMAL(4,1)) / CAST(3 AS DECIMAL(1,0))").await;
+        assert_eq!(rounded, "66.6666666666666667");
+
         let (float_type, _) = one("SELECT CAST(1 AS DOUBLE) / 3").await;
         assert_eq!(float_type, "Float64");
     }

@@ -242,6 +242,7 @@ fn context(
     // `with_expr_planners` replaces the list, so it is set once.
     let mut planners = conversql_udfs::expr_planners();
     planners.extend(crate::pg_types::planners());
+    planners.push(Arc::new(crate::pg_datetime::DateTimeArithmeticPlanner));
     let mut state = SessionStateBuilder::new()
         .with_config(session_config(options))
         .with_runtime_env(runtime(dataset, spill)?)
@@ -249,9 +250,14 @@ fn context(
         .with_default_features()
         .with_analyzer_rule(Arc::new(crate::decimal_division::DecimalDivisionScale))
         .with_analyzer_rule(Arc::new(crate::pg_rounding::PostgresRounding))
+        .with_analyzer_rule(Arc::new(crate::pg_arithmetic::CheckedArithmetic))
         .with_physical_optimizer_rule(Arc::new(StopCheckRule))
         .build();
     crate::pg_types::add_rules(&mut state);
+    datafusion::execution::FunctionRegistry::register_function_rewrite(
+        &mut state,
+        Arc::new(crate::pg_math::FloatMath),
+    )?;
     Ok(SessionContext::new_with_state(state))
 }
 

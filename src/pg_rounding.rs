@@ -8,7 +8,8 @@
 //!   `round(2.5::float8)` is 2); DataFusion's rounds half away from zero.
 //! - `trunc`, `ceil` and `floor` of a `numeric` have no decimal places in
 //!   PostgreSQL (`trunc(3.789)` is `3`); DataFusion's keep the argument's
-//!   scale (`3.000`).
+//!   scale (`3.000`). `trunc(numeric, n)` has `n` places (`trunc(3.789, 1)`
+//!   is `3.7`, DataFusion's `3.700`), when `n` is a constant.
 //!
 //! This analyzer rule, run after DataFusion's type coercion, rewrites those
 //! expressions; output names are kept.
@@ -63,6 +64,21 @@ fn is_float(t: &DataType) -> bool {
     matches!(t, DataType::Float32 | DataType::Float64)
 }
 
+/// The value of a constant integer argument (decimal places), possibly cast.
+fn constant_places(expr: &Expr) -> Option<i64> {
+    match expr {
+        Expr::Literal(value, _) => match value {
+            datafusion::common::ScalarValue::Int64(Some(n)) => Some(*n),
+            datafusion::common::ScalarValue::Int32(Some(n)) => Some(i64::from(*n)),
+            _ => None,
+        },
+        Expr::Cast(Cast { expr, .. }) | Expr::TryCast(TryCast { expr, .. }) => {
+            constant_places(expr)
+        }
+        _ => None,
+    }
+}
+
 /// `x` rounded half to even (C's `rint`, as PostgreSQL rounds `double precision`).
 fn rint(x: Expr) -> Result<Expr> {
     let math = datafusion::functions::math::expr_fn::round;
@@ -94,6 +110,27 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                 }
                 _ => Expr::Cast(Cast::new_from_field(Box::new(rounded), field)),
             }))
+        }
+        Expr::ScalarFunction(ScalarFunction { func, args })
+            if args.len() == 2 && func.name() == "trunc" =>
+        {
+            let (DataType::Decimal128(p, s), Some(places)) =
+                (args[0].get_type(schema)?, constant_places(&args[1]))
+            else {
+                return Ok(Transformed::no(expr));
+            };
+            let places = places.clamp(0, 38);
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let precision = (i64::from(p) - i64::from(s) + places).clamp(1, 38) as u8;
+            #[allow(clippy::cast_possible_truncation)]
+            let scale = places as i8;
+            if scale == s {
+                return Ok(Transformed::no(expr));
+            }
+            Ok(Transformed::yes(Expr::Cast(Cast::new(
+                Box::new(expr.clone()),
+                DataType::Decimal128(precision, scale),
+            ))))
         }
         Expr::ScalarFunction(ScalarFunction { func, args }) if args.len() == 1 => {
             let source = args[0].get_type(schema)?;
@@ -152,6 +189,10 @@ mod tests {
                 "SELECT trunc(CAST(3.789 AS DECIMAL(4,3))) AS a, floor(CAST(-3.2 AS DECIMAL(2,1))) AS b"
             ).await,
             ["3", "-4"]
+        );
+        assert_eq!(
+            values("SELECT trunc(CAST(3.789 AS DECIMAL(4,3)), 1) AS a, trunc(CAST(3.7 AS DECIMAL(2,1)), 3) AS b").await,
+            ["3.7", "3.700"]
         );
     }
 }

@@ -226,6 +226,7 @@ impl Session {
             .iter_mut()
             .for_each(crate::pg_types::function_names::rename);
         statements.iter_mut().for_each(crate::at_time_zone::rewrite);
+        statements.iter_mut().for_each(crate::pg_literals::rewrite);
         Ok(statements)
     }
 
@@ -717,9 +718,21 @@ impl Session {
                             Some(crate::catalog::asyncpg_introspection::oid_array_type());
                     }
                 }
+                // The columns as they will run: after the analyzer's type coercion and
+                // PostgreSQL's type rules. Untyped parameters can make the analysis fail
+                // before values are bound; the planned types stand then.
+                let state = self.ctx.state();
+                let schema = match state.analyzer().execute_and_check(
+                    plan.clone(),
+                    state.config_options(),
+                    |_, _| {},
+                ) {
+                    Ok(analyzed) => analyzed.schema().as_arrow().clone(),
+                    Err(_) => plan.schema().as_arrow().clone(),
+                };
                 Ok(Description {
                     parameters,
-                    schema: Some(Arc::new(plan.schema().as_arrow().clone())),
+                    schema: Some(Arc::new(schema)),
                 })
             }
             Statement::ShowVariable { variable } => {

@@ -47,3 +47,10 @@ SELECT g AS g, count(*) AS n FROM (VALUES ('a'), ('b'), (NULL)) AS t(g) GROUP BY
 SELECT count(*) AS n FROM generate_series(1, 100) AS g(x) WHERE x % 7 = 0;
 SELECT sum(x) AS s FROM generate_series(1, 100) AS g(x);
 SELECT sum(x::int8 * x) AS s FROM generate_series(1, 1000) AS g(x);
+
+-- double precision variances to the last bit
+SELECT stddev(x::float8) AS s, stddev_samp(x::float8) AS ss, stddev_pop(x::float8) AS sp FROM (VALUES (1), (2), (4), (7)) AS t(x);
+SELECT variance(x::float8) AS v, var_samp(x::float8) AS vs, var_pop(x::float8) AS vp FROM (VALUES (0.1), (0.2), (0.7)) AS t(x);
+SELECT g AS g, var_pop(x::float8) AS v FROM (VALUES ('a', 1), ('a', 3), ('b', 5)) AS t(g, x) GROUP BY g ORDER BY g;
+SELECT var_samp(x::float8) AS v FROM (VALUES (1)) AS t(x);
+SELECT every(b) AS e FROM (VALUES (true), (false)) AS t(b);

@@ -39,3 +39,5 @@ SELECT $1 @> ARRAY['returns'] AS b;
 SELECT 2 = ANY($1) AS b;
 -- params: int8[] {5,6}
 SELECT cardinality($1) AS n;
+SELECT array_remove(ARRAY['a', NULL, 'b', NULL], NULL) AS a;
+SELECT array_remove(ARRAY['a', 'b', 'a'], 'a') AS a;

@@ -104,3 +104,18 @@ SELECT date_trunc('month', d) AS month, count(*) AS days FROM generate_series(TI
 SELECT CURRENT_DATE - CURRENT_DATE AS zero;
 SELECT now() - now() AS zero;
 SELECT now() >= TIMESTAMPTZ '2020-01-01 00:00:00+00' AS b;
+
+-- differences of timestamps are days and time; dates with intervals are timestamps
+SELECT TIMESTAMP '2026-06-01 08:00:00' - TIMESTAMP '2026-06-07 10:30:00' AS iv;
+SELECT TIMESTAMP '2026-06-07 10:30:00' - TIMESTAMP '2026-06-07 08:00:00' AS iv;
+SELECT DATE '2026-06-07' - INTERVAL '1 hour' AS ts;
+SELECT INTERVAL '2 days' + DATE '2026-06-07' AS ts;
+SELECT date_trunc('year', DATE '2026-06-07') AS t;
+SELECT justify_hours(INTERVAL '50 hours') AS iv;
+SELECT INTERVAL '1 month' * 1.5 AS iv;
+SELECT 2 * INTERVAL '1 hour 30 minutes' AS iv;
+SELECT INTERVAL '1 day' / 3 AS iv;
+SELECT INTERVAL '1 mon 1 day' / 2 AS iv;
+SELECT INTERVAL '1 day' / 0 AS iv;
+SELECT justify_days(INTERVAL '-45 days') AS iv;
+SELECT justify_interval(INTERVAL '-1 month 50 hours') AS iv;

@@ -48,3 +48,11 @@ SELECT to_timestamp('2026-06-07 14:05:09', 'YYYY-MM-DD HH24:MI:SS') AS ts;
 SELECT to_timestamp('07/06/2026 02:05 PM', 'DD/MM/YYYY HH12:MI AM') AS ts;
 SELECT to_number('1,234.50', '9,999.99') AS n;
 SELECT to_number('42', '99') AS n;
+
+-- text read by PostgreSQL's templates
+SELECT to_date('7 Jun 2026', 'DD Mon YYYY') AS d;
+SELECT to_date('2026-6-7', 'YYYY-MM-DD') AS d;
+SELECT to_timestamp('2026-06-07 14:05:09.25', 'YYYY-MM-DD HH24:MI:SS.MS') AS ts;
+SELECT to_timestamp('12:30 AM 2026-06-07', 'HH12:MI AM YYYY-MM-DD') AS ts;
+SELECT to_timestamp(1780840000) AS ts;
+SELECT to_timestamp(1780840000.5) AS ts;

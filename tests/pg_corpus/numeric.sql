@@ -115,3 +115,18 @@ SELECT 'Infinity'::float8 AS n;
 SELECT greatest(1, 2.5, 3) AS n;
 SELECT least(1, 2, 3) AS n;
 SELECT width_bucket(5.35, 0.024, 10.06, 5) AS n;
+
+-- bigint overflow and float division by zero are errors in PostgreSQL
+SELECT 9223372036854775807 + 1 AS n;
+SELECT -9223372036854775807 - 2 AS n;
+SELECT 9223372036854775807 * 2 AS n;
+SELECT 1::float8 / 0 AS n;
+SELECT x::float8 / y AS q FROM (VALUES (1, 0)) AS t(x, y);
+SELECT 'NaN'::float8 / 0 AS n;
+SELECT mod(7, 0) AS n;
+SELECT div(9.5, 2) AS n;
+SELECT div(-9.5, 2.5) AS n;
+SELECT mod(-7.5, 2) AS n;
+SELECT sign(0.0) AS n;
+SELECT sign(-2.5::float8) AS n;
+SELECT ceiling(-3.2) AS n;

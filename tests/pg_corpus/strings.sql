@@ -85,3 +85,4 @@ SELECT encode('abc'::bytea, 'hex') AS s;
 SELECT E'a\tb' AS s;
 SELECT 'it''s' AS s;
 SELECT $$dollar 'quoted'$$ AS s;
+SELECT 'abcdef'::varchar(3) AS s, CAST('ab' AS varchar(5)) AS t;

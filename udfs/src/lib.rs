@@ -46,10 +46,35 @@
 //!   `numeric`, what `EXTRACT(field FROM source)` is planned as ([`ExtractFunc`]).
 //! - `timezone(zone, ts) -> Timestamp`: `ts AT TIME ZONE zone`, between
 //!   instants and wall-clock times ([`TimezoneFunc`]).
+//! - `to_date(text, template) -> Date32` and `to_timestamp(text, template)`,
+//!   `to_timestamp(seconds) -> Timestamp`: text read by PostgreSQL's template
+//!   patterns ([`ToDateFunc`], [`ToTimestampFunc`]).
+//! - `date_trunc(field, source)`: a date read as `timestamptz`
+//!   ([`PgDateTruncFunc`]).
+//! - `justify_hours(interval)`: whole days out of 24 hours
+//!   ([`JustifyHoursFunc`]); `timestamp - timestamp` is planned through it.
+//!   `justify_days`, `justify_interval`: months out of 30 days
+//!   ([`JustifyDaysFunc`], [`JustifyIntervalFunc`]).
+//! - `int8pl`, `int8mi`, `int8mul(a, b) -> Int64`: `+`, `-`, `*` of bigints,
+//!   22003 on overflow ([`Int8PlFunc`], [`Int8MiFunc`], [`Int8MulFunc`]);
+//!   `float8div(a, b) -> Float64`: `/` of doubles, 22012 on division by
+//!   zero ([`Float8DivFunc`]). conversql plans those operators as them.
+//! - `interval_mul(interval, factor)`, `interval_div(interval, factor)`:
+//!   `interval * number` and `interval / number` ([`IntervalMulFunc`],
+//!   [`IntervalDivFunc`]); conversql plans those operators as them.
+//! - `mod(a, b)`, `div(a, b)`, `sign(x)`: PostgreSQL's remainder, integer
+//!   quotient and sign ([`PgModFunc`], [`PgDivFunc`], [`PgSignFunc`]);
+//!   `ceiling` and `every` are registered as aliases of `ceil` and `bool_and`.
+//! - `array_remove(array, element)`: every equal element removed, NULLs by a
+//!   NULL element ([`ArrayRemoveFunc`]).
 //!
-//! Aggregate function:
+//! Aggregate functions:
 //! - `tag_union(tags) -> List(Utf8)`: the sorted, distinct union of lists of
 //!   tags ([`TagUnionFunc`]).
+//! - `avg(x)`: `numeric` for integers, as in PostgreSQL ([`PgAvgFunc`]).
+//! - `var_pop`, `var_samp` (`variance`), `stddev_pop`, `stddev`
+//!   (`stddev_samp`) of doubles, computed as PostgreSQL does
+//!   ([`VarPopFunc`], [`VarSampFunc`], [`StddevPopFunc`], [`StddevFunc`]).
 //!
 //! Timestamps are accepted in any unit, with or without a time zone (none
 //! means UTC); timestamps are returned as `Timestamp(Microsecond, "UTC")`.
@@ -67,17 +92,31 @@
 #![warn(missing_docs)]
 
 pub mod array_literal;
+pub mod array_remove;
 pub(crate) mod array_sets;
 pub mod as_of;
 pub mod attribution_window_hours;
+pub mod avg;
+mod checked_arithmetic;
 pub mod checked_time_zone;
 mod common;
 pub mod conversation_closed_at;
 pub mod conversation_status;
 mod date_fields;
 pub mod date_part;
+pub mod date_trunc;
 pub mod extract;
+mod float8_accum;
+pub mod float8div;
 pub mod in_attribution_window;
+pub mod int8mi;
+pub mod int8mul;
+pub mod int8pl;
+pub mod interval_div;
+pub mod interval_mul;
+pub mod justify_days;
+pub mod justify_hours;
+pub mod justify_interval;
 pub mod local_date;
 pub mod options;
 pub mod pg_any_equal;
@@ -85,11 +124,21 @@ pub mod pg_array_contains;
 pub mod pg_array_in;
 pub mod pg_array_length;
 pub mod pg_array_overlap;
+pub mod pg_div;
+pub mod pg_mod;
+pub mod pg_sign;
+mod pg_template_input;
 pub mod sql_error;
+pub mod stddev;
+pub mod stddev_pop;
 pub mod tag_union;
 pub mod timezone;
 pub mod to_char;
+pub mod to_date;
+pub mod to_timestamp;
 pub mod touch_priority;
+pub mod var_pop;
+pub mod var_samp;
 
 use std::sync::Arc;
 
@@ -97,14 +146,26 @@ use datafusion::execution::config::SessionConfig;
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 use datafusion::prelude::SessionContext;
 
+pub use array_remove::ArrayRemoveFunc;
 pub use as_of::AsOfFunc;
 pub use attribution_window_hours::AttributionWindowHoursFunc;
+pub use avg::PgAvgFunc;
 pub use checked_time_zone::CheckedTimeZoneFunc;
 pub use conversation_closed_at::ConversationClosedAtFunc;
 pub use conversation_status::ConversationStatusFunc;
 pub use date_part::DatePartFunc;
+pub use date_trunc::PgDateTruncFunc;
 pub use extract::{ExtractFunc, ExtractPlanner};
+pub use float8div::Float8DivFunc;
 pub use in_attribution_window::InAttributionWindowFunc;
+pub use int8mi::Int8MiFunc;
+pub use int8mul::Int8MulFunc;
+pub use int8pl::Int8PlFunc;
+pub use interval_div::IntervalDivFunc;
+pub use interval_mul::IntervalMulFunc;
+pub use justify_days::JustifyDaysFunc;
+pub use justify_hours::JustifyHoursFunc;
+pub use justify_interval::JustifyIntervalFunc;
 pub use local_date::LocalDateFunc;
 pub use options::{
     ConversqlOptions, OnOff, OptionalInstant, format_instant, parse_instant, parse_on_off,
@@ -114,11 +175,20 @@ pub use pg_array_contains::PgArrayContainsFunc;
 pub use pg_array_in::PgArrayInFunc;
 pub use pg_array_length::PgArrayLengthFunc;
 pub use pg_array_overlap::PgArrayOverlapFunc;
+pub use pg_div::PgDivFunc;
+pub use pg_mod::PgModFunc;
+pub use pg_sign::PgSignFunc;
 pub use sql_error::SqlError;
+pub use stddev::StddevFunc;
+pub use stddev_pop::StddevPopFunc;
 pub use tag_union::{TagUnionAccumulator, TagUnionFunc};
 pub use timezone::TimezoneFunc;
 pub use to_char::ToCharFunc;
+pub use to_date::ToDateFunc;
+pub use to_timestamp::ToTimestampFunc;
 pub use touch_priority::TouchPriorityFunc;
+pub use var_pop::VarPopFunc;
+pub use var_samp::VarSampFunc;
 
 /// All conversql scalar functions.
 pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
@@ -140,6 +210,22 @@ pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(DatePartFunc::new())),
         Arc::new(ScalarUDF::from(ExtractFunc::new())),
         Arc::new(ScalarUDF::from(TimezoneFunc::new())),
+        Arc::new(ScalarUDF::from(ToDateFunc::new())),
+        Arc::new(ScalarUDF::from(ToTimestampFunc::new())),
+        Arc::new(ScalarUDF::from(ArrayRemoveFunc::new())),
+        Arc::new(ScalarUDF::from(PgDateTruncFunc::new())),
+        Arc::new(ScalarUDF::from(JustifyHoursFunc::new())),
+        Arc::new(ScalarUDF::from(JustifyDaysFunc::new())),
+        Arc::new(ScalarUDF::from(JustifyIntervalFunc::new())),
+        Arc::new(ScalarUDF::from(Int8PlFunc::new())),
+        Arc::new(ScalarUDF::from(Int8MiFunc::new())),
+        Arc::new(ScalarUDF::from(Int8MulFunc::new())),
+        Arc::new(ScalarUDF::from(Float8DivFunc::new())),
+        Arc::new(ScalarUDF::from(PgModFunc::new())),
+        Arc::new(ScalarUDF::from(IntervalMulFunc::new())),
+        Arc::new(ScalarUDF::from(IntervalDivFunc::new())),
+        Arc::new(ScalarUDF::from(PgDivFunc::new())),
+        Arc::new(ScalarUDF::from(PgSignFunc::new())),
     ]
 }
 
@@ -151,7 +237,14 @@ pub fn expr_planners() -> Vec<Arc<dyn datafusion::logical_expr::planner::ExprPla
 
 /// All conversql aggregate functions.
 pub fn aggregate_udfs() -> Vec<Arc<AggregateUDF>> {
-    vec![Arc::new(AggregateUDF::from(TagUnionFunc::new()))]
+    vec![
+        Arc::new(AggregateUDF::from(TagUnionFunc::new())),
+        Arc::new(AggregateUDF::from(PgAvgFunc::new())),
+        Arc::new(AggregateUDF::from(VarPopFunc::new())),
+        Arc::new(AggregateUDF::from(VarSampFunc::new())),
+        Arc::new(AggregateUDF::from(StddevPopFunc::new())),
+        Arc::new(AggregateUDF::from(StddevFunc::new())),
+    ]
 }
 
 /// Adds the `conversql.*` settings ([`ConversqlOptions`], at their
@@ -203,9 +296,30 @@ pub fn register_all(ctx: &SessionContext) {
         ctx.register_udf(udf.as_ref().clone());
     }
     for udaf in aggregate_udfs() {
+        if ctx
+            .state_ref()
+            .read()
+            .aggregate_functions()
+            .contains_key(udaf.name())
+        {
+            ctx.deregister_udaf(udaf.name());
+        }
         ctx.register_udaf(udaf.as_ref().clone());
     }
+    register_aliases(ctx);
     let state = ctx.state_ref();
     let mut state = state.write();
     register_options(state.config_mut());
+}
+
+/// PostgreSQL's other names of DataFusion's functions with the same meaning:
+/// `ceiling` (`ceil`) and `every` (`bool_and`).
+fn register_aliases(ctx: &SessionContext) {
+    use datafusion::execution::FunctionRegistry;
+    if let Ok(ceil) = ctx.udf("ceil") {
+        ctx.register_udf(ceil.as_ref().clone().with_aliases(["ceiling"]));
+    }
+    if let Ok(bool_and) = ctx.udaf("bool_and") {
+        ctx.register_udaf(bool_and.as_ref().clone().with_aliases(["every"]));
+    }
 }

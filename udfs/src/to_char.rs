@@ -204,7 +204,7 @@ fn to_char(values: &ArrayRef, templates: &ArrayRef) -> Result<ArrayRef> {
 
 /// One piece of a date/time template.
 #[derive(Debug, Clone, PartialEq)]
-enum DatePiece {
+pub(crate) enum DatePiece {
     /// Copied text.
     Text(String),
     /// A pattern, with the `FM` (fill mode: no padding) prefix or not.
@@ -227,7 +227,7 @@ const DATE_PATTERNS: &[&str] = &[
 /// Splits a date/time template into text and patterns, as PostgreSQL reads it:
 /// `"…"` is copied text (`\"` a quote inside it), `\` before a character copies it,
 /// `FM` before a pattern suppresses its padding, anything else is copied.
-fn parse_date_template(template: &str) -> Result<Vec<DatePiece>> {
+pub(crate) fn parse_date_template(template: &str) -> Result<Vec<DatePiece>> {
     let mut pieces = vec![];
     let mut text = String::new();
     let mut rest = template;

@@ -370,6 +370,7 @@ impl Postgres {
                 "--auth=trust",
                 "--encoding=UTF8",
                 "--locale=C",
+                "--lc-ctype=C.UTF-8",
                 "--no-sync",
             ])
             .output()

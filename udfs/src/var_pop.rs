@@ -1,0 +1,87 @@
+//! `var_pop(x)`: the population variance of `double precision` values, computed as
+//! PostgreSQL computes it ([`crate::float8_accum`]), replacing DataFusion's
+//! function of the same name.
+
+use arrow::datatypes::{DataType, FieldRef};
+use datafusion::common::Result;
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDFImpl, Documentation, Signature, Volatility,
+};
+use datafusion_macros::user_doc;
+
+use crate::float8_accum::{Float8Accum, Statistic, coerce_float, state_fields};
+
+/// `var_pop(x)`: the population variance of doubles.
+#[user_doc(
+    doc_section(label = "Statistical Functions"),
+    description = "The population variance of the non-NULL values, as PostgreSQL's \
+`var_pop` of `double precision` computes it (to the last bit). PostgreSQL computes it in \
+`numeric` for integers and numerics: conversql refuses those (SQLSTATE 0A000); cast the \
+argument to double precision. Returns NULL for too few rows.",
+    syntax_example = "var_pop(x)",
+    sql_example = r"```sql
+> SELECT var_pop(CAST(x AS DOUBLE)) AS v FROM (VALUES (1), (2), (4)) AS t(x);
++--------------------+
+| v                  |
++--------------------+
+| 1.5555555555555556 |
++--------------------+
+```",
+    argument(name = "x", description = "A double precision value.")
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct VarPopFunc {
+    signature: Signature,
+    aliases: Vec<String>,
+}
+
+impl Default for VarPopFunc {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl VarPopFunc {
+    /// Creates the `var_pop` function.
+    pub fn new() -> Self {
+        Self {
+            signature: Signature::user_defined(Volatility::Immutable),
+            aliases: ["var_population"].into_iter().map(String::from).collect(),
+        }
+    }
+}
+
+impl AggregateUDFImpl for VarPopFunc {
+    fn name(&self) -> &'static str {
+        "var_pop"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce_float(self.name(), arg_types)
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Float64)
+    }
+
+    fn accumulator(&self, _acc_args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(Float8Accum::new(Statistic::VarPop)))
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        Ok(state_fields(&args))
+    }
+
+    fn aliases(&self) -> &[String] {
+        &self.aliases
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
