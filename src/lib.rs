@@ -20,6 +20,7 @@ pub mod dialect;
 pub mod engine;
 pub mod error;
 pub mod facts;
+pub mod integer_literals;
 #[cfg(test)]
 mod layering;
 pub mod limits;

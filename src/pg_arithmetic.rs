@@ -1,15 +1,16 @@
 //! PostgreSQL's errors of arithmetic where DataFusion answers a number.
 //!
-//! - `+`, `-` and `*` of two `bigint`s wrap around in DataFusion
-//!   (`9223372036854775807 + 1` is `-9223372036854775808`); PostgreSQL raises
-//!   `bigint out of range` (SQLSTATE 22003). They are planned as
-//!   PostgreSQL's own functions for them, `int8pl`, `int8mi` and `int8mul`
+//! - `+`, `-` and `*` of two `bigint`s or two `integer`s wrap around in
+//!   DataFusion (`9223372036854775807 + 1` is `-9223372036854775808`);
+//!   PostgreSQL raises `bigint out of range` or `integer out of range`
+//!   (SQLSTATE 22003). They are planned as PostgreSQL's own functions for
+//!   them, `int8pl`, `int8mi`, `int8mul`, `int4pl`, `int4mi` and `int4mul`
 //!   (`conversql_udfs`), which check.
 //! - `/` of two `double precision`s by zero is `Infinity` in DataFusion,
 //!   `division by zero` (SQLSTATE 22012) in PostgreSQL: it is planned as
 //!   `float8div`.
 //!
-//! Smaller integers (`integer + integer`) keep DataFusion's wrapping
+//! `smallint`s (of which the log has none) keep DataFusion's wrapping
 //! operators. This analyzer rule runs after DataFusion's type coercion, so
 //! it sees the operand types PostgreSQL's operator would be chosen by; the
 //! output names are kept.
@@ -17,7 +18,9 @@
 use std::sync::Arc;
 
 use arrow::datatypes::DataType;
-use conversql_udfs::{Float8DivFunc, Int8MiFunc, Int8MulFunc, Int8PlFunc};
+use conversql_udfs::{
+    Float8DivFunc, Int4MiFunc, Int4MulFunc, Int4PlFunc, Int8MiFunc, Int8MulFunc, Int8PlFunc,
+};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, Result};
@@ -27,7 +30,7 @@ use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator, ScalarUDF};
 use datafusion::optimizer::AnalyzerRule;
 
-/// Plans `bigint` `+ - *` and `double precision` `/` as PostgreSQL's checking functions.
+/// Plans `bigint` and `integer` `+ - *` and `double precision` `/` as PostgreSQL's checking functions.
 #[derive(Debug, Default)]
 pub struct CheckedArithmetic;
 
@@ -61,6 +64,9 @@ fn checked(expr: Expr, schema: &DFSchema) -> Transformed<Expr> {
         (Operator::Plus, DataType::Int64, DataType::Int64) => Int8PlFunc::new().into(),
         (Operator::Minus, DataType::Int64, DataType::Int64) => Int8MiFunc::new().into(),
         (Operator::Multiply, DataType::Int64, DataType::Int64) => Int8MulFunc::new().into(),
+        (Operator::Plus, DataType::Int32, DataType::Int32) => Int4PlFunc::new().into(),
+        (Operator::Minus, DataType::Int32, DataType::Int32) => Int4MiFunc::new().into(),
+        (Operator::Multiply, DataType::Int32, DataType::Int32) => Int4MulFunc::new().into(),
         (Operator::Divide, DataType::Float64, DataType::Float64) => Float8DivFunc::new().into(),
         _ => return Transformed::no(expr),
     };
@@ -98,6 +104,12 @@ mod tests {
                 .await
                 .unwrap_err()
                 .contains("bigint out of range")
+        );
+        assert!(
+            run("SELECT CAST(2147483647 AS INT) + CAST(1 AS INT) AS n")
+                .await
+                .unwrap_err()
+                .contains("integer out of range")
         );
         assert!(
             run("SELECT CAST(1 AS DOUBLE) / 0 AS n")

@@ -7,6 +7,8 @@
 //! - `timestamp - timestamp` is an interval of days and time in PostgreSQL
 //!   (`6 days 02:30:00`, its `justify_hours`); DataFusion's has hours only
 //!   (`146:30:00`). The difference is planned through `justify_hours`.
+//! - `date - date` is an `integer` number of days in PostgreSQL; DataFusion's
+//!   is a `bigint`.
 //! - `interval * number`, `number * interval` and `interval / number` are
 //!   PostgreSQL's `interval_mul` and `interval_div` (DataFusion cannot
 //!   multiply a month-day-nanosecond interval).
@@ -24,7 +26,7 @@ use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExp
 use datafusion::logical_expr::{BinaryExpr, Cast, Expr, ExprSchemable, Operator, ScalarUDF};
 use datafusion::sql::sqlparser::ast::BinaryOperator;
 
-/// Plans `date ± interval`, `timestamp - timestamp` and `interval * number` with PostgreSQL's types.
+/// Plans `date ± interval`, `date - date`, `timestamp - timestamp` and `interval * number` with PostgreSQL's types.
 #[derive(Debug, Default)]
 pub struct DateTimeArithmeticPlanner;
 
@@ -94,6 +96,14 @@ impl ExprPlanner for DateTimeArithmeticPlanner {
                     vec![difference],
                 ))
             }
+            (l, r) if is_date(l) && is_date(r) && op == Operator::Minus => Expr::Cast(Cast::new(
+                Box::new(Expr::BinaryExpr(BinaryExpr::new(
+                    Box::new(expr.left),
+                    op,
+                    Box::new(expr.right),
+                ))),
+                DataType::Int32,
+            )),
             _ => return Ok(PlannerResult::Original(expr)),
         };
         Ok(PlannerResult::Planned(planned))

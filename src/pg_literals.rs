@@ -3,7 +3,8 @@
 //!
 //! - A number with an exponent (`1e3`, `2.5E-2`) is `numeric` in PostgreSQL;
 //!   with decimals read as `numeric` (`parse_float_as_decimal`) DataFusion
-//!   fails on the exponent. It is written out (`1000`, `0.025`).
+//!   fails on the exponent. It is written out (`0.025`; a whole number as
+//!   a `numeric` of scale 0, `CAST(1000 AS DECIMAL(4,0))`).
 //! - `'3.5'::numeric` (no precision) has the literal's own scale in
 //!   PostgreSQL (`3.5`); DataFusion's unconstrained decimal has scale 10
 //!   (`3.5000000000`). A cast of a quoted number to `numeric` without a
@@ -38,7 +39,21 @@ fn rewrite_expr(expr: &mut Expr) {
             ..
         }) => {
             if let Some(plain) = without_exponent(n) {
-                *n = plain;
+                if plain.contains('.') {
+                    *n = plain;
+                } else {
+                    // A whole number would read as an integer: it is a `numeric` of scale 0.
+                    let precision = plain.len().min(38) as u64;
+                    *expr = Expr::Cast {
+                        kind: CastKind::Cast,
+                        expr: Box::new(Expr::value(Value::Number(plain, false))),
+                        data_type: DataType::Decimal(ExactNumberInfo::PrecisionAndScale(
+                            precision, 0,
+                        )),
+                        array: false,
+                        format: None,
+                    };
+                }
             }
         }
         Expr::Cast {
@@ -135,7 +150,7 @@ fn call(name: &str, args: Vec<Expr>) -> Expr {
 }
 
 /// `1e3` as `1000`, `2.5E-2` as `0.025`; `None` for a number without an exponent.
-fn without_exponent(n: &str) -> Option<String> {
+pub fn without_exponent(n: &str) -> Option<String> {
     let at = n.find(['e', 'E'])?;
     let (mantissa, exponent) = (&n[..at], &n[at + 1..]);
     let exponent: i64 = exponent.parse().ok()?;
@@ -253,7 +268,7 @@ mod tests {
     fn literals_are_spelled_as_datafusion_reads_postgresql_s() {
         assert_eq!(
             rewritten("SELECT 1e3, 2.5E-2, 1.5e1, 12e-1"),
-            "SELECT 1000, 0.025, 15, 1.2"
+            "SELECT CAST(1000 AS DECIMAL(4,0)), 0.025, CAST(15 AS DECIMAL(2,0)), 1.2"
         );
         assert_eq!(
             rewritten("SELECT '3.5'::numeric, CAST('x' AS numeric), '2'::numeric(5, 2)"),

@@ -226,6 +226,9 @@ impl Session {
             .iter_mut()
             .for_each(crate::pg_types::function_names::rename);
         statements.iter_mut().for_each(crate::at_time_zone::rewrite);
+        statements
+            .iter_mut()
+            .for_each(crate::integer_literals::rewrite);
         statements.iter_mut().for_each(crate::pg_literals::rewrite);
         Ok(statements)
     }
@@ -648,7 +651,15 @@ impl Session {
     }
 
     /// Describes a statement without running it: its parameter types and result columns.
-    pub async fn describe(&self, statement: &Statement) -> Result<Description> {
+    ///
+    /// `declared` are the SQL types of the leading parameters as the client
+    /// declared them (`pg_types::declared_parameters`); a query is planned
+    /// with its parameters of those types.
+    pub async fn describe(
+        &self,
+        statement: &Statement,
+        declared: &[datafusion::sql::sqlparser::ast::DataType],
+    ) -> Result<Description> {
         match statement {
             Statement::Fetch { name, into, .. } if into.is_none() => Ok(Description {
                 parameters: vec![],
@@ -661,13 +672,26 @@ impl Session {
             Statement::Query(_) | Statement::Explain { .. } => {
                 let mut expanded = statement.clone();
                 self.resolve_relations(&mut expanded);
-                let plan = self
+                if matches!(expanded, Statement::Query(_)) && !declared.is_empty() {
+                    expanded = Statement::Prepare {
+                        name: Ident::new("conversql_described"),
+                        data_types: declared.to_vec(),
+                        statement: Box::new(expanded),
+                    };
+                }
+                let plan = match self
                     .ctx
                     .state()
                     .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(
                         expanded,
                     )))
-                    .await?;
+                    .await?
+                {
+                    datafusion::logical_expr::LogicalPlan::Statement(
+                        datafusion::logical_expr::Statement::Prepare(prepared),
+                    ) => Arc::unwrap_or_clone(prepared.input),
+                    plan => plan,
+                };
                 read_only_options()
                     .verify_plan(&plan)
                     .map_err(|e| Error::ReadOnly(e.to_string()))?;
@@ -1206,7 +1230,7 @@ mod tests {
             .pop()
             .unwrap();
         assert_eq!(
-            session.describe(&fetch).await.unwrap_err().sqlstate(),
+            session.describe(&fetch, &[]).await.unwrap_err().sqlstate(),
             "34000",
             "Describe of a FETCH too"
         );

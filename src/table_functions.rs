@@ -172,7 +172,7 @@ impl TableFunctionImpl for OverviewFunction {
                 let group_by = text_arg(self.name(), value(3)?)?;
                 let counts = match group_by.to_ascii_lowercase().as_str() {
                     "channel" | "status" => format!(
-                        "SELECT \"date\", {g} AS \"group\", sum(conversations) AS conversations \
+                        "SELECT \"date\", {g} AS \"group\", CAST(sum(conversations) AS BIGINT) AS conversations \
                          FROM daily_conversations WHERE account_id = $1 \
                          AND \"date\" BETWEEN {{start_date}} AND {{end_date}} GROUP BY \"date\", {g}",
                         g = group_by.to_ascii_lowercase()

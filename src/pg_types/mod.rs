@@ -3,8 +3,10 @@
 //! - Literals: a cast of text to an array reads PostgreSQL's array input
 //!   syntax ([`array_cast`], [`array_literal_tokens`]).
 //! - Bound parameters: array values in text and binary format
-//!   ([`array_parameters`]), and the parameter types PostgreSQL infers for
-//!   `$n::type[]` and `x = ANY($n)`.
+//!   ([`array_parameters`]), the parameter types PostgreSQL infers for
+//!   `$n::type[]` and `x = ANY($n)`, the types a client declares
+//!   ([`declared_parameters`]) and `numeric` values with their own scale
+//!   ([`numeric_parameters`]).
 //! - Operators: `@>`, `<@` and `&&` on arrays compare as PostgreSQL does
 //!   ([`array_operators`]); `= ANY`, `<> ALL` and `array_length` answer
 //!   PostgreSQL's NULLs ([`function_names`]).
@@ -18,7 +20,9 @@ pub mod array_literal_tokens;
 pub mod array_operators;
 pub mod array_parameters;
 pub mod boolean_literals;
+pub mod declared_parameters;
 pub mod function_names;
+pub mod numeric_parameters;
 pub mod oid_alias_compare;
 
 use std::sync::Arc;

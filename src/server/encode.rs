@@ -83,16 +83,29 @@ pub fn fields(
     Ok(described)
 }
 
+/// The type a column of `data_type` travels as, where it is not its own:
+/// PostgreSQL has no unsigned integers (and arrow-pg would send `UInt64` as
+/// `numeric`), so `UInt64` is `Int64`; a column of untyped NULLs
+/// (`SELECT NULL`) is `text`, as PostgreSQL resolves an `unknown` output column.
+fn wire_type_of(data_type: &DataType) -> Option<DataType> {
+    match data_type {
+        DataType::UInt64 => Some(DataType::Int64),
+        DataType::Null => Some(DataType::Utf8),
+        _ => None,
+    }
+}
+
 /// A field as described to clients: under its client name (see
-/// [`crate::dialect::column_names`]), `UInt64` as `Int64`, and a named OID alias without its tag.
+/// [`crate::dialect::column_names`]), `UInt64` as `Int64`, untyped NULLs as
+/// `text` ([`wire_type_of`]), and a named OID alias without its tag.
 fn wire_field(field: &Field) -> Field {
     let mut field = field.clone();
     if crate::dialect::column_names::is_internal(field.name()) {
         let name = crate::dialect::column_names::client_name(field.name()).to_string();
         field = field.with_name(name);
     }
-    if field.data_type() == &DataType::UInt64 {
-        field = field.with_data_type(DataType::Int64);
+    if let Some(wire) = wire_type_of(field.data_type()) {
+        field = field.with_data_type(wire);
     }
     if is_named_oid_alias(&field) {
         let mut metadata = field.metadata().clone();
@@ -112,35 +125,28 @@ fn is_named_oid_alias(field: &Field) -> bool {
         .contains_key(arrow_pg::datatypes::PG_OID_ALIAS_KEY)
 }
 
-/// The schema as sent to Postgres clients: Postgres has no unsigned integers,
-/// and arrow-pg would send `UInt64` as `numeric`, so such columns become `Int64`.
+/// The schema as sent to Postgres clients: each column of the type it travels as ([`wire_type_of`]).
 fn pg_schema(schema: &Schema) -> Schema {
-    if !schema
-        .fields()
-        .iter()
-        .any(|f| f.data_type() == &DataType::UInt64)
-    {
-        return schema.clone();
-    }
     let fields: Vec<Field> = schema
         .fields()
         .iter()
-        .map(|f| match f.data_type() {
-            DataType::UInt64 => f.as_ref().clone().with_data_type(DataType::Int64),
-            _ => f.as_ref().clone(),
+        .map(|f| match wire_type_of(f.data_type()) {
+            Some(wire) => f.as_ref().clone().with_data_type(wire),
+            None => f.as_ref().clone(),
         })
         .collect();
     Schema::new_with_metadata(fields, schema.metadata().clone())
 }
 
-/// A batch converted to `pg_schema`: `UInt64` columns cast to `Int64`; a value
-/// above `i64::MAX` is an error naming the column, never a wrapped number.
+/// A batch converted to `pg_schema`: `UInt64` columns cast to `Int64` (a
+/// value above `i64::MAX` is an error naming the column, never a wrapped
+/// number), NULL columns to `text`.
 pub(super) fn pg_batch(batch: RecordBatch) -> Result<RecordBatch, DataFusionError> {
     let schema = batch.schema();
     if !schema
         .fields()
         .iter()
-        .any(|f| f.data_type() == &DataType::UInt64)
+        .any(|f| wire_type_of(f.data_type()).is_some())
     {
         return Ok(batch);
     }
@@ -152,16 +158,19 @@ pub(super) fn pg_batch(batch: RecordBatch) -> Result<RecordBatch, DataFusionErro
         .columns()
         .iter()
         .zip(schema.fields())
-        .map(|(column, field)| match field.data_type() {
-            DataType::UInt64 => {
-                cast_with_options(column, &DataType::Int64, &options).map_err(|e| {
-                    DataFusionError::Execution(format!(
-                        "column \"{}\" does not fit in int8: {e}",
-                        field.name()
-                    ))
-                })
-            }
-            _ => Ok(column.clone()),
+        .map(|(column, field)| match wire_type_of(field.data_type()) {
+            Some(wire) => cast_with_options(column, &wire, &options).map_err(|e| {
+                DataFusionError::Execution(format!(
+                    "column \"{}\" does not fit in {}: {e}",
+                    field.name(),
+                    if wire == DataType::Int64 {
+                        "int8"
+                    } else {
+                        "text"
+                    }
+                ))
+            }),
+            None => Ok(column.clone()),
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(RecordBatch::try_new(Arc::new(pg_schema(&schema)), columns)?)
@@ -239,6 +248,59 @@ pub fn datafusion_error_info(e: &DataFusionError) -> ErrorInfo {
     ErrorInfo::new("ERROR".into(), code.into(), message)
 }
 
+/// A bound value as an expression that plans back to the value's own type:
+/// a plain number reads as a `bigint` (or, with decimals, a `numeric`), so
+/// the other integers and floats are cast to their type (`CAST(42 AS
+/// INTEGER)` for a parameter declared `int4`), and so is a NULL.
+fn typed_literal(value: &datafusion::common::ScalarValue) -> datafusion::logical_expr::Expr {
+    let literal = datafusion::logical_expr::Expr::Literal(value.clone(), None);
+    match value.data_type() {
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64
+        | DataType::Float16
+        | DataType::Float32
+        | DataType::Float64 => datafusion::logical_expr::Expr::Cast(
+            datafusion::logical_expr::Cast::new(Box::new(literal), value.data_type()),
+        ),
+        DataType::Null => literal,
+        // A NULL keeps its type too (`SELECT $1` of an `int4` NULL is an `int4` column).
+        data_type if value.is_null() => datafusion::logical_expr::Expr::Cast(
+            datafusion::logical_expr::Cast::new(Box::new(literal), data_type),
+        ),
+        _ => literal,
+    }
+}
+
+/// A `timestamptz` value as `CAST('2026-06-07T10:30:00+00:00' AS TIMESTAMPTZ)`:
+/// DataFusion's unparser casts it to a `timestamp` (without time zone),
+/// which `AT TIME ZONE` would then read as a wall-clock time in the zone.
+fn timestamptz_literal(value: &datafusion::common::ScalarValue) -> Option<SqlExpr> {
+    use datafusion::common::ScalarValue;
+    use datafusion::sql::sqlparser::ast::{CastKind, DataType as SqlType, TimezoneInfo};
+    let nanos = match value {
+        ScalarValue::TimestampSecond(Some(v), Some(_)) => v.checked_mul(1_000_000_000)?,
+        ScalarValue::TimestampMillisecond(Some(v), Some(_)) => v.checked_mul(1_000_000)?,
+        ScalarValue::TimestampMicrosecond(Some(v), Some(_)) => v.checked_mul(1_000)?,
+        ScalarValue::TimestampNanosecond(Some(v), Some(_)) => *v,
+        _ => return None,
+    };
+    let instant = chrono::DateTime::from_timestamp_nanos(nanos);
+    Some(SqlExpr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(SqlExpr::value(Value::SingleQuotedString(
+            instant.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        ))),
+        data_type: SqlType::Timestamp(None, TimezoneInfo::WithTimeZone),
+        array: false,
+        format: None,
+    })
+}
+
 /// Replaces the placeholders `$1…$n` of `statement` by the bound values, as
 /// SQL literals; a parameter with an expression in `exprs` (an array, see
 /// `pg_types::array_parameters`) is replaced by that expression instead.
@@ -278,7 +340,11 @@ pub fn bind_parameters(
                 )));
                 return ControlFlow::Break(());
             };
-            let literal = datafusion::logical_expr::Expr::Literal(value.value.clone(), None);
+            if let Some(sql) = timestamptz_literal(&value.value) {
+                *expr = SqlExpr::Nested(Box::new(sql));
+                return ControlFlow::Continue(());
+            }
+            let literal = typed_literal(&value.value);
             match unparser.expr_to_sql(&literal) {
                 Ok(sql) => *expr = SqlExpr::Nested(Box::new(sql)),
                 Err(e) => {
@@ -299,6 +365,38 @@ pub fn bind_parameters(
 mod tests {
     use super::*;
     use arrow::array::{Array, Int64Array, StringArray, UInt64Array};
+
+    #[test]
+    fn bound_values_keep_their_types() {
+        use datafusion::common::ScalarValue;
+        use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+        use datafusion::sql::sqlparser::parser::Parser;
+        let statement = Parser::parse_sql(&PostgreSqlDialect {}, "SELECT $1, $2, $3, $4")
+            .unwrap()
+            .remove(0);
+        let values = ParamValues::List(
+            [
+                ScalarValue::Int32(Some(42)),
+                ScalarValue::Float64(Some(0.1)),
+                ScalarValue::TimestampMicrosecond(
+                    Some(1_780_828_200_000_000),
+                    Some("+00:00".into()),
+                ),
+                ScalarValue::Utf8(None),
+            ]
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+        );
+        let bound = bind_parameters(&statement, &values, &[None, None, None, None])
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            bound,
+            "SELECT (CAST(42 AS INTEGER)), (CAST(0.1 AS DOUBLE)), \
+             (CAST('2026-06-07T10:30:00Z' AS TIMESTAMP WITH TIME ZONE)), (CAST(NULL AS VARCHAR))"
+        );
+    }
 
     #[test]
     fn unsigned_64_bit_columns_travel_as_int8() {

@@ -187,7 +187,7 @@ impl QueryParser for PreparedParser {
         &self,
         client: &C,
         sql: &str,
-        _types: &[Option<Type>],
+        types: &[Option<Type>],
     ) -> PgWireResult<Option<Prepared>>
     where
         C: ClientInfo + Unpin + Send + Sync,
@@ -205,8 +205,9 @@ impl QueryParser for PreparedParser {
         let Some(statement) = statements.pop() else {
             return Ok(None);
         };
+        let declared = crate::pg_types::declared_parameters::leading_planned_types(types);
         let description = session
-            .describe(&statement)
+            .describe(&statement, &declared)
             .await
             .map_err(|e| pg_error(&e))?;
         Ok(Some(Prepared {
@@ -243,7 +244,8 @@ impl QueryParser for PreparedParser {
 impl QueryHandler {
     /// The statement of `portal` with its bound parameters substituted.
     ///
-    /// Array parameters are decoded by conversql (`pg_types::array_parameters`:
+    /// Array and `numeric` parameters are decoded by conversql
+    /// (`pg_types::array_parameters`, `pg_types::numeric_parameters`:
     /// PostgreSQL's text syntax and binary layout); the others by arrow-pg.
     fn bound_statement(portal: &Portal<Prepared>) -> PgWireResult<Statement> {
         use crate::pg_types::array_parameters::{bind_array, bound_array_type, is_binary};
@@ -260,6 +262,18 @@ impl QueryHandler {
             }
             let declared_type = declared.get(i).and_then(Option::as_ref);
             if declared_type == Some(&Type::OID_ARRAY) {
+                continue;
+            }
+            if declared_type == Some(&Type::NUMERIC) {
+                let value = portal.parameters.get(i).and_then(Option::as_deref);
+                *slot = Some(
+                    crate::pg_types::numeric_parameters::bind_numeric(
+                        i,
+                        value,
+                        is_binary(&portal.parameter_format, i),
+                    )
+                    .map_err(|e| pg_error(&e))?,
+                );
                 continue;
             }
             if let Some(array) = bound_array_type(declared_type, inferred) {
@@ -483,7 +497,7 @@ impl ExtendedQueryHandler for QueryHandler {
         let session = session_of(client)?;
         let session = session.lock().await;
         let description = session
-            .describe(&statement)
+            .describe(&statement, &[])
             .await
             .map_err(|e| pg_error(&e))?;
         let fields = match description.schema {

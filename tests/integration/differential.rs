@@ -504,7 +504,6 @@ async fn arrays_answer_as_postgresql_does() {
 
 /// Output column names of statements that do not alias their columns.
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "not yet: 6 of 14 statements differ in type OIDs (integer literals are int8); run with --ignored"]
 async fn output_names_are_postgresql_names() {
     require!(POSTGRES_SERVER);
     differential("names", corpus(|f| f == "names.sql")).await;

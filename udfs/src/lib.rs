@@ -57,6 +57,8 @@
 //!   ([`JustifyDaysFunc`], [`JustifyIntervalFunc`]).
 //! - `int8pl`, `int8mi`, `int8mul(a, b) -> Int64`: `+`, `-`, `*` of bigints,
 //!   22003 on overflow ([`Int8PlFunc`], [`Int8MiFunc`], [`Int8MulFunc`]);
+//! - `int4pl`, `int4mi`, `int4mul(a, b) -> Int32`: the same for integers
+//!   ([`Int4PlFunc`], [`Int4MiFunc`], [`Int4MulFunc`]);
 //!   `float8div(a, b) -> Float64`: `/` of doubles, 22012 on division by
 //!   zero ([`Float8DivFunc`]). conversql plans those operators as them.
 //! - `interval_mul(interval, factor)`, `interval_div(interval, factor)`:
@@ -72,6 +74,7 @@
 //! - `tag_union(tags) -> List(Utf8)`: the sorted, distinct union of lists of
 //!   tags ([`TagUnionFunc`]).
 //! - `avg(x)`: `numeric` for integers, as in PostgreSQL ([`PgAvgFunc`]).
+//! - `sum(x)`: `numeric` for `bigint`, as in PostgreSQL ([`PgSumFunc`]).
 //! - `var_pop`, `var_samp` (`variance`), `stddev_pop`, `stddev`
 //!   (`stddev_samp`) of doubles, computed as PostgreSQL does
 //!   ([`VarPopFunc`], [`VarSampFunc`], [`StddevPopFunc`], [`StddevFunc`]).
@@ -109,6 +112,9 @@ pub mod extract;
 mod float8_accum;
 pub mod float8div;
 pub mod in_attribution_window;
+pub mod int4mi;
+pub mod int4mul;
+pub mod int4pl;
 pub mod int8mi;
 pub mod int8mul;
 pub mod int8pl;
@@ -131,6 +137,7 @@ mod pg_template_input;
 pub mod sql_error;
 pub mod stddev;
 pub mod stddev_pop;
+pub mod sum;
 pub mod tag_union;
 pub mod timezone;
 pub mod to_char;
@@ -158,6 +165,9 @@ pub use date_trunc::PgDateTruncFunc;
 pub use extract::{ExtractFunc, ExtractPlanner};
 pub use float8div::Float8DivFunc;
 pub use in_attribution_window::InAttributionWindowFunc;
+pub use int4mi::Int4MiFunc;
+pub use int4mul::Int4MulFunc;
+pub use int4pl::Int4PlFunc;
 pub use int8mi::Int8MiFunc;
 pub use int8mul::Int8MulFunc;
 pub use int8pl::Int8PlFunc;
@@ -181,6 +191,7 @@ pub use pg_sign::PgSignFunc;
 pub use sql_error::SqlError;
 pub use stddev::StddevFunc;
 pub use stddev_pop::StddevPopFunc;
+pub use sum::PgSumFunc;
 pub use tag_union::{TagUnionAccumulator, TagUnionFunc};
 pub use timezone::TimezoneFunc;
 pub use to_char::ToCharFunc;
@@ -217,6 +228,9 @@ pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(JustifyHoursFunc::new())),
         Arc::new(ScalarUDF::from(JustifyDaysFunc::new())),
         Arc::new(ScalarUDF::from(JustifyIntervalFunc::new())),
+        Arc::new(ScalarUDF::from(Int4PlFunc::new())),
+        Arc::new(ScalarUDF::from(Int4MiFunc::new())),
+        Arc::new(ScalarUDF::from(Int4MulFunc::new())),
         Arc::new(ScalarUDF::from(Int8PlFunc::new())),
         Arc::new(ScalarUDF::from(Int8MiFunc::new())),
         Arc::new(ScalarUDF::from(Int8MulFunc::new())),
@@ -240,6 +254,7 @@ pub fn aggregate_udfs() -> Vec<Arc<AggregateUDF>> {
     vec![
         Arc::new(AggregateUDF::from(TagUnionFunc::new())),
         Arc::new(AggregateUDF::from(PgAvgFunc::new())),
+        Arc::new(AggregateUDF::from(PgSumFunc::new())),
         Arc::new(AggregateUDF::from(VarPopFunc::new())),
         Arc::new(AggregateUDF::from(VarSampFunc::new())),
         Arc::new(AggregateUDF::from(StddevPopFunc::new())),

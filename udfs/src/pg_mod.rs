@@ -82,7 +82,19 @@ pub(crate) fn common_numeric(arg_types: &[DataType]) -> Option<Vec<DataType>> {
     if arg_types.iter().any(|t| !(t.is_integer() || t.is_null())) {
         return None;
     }
-    Some(vec![DataType::Int64, DataType::Int64])
+    // `mod(integer, integer)` is an `integer`, with a `bigint` a `bigint`.
+    let integers = arg_types.iter().all(|t| {
+        matches!(
+            t,
+            DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::UInt8 | DataType::UInt16
+        ) || t.is_null()
+    });
+    let to = if integers {
+        DataType::Int32
+    } else {
+        DataType::Int64
+    };
+    Some(vec![to.clone(), to])
 }
 
 impl ScalarUDFImpl for PgModFunc {
