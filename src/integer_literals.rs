@@ -156,7 +156,9 @@ impl VisitorMut for Spelling {
         if let Some(order_by) = &query.order_by
             && let OrderByKind::Expressions(items) = &order_by.kind
         {
-            items.iter().for_each(|item| self.keep(&item.expr));
+            for item in items {
+                self.keep(&item.expr);
+            }
         }
         match &query.limit_clause {
             Some(LimitClause::LimitOffset {
@@ -164,9 +166,15 @@ impl VisitorMut for Spelling {
                 offset,
                 limit_by,
             }) => {
-                limit.iter().for_each(|e| self.keep(e));
-                offset.iter().for_each(|o| self.keep(&o.value));
-                limit_by.iter().for_each(|e| self.keep(e));
+                if let Some(e) = limit {
+                    self.keep(e);
+                }
+                if let Some(o) = offset {
+                    self.keep(&o.value);
+                }
+                for e in limit_by {
+                    self.keep(e);
+                }
             }
             Some(LimitClause::OffsetCommaLimit { offset, limit }) => {
                 self.keep(offset);
@@ -174,15 +182,19 @@ impl VisitorMut for Spelling {
             }
             None => {}
         }
-        if let Some(fetch) = &query.fetch {
-            fetch.quantity.iter().for_each(|e| self.keep(e));
+        if let Some(fetch) = &query.fetch
+            && let Some(e) = &fetch.quantity
+        {
+            self.keep(e);
         }
         ControlFlow::Continue(())
     }
 
     fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<()> {
         if let GroupByExpr::Expressions(items, _) = &select.group_by {
-            items.iter().for_each(|e| self.keep(e));
+            for e in items {
+                self.keep(e);
+            }
         }
         ControlFlow::Continue(())
     }

@@ -210,9 +210,7 @@ mod tests {
     use super::*;
 
     fn text(s: &str) -> String {
-        bind_numeric(0, Some(s.as_bytes()), false)
-            .map(|e| e.to_string())
-            .unwrap_or_else(|e| e.to_string())
+        bind_numeric(0, Some(s.as_bytes()), false).map_or_else(|e| e.to_string(), |e| e.to_string())
     }
 
     fn binary(ndigits: u16, weight: i16, sign: u16, dscale: u16, digits: &[u16]) -> String {
@@ -223,9 +221,7 @@ mod tests {
         {
             bytes.extend_from_slice(&w.to_be_bytes());
         }
-        bind_numeric(0, Some(&bytes), true)
-            .map(|e| e.to_string())
-            .unwrap_or_else(|e| e.to_string())
+        bind_numeric(0, Some(&bytes), true).map_or_else(|e| e.to_string(), |e| e.to_string())
     }
 
     #[test]

@@ -55,6 +55,9 @@ fn integer_literal(expr: &Expr) -> Option<Option<i64>> {
             ScalarValue::UInt64(v) => v.and_then(|v| i64::try_from(v).ok()),
             _ => None,
         }),
+        // An integer literal of a client's query is `CAST(n AS INTEGER)`
+        // (`crate::integer_literals`).
+        Expr::Cast(cast) if cast.field.data_type().is_integer() => integer_literal(&cast.expr),
         _ => None,
     }
 }

@@ -629,7 +629,7 @@ fn captured(client: &str) {
 }
 
 #[test]
-#[ignore = "not yet: sum(int8) is int8 where PostgreSQL says numeric (adbc.sql:31); the constraint query unnests an outer column (adbc.sql:50, 0A000)"]
+#[ignore = "not yet: the constraint query unnests an outer column (adbc.sql:50, 0A000)"]
 fn captured_adbc() {
     captured("adbc");
 }
@@ -640,7 +640,6 @@ fn captured_polars() {
 }
 
 #[test]
-#[ignore = "not yet: sum(int8) is int8 where PostgreSQL says numeric (pg8000.sql:19)"]
 fn captured_pg8000() {
     captured("pg8000");
 }
