@@ -85,14 +85,16 @@ pub fn is_array_type(ty: &Type) -> bool {
     ty.name().starts_with('_')
 }
 
-fn invalid(index: usize, message: impl std::fmt::Display) -> Error {
+/// 22P02 naming parameter `index` (0-based): its value is malformed.
+pub(super) fn invalid(index: usize, message: impl std::fmt::Display) -> Error {
     Error::Postgres {
         sqlstate: "22P02",
         message: format!("invalid input for parameter ${}: {message}", index + 1),
     }
 }
 
-fn unsupported(index: usize, message: impl std::fmt::Display) -> Error {
+/// 0A000 naming parameter `index` (0-based): its type or value is not supported.
+pub(super) fn unsupported(index: usize, message: impl std::fmt::Display) -> Error {
     Error::Postgres {
         sqlstate: "0A000",
         message: format!("parameter ${}: {message}", index + 1),

@@ -20,24 +20,11 @@ use datafusion::sql::sqlparser::ast::{
     CastKind, DataType, ExactNumberInfo, Expr, UnaryOperator, Value,
 };
 
+use super::array_parameters::{invalid, unsupported};
 use crate::error::Error;
 
 /// The widest decimal conversql computes with (Arrow's `Decimal128`).
 const MAX_DIGITS: usize = 38;
-
-fn invalid(index: usize, message: impl std::fmt::Display) -> Error {
-    Error::Postgres {
-        sqlstate: "22P02",
-        message: format!("invalid input for parameter ${}: {message}", index + 1),
-    }
-}
-
-fn unsupported(index: usize, message: impl std::fmt::Display) -> Error {
-    Error::Postgres {
-        sqlstate: "0A000",
-        message: format!("parameter ${}: {message}", index + 1),
-    }
-}
 
 /// The SQL expression binding `numeric` parameter `index` (0-based) to
 /// `value` (`None` is NULL) sent in text or `binary` format.
