@@ -248,6 +248,7 @@ fn context(
         .with_runtime_env(runtime(dataset, spill)?)
         .with_expr_planners(planners)
         .with_default_features()
+        .with_analyzer_rules(crate::pg_types::analyzer_rules())
         .with_analyzer_rule(Arc::new(crate::decimal_division::DecimalDivisionScale))
         .with_analyzer_rule(Arc::new(crate::pg_rounding::PostgresRounding))
         .with_analyzer_rule(Arc::new(crate::pg_arithmetic::CheckedArithmetic))
@@ -257,6 +258,10 @@ fn context(
     datafusion::execution::FunctionRegistry::register_function_rewrite(
         &mut state,
         Arc::new(crate::pg_math::FloatMath),
+    )?;
+    datafusion::execution::FunctionRegistry::register_function_rewrite(
+        &mut state,
+        Arc::new(crate::pg_types::integer_results::IntegerResults),
     )?;
     Ok(SessionContext::new_with_state(state))
 }

@@ -13,7 +13,8 @@
 //! of `LIMIT`, `OFFSET` and `FETCH`, window frame bounds (`ROWS 1
 //! PRECEDING`), the number of `INTERVAL 1 DAY`, and the arguments of table
 //! functions in `FROM` (`generate_series(1, 3)`, whose arguments DataFusion
-//! takes only as `bigint` constants). A `generate_series` of `integer`s in
+//! takes only as `bigint` constants) other than `unnest`, which takes any
+//! expression (`unnest(ARRAY[3, 1])` gives `integer`s). A `generate_series` of `integer`s in
 //! `FROM` gives `integer`s, as PostgreSQL's does, through a cast of its
 //! column.
 //!
@@ -91,7 +92,6 @@ fn is_table_function(factor: &TableFactor) -> bool {
         TableFactor::Table { args: Some(_), .. }
             | TableFactor::Function { .. }
             | TableFactor::TableFunction { .. }
-            | TableFactor::UNNEST { .. }
     )
 }
 
@@ -295,6 +295,10 @@ mod tests {
         assert_eq!(
             rewritten("SELECT x FROM generate_series(5, 1, -2) AS g(x)"),
             "SELECT x FROM (SELECT CAST(value AS INTEGER) AS value FROM generate_series(5, 1, -2)) AS g (x)"
+        );
+        assert_eq!(
+            rewritten("SELECT x FROM unnest(ARRAY[3, 1]) AS t(x)"),
+            "SELECT x FROM UNNEST(ARRAY[CAST(3 AS INTEGER), CAST(1 AS INTEGER)]) AS t (x)"
         );
         assert_eq!(
             rewritten("SET statement_timeout = 1000"),

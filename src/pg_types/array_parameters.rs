@@ -80,6 +80,16 @@ pub fn element_of_array_type(array: &Type) -> Option<ElementType> {
     Some(ElementType { pg, sql, arrow })
 }
 
+impl ElementType {
+    /// The SQL type of an array of this element (`TEXT[]`), as the planner reads it.
+    pub fn array_sql_type(&self) -> Option<datafusion::sql::sqlparser::ast::DataType> {
+        Parser::new(&PostgreSqlDialect {})
+            .try_with_sql(&format!("{}[]", self.sql))
+            .and_then(|mut p| p.parse_data_type())
+            .ok()
+    }
+}
+
 /// Whether `ty` is a PostgreSQL array type (PostgreSQL names them `_element`).
 pub fn is_array_type(ty: &Type) -> bool {
     ty.name().starts_with('_')

@@ -10,8 +10,9 @@
 //! DataFusion takes such types as a list from `$1` on, so the leading
 //! parameters up to the first one declared `unspecified` (OID 0) or of a type
 //! listed below as not declared are typed so; the rest keep DataFusion's
-//! inference. Not declared: arrays (bound by [`super::array_parameters`])
-//! and the types conversql has no column type for. A `numeric` is planned as
+//! inference. Not declared: the types conversql has no column type for. An
+//! array is planned as an array of its element type (`text[]`) and bound by
+//! [`super::array_parameters`]. A `numeric` is planned as
 //! DataFusion's unconstrained decimal and bound with its own scale
 //! ([`super::numeric_parameters`]).
 
@@ -36,7 +37,9 @@ pub fn planned_type(declared: &Type) -> Option<DataType> {
         },
         Type::TIMESTAMP => DataType::Timestamp(None, TimezoneInfo::None),
         Type::TIMESTAMPTZ => DataType::Timestamp(None, TimezoneInfo::WithTimeZone),
-        _ => return None,
+        ref array => {
+            return super::array_parameters::element_of_array_type(array)?.array_sql_type();
+        }
     })
 }
 
@@ -64,6 +67,12 @@ mod tests {
             leading_planned_types(&[Some(Type::JSON), Some(Type::INT4)]),
             []
         );
-        assert!(leading_planned_types(&[Some(Type::TEXT_ARRAY)]).is_empty());
+        assert_eq!(
+            leading_planned_types(&[Some(Type::TEXT_ARRAY), Some(Type::INT4_ARRAY)])
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["TEXT[]", "INT[]"]
+        );
     }
 }

@@ -14,6 +14,11 @@
 //!   ([`boolean_literals`]).
 //! - `regproc` catalog columns compared with 0 (`typreceive != 0`)
 //!   ([`oid_alias_compare`]).
+//! - `integer` results of functions DataFusion answers in `bigint`
+//!   (`cardinality`, `gcd` of integers…) ([`integer_results`]).
+//! - Numbers of several types in one column: a `numeric` meeting a float
+//!   becomes the float, `real` arithmetic with integers is `double
+//!   precision` ([`numeric_common_type`]).
 
 pub mod array_cast;
 pub mod array_literal_tokens;
@@ -22,6 +27,8 @@ pub mod array_parameters;
 pub mod boolean_literals;
 pub mod declared_parameters;
 pub mod function_names;
+pub mod integer_results;
+pub mod numeric_common_type;
 pub mod numeric_parameters;
 pub mod oid_alias_compare;
 
@@ -29,6 +36,7 @@ use std::sync::Arc;
 
 use datafusion::execution::session_state::SessionState;
 use datafusion::logical_expr::planner::ExprPlanner;
+use datafusion::optimizer::{Analyzer, AnalyzerRule};
 
 /// The expression planners of this module, to be placed ahead of DataFusion's own.
 pub fn planners() -> Vec<Arc<dyn ExprPlanner>> {
@@ -37,6 +45,18 @@ pub fn planners() -> Vec<Arc<dyn ExprPlanner>> {
         Arc::new(boolean_literals::BooleanLiteralPlanner),
         Arc::new(oid_alias_compare::OidAliasComparePlanner),
     ]
+}
+
+/// DataFusion's analyzer rules with this module's that must see the types
+/// as written placed before its type coercion.
+pub fn analyzer_rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
+    let mut rules = Analyzer::new().rules;
+    let coercion = rules
+        .iter()
+        .position(|r| r.name() == "type_coercion")
+        .unwrap_or(rules.len());
+    rules.insert(coercion, Arc::new(numeric_common_type::NumericCommonType));
+    rules
 }
 
 /// Adds the analyzer rules (after DataFusion's type coercion).

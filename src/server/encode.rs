@@ -192,6 +192,7 @@ pub async fn rows(
     let stream = guard.guard_stream(stream);
     let fields = Arc::new(fields(stream.schema().as_ref(), format, options)?);
     let row_fields = fields.clone();
+    let binary_arrays = super::binary_form::binary_arrays(&fields);
     let rows = stream
         .map(move |batch| {
             let encoded: Box<
@@ -200,10 +201,16 @@ pub async fn rows(
                 .and_then(pg_batch)
                 .and_then(|b| super::text_form::postgres_text(b, &row_fields))
             {
-                Ok(batch) => Box::new(arrow_pg::datatypes::encode_recordbatch(
-                    row_fields.clone(),
-                    batch,
-                )),
+                Ok(batch) => {
+                    let encoded =
+                        arrow_pg::datatypes::encode_recordbatch(row_fields.clone(), batch);
+                    match binary_arrays.clone() {
+                        Some(arrays) => Box::new(encoded.map(move |row| {
+                            row.map(|r| super::binary_form::empty_arrays(r, &arrays))
+                        })),
+                        None => Box::new(encoded),
+                    }
+                }
                 Err(e) => Box::new(std::iter::once(Err(PgWireError::UserError(Box::new(
                     datafusion_error_info(&e),
                 ))))),

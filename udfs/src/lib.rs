@@ -79,6 +79,10 @@
 //!   (`stddev_samp`) of doubles, computed as PostgreSQL does
 //!   ([`VarPopFunc`], [`VarSampFunc`], [`StddevPopFunc`], [`StddevFunc`]).
 //!
+//! Window functions:
+//! - `ntile(n)`: an `integer`, `n` read from the partition's first row, as
+//!   in PostgreSQL ([`NtileFunc`]).
+//!
 //! Timestamps are accepted in any unit, with or without a time zone (none
 //! means UTC); timestamps are returned as `Timestamp(Microsecond, "UTC")`.
 //!
@@ -124,6 +128,7 @@ pub mod justify_days;
 pub mod justify_hours;
 pub mod justify_interval;
 pub mod local_date;
+pub mod ntile;
 pub mod options;
 pub mod pg_any_equal;
 pub mod pg_array_contains;
@@ -150,7 +155,7 @@ pub mod var_samp;
 use std::sync::Arc;
 
 use datafusion::execution::config::SessionConfig;
-use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
+use datafusion::logical_expr::{AggregateUDF, ScalarUDF, WindowUDF};
 use datafusion::prelude::SessionContext;
 
 pub use array_remove::ArrayRemoveFunc;
@@ -177,6 +182,7 @@ pub use justify_days::JustifyDaysFunc;
 pub use justify_hours::JustifyHoursFunc;
 pub use justify_interval::JustifyIntervalFunc;
 pub use local_date::LocalDateFunc;
+pub use ntile::NtileFunc;
 pub use options::{
     ConversqlOptions, OnOff, OptionalInstant, format_instant, parse_instant, parse_on_off,
 };
@@ -262,6 +268,11 @@ pub fn aggregate_udfs() -> Vec<Arc<AggregateUDF>> {
     ]
 }
 
+/// All conversql window functions.
+pub fn window_udfs() -> Vec<Arc<WindowUDF>> {
+    vec![Arc::new(WindowUDF::from(NtileFunc::new()))]
+}
+
 /// Adds the `conversql.*` settings ([`ConversqlOptions`], at their
 /// defaults) to a session configuration, unless they are already there.
 /// Needed for `SET conversql.as_of = ...`.
@@ -320,6 +331,17 @@ pub fn register_all(ctx: &SessionContext) {
             ctx.deregister_udaf(udaf.name());
         }
         ctx.register_udaf(udaf.as_ref().clone());
+    }
+    for udwf in window_udfs() {
+        if ctx
+            .state_ref()
+            .read()
+            .window_functions()
+            .contains_key(udwf.name())
+        {
+            ctx.deregister_udwf(udwf.name());
+        }
+        ctx.register_udwf(udwf.as_ref().clone());
     }
     register_aliases(ctx);
     let state = ctx.state_ref();

@@ -7,7 +7,7 @@ use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use arrow::util::pretty::pretty_format_batches;
 use conversql_udfs::{
     ConversqlOptions, aggregate_udfs, format_instant, get_as_of, parse_instant, register_all,
-    register_options, scalar_udfs, set_as_of, with_options,
+    register_options, scalar_udfs, set_as_of, window_udfs, with_options,
 };
 use datafusion::common::Result;
 use datafusion::datasource::MemTable;
@@ -691,6 +691,11 @@ async fn documentation_examples_are_correct() -> Result<()> {
         .map(|f| (f.name().to_string(), f.documentation().cloned()))
         .chain(
             aggregate_udfs()
+                .iter()
+                .map(|f| (f.name().to_string(), f.documentation().cloned())),
+        )
+        .chain(
+            window_udfs()
                 .iter()
                 .map(|f| (f.name().to_string(), f.documentation().cloned())),
         )
