@@ -12,6 +12,7 @@
 
 pub mod array_subquery;
 pub mod asyncpg_introspection;
+pub mod column_types;
 pub mod constraint_functions;
 pub mod docs;
 pub mod driver_compat;

@@ -3,7 +3,8 @@
 //! documentation, functions and views, `pg_settings` with the session's
 //! `conversql.*` settings, and with the object index refreshed
 //! whenever `pg_class`, `pg_attribute`, `pg_namespace`, `pg_type`,
-//! `pg_description` or `pg_proc` is read.
+//! `pg_description` or `pg_proc` is read. Columns PostgreSQL types `name` or
+//! `"char"` are described so ([`super::column_types`]).
 
 use std::sync::Arc;
 
@@ -46,6 +47,21 @@ impl SchemaProvider for PgCatalogOverlay {
     }
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        let lower = name.to_ascii_lowercase();
+        Ok(self
+            .untyped(name)
+            .await?
+            .map(|table| super::column_types::typed(&lower, table)))
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        name.eq_ignore_ascii_case("pg_indexes") || self.index.inner().table_exist(name)
+    }
+}
+
+impl PgCatalogOverlay {
+    /// Catalog table `name`, before its columns are typed ([`super::column_types`]).
+    async fn untyped(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         let lower = name.to_ascii_lowercase();
         let kind = match lower.as_str() {
             "pg_indexes" => return Ok(Some(Arc::new(super::sql_view::pg_indexes()))),
@@ -91,10 +107,6 @@ impl SchemaProvider for PgCatalogOverlay {
             schema,
             index: self.index.clone(),
         })))
-    }
-
-    fn table_exist(&self, name: &str) -> bool {
-        name.eq_ignore_ascii_case("pg_indexes") || self.index.inner().table_exist(name)
     }
 }
 

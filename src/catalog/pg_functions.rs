@@ -33,6 +33,9 @@ struct Udf {
     name: &'static str,
     signature: Signature,
     returns: DataType,
+    /// The PostgreSQL type of a text result Arrow cannot tell from `text`
+    /// (`json`), see [`crate::pg_types::type_identity`].
+    pg_type: Option<&'static str>,
     body: Box<Body>,
 }
 
@@ -63,6 +66,16 @@ impl ScalarUDFImpl for Udf {
     }
     fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
         Ok(self.returns.clone())
+    }
+    fn return_field_from_args(
+        &self,
+        _args: datafusion::logical_expr::ReturnFieldArgs,
+    ) -> Result<arrow::datatypes::FieldRef> {
+        let field = arrow::datatypes::Field::new(self.name, self.returns.clone(), true);
+        Ok(Arc::new(match self.pg_type {
+            Some(pg_type) => crate::pg_types::type_identity::tagged(field, pg_type),
+            None => field,
+        }))
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
@@ -117,7 +130,25 @@ fn udf_with_config(
         name,
         signature,
         returns,
+        pg_type: None,
         body,
+    })
+}
+
+/// A catalog function of whole argument arrays returning text of the
+/// PostgreSQL type `pg_type` (`json`).
+fn typed_udf(
+    name: &'static str,
+    returns: DataType,
+    pg_type: &'static str,
+    body: Box<ArrayBody>,
+) -> ScalarUDF {
+    ScalarUDF::new_from_impl(Udf {
+        name,
+        signature: Signature::variadic_any(Volatility::Stable),
+        returns,
+        pg_type: Some(pg_type),
+        body: Box::new(move |args, _| body(args)),
     })
 }
 
@@ -317,10 +348,10 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
             }
         }),
     ));
-    ctx.register_udf(udf(
+    ctx.register_udf(typed_udf(
         "json_build_object",
-        &[],
         DataType::Utf8,
+        "json",
         Box::new(|args| {
             let columns: Vec<Vec<Option<String>>> =
                 args.iter().map(texts).collect::<Result<_>>()?;

@@ -14,6 +14,8 @@
 //!   ([`boolean_literals`]).
 //! - `regproc` catalog columns compared with 0 (`typreceive != 0`)
 //!   ([`oid_alias_compare`]).
+//! - Types Arrow cannot tell from `text` (`varchar`, `name`, `"char"`,
+//!   `json`) carried as field metadata ([`type_identity`]).
 
 pub mod array_cast;
 pub mod array_literal_tokens;
@@ -24,6 +26,7 @@ pub mod declared_parameters;
 pub mod function_names;
 pub mod numeric_parameters;
 pub mod oid_alias_compare;
+pub mod type_identity;
 
 use std::sync::Arc;
 
@@ -42,4 +45,5 @@ pub fn planners() -> Vec<Arc<dyn ExprPlanner>> {
 /// Adds the analyzer rules (after DataFusion's type coercion).
 pub fn add_rules(state: &mut SessionState) {
     state.add_analyzer_rule(Arc::new(array_cast::ArrayInputCast));
+    state.add_analyzer_rule(Arc::new(type_identity::TypedCasts));
 }

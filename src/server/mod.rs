@@ -4,6 +4,7 @@
 //! protocol, cancellation and `statement_timeout` over the whole execution,
 //! and Arrow results streamed with back-pressure in text or binary.
 
+mod char_form;
 mod control;
 mod copy;
 mod deallocate;
