@@ -645,7 +645,6 @@ fn captured_pg8000() {
 }
 
 #[test]
-#[ignore = "not yet: the column reflection query's name, \"char\" and json columns are text (sqlalchemy.sql:67)"]
 fn captured_sqlalchemy() {
     captured("sqlalchemy");
 }
