@@ -27,6 +27,7 @@ pub mod reshape;
 pub mod rewrite;
 pub mod rule_functions;
 pub mod sql_view;
+pub mod temp_relations;
 
 use std::sync::Arc;
 

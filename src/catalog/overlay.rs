@@ -3,7 +3,9 @@
 //! documentation, functions and views, `pg_settings` with the session's
 //! `conversql.*` settings, and with the object index refreshed
 //! whenever `pg_class`, `pg_attribute`, `pg_namespace`, `pg_type`,
-//! `pg_description` or `pg_proc` is read. Columns PostgreSQL types `name` or
+//! `pg_description` or `pg_proc` is read. `pg_namespace`, `pg_class` and
+//! `pg_attribute` list the reading session's temporary views
+//! ([`super::temp_relations`]). Columns PostgreSQL types `name` or
 //! `"char"` are described so ([`super::column_types`]).
 
 use std::sync::Arc;
@@ -77,11 +79,12 @@ impl PgCatalogOverlay {
                     inner,
                     index: self.index.clone(),
                 });
-                return Ok(Some(if n == "pg_class" {
+                let table = if n == "pg_class" {
                     super::reshape::pg_class(table)
                 } else {
                     table
-                }));
+                };
+                return Ok(Some(super::temp_relations::with_temp_rows(n, table)));
             }
             "pg_constraint" => {
                 let Some(inner) = self.index.inner().table(name).await? else {

@@ -92,6 +92,21 @@ impl ScalarUDFImpl for Udf {
     }
 }
 
+/// `pg_my_temp_schema()` answering `oid`, the session's temporary schema (0: none yet).
+pub fn pg_my_temp_schema(oid: i32) -> ScalarUDF {
+    datafusion::logical_expr::create_udf(
+        "pg_my_temp_schema",
+        vec![],
+        DataType::Int32,
+        Volatility::Stable,
+        Arc::new(move |_args: &[ColumnarValue]| {
+            Ok(ColumnarValue::Scalar(
+                datafusion::common::ScalarValue::Int32(Some(oid)),
+            ))
+        }),
+    )
+}
+
 /// A catalog function of whole argument arrays.
 fn udf(
     name: &'static str,
@@ -407,21 +422,11 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
         DataType::Utf8,
         Box::new(|args| Ok(Arc::new(StringArray::new_null(args[0].len())) as ArrayRef)),
     ));
-    // conversql keeps a session's temporary views in the session, not in a
-    // `pg_temp_N` namespace of the catalog (crate docs of temp_views), so no
-    // temporary schema is listed: PostgreSQL answers 0 then, and false for
-    // every other schema.
-    ctx.register_udf(datafusion::logical_expr::create_udf(
-        "pg_my_temp_schema",
-        vec![],
-        DataType::Int32,
-        Volatility::Stable,
-        Arc::new(|_args: &[ColumnarValue]| {
-            Ok(ColumnarValue::Scalar(
-                datafusion::common::ScalarValue::Int32(Some(0)),
-            ))
-        }),
-    ));
+    // A session has no temporary schema until it creates its first temporary
+    // view (the session then registers its own, see `temp_relations`):
+    // PostgreSQL answers 0 then. No session sees another's temporary schema,
+    // so `pg_is_other_temp_schema` is false for every schema it can name.
+    ctx.register_udf(pg_my_temp_schema(0));
     ctx.register_udf(udf(
         "pg_is_other_temp_schema",
         &[1],
