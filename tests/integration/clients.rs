@@ -300,7 +300,6 @@ fn sqlalchemy_current_release_inspects_columns() {
 // ---------------------------------------------------------------- ibis
 
 #[test]
-#[ignore = "not yet: con.sql() reads its temporary view from pg_class, where temporary views are not listed"]
 fn ibis_tables_schema_aggregation_and_sql() {
     require!(IBIS);
     let server = Server::start();
