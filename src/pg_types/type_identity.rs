@@ -40,7 +40,7 @@ use datafusion::logical_expr::{
     ScalarUDF, ScalarUDFImpl, Signature, TryCast, Volatility,
 };
 use datafusion::optimizer::AnalyzerRule;
-use datafusion::sql::sqlparser::ast::{CharacterLength, DataType as SqlType, ObjectNamePart};
+use datafusion::sql::sqlparser::ast::{CharacterLength, DataType as SqlType};
 use pgwire::api::Type;
 
 /// The field metadata key holding a column's PostgreSQL type name.
@@ -89,11 +89,9 @@ fn sql_type_tag(sql_type: &SqlType) -> Option<&'static str> {
             let parts: Vec<(&str, bool)> = name
                 .0
                 .iter()
-                .filter_map(|p| match p {
-                    ObjectNamePart::Identifier(i) => {
-                        Some((i.value.as_str(), i.quote_style.is_some()))
-                    }
-                    _ => None,
+                .filter_map(|p| {
+                    p.as_ident()
+                        .map(|i| (i.value.as_str(), i.quote_style.is_some()))
                 })
                 .collect();
             let (last, quoted) = match parts.as_slice() {
@@ -169,7 +167,7 @@ impl PgTyped {
 }
 
 impl ScalarUDFImpl for PgTyped {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "pg_typed"
     }
     fn signature(&self) -> &Signature {
