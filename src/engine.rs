@@ -337,6 +337,7 @@ fn view_sources(options: &EngineOptions) -> Result<Vec<ViewSource>> {
 /// Step 5: the Postgres catalog, documented by the view files.
 fn register_catalog(ctx: &SessionContext, views: &[ViewSource]) -> Result<()> {
     setup_pg_catalog(ctx, DATABASE, EmptyContextProvider).map_err(|e| Error::DataFusion(*e))?;
+    crate::pg_types::type_identity::install_type_planner(ctx);
     crate::catalog::register(ctx, views)?;
     crate::catalog::driver_compat::register(ctx, DATABASE)
 }

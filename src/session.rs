@@ -78,6 +78,8 @@ pub struct Session {
     transaction_isolation: Option<String>,
     /// The session's temporary views (`CREATE TEMPORARY VIEW`).
     temp_views: crate::temp_views::TempViews,
+    /// Whether the session has its temporary schema (made with its first temporary view).
+    temp_namespace: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -149,7 +151,29 @@ impl Session {
             statement_timeout_ceiling: None,
             transaction_isolation: None,
             temp_views: crate::temp_views::TempViews::default(),
+            temp_namespace: false,
         }
+    }
+
+    /// Lists the session's temporary views in its own catalog (see
+    /// [`crate::catalog::temp_relations`]), its temporary schema made with the first.
+    fn publish_temp_catalog(&mut self) {
+        if !self.temp_namespace && !self.temp_views.is_empty() {
+            self.temp_namespace = true;
+            self.ctx
+                .register_udf(crate::catalog::pg_functions::pg_my_temp_schema(
+                    crate::catalog::temp_relations::TEMP_NAMESPACE_OID,
+                ));
+        }
+        let catalog = crate::catalog::temp_relations::TempCatalog {
+            namespace: self.temp_namespace,
+            relations: self.temp_views.relations(),
+        };
+        self.ctx
+            .state_ref()
+            .write()
+            .config_mut()
+            .set_extension(Arc::new(catalog));
     }
 
     /// The DataFusion context of this session.
@@ -345,6 +369,7 @@ impl Session {
                 }
                 if matches!(object_type, DiscardObject::ALL | DiscardObject::TEMP) {
                     self.temp_views.clear();
+                    self.publish_temp_catalog();
                 }
                 Ok(StatementResult::Command(format!("DISCARD {object_type}")))
             }
@@ -458,14 +483,34 @@ impl Session {
         } else {
             names.iter().map(|n| Ident::with_quote('"', n)).collect()
         };
+        let fields = plan
+            .schema()
+            .fields()
+            .iter()
+            .zip(&names)
+            .map(|(f, n)| f.as_ref().clone().with_name(n))
+            .collect();
         self.temp_views
-            .create(name, columns, query, reads, view.or_replace)
+            .create(name, columns, query, reads, fields, view.or_replace)
             .map_err(|e| postgres(e.sqlstate(), e.to_string()))?;
+        self.publish_temp_catalog();
         Ok(StatementResult::Command("CREATE VIEW".into()))
     }
 
     /// `DROP VIEW`: of the session's temporary views; any other view is read-only.
     fn drop_views(
+        &mut self,
+        names: &[ObjectName],
+        if_exists: bool,
+        cascade: bool,
+    ) -> Result<StatementResult> {
+        let dropped = self.drop_temp_views(names, if_exists, cascade);
+        // The views dropped before an error stay dropped, as the catalog shows.
+        self.publish_temp_catalog();
+        dropped
+    }
+
+    fn drop_temp_views(
         &mut self,
         names: &[ObjectName],
         if_exists: bool,

@@ -7,11 +7,14 @@
 //! its query as a derived table of the same name before planning, so another
 //! session never sees them, nothing is persisted, and the query sees what its
 //! session may see (an account-scoped user's views are scoped inside it too).
-//! They are not listed in `pg_class` (there is no `pg_temp_N` namespace in
-//! the catalog; `pg_my_temp_schema()` is 0 accordingly).
+//! The session's own catalog lists them, as PostgreSQL does, in its
+//! temporary schema ([`crate::catalog::temp_relations`]): each view has an
+//! OID and its columns' names and types, from its plan at creation.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
+
+use arrow::datatypes::Field;
 
 use datafusion::sql::sqlparser::ast::{
     Ident, ObjectName, ObjectNamePart, Query, TableAlias, TableAliasColumnDef, TableFactor, Visit,
@@ -28,12 +31,18 @@ struct TempView {
     query: Query,
     columns: Vec<Ident>,
     reads: BTreeSet<String>,
+    /// Its OID in the session's catalog.
+    oid: i32,
+    /// Its columns as the catalog lists them (names and types).
+    fields: Vec<Field>,
 }
 
 /// The temporary views of one session, by name.
 #[derive(Debug, Default)]
 pub struct TempViews {
     views: BTreeMap<String, TempView>,
+    /// The OIDs given so far (the next view's is the one after).
+    oids: i32,
 }
 
 /// Why a temporary view command failed.
@@ -100,27 +109,51 @@ impl TempViews {
         self.views.is_empty()
     }
 
-    /// Adds (or with `replace`, replaces) view `name`; `query` has this session's temporary views already expanded.
+    /// Adds (or with `replace`, replaces, keeping its OID) view `name`;
+    /// `query` has this session's temporary views already expanded, `fields`
+    /// are its columns as the catalog lists them.
     pub fn create(
         &mut self,
         name: String,
         columns: Vec<Ident>,
         query: Query,
         reads: BTreeSet<String>,
+        fields: Vec<Field>,
         replace: bool,
     ) -> Result<(), TempViewError> {
-        if self.views.contains_key(&name) && !replace {
-            return Err(TempViewError::Exists(name));
-        }
+        let oid = match self.views.get(&name) {
+            Some(_) if !replace => return Err(TempViewError::Exists(name)),
+            Some(existing) => existing.oid,
+            None => {
+                self.oids += 1;
+                crate::catalog::temp_relations::relation_oid(self.oids)
+            }
+        };
         self.views.insert(
             name,
             TempView {
                 query,
                 columns,
                 reads,
+                oid,
+                fields,
             },
         );
         Ok(())
+    }
+
+    /// The views as the session's catalog lists them.
+    pub fn relations(&self) -> Vec<crate::catalog::temp_relations::TempRelation> {
+        self.views
+            .iter()
+            .map(
+                |(name, view)| crate::catalog::temp_relations::TempRelation {
+                    oid: view.oid,
+                    name: name.clone(),
+                    fields: view.fields.clone(),
+                },
+            )
+            .collect()
     }
 
     /// Drops view `name` (not found is an error unless `if_exists`).
@@ -305,6 +338,7 @@ mod tests {
                 vec![],
                 query("SELECT 1 AS a"),
                 BTreeSet::new(),
+                vec![],
                 false,
             )
             .unwrap();
@@ -323,6 +357,7 @@ mod tests {
                     vec![],
                     query("SELECT 1"),
                     BTreeSet::new(),
+                    vec![],
                     false
                 )
                 .unwrap_err()
@@ -335,6 +370,7 @@ mod tests {
                 vec![],
                 query("SELECT 1"),
                 ["v".to_string()].into(),
+                vec![],
                 false,
             )
             .unwrap();

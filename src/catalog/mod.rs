@@ -12,6 +12,7 @@
 
 pub mod array_subquery;
 pub mod asyncpg_introspection;
+pub mod column_types;
 pub mod constraint_functions;
 pub mod docs;
 pub mod driver_compat;
@@ -26,6 +27,7 @@ pub mod reshape;
 pub mod rewrite;
 pub mod rule_functions;
 pub mod sql_view;
+pub mod temp_relations;
 
 use std::sync::Arc;
 

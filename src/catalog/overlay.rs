@@ -3,7 +3,10 @@
 //! documentation, functions and views, `pg_settings` with the session's
 //! `conversql.*` settings, and with the object index refreshed
 //! whenever `pg_class`, `pg_attribute`, `pg_namespace`, `pg_type`,
-//! `pg_description` or `pg_proc` is read.
+//! `pg_description` or `pg_proc` is read. `pg_namespace`, `pg_class` and
+//! `pg_attribute` list the reading session's temporary views
+//! ([`super::temp_relations`]). Columns PostgreSQL types `name` or
+//! `"char"` are described so ([`super::column_types`]).
 
 use std::sync::Arc;
 
@@ -47,6 +50,21 @@ impl SchemaProvider for PgCatalogOverlay {
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         let lower = name.to_ascii_lowercase();
+        Ok(self
+            .untyped(name)
+            .await?
+            .map(|table| super::column_types::typed(&lower, table)))
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        name.eq_ignore_ascii_case("pg_indexes") || self.index.inner().table_exist(name)
+    }
+}
+
+impl PgCatalogOverlay {
+    /// Catalog table `name`, before its columns are typed ([`super::column_types`]).
+    async fn untyped(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        let lower = name.to_ascii_lowercase();
         let kind = match lower.as_str() {
             "pg_indexes" => return Ok(Some(Arc::new(super::sql_view::pg_indexes()))),
             "pg_description" => Derived::Description,
@@ -61,11 +79,12 @@ impl SchemaProvider for PgCatalogOverlay {
                     inner,
                     index: self.index.clone(),
                 });
-                return Ok(Some(if n == "pg_class" {
+                let table = if n == "pg_class" {
                     super::reshape::pg_class(table)
                 } else {
                     table
-                }));
+                };
+                return Ok(Some(super::temp_relations::with_temp_rows(n, table)));
             }
             "pg_constraint" => {
                 let Some(inner) = self.index.inner().table(name).await? else {
@@ -91,10 +110,6 @@ impl SchemaProvider for PgCatalogOverlay {
             schema,
             index: self.index.clone(),
         })))
-    }
-
-    fn table_exist(&self, name: &str) -> bool {
-        name.eq_ignore_ascii_case("pg_indexes") || self.index.inner().table_exist(name)
     }
 }
 

@@ -33,6 +33,9 @@ struct Udf {
     name: &'static str,
     signature: Signature,
     returns: DataType,
+    /// The PostgreSQL type of a text result Arrow cannot tell from `text`
+    /// (`json`), see [`crate::pg_types::type_identity`].
+    pg_type: Option<&'static str>,
     body: Box<Body>,
 }
 
@@ -64,6 +67,16 @@ impl ScalarUDFImpl for Udf {
     fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
         Ok(self.returns.clone())
     }
+    fn return_field_from_args(
+        &self,
+        _args: datafusion::logical_expr::ReturnFieldArgs,
+    ) -> Result<arrow::datatypes::FieldRef> {
+        let field = arrow::datatypes::Field::new(self.name, self.returns.clone(), true);
+        Ok(Arc::new(match self.pg_type {
+            Some(pg_type) => crate::pg_types::type_identity::tagged(field, pg_type),
+            None => field,
+        }))
+    }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         if arrays.is_empty() {
@@ -77,6 +90,21 @@ impl ScalarUDFImpl for Udf {
             &args.config_options,
         )?))
     }
+}
+
+/// `pg_my_temp_schema()` answering `oid`, the session's temporary schema (0: none yet).
+pub fn pg_my_temp_schema(oid: i32) -> ScalarUDF {
+    datafusion::logical_expr::create_udf(
+        "pg_my_temp_schema",
+        vec![],
+        DataType::Int32,
+        Volatility::Stable,
+        Arc::new(move |_args: &[ColumnarValue]| {
+            Ok(ColumnarValue::Scalar(
+                datafusion::common::ScalarValue::Int32(Some(oid)),
+            ))
+        }),
+    )
 }
 
 /// A catalog function of whole argument arrays.
@@ -117,7 +145,25 @@ fn udf_with_config(
         name,
         signature,
         returns,
+        pg_type: None,
         body,
+    })
+}
+
+/// A catalog function of whole argument arrays returning text of the
+/// PostgreSQL type `pg_type` (`json`).
+fn typed_udf(
+    name: &'static str,
+    returns: DataType,
+    pg_type: &'static str,
+    body: Box<ArrayBody>,
+) -> ScalarUDF {
+    ScalarUDF::new_from_impl(Udf {
+        name,
+        signature: Signature::variadic_any(Volatility::Stable),
+        returns,
+        pg_type: Some(pg_type),
+        body: Box::new(move |args, _| body(args)),
     })
 }
 
@@ -317,10 +363,10 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
             }
         }),
     ));
-    ctx.register_udf(udf(
+    ctx.register_udf(typed_udf(
         "json_build_object",
-        &[],
         DataType::Utf8,
+        "json",
         Box::new(|args| {
             let columns: Vec<Vec<Option<String>>> =
                 args.iter().map(texts).collect::<Result<_>>()?;
@@ -376,21 +422,11 @@ pub fn register(ctx: &SessionContext, index: Arc<Index>) {
         DataType::Utf8,
         Box::new(|args| Ok(Arc::new(StringArray::new_null(args[0].len())) as ArrayRef)),
     ));
-    // conversql keeps a session's temporary views in the session, not in a
-    // `pg_temp_N` namespace of the catalog (crate docs of temp_views), so no
-    // temporary schema is listed: PostgreSQL answers 0 then, and false for
-    // every other schema.
-    ctx.register_udf(datafusion::logical_expr::create_udf(
-        "pg_my_temp_schema",
-        vec![],
-        DataType::Int32,
-        Volatility::Stable,
-        Arc::new(|_args: &[ColumnarValue]| {
-            Ok(ColumnarValue::Scalar(
-                datafusion::common::ScalarValue::Int32(Some(0)),
-            ))
-        }),
-    ));
+    // A session has no temporary schema until it creates its first temporary
+    // view (the session then registers its own, see `temp_relations`):
+    // PostgreSQL answers 0 then. No session sees another's temporary schema,
+    // so `pg_is_other_temp_schema` is false for every schema it can name.
+    ctx.register_udf(pg_my_temp_schema(0));
     ctx.register_udf(udf(
         "pg_is_other_temp_schema",
         &[1],

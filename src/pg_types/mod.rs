@@ -19,6 +19,8 @@
 //! - Numbers of several types in one column: a `numeric` meeting a float
 //!   becomes the float, `real` arithmetic with integers is `double
 //!   precision` ([`numeric_common_type`]).
+//! - Types Arrow cannot tell from `text` (`varchar`, `name`, `"char"`,
+//!   `json`) carried as field metadata ([`type_identity`]).
 
 pub mod array_cast;
 pub mod array_literal_tokens;
@@ -31,6 +33,7 @@ pub mod integer_results;
 pub mod numeric_common_type;
 pub mod numeric_parameters;
 pub mod oid_alias_compare;
+pub mod type_identity;
 
 use std::sync::Arc;
 
@@ -62,4 +65,5 @@ pub fn analyzer_rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
 /// Adds the analyzer rules (after DataFusion's type coercion).
 pub fn add_rules(state: &mut SessionState) {
     state.add_analyzer_rule(Arc::new(array_cast::ArrayInputCast));
+    state.add_analyzer_rule(Arc::new(type_identity::TypedCasts));
 }

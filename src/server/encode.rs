@@ -53,6 +53,10 @@ pub fn error_info(e: &Error) -> ErrorInfo {
 /// at Describe, before the client picks a format. Described as `text`, binary
 /// clients (DBeaver) decode exactly what is sent, and text clients read the
 /// same names as from PostgreSQL.
+///
+/// A text column tagged with its PostgreSQL type (`varchar`, `name`,
+/// `"char"`, `json`, see [`crate::pg_types::type_identity`]) is described as
+/// that type.
 pub fn fields(
     schema: &Schema,
     format: &Format,
@@ -69,12 +73,17 @@ pub fn fields(
     let mut described =
         arrow_pg::datatypes::arrow_schema_to_pg_fields(&wire, format, Some(options.clone()))?;
     for (info, field) in described.iter_mut().zip(wire.fields()) {
-        if crate::catalog::asyncpg_introspection::is_oid_array(field.data_type()) {
+        let pg_type = if crate::catalog::asyncpg_introspection::is_oid_array(field.data_type()) {
+            Some(pgwire::api::Type::OID_ARRAY)
+        } else {
+            crate::pg_types::type_identity::pg_type(field)
+        };
+        if let Some(pg_type) = pg_type {
             *info = FieldInfo::new(
                 info.name().to_string(),
                 info.table_id(),
                 info.column_id(),
-                pgwire::api::Type::OID_ARRAY,
+                pg_type,
                 info.format(),
             )
             .with_format_options(options.clone());
@@ -200,6 +209,7 @@ pub async fn rows(
             > = match batch
                 .and_then(pg_batch)
                 .and_then(|b| super::text_form::postgres_text(b, &row_fields))
+                .and_then(|b| super::char_form::binary_chars(b, &row_fields))
             {
                 Ok(batch) => {
                     let encoded =

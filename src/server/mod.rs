@@ -5,6 +5,7 @@
 //! and Arrow results streamed with back-pressure in text or binary.
 
 mod binary_form;
+mod char_form;
 mod control;
 mod copy;
 mod deallocate;

@@ -300,7 +300,6 @@ fn sqlalchemy_current_release_inspects_columns() {
 // ---------------------------------------------------------------- ibis
 
 #[test]
-#[ignore = "not yet: con.sql() reads its temporary view from pg_class, where temporary views are not listed"]
 fn ibis_tables_schema_aggregation_and_sql() {
     require!(IBIS);
     let server = Server::start();
@@ -645,7 +644,6 @@ fn captured_pg8000() {
 }
 
 #[test]
-#[ignore = "not yet: the column reflection query's name, \"char\" and json columns are text (sqlalchemy.sql:67)"]
 fn captured_sqlalchemy() {
     captured("sqlalchemy");
 }
