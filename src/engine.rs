@@ -303,6 +303,7 @@ fn register_functions(ctx: &SessionContext, raw: &RawTables, options: &EngineOpt
     ctx.add_analyzer_rule(Arc::new(
         crate::dialect::scalar_subquery::SingleRowSubqueries,
     ));
+    ctx.add_analyzer_rule(Arc::new(crate::dialect::lateral_unnest::LateralUnnest));
     crate::dialect::array_subquery::register(ctx);
     for kind in [OverviewKind::Totals, OverviewKind::Daily] {
         let function = OverviewFunction::new(kind);
