@@ -14,6 +14,8 @@
 //!   ([`boolean_literals`]).
 //! - `regproc` catalog columns compared with 0 (`typreceive != 0`)
 //!   ([`oid_alias_compare`]).
+//! - `oidvector` catalog columns held as text cast to arrays of oids
+//!   ([`oid_vector`]).
 
 pub mod array_cast;
 pub mod array_literal_tokens;
@@ -24,6 +26,7 @@ pub mod declared_parameters;
 pub mod function_names;
 pub mod numeric_parameters;
 pub mod oid_alias_compare;
+pub mod oid_vector;
 
 use std::sync::Arc;
 
