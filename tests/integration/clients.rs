@@ -339,7 +339,6 @@ fn ibis_tables_schema_aggregation_and_sql() {
 // ---------------------------------------------------------------- pgcli, harlequin
 
 #[test]
-#[ignore = "not yet: its function completion casts oidvector text to regtype[] (0A000, see captured_pgcli)"]
 fn pgcli_starts_refreshes_completions_and_describes() {
     require!(PGCLI);
     let server = Server::start();
