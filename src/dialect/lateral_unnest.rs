@@ -52,7 +52,7 @@ impl AnalyzerRule for LateralUnnest {
         .map(|t| t.data)
     }
 
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "conversql_lateral_unnest"
     }
 }

@@ -109,12 +109,11 @@ impl ScalarUDFImpl for OidNames {
                 continue;
             }
             let own;
-            let map = match &constant {
-                Some(map) => map,
-                None => {
-                    own = pairs(&keys, &names, row)?;
-                    &own
-                }
+            let map = if let Some(map) = &constant {
+                map
+            } else {
+                own = pairs(&keys, &names, row)?;
+                &own
             };
             for oid in oids(&lists.value(row))? {
                 out.values().append_option(oid.map(|oid| text(oid, map)));

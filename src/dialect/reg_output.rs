@@ -114,18 +114,17 @@ fn catalog_names(alias: &str) -> Option<(&'static str, &'static str, &'static st
 fn lookup_sql(alias: &str) -> Option<String> {
     let fallback =
         format!("CASE WHEN {OID} = 0 THEN '-' ELSE CAST(CAST({OID} AS bigint) AS text) END");
-    let name = match alias {
-        "regproc" => format!(
+    let name = if alias == "regproc" {
+        format!(
             "(SELECT CASE WHEN (SELECT count(*) FROM pg_catalog.pg_proc reg_o WHERE reg_o.proname = reg_p.proname) = 1 \
              AND reg_n.nspname IN ('pg_catalog', 'public') THEN quote_ident(reg_p.proname) \
              ELSE quote_ident(reg_n.nspname) || '.' || quote_ident(reg_p.proname) END \
              FROM pg_catalog.pg_proc reg_p JOIN pg_catalog.pg_namespace reg_n ON reg_n.oid = reg_p.pronamespace \
              WHERE reg_p.oid = {OID})"
-        ),
-        _ => {
-            let (name, from, key) = catalog_names(alias)?;
-            format!("(SELECT {name} FROM {from} WHERE {key} = {OID})")
-        }
+        )
+    } else {
+        let (name, from, key) = catalog_names(alias)?;
+        format!("(SELECT {name} FROM {from} WHERE {key} = {OID})")
     };
     Some(format!("COALESCE({name}, {fallback})"))
 }

@@ -31,7 +31,7 @@ pub fn mark_oidvector(field: Field) -> Field {
 }
 
 /// Whether `metadata` marks a field as an `oidvector`'s text.
-pub fn is_oidvector(metadata: &HashMap<String, String>) -> bool {
+pub fn is_oidvector<S: std::hash::BuildHasher>(metadata: &HashMap<String, String, S>) -> bool {
     metadata.get(PG_TYPE).is_some_and(|t| t == "oidvector")
 }
 
@@ -41,9 +41,10 @@ pub fn is_oidvector(metadata: &HashMap<String, String>) -> bool {
 /// PostgreSQL's message for an element that is not an oid.
 pub fn parse(text: &str) -> Result<Vec<i64>> {
     text.split_ascii_whitespace()
-        .map(|item| match item.parse::<u32>() {
-            Ok(oid) => Ok(i64::from(oid)),
-            Err(_) => exec_err!("invalid input syntax for type oid: \"{item}\""),
+        .map(|item| {
+            item.parse::<u32>()
+                .map(i64::from)
+                .or_else(|_| exec_err!("invalid input syntax for type oid: \"{item}\""))
         })
         .collect()
 }
