@@ -308,7 +308,9 @@ fn register_functions(ctx: &SessionContext, raw: &RawTables, options: &EngineOpt
     ctx.add_analyzer_rule(Arc::new(
         crate::dialect::scalar_subquery::SingleRowSubqueries,
     ));
+    ctx.add_analyzer_rule(Arc::new(crate::dialect::lateral_unnest::LateralUnnest));
     crate::dialect::array_subquery::register(ctx);
+    crate::dialect::reg_array_output::register(ctx);
     for kind in [OverviewKind::Totals, OverviewKind::Daily] {
         let function = OverviewFunction::new(kind);
         ctx.register_udtf(function.name(), Arc::new(function));

@@ -103,13 +103,22 @@ impl PgCatalogOverlay {
         let Some(inner) = self.index.inner().table(name).await? else {
             return Ok(None);
         };
-        let schema = nullable(&inner.schema());
-        Ok(Some(Arc::new(DerivedTable {
+        let proc = matches!(kind, Derived::Proc);
+        let mut schema = nullable(&inner.schema());
+        if proc {
+            schema = super::reshape::oidvector_text(&schema, &["proargtypes"]);
+        }
+        let table: Arc<dyn TableProvider> = Arc::new(DerivedTable {
             kind,
             inner,
             schema,
             index: self.index.clone(),
-        })))
+        });
+        Ok(Some(if proc {
+            super::reshape::pg_proc(table)
+        } else {
+            table
+        }))
     }
 }
 

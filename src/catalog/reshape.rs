@@ -12,6 +12,9 @@
 //!   `int2[]` and its operator lists (`conpfeqop`, `conppeqop`, `conffeqop`,
 //!   `conexclop`) `oid[]`, where the catalog crate holds their text (`[1, 2]`):
 //!   ADBC's and harlequin's constraint queries `unnest` them.
+//! - `pg_proc`'s `proallargtypes` is `oid[]` (the crate holds its text,
+//!   `[2276]`) and `proargtypes`, an `oidvector` held as PostgreSQL prints it
+//!   (`16 25`), is marked so: pgcli casts both to `regtype[]`.
 
 use std::sync::Arc;
 
@@ -80,6 +83,43 @@ pub fn pg_index(inner: &SchemaRef) -> Result<Arc<dyn TableProvider>> {
 pub fn pg_constraint(inner: Arc<dyn TableProvider>) -> Arc<dyn TableProvider> {
     let int2_array = DataType::List(Arc::new(Field::new_list_field(DataType::Int16, true)));
     let oid_array = DataType::List(Arc::new(Field::new_list_field(DataType::Int32, true)));
+    array_columns(inner, |name| match name {
+        "conkey" | "confkey" | "confdelsetcols" => Some(int2_array.clone()),
+        "conpfeqop" | "conppeqop" | "conffeqop" | "conexclop" => Some(oid_array.clone()),
+        _ => None,
+    })
+}
+
+/// `pg_proc` with `proallargtypes` an `oid[]`, where the catalog crate holds its text (`[2276]`).
+pub fn pg_proc(inner: Arc<dyn TableProvider>) -> Arc<dyn TableProvider> {
+    let oid_array = DataType::List(Arc::new(Field::new_list_field(DataType::Int32, true)));
+    array_columns(inner, |name| {
+        (name == "proallargtypes").then(|| oid_array.clone())
+    })
+}
+
+/// `schema` with the text columns `names` marked as `oidvector`s (see
+/// [`oid_vector`](crate::pg_types::oid_vector)).
+pub fn oidvector_text(schema: &SchemaRef, names: &[&str]) -> SchemaRef {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if names.contains(&f.name().as_str()) {
+                crate::pg_types::oid_vector::mark_oidvector(f.as_ref().clone())
+            } else {
+                f.as_ref().clone()
+            }
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// `inner` with its text columns that `array_type` names read as arrays of that type.
+fn array_columns(
+    inner: Arc<dyn TableProvider>,
+    array_type: impl Fn(&str) -> Option<DataType>,
+) -> Arc<dyn TableProvider> {
     let schema = inner.schema();
     let converted: Vec<Option<DataType>> = schema
         .fields()
@@ -89,13 +129,7 @@ pub fn pg_constraint(inner: Arc<dyn TableProvider>) -> Arc<dyn TableProvider> {
                 f.data_type(),
                 DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
             );
-            match f.name().as_str() {
-                "conkey" | "confkey" | "confdelsetcols" if text => Some(int2_array.clone()),
-                "conpfeqop" | "conppeqop" | "conffeqop" | "conexclop" if text => {
-                    Some(oid_array.clone())
-                }
-                _ => None,
-            }
+            if text { array_type(f.name()) } else { None }
         })
         .collect();
     let fields: Vec<Field> = schema

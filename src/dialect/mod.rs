@@ -7,6 +7,8 @@
 pub mod array_subquery;
 pub mod column_names;
 mod exists_subquery;
+pub mod lateral_unnest;
+pub mod reg_array_output;
 pub mod reg_output;
 pub mod scalar_subquery;
 mod subquery_join;

@@ -19,6 +19,10 @@
 //! not unique; `-` for oid 0; the oid's digits for an oid naming nothing.
 //! Comparisons (`classoid = 'pg_class'::regclass`) keep the oid.
 //!
+//! An array of `regclass`, `regtype` or `regnamespace` (`x::regtype[]`, or a
+//! `COALESCE` of such) cast to `text[]` or a result column prints each
+//! element so ([`reg_array_output`](super::reg_array_output)).
+//!
 //! `to_regclass(text)` is the relation's oid as a `regclass`, NULL where the
 //! name (unquoted names fold to lower case, a qualified name is looked up in
 //! its schema, an unqualified one in pg_catalog, then public) names nothing.
@@ -31,8 +35,8 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    CastKind, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident,
-    ObjectNamePart, Query, SelectItem, SetExpr, Statement, visit_expressions_mut,
+    ArrayElemTypeDef, CastKind, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments,
+    Ident, ObjectNamePart, Query, SelectItem, SetExpr, Statement, visit_expressions_mut,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -82,33 +86,113 @@ fn is_string_type(data_type: &DataType) -> bool {
     }
 }
 
+/// How `alias`'s values print: the name expression, the catalog rows it is
+/// read from, and their oid column (regproc's names depend on other rows).
+fn catalog_names(alias: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    Some(match alias {
+        "regclass" => (
+            "CASE WHEN reg_n.nspname IN ('pg_catalog', 'public') THEN quote_ident(reg_c.relname) \
+             ELSE quote_ident(reg_n.nspname) || '.' || quote_ident(reg_c.relname) END",
+            "pg_catalog.pg_class reg_c JOIN pg_catalog.pg_namespace reg_n ON reg_n.oid = reg_c.relnamespace",
+            "reg_c.oid",
+        ),
+        "regtype" => (
+            "format_type(reg_t.oid, NULL)",
+            "pg_catalog.pg_type reg_t",
+            "reg_t.oid",
+        ),
+        "regnamespace" => (
+            "quote_ident(reg_n.nspname)",
+            "pg_catalog.pg_namespace reg_n",
+            "reg_n.oid",
+        ),
+        _ => return None,
+    })
+}
+
 /// The lookup printing an oid of `alias` as PostgreSQL does, `OID` standing for the oid.
 fn lookup_sql(alias: &str) -> Option<String> {
     let fallback =
         format!("CASE WHEN {OID} = 0 THEN '-' ELSE CAST(CAST({OID} AS bigint) AS text) END");
-    let name = match alias {
-        "regclass" => format!(
-            "(SELECT CASE WHEN reg_n.nspname IN ('pg_catalog', 'public') THEN quote_ident(reg_c.relname) \
-             ELSE quote_ident(reg_n.nspname) || '.' || quote_ident(reg_c.relname) END \
-             FROM pg_catalog.pg_class reg_c JOIN pg_catalog.pg_namespace reg_n ON reg_n.oid = reg_c.relnamespace \
-             WHERE reg_c.oid = {OID})"
-        ),
-        "regtype" => format!(
-            "(SELECT format_type(reg_t.oid, NULL) FROM pg_catalog.pg_type reg_t WHERE reg_t.oid = {OID})"
-        ),
-        "regnamespace" => format!(
-            "(SELECT quote_ident(reg_n.nspname) FROM pg_catalog.pg_namespace reg_n WHERE reg_n.oid = {OID})"
-        ),
-        "regproc" => format!(
+    let name = if alias == "regproc" {
+        format!(
             "(SELECT CASE WHEN (SELECT count(*) FROM pg_catalog.pg_proc reg_o WHERE reg_o.proname = reg_p.proname) = 1 \
              AND reg_n.nspname IN ('pg_catalog', 'public') THEN quote_ident(reg_p.proname) \
              ELSE quote_ident(reg_n.nspname) || '.' || quote_ident(reg_p.proname) END \
              FROM pg_catalog.pg_proc reg_p JOIN pg_catalog.pg_namespace reg_n ON reg_n.oid = reg_p.pronamespace \
              WHERE reg_p.oid = {OID})"
-        ),
-        _ => return None,
+        )
+    } else {
+        let (name, from, key) = catalog_names(alias)?;
+        format!("(SELECT {name} FROM {from} WHERE {key} = {OID})")
     };
     Some(format!("COALESCE({name}, {fallback})"))
+}
+
+/// The expression printing `oids` (an array of `alias`) as an array of text
+/// ([`reg_array_output`](super::reg_array_output)).
+fn array_lookup(alias: &str, oids: &Expr) -> Result<Expr> {
+    let (name, from, key) = catalog_names(alias).ok_or_else(|| {
+        SqlError::unsupported(format!(
+            "the text of a {alias}[] value is not supported (only regclass[], regtype[] \
+             and regnamespace[] print as names)"
+        ))
+    })?;
+    let sql = format!(
+        "{}({OID}, (SELECT array_agg({key} ORDER BY {key}) FROM {from}), \
+         (SELECT array_agg({name} ORDER BY {key}) FROM {from}))",
+        super::reg_array_output::FUNCTION
+    );
+    substitute(&sql, alias, oids)
+}
+
+/// The OID-alias element type of `expr` if it is an array of one: a cast to
+/// `alias[]`, or `COALESCE` of such casts to the same type.
+fn alias_array(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Cast {
+            data_type: DataType::Array(element),
+            kind: CastKind::Cast | CastKind::DoubleColon,
+            ..
+        } => match element {
+            ArrayElemTypeDef::SquareBracket(inner, _)
+            | ArrayElemTypeDef::AngleBracket(inner)
+            | ArrayElemTypeDef::Parenthesis(inner) => alias_type(inner),
+            ArrayElemTypeDef::None => None,
+        },
+        Expr::Nested(inner) => alias_array(inner),
+        Expr::Function(f)
+            if f.name.0.len() == 1
+                && f.name.0[0]
+                    .as_ident()
+                    .is_some_and(|i| i.value.eq_ignore_ascii_case("coalesce")) =>
+        {
+            let FunctionArguments::List(list) = &f.args else {
+                return None;
+            };
+            let mut aliases = list.args.iter().map(|arg| match arg {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => alias_array(e),
+                _ => None,
+            });
+            let first = aliases.next()??;
+            aliases
+                .all(|a| a.as_deref() == Some(first.as_str()))
+                .then_some(first)
+        }
+        _ => None,
+    }
+}
+
+/// Whether `data_type` is an array of one of PostgreSQL's string types.
+fn is_string_array(data_type: &DataType) -> bool {
+    match data_type {
+        DataType::Array(
+            ArrayElemTypeDef::SquareBracket(inner, _)
+            | ArrayElemTypeDef::AngleBracket(inner)
+            | ArrayElemTypeDef::Parenthesis(inner),
+        ) => is_string_type(inner),
+        _ => false,
+    }
 }
 
 /// The expression printing `oid` (an OID-alias cast as written) as `alias`'s text.
@@ -238,6 +322,21 @@ pub fn rewrite(statement: &mut Statement) -> Result<()> {
                     return ControlFlow::Break(());
                 }
             }
+        } else if let Expr::Cast {
+            expr: inner,
+            data_type,
+            ..
+        } = expr
+            && is_string_array(data_type)
+            && let Some(alias) = alias_array(inner)
+        {
+            match array_lookup(&alias, inner) {
+                Ok(text) => **inner = text,
+                Err(e) => {
+                    failure = Some(e);
+                    return ControlFlow::Break(());
+                }
+            }
         }
         ControlFlow::Continue(())
     });
@@ -257,6 +356,8 @@ fn result_columns(query: &mut Query) -> Result<()> {
                     };
                     if let Some(alias) = alias_cast(expr) {
                         *expr = lookup(&alias, expr)?;
+                    } else if let Some(alias) = alias_array(expr) {
+                        *expr = array_lookup(&alias, expr)?;
                     }
                 }
                 Ok(())
@@ -298,6 +399,21 @@ mod tests {
         let column = rewritten("SELECT t.oid::regtype AS t FROM pg_type t").unwrap();
         assert!(column.contains("format_type(reg_t.oid, NULL)"), "{column}");
         assert!(column.ends_with("AS t FROM pg_type t"), "{column}");
+    }
+
+    #[test]
+    fn arrays_of_alias_values_print_their_elements() {
+        let text =
+            rewritten("SELECT COALESCE(a::regtype[], b::regtype[])::text[] FROM pg_proc").unwrap();
+        assert!(text.contains("pg_oid_names((COALESCE("), "{text}");
+        assert!(
+            text.contains("format_type(reg_t.oid, NULL) ORDER BY reg_t.oid"),
+            "{text}"
+        );
+        let column = rewritten("SELECT a::regclass[] AS r FROM t").unwrap();
+        assert!(column.contains("pg_oid_names("), "{column}");
+        let err = rewritten("SELECT a::regproc[]::text[] FROM t").unwrap_err();
+        assert_eq!(err.sqlstate, "0A000");
     }
 
     #[test]

@@ -208,6 +208,14 @@ fn with_joins(node: LogicalPlan, joins: Vec<(String, Attached)>) -> Result<Logic
 /// `subquery` as this rule leaves it otherwise; an uncorrelated one needs
 /// none.
 fn decorrelated(subquery: &Subquery) -> bool {
+    // A function of the outer row in `FROM` is no correlated condition to pull up.
+    let per_row_from = subquery
+        .subquery
+        .exists(|node| Ok(super::lateral_unnest::per_row(node)))
+        .unwrap_or(true);
+    if per_row_from {
+        return false;
+    }
     let plan = if single_row(&subquery.subquery) {
         subquery.subquery.as_ref().clone()
     } else {

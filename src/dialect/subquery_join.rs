@@ -29,6 +29,11 @@
 //! row: the matched rows are numbered (`row_number()` partitioned by the
 //! outer row's number, in the subquery's order) and only those within the
 //! limit are aggregated.
+//!
+//! A `FROM` that is a function of the outer row (`FROM unnest(tc.reloptions)
+//! x`, psql's and pgcli's `\d+`) is not joined but expanded per outer row
+//! ([`expand_left`](super::lateral_unnest::expand_left)), each outer row
+//! kept with a row that matches nothing; `WHERE` chooses among its rows.
 
 use std::sync::Arc;
 
@@ -214,9 +219,13 @@ fn shape(plan: &LogicalPlan) -> Option<Shape<'_>> {
         predicates.extend(split_conjunction(&filter.predicate).into_iter().cloned());
         below = filter.input.as_ref();
     }
-    let correlated = below
-        .exists(|node| Ok(node.contains_outer_reference()))
-        .unwrap_or(true);
+    // A function of the outer row in `FROM` (`FROM unnest(outer.a) x`) is
+    // expanded per outer row (without `LIMIT`, which would count its rows).
+    let per_row = super::lateral_unnest::per_row(below) && limit.is_none();
+    let correlated = !per_row
+        && below
+            .exists(|node| Ok(node.contains_outer_reference()))
+            .unwrap_or(true);
     let order = order.unwrap_or_default();
     let other_subquery = has_other_subquery(&value)
         || predicates.iter().chain(&having).any(has_other_subquery)
@@ -395,26 +404,34 @@ pub(super) fn attach(input: LogicalPlan, subquery: &Subquery, name: &str) -> Res
         .project(numbered_columns)?
         .build()?;
 
-    let mut renamed: Vec<Expr> = columns_of(from_schema)
-        .into_iter()
-        .zip(&from_names)
-        .map(|(column, name)| column.alias(name))
-        .collect();
-    renamed.push(lit(true).alias(&matched));
-    let from = LogicalPlanBuilder::from(shape.from.clone())
-        .project(renamed)?
-        .build()?;
-
-    let joined = LogicalPlanBuilder::from(numbered)
-        .join_on(
-            from,
-            JoinType::Left,
-            vec![conjunction(on).unwrap_or(lit(true))],
-        )?
-        .build()?;
+    let mut is_matched = Expr::Column(Column::from_name(&matched)).is_not_null();
+    let joined = if super::lateral_unnest::per_row(shape.from) {
+        // Every outer row with its own rows; the conditions choose among them.
+        if let Some(on) = conjunction(on) {
+            is_matched = is_matched.and(on);
+        }
+        super::lateral_unnest::expand_left(numbered, shape.from, &from_names, &matched)?
+            .ok_or_else(|| internal_datafusion_err!("not a function of the outer row"))?
+    } else {
+        let mut renamed: Vec<Expr> = columns_of(from_schema)
+            .into_iter()
+            .zip(&from_names)
+            .map(|(column, name)| column.alias(name))
+            .collect();
+        renamed.push(lit(true).alias(&matched));
+        let from = LogicalPlanBuilder::from(shape.from.clone())
+            .project(renamed)?
+            .build()?;
+        LogicalPlanBuilder::from(numbered)
+            .join_on(
+                from,
+                JoinType::Left,
+                vec![conjunction(on).unwrap_or(lit(true))],
+            )?
+            .build()?
+    };
     let joined_schema = Arc::clone(joined.schema());
 
-    let mut is_matched = Expr::Column(Column::from_name(&matched)).is_not_null();
     let joined = match shape.limit {
         // Each outer row's matched rows numbered in the subquery's order;
         // those of the limit are its rows.

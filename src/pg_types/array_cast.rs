@@ -38,11 +38,15 @@ fn is_list(data_type: &DataType) -> bool {
     )
 }
 
-fn array_in(text: Expr) -> Expr {
-    Expr::ScalarFunction(ScalarFunction::new_udf(
-        Arc::new(ScalarUDF::from(PgArrayInFunc::new())),
-        vec![text],
-    ))
+/// The array `text` reads as: an `oidvector`'s elements for a column marked
+/// so (see [`oid_vector`](super::oid_vector)), else PostgreSQL's array syntax.
+fn array_in(text: Expr, oidvector: bool) -> Expr {
+    let function = if oidvector {
+        ScalarUDF::new_from_impl(super::oid_vector::PgVectorIn::default())
+    } else {
+        ScalarUDF::from(PgArrayInFunc::new())
+    };
+    Expr::ScalarFunction(ScalarFunction::new_udf(Arc::new(function), vec![text]))
 }
 
 /// Rewrites the casts of text to lists in one plan node's expressions.
@@ -53,11 +57,12 @@ fn rewrite_node(plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
         .map(|p| Arc::clone(p.schema()))
         .collect();
     let own = Arc::clone(plan.schema());
-    let type_of = move |e: &Expr| -> Option<DataType> {
-        schemas
-            .iter()
-            .chain(std::iter::once(&own))
-            .find_map(|s| e.get_type(s).ok())
+    let all: Vec<_> = schemas.into_iter().chain(std::iter::once(own)).collect();
+    let type_of = |e: &Expr| -> Option<DataType> { all.iter().find_map(|s| e.get_type(s).ok()) };
+    let oidvector = |e: &Expr| -> bool {
+        all.iter()
+            .find_map(|s| e.to_field(s).ok())
+            .is_some_and(|(_, field)| super::oid_vector::is_oidvector(field.metadata()))
     };
     let names = NamePreserver::new(&plan);
     plan.map_expressions(|expr| {
@@ -66,16 +71,18 @@ fn rewrite_node(plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
             Expr::Cast(Cast { expr, field })
                 if is_list(field.data_type()) && type_of(&expr).is_some_and(|t| is_string(&t)) =>
             {
+                let vector = oidvector(&expr);
                 Ok(Transformed::yes(Expr::Cast(Cast::new_from_field(
-                    Box::new(array_in(*expr)),
+                    Box::new(array_in(*expr, vector)),
                     field,
                 ))))
             }
             Expr::TryCast(TryCast { expr, field })
                 if is_list(field.data_type()) && type_of(&expr).is_some_and(|t| is_string(&t)) =>
             {
+                let vector = oidvector(&expr);
                 Ok(Transformed::yes(Expr::TryCast(TryCast::new_from_field(
-                    Box::new(array_in(*expr)),
+                    Box::new(array_in(*expr, vector)),
                     field,
                 ))))
             }

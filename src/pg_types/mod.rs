@@ -21,6 +21,8 @@
 //!   precision` ([`numeric_common_type`]).
 //! - Types Arrow cannot tell from `text` (`varchar`, `name`, `"char"`,
 //!   `json`) carried as field metadata ([`type_identity`]).
+//! - `oidvector` catalog columns held as text cast to arrays of oids
+//!   ([`oid_vector`]).
 
 pub mod array_cast;
 pub mod array_literal_tokens;
@@ -33,6 +35,7 @@ pub mod integer_results;
 pub mod numeric_common_type;
 pub mod numeric_parameters;
 pub mod oid_alias_compare;
+pub mod oid_vector;
 pub mod type_identity;
 
 use std::sync::Arc;
