@@ -92,7 +92,7 @@ fn is_arithmetic(op: Operator) -> bool {
 }
 
 /// One expression with PostgreSQL's common type where DataFusion's differs.
-fn unify(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+fn unify(expr: Expr, schema: &DFSchema) -> Transformed<Expr> {
     match expr {
         Expr::Case(case) => {
             let results = case
@@ -101,7 +101,7 @@ fn unify(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                 .map(|(_, then)| then.as_ref())
                 .chain(case.else_expr.as_deref());
             let Some(to) = float_of(&types_of(results, schema)) else {
-                return Ok(Transformed::no(Expr::Case(case)));
+                return Transformed::no(Expr::Case(case));
             };
             let when_then_expr = case
                 .when_then_expr
@@ -111,55 +111,41 @@ fn unify(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             let else_expr = case
                 .else_expr
                 .map(|e| Box::new(decimal_cast(*e, &to, schema)));
-            Ok(Transformed::yes(Expr::Case(Case {
+            Transformed::yes(Expr::Case(Case {
                 expr: case.expr,
                 when_then_expr,
                 else_expr,
-            })))
+            }))
         }
         Expr::ScalarFunction(ScalarFunction { func, args })
             if UNIFYING_FUNCTIONS.contains(&func.name()) =>
         {
             let Some(to) = float_of(&types_of(&args, schema)) else {
-                return Ok(Transformed::no(Expr::ScalarFunction(ScalarFunction {
-                    func,
-                    args,
-                })));
+                return Transformed::no(Expr::ScalarFunction(ScalarFunction { func, args }));
             };
             let args = args
                 .into_iter()
                 .map(|a| decimal_cast(a, &to, schema))
                 .collect();
-            Ok(Transformed::yes(Expr::ScalarFunction(ScalarFunction {
-                func,
-                args,
-            })))
+            Transformed::yes(Expr::ScalarFunction(ScalarFunction { func, args }))
         }
         Expr::BinaryExpr(BinaryExpr { left, op, right }) if is_arithmetic(op) => {
             let (Ok(l), Ok(r)) = (left.get_type(schema), right.get_type(schema)) else {
-                return Ok(Transformed::no(Expr::BinaryExpr(BinaryExpr {
-                    left,
-                    op,
-                    right,
-                })));
+                return Transformed::no(Expr::BinaryExpr(BinaryExpr { left, op, right }));
             };
             let widened = |real: &DataType, other: &DataType| {
                 *real == DataType::Float32 && (other.is_integer() || is_decimal(other))
             };
             if widened(&l, &r) || widened(&r, &l) {
-                return Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr {
+                return Transformed::yes(Expr::BinaryExpr(BinaryExpr {
                     left: Box::new(cast(*left, &DataType::Float64)),
                     op,
                     right: Box::new(cast(*right, &DataType::Float64)),
-                })));
+                }));
             }
-            Ok(Transformed::no(Expr::BinaryExpr(BinaryExpr {
-                left,
-                op,
-                right,
-            })))
+            Transformed::no(Expr::BinaryExpr(BinaryExpr { left, op, right }))
         }
-        other => Ok(Transformed::no(other)),
+        other => Transformed::no(other),
     }
 }
 
@@ -282,7 +268,7 @@ impl AnalyzerRule for NumericCommonType {
                     let names = NamePreserver::new(&other);
                     other.map_expressions(|expr| {
                         let saved = names.save(&expr);
-                        let unified = expr.transform_up(|e| unify(e, &schema))?;
+                        let unified = expr.transform_up(|e| Ok(unify(e, &schema)))?;
                         Ok(unified.update_data(|e| saved.restore(e)))
                     })?
                 }

@@ -67,16 +67,13 @@ pub fn empty_arrays(row: DataRow, arrays: &[bool]) -> DataRow {
         }
         let (value, tail) = rest.split_at(size);
         rest = tail;
-        match as_postgres(value).filter(|_| array) {
-            Some(empty) => {
-                out.put_i32(12);
-                out.put_slice(&empty);
-                changed = true;
-            }
-            None => {
-                out.put_i32(length);
-                out.put_slice(value);
-            }
+        if let Some(empty) = as_postgres(value).filter(|_| array) {
+            out.put_i32(12);
+            out.put_slice(&empty);
+            changed = true;
+        } else {
+            out.put_i32(length);
+            out.put_slice(value);
         }
     }
     if !changed {

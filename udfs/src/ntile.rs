@@ -59,7 +59,7 @@ impl NtileFunc {
 }
 
 impl WindowUDFImpl for NtileFunc {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "ntile"
     }
 
