@@ -76,7 +76,7 @@ mod tests {
     use arrow::datatypes::DataType;
 
     /// The rows of a query, every value as text (NULL as `NULL`).
-    async fn rows(session: &mut crate::Session, sql: &str) -> Vec<Vec<String>> {
+    pub(super) async fn rows(session: &mut crate::Session, sql: &str) -> Vec<Vec<String>> {
         let batches = session.query(sql).await.unwrap().collect().await.unwrap();
         let mut rows = vec![];
         for batch in batches {

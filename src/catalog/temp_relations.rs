@@ -286,34 +286,7 @@ mod tests {
         );
     }
 
-    /// The rows of a query, every value as text (NULL as `NULL`).
-    async fn texts(session: &mut crate::Session, sql: &str) -> Vec<Vec<String>> {
-        use arrow::array::{Array, AsArray};
-        let batches = session.query(sql).await.unwrap().collect().await.unwrap();
-        let mut rows = vec![];
-        for batch in batches {
-            let columns: Vec<_> = batch
-                .columns()
-                .iter()
-                .map(|c| arrow::compute::cast(c, &DataType::Utf8).unwrap())
-                .collect();
-            for i in 0..batch.num_rows() {
-                rows.push(
-                    columns
-                        .iter()
-                        .map(|c| {
-                            if c.is_null(i) {
-                                "NULL".to_string()
-                            } else {
-                                c.as_string::<i32>().value(i).to_string()
-                            }
-                        })
-                        .collect(),
-                );
-            }
-        }
-        rows
-    }
+    use crate::catalog::tests::rows as texts;
 
     /// ibis's `get_schema` of a temporary view, in the session that made it
     /// and (finding nothing) in another.
