@@ -16,6 +16,7 @@ pub mod column_types;
 pub mod constraint_functions;
 pub mod docs;
 pub mod driver_compat;
+mod format_type;
 pub mod functions;
 pub mod index;
 pub mod information_schema;
@@ -67,6 +68,7 @@ pub fn register(ctx: &SessionContext, views: &[ViewSource]) -> Result<()> {
         Arc::new(overlay::PgCatalogOverlay::new(index.clone())),
     )?;
     pg_functions::register(ctx, index);
+    format_type::register(ctx);
     Ok(())
 }
 

@@ -21,6 +21,11 @@
 //! - catalog columns and functions ([`tagged`]): `pg_class.relname` is
 //!   `name`, `json_build_object` returns `json`.
 //!
+//! - `array_agg` of a tagged column is the array type (`name[]`, as
+//!   PostgreSQL's `array_agg(anynonarray)`): DataFusion's `array_agg` drops
+//!   its argument's metadata, so [`TypedCasts`] projects the aggregate's
+//!   column through [`PgTyped`] right above the `Aggregate`.
+//!
 //! Field metadata follows a column through projections, aliases, subqueries
 //! and views. `char(n)` (`bpchar`) is not tagged: its values are not padded,
 //! and a `bpchar` description would claim PostgreSQL's padded values.
@@ -29,15 +34,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, FieldRef};
-use datafusion::common::Result;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{DFSchema, Result};
 use datafusion::logical_expr::expr::{Case, ScalarFunction};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::planner::TypePlanner;
 use datafusion::logical_expr::{
-    Cast, ColumnarValue, Expr, ExprSchemable, LogicalPlan, ReturnFieldArgs, ScalarFunctionArgs,
-    ScalarUDF, ScalarUDFImpl, Signature, TryCast, Volatility,
+    Cast, ColumnarValue, Expr, ExprSchemable, LogicalPlan, Projection, ReturnFieldArgs,
+    ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TryCast, Union, Volatility,
 };
 use datafusion::optimizer::AnalyzerRule;
 use datafusion::sql::sqlparser::ast::{CharacterLength, DataType as SqlType};
@@ -52,6 +57,10 @@ const TYPES: &[(&str, Type)] = &[
     ("name", Type::NAME),
     ("char", Type::CHAR),
     ("json", Type::JSON),
+    ("varchar[]", Type::VARCHAR_ARRAY),
+    ("name[]", Type::NAME_ARRAY),
+    ("char[]", Type::CHAR_ARRAY),
+    ("json[]", Type::JSON_ARRAY),
 ];
 
 /// The PostgreSQL type a field is tagged with, if any.
@@ -268,9 +277,82 @@ fn rewrite_node(plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
     })
 }
 
+/// The array type of an `array_agg` over a tagged argument (`name` → `name[]`).
+fn array_agg_tag(expr: &Expr, input: &DFSchema) -> Option<String> {
+    let Expr::AggregateFunction(aggregate) = unalias(expr) else {
+        return None;
+    };
+    if aggregate.func.name() != "array_agg" {
+        return None;
+    }
+    let (_, field) = aggregate.params.args.first()?.to_field(input).ok()?;
+    let tag = tag_of(&field)?;
+    (!tag.ends_with("[]")).then(|| format!("{tag}[]"))
+}
+
+/// `expr` without its aliases.
+fn unalias(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Alias(alias) => unalias(&alias.expr),
+        other => other,
+    }
+}
+
+/// An `Aggregate` with `array_agg`s of tagged columns, under a projection
+/// tagging those columns with the array type.
+fn tag_array_aggregates(plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+    let LogicalPlan::Aggregate(aggregate) = &plan else {
+        return Ok(Transformed::no(plan));
+    };
+    let tags: Vec<Option<String>> = aggregate
+        .aggr_expr
+        .iter()
+        .map(|e| array_agg_tag(e, aggregate.input.schema()))
+        .collect();
+    if tags.iter().all(Option::is_none) {
+        return Ok(Transformed::no(plan));
+    }
+    // The aggregates' columns are the schema's last ones.
+    let columns = plan.schema().columns();
+    let first_aggregate = columns.len() - tags.len();
+    let exprs = columns
+        .into_iter()
+        .enumerate()
+        .map(|(i, column)| {
+            match i
+                .checked_sub(first_aggregate)
+                .and_then(|k| tags[k].as_ref())
+            {
+                Some(tag) => {
+                    let (relation, name) = (column.relation.clone(), column.name.clone());
+                    PgTyped::call(tag, Expr::Column(column)).alias_qualified(relation, name)
+                }
+                None => Expr::Column(column),
+            }
+        })
+        .collect();
+    Projection::try_new(exprs, Arc::new(plan)).map(|p| Transformed::yes(LogicalPlan::Projection(p)))
+}
+
+/// `plan` with its schema derived again from its inputs'. DataFusion keeps a
+/// `Union`'s schema as built; it is derived again here (by position, the
+/// first input's types, as the SQL planner builds it) so that a tag both
+/// branches carry reaches the union's column.
+fn recompute_schema(plan: LogicalPlan) -> Result<LogicalPlan> {
+    match plan {
+        LogicalPlan::Union(union) => {
+            let rebuilt = Union::try_new_with_loose_types(union.inputs)?;
+            Ok(LogicalPlan::Union(rebuilt))
+        }
+        other => other.recompute_schema(),
+    }
+}
+
 impl AnalyzerRule for TypedCasts {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
-        let rewritten = plan.transform_up_with_subqueries(rewrite_node)?;
+        let rewritten = plan
+            .transform_up_with_subqueries(rewrite_node)?
+            .transform_data(|p| p.transform_up_with_subqueries(tag_array_aggregates))?;
         if !rewritten.transformed {
             return Ok(rewritten.data);
         }
@@ -278,7 +360,7 @@ impl AnalyzerRule for TypedCasts {
         // and so do the schemas derived from it.
         rewritten
             .data
-            .transform_up_with_subqueries(|p| p.recompute_schema().map(Transformed::yes))
+            .transform_up_with_subqueries(|p| recompute_schema(p).map(Transformed::yes))
             .map(|t| t.data)
     }
 
@@ -420,6 +502,20 @@ mod tests {
             [Some("name"), Some("char"), Some("name"), Some("name")]
         );
         assert_eq!(found[1].1, "v");
+    }
+
+    #[tokio::test]
+    async fn array_agg_of_a_name_is_a_name_array() {
+        let mut session = session().await;
+        let found = typed(
+            &mut session,
+            "SELECT c.relkind, array_agg(c.relname ORDER BY c.relname) AS names, count(*) AS n \
+             FROM pg_catalog.pg_class c WHERE c.relname IN ('conversations', 'conversation_messages') \
+             GROUP BY c.relkind",
+        )
+        .await;
+        assert_eq!(tags(&found), [Some("char"), Some("name[]"), None]);
+        assert_eq!(found[1].1, "[conversation_messages, conversations]");
     }
 
     #[test]

@@ -147,7 +147,9 @@ pub async fn copy_out(
                     .and_then(pg_batch)
                     .map_err(|e| PgWireError::UserError(Box::new(datafusion_error_info(&e))))?;
                 let batch = if binary {
-                    batch
+                    super::char_form::binary_chars(batch, &row_fields)
+                        .and_then(|b| super::numeric_form::binary_numerics(b, &row_fields))
+                        .map_err(|e| PgWireError::UserError(Box::new(datafusion_error_info(&e))))?
                 } else {
                     super::text_form::postgres_text(batch, &row_fields)
                         .map_err(|e| PgWireError::UserError(Box::new(datafusion_error_info(&e))))?

@@ -12,6 +12,7 @@ mod deallocate;
 mod encode;
 mod executor;
 mod handler;
+mod numeric_form;
 pub mod scram;
 mod startup;
 mod text_form;

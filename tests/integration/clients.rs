@@ -628,7 +628,7 @@ fn captured(client: &str) {
 }
 
 #[test]
-#[ignore = "not yet: the constraint query's name columns (conname, attname, nspname, relname) are text where PostgreSQL's are name and name[] (adbc.sql:50)"]
+
 fn captured_adbc() {
     captured("adbc");
 }

@@ -130,3 +130,5 @@ SELECT mod(-7.5, 2) AS n;
 SELECT sign(0.0) AS n;
 SELECT sign(-2.5::float8) AS n;
 SELECT ceiling(-3.2) AS n;
+SELECT factorial(0) AS n, factorial(20) AS m;
+SELECT cbrt(2) AS a, cbrt(-64) AS b, cbrt(1e-9) AS c;

@@ -135,13 +135,16 @@ pub mod pg_array_contains;
 pub mod pg_array_in;
 pub mod pg_array_length;
 pub mod pg_array_overlap;
+pub mod pg_cbrt;
 pub mod pg_div;
+pub mod pg_factorial;
 pub mod pg_mod;
 pub mod pg_sign;
 mod pg_template_input;
 pub mod sql_error;
 pub mod stddev;
 pub mod stddev_pop;
+pub mod substring_pattern;
 pub mod sum;
 pub mod tag_union;
 pub mod timezone;
@@ -191,12 +194,15 @@ pub use pg_array_contains::PgArrayContainsFunc;
 pub use pg_array_in::PgArrayInFunc;
 pub use pg_array_length::PgArrayLengthFunc;
 pub use pg_array_overlap::PgArrayOverlapFunc;
+pub use pg_cbrt::PgCbrtFunc;
 pub use pg_div::PgDivFunc;
+pub use pg_factorial::PgFactorialFunc;
 pub use pg_mod::PgModFunc;
 pub use pg_sign::PgSignFunc;
 pub use sql_error::SqlError;
 pub use stddev::StddevFunc;
 pub use stddev_pop::StddevPopFunc;
+pub use substring_pattern::{SubstringPatternFunc, SubstringPlanner};
 pub use sum::PgSumFunc;
 pub use tag_union::{TagUnionAccumulator, TagUnionFunc};
 pub use timezone::TimezoneFunc;
@@ -246,13 +252,16 @@ pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(IntervalDivFunc::new())),
         Arc::new(ScalarUDF::from(PgDivFunc::new())),
         Arc::new(ScalarUDF::from(PgSignFunc::new())),
+        Arc::new(ScalarUDF::from(PgCbrtFunc::new())),
+        Arc::new(ScalarUDF::from(PgFactorialFunc::new())),
+        Arc::new(ScalarUDF::from(SubstringPatternFunc::new())),
     ]
 }
 
 /// The expression planners that plan SQL syntax as conversql's functions
 /// (`EXTRACT` as [`ExtractFunc`]), to be placed before DataFusion's own.
 pub fn expr_planners() -> Vec<Arc<dyn datafusion::logical_expr::planner::ExprPlanner>> {
-    vec![Arc::new(ExtractPlanner)]
+    vec![Arc::new(ExtractPlanner), Arc::new(SubstringPlanner)]
 }
 
 /// All conversql aggregate functions.
