@@ -29,15 +29,18 @@ use crate::session::Session;
 use crate::spill::SpillDir;
 use crate::stop::StopCheckRule;
 use crate::table_functions::{OverviewFunction, OverviewKind};
-use crate::views::{Definition, ViewSource, builtin_views, views_from_dir};
+use crate::user_views::UserViews;
+use crate::user_views::store::ViewStore;
+use crate::views::{Definition, ViewSource, builtin_views};
 
 /// How to open an engine.
 #[derive(Debug, Clone, Default)]
 pub struct EngineOptions {
     /// The dataset root URL or path.
     pub data: String,
-    /// A directory of extra `.sql` view files, loaded after the built-in ones.
-    pub views_dir: Option<PathBuf>,
+    /// The views location (path, `file://`, `s3://`, `memory://`) where views
+    /// defined from SQL are kept (see [`crate::user_views`]); `None`: `<root>/_conversql/views`.
+    pub views: Option<String>,
     /// The default instant T of every session (µs since the epoch, UTC); the current time if `None`.
     pub as_of: Option<i64>,
     /// The memory one query may use (bytes); above it operators spill to disk or the query fails
@@ -67,6 +70,7 @@ pub struct Engine {
     memory_limit: Option<usize>,
     facts: Option<Arc<FactStore>>,
     spill: Option<Arc<SpillDir>>,
+    user_views: Arc<UserViews>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -95,9 +99,10 @@ impl Engine {
         let raw = register_raw_tables(&ctx, &dataset)?;
         let facts = open_fact_store(&options, &dataset, &raw)?;
         register_functions(&ctx, &raw, &options);
-        let views = view_sources(&options)?;
+        let views = builtin_views();
         register_catalog(&ctx, &views)?;
         let materialized = load_views(&ctx, views, facts.as_ref()).await?;
+        let user_views = open_user_views(&options, &dataset).await?;
         if let Some(store) = &facts {
             store.prepare(ctx.state(), store_schemas(&ctx, &raw, materialized).await?);
         }
@@ -107,6 +112,7 @@ impl Engine {
             memory_limit: options.memory_limit,
             facts,
             spill,
+            user_views,
         })
     }
 
@@ -135,7 +141,9 @@ impl Engine {
         }
         let ctx = SessionContext::new_with_state(builder.build());
         crate::bounded_values::register(&ctx, ctx.runtime_env().memory_pool.clone());
-        Ok(Session::new(ctx))
+        let mut session = Session::new(ctx);
+        session.set_user_views(self.user_views.clone());
+        Ok(session)
     }
 
     /// The fact store, when the engine keeps one.
@@ -146,6 +154,11 @@ impl Engine {
     /// This process's spill directory, when the engine has one.
     pub fn spill_dir(&self) -> Option<&Arc<SpillDir>> {
         self.spill.as_ref()
+    }
+
+    /// The views defined from SQL.
+    pub fn user_views(&self) -> &Arc<UserViews> {
+        &self.user_views
     }
 
     /// The dataset the engine reads.
@@ -327,16 +340,14 @@ fn register_functions(ctx: &SessionContext, raw: &RawTables, options: &EngineOpt
     );
 }
 
-/// Step 5: the view files, built-in then the `--views` directory's, each read once.
-fn view_sources(options: &EngineOptions) -> Result<Vec<ViewSource>> {
-    let mut views = builtin_views();
-    if let Some(dir) = &options.views_dir {
-        views.extend(views_from_dir(dir)?);
-    }
+/// Step 8: the views location, read once so that an unreachable one stops the start.
+async fn open_user_views(options: &EngineOptions, dataset: &Dataset) -> Result<Arc<UserViews>> {
+    let store = ViewStore::open(options.views.as_deref(), dataset, &options.s3)?;
+    let views = Arc::new(UserViews::new(store));
+    views.sync(true).await?;
     Ok(views)
 }
 
-/// Step 5: the Postgres catalog, documented by the view files.
 fn register_catalog(ctx: &SessionContext, views: &[ViewSource]) -> Result<()> {
     setup_pg_catalog(ctx, DATABASE, EmptyContextProvider).map_err(|e| Error::DataFusion(*e))?;
     crate::pg_types::type_identity::install_type_planner(ctx);
@@ -457,7 +468,7 @@ mod tests {
         let ctx = context(&dataset, &options, None).unwrap();
         let raw = register_raw_tables(&ctx, &dataset).unwrap();
         register_functions(&ctx, &raw, &options);
-        let views = view_sources(&options).unwrap();
+        let views = builtin_views();
         register_catalog(&ctx, &views).unwrap();
         let schemas = load_views(&ctx, views, None).await.unwrap();
 

@@ -45,6 +45,7 @@ pub mod spill;
 pub mod stop;
 pub mod table_functions;
 pub mod temp_views;
+pub mod user_views;
 pub mod views;
 
 /// The data contract's tables (the `conversql-contract` crate).

@@ -1,10 +1,11 @@
 //! A session: one user's conversation with the engine (a Postgres connection,
 //! a CLI run, a test). It owns its settings (the `conversql.*` settings of
 //! [`ConversqlOptions`] and the Postgres settings clients send), runs one
-//! statement at a time, and is read-only: only queries, `EXPLAIN`,
-//! `SET`/`SHOW`/`RESET`, transaction commands (savepoints are no-ops) and
-//! cursor commands (`DECLARE`, `FETCH`, `MOVE`, `CLOSE`) are accepted;
-//! everything else is refused with 25006.
+//! statement at a time, and reads the data only: queries, `EXPLAIN`,
+//! `SET`/`SHOW`/`RESET`, transaction commands (savepoints are no-ops),
+//! cursor commands (`DECLARE`, `FETCH`, `MOVE`, `CLOSE`), `COPY … TO STDOUT`,
+//! temporary views and the views defined for everyone ([`view_ddl`]) are
+//! accepted; everything else is refused with 25006.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -22,6 +23,8 @@ use datafusion::sql::sqlparser::ast::{
     ObjectName, ObjectType, Reset, Set, Statement, TableFactor, TransactionAccessMode,
     TransactionMode, Value, Visit, Visitor,
 };
+
+mod view_ddl;
 
 use crate::cursors::{Cursor, Cursors};
 use crate::error::{Error, Result};
@@ -80,6 +83,14 @@ pub struct Session {
     temp_views: crate::temp_views::TempViews,
     /// Whether the session has its temporary schema (made with its first temporary view).
     temp_namespace: bool,
+    /// The views defined from SQL, shared by the engine's sessions (none: the session cannot define views).
+    user_views: Option<Arc<crate::user_views::UserViews>>,
+    /// Whether the session may define views (see [`Session::set_may_define_views`]).
+    may_define_views: bool,
+    /// Whether a transaction is open (`BEGIN` … `COMMIT`/`ROLLBACK`).
+    in_transaction: bool,
+    /// The open transaction's view changes, written at `COMMIT`.
+    pending_views: Option<view_ddl::PendingViews>,
 }
 
 impl std::fmt::Debug for Session {
@@ -152,6 +163,10 @@ impl Session {
             transaction_isolation: None,
             temp_views: crate::temp_views::TempViews::default(),
             temp_namespace: false,
+            user_views: None,
+            may_define_views: true,
+            in_transaction: false,
+            pending_views: None,
         }
     }
 
@@ -227,6 +242,8 @@ impl Session {
                 variable: vec![Ident::new("session_authorization")],
             }]);
         }
+        let renamed_view = alter_view_as_alter_table(sql);
+        let sql = renamed_view.as_deref().unwrap_or(sql);
         let mut statements = self
             .parser
             .parse(
@@ -293,6 +310,7 @@ impl Session {
             .write()
             .config_mut()
             .set_extension(Arc::new(crate::facts::FactsSnapshot::default()));
+        self.sync_user_views().await?;
         match statement {
             Statement::Set(set) => self.set(set),
             Statement::Reset(reset) => {
@@ -323,6 +341,8 @@ impl Session {
             } if statements.is_empty() => {
                 self.transaction_isolation = None;
                 self.transaction_modes(&modes, false)?;
+                self.in_transaction = true;
+                self.pending_views = None;
                 Ok(StatementResult::Command(
                     if begin { "BEGIN" } else { "START TRANSACTION" }.into(),
                 ))
@@ -330,6 +350,7 @@ impl Session {
             Statement::Commit { .. } => {
                 self.transaction_isolation = None;
                 self.cursors.end_transaction();
+                self.commit_views().await?;
                 Ok(StatementResult::Command("COMMIT".into()))
             }
             Statement::Rollback {
@@ -338,6 +359,8 @@ impl Session {
             Statement::Rollback { .. } => {
                 self.transaction_isolation = None;
                 self.cursors.end_transaction();
+                self.in_transaction = false;
+                self.pending_views = None;
                 Ok(StatementResult::Command("ROLLBACK".into()))
             }
             Statement::Savepoint { .. } => Ok(StatementResult::Command("SAVEPOINT".into())),
@@ -376,13 +399,29 @@ impl Session {
             Statement::CreateView(view) if view.temporary && !view.materialized => {
                 self.create_temp_view(view).await
             }
+            Statement::CreateView(view) => self.create_view(view).await,
             Statement::Drop {
                 object_type: ObjectType::View,
                 if_exists,
                 names,
                 cascade,
                 ..
-            } => self.drop_views(&names, if_exists, cascade),
+            } => self.drop_views(&names, if_exists, cascade).await,
+            Statement::AlterTable(alter) => {
+                self.alter_table(&alter.name, alter.if_exists, &alter.operations)
+                    .await
+            }
+            Statement::Comment {
+                object_type,
+                object_name,
+                comment,
+                ..
+            } => self.comment(&object_type, &object_name, comment).await,
+            Statement::CreateSchema {
+                schema_name: datafusion::sql::sqlparser::ast::SchemaName::Simple(name),
+                if_not_exists,
+                ..
+            } => self.create_schema(&name, if_not_exists),
             Statement::Copy { .. } => {
                 let copy = crate::copy_out::copy_out(&statement)
                     .expect("a COPY statement is read as one")?;
@@ -497,20 +536,20 @@ impl Session {
         Ok(StatementResult::Command("CREATE VIEW".into()))
     }
 
-    /// `DROP VIEW`: of the session's temporary views; any other view is read-only.
-    fn drop_views(
+    /// `DROP VIEW`: of the session's temporary views first, then of the views defined from SQL.
+    async fn drop_views(
         &mut self,
         names: &[ObjectName],
         if_exists: bool,
         cascade: bool,
     ) -> Result<StatementResult> {
-        let dropped = self.drop_temp_views(names, if_exists, cascade);
-        // The views dropped before an error stay dropped, as the catalog shows.
+        let dropped = self.drop_each_view(names, if_exists, cascade).await;
+        // The temporary views dropped before an error stay dropped, as the catalog shows.
         self.publish_temp_catalog();
         dropped
     }
 
-    fn drop_temp_views(
+    async fn drop_each_view(
         &mut self,
         names: &[ObjectName],
         if_exists: bool,
@@ -525,15 +564,8 @@ impl Session {
                         sqlstate: e.sqlstate(),
                         message: e.to_string(),
                     })?;
-            } else if self.ctx.table_exist(name.to_string()).unwrap_or(false) {
-                return Err(Error::ReadOnly(
-                    "cannot execute DROP VIEW in a read-only database: conversql serves queries only".into(),
-                ));
-            } else if !if_exists {
-                return Err(Error::Postgres {
-                    sqlstate: "42P01",
-                    message: format!("view \"{name}\" does not exist"),
-                });
+            } else {
+                self.drop_user_view(name, if_exists, cascade).await?;
             }
         }
         Ok(StatementResult::Command("DROP VIEW".into()))
@@ -590,7 +622,7 @@ impl Session {
                     if session {
                         self.settings
                             .insert("default_transaction_read_only".into(), "off".into());
-                    } else {
+                    } else if !self.may_define_views {
                         return Err(read_write_transaction());
                     }
                 }
@@ -1087,10 +1119,29 @@ fn not_supported(message: impl Into<String>) -> Error {
     Error::DataFusion(DataFusionError::NotImplemented(message.into()))
 }
 
+/// `ALTER VIEW [IF EXISTS] name RENAME TO new` as `ALTER TABLE …`, which
+/// PostgreSQL accepts for a view with the same meaning; sqlparser reads
+/// `ALTER VIEW` only with `AS query`. `None` for any other text.
+fn alter_view_as_alter_table(sql: &str) -> Option<String> {
+    let trimmed = sql.trim_start();
+    let words: Vec<&str> = trimmed.split_whitespace().collect();
+    let renames = words.len() >= 5
+        && words[0].eq_ignore_ascii_case("alter")
+        && words[1].eq_ignore_ascii_case("view")
+        && words
+            .windows(2)
+            .any(|w| w[0].eq_ignore_ascii_case("rename") && w[1].eq_ignore_ascii_case("to"));
+    if !renames {
+        return None;
+    }
+    let after_alter = trimmed[5..].trim_start();
+    Some(format!("ALTER TABLE{}", &after_alter[4..]))
+}
+
 /// The error of making a transaction read-write, as on a PostgreSQL standby (0A000).
 fn read_write_transaction() -> Error {
     not_supported(
-        "cannot set transaction read-write mode: conversql is a read-only database (READ ONLY is accepted)",
+        "cannot set transaction read-write mode: this user has the role reader and may not define views (READ ONLY is accepted)",
     )
 }
 

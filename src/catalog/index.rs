@@ -64,7 +64,10 @@ impl Snapshot {
 /// The index: the documentation, the catalog, and the latest snapshot of oids.
 #[derive(Debug)]
 pub struct Index {
-    docs: Docs,
+    /// The documentation of the built-in views and the raw tables.
+    base: Docs,
+    /// `base` with the views defined from SQL (see [`Index::set_view_docs`]).
+    docs: RwLock<Arc<Docs>>,
     inner: Arc<dyn SchemaProvider>,
     snapshot: RwLock<Arc<Snapshot>>,
     /// `pg_description` of the catalog dump (built-in objects), by (objoid, classoid, objsubid).
@@ -77,7 +80,8 @@ impl Index {
     /// An index over the original `pg_catalog` schema `inner`.
     pub fn new(docs: Docs, inner: Arc<dyn SchemaProvider>) -> Self {
         Index {
-            docs,
+            docs: RwLock::new(Arc::new(docs.clone())),
+            base: docs,
             inner,
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             builtin: RwLock::new(None),
@@ -90,9 +94,18 @@ impl Index {
         &self.inner
     }
 
-    /// The documentation read from the SQL files.
-    pub fn docs(&self) -> &Docs {
-        &self.docs
+    /// The documentation: the built-in files' and the views defined from SQL.
+    pub fn docs(&self) -> Arc<Docs> {
+        self.docs.read().expect("index lock").clone()
+    }
+
+    /// Replaces the documentation of the views defined from SQL (schema `public`).
+    pub fn set_view_docs(&self, views: Vec<(String, super::docs::RelationDoc)>) {
+        let mut docs = self.base.clone();
+        for (name, doc) in views {
+            docs.insert((crate::names::PUBLIC_SCHEMA.to_string(), name), doc);
+        }
+        *self.docs.write().expect("index lock") = Arc::new(docs);
     }
 
     /// The latest snapshot.
@@ -232,6 +245,7 @@ impl Index {
             }
         }
         let catalog = state.catalog_list().catalog(crate::names::DATABASE);
+        let docs = self.docs();
         for batch in self.scan(state, "pg_class", &[0, 1, 2]).await? {
             let oids = int_column(&batch, 0)?;
             let names = cast(batch.column(1), &DataType::Utf8)?;
@@ -248,7 +262,7 @@ impl Index {
                 {
                     snapshot.catalog_oids.insert(name.clone(), *oid);
                 }
-                let Some(doc) = self.docs.get(&(schema.clone(), name.clone())) else {
+                let Some(doc) = docs.get(&(schema.clone(), name.clone())) else {
                     continue;
                 };
                 let Some(provider) = catalog.as_ref().and_then(|c| c.schema(schema)) else {

@@ -72,6 +72,22 @@ pub fn register(ctx: &SessionContext, views: &[ViewSource]) -> Result<()> {
     Ok(())
 }
 
+/// Documents the views defined from SQL in the catalog of `ctx`
+/// (`obj_description`, `col_description`, `pg_views.definition`).
+pub fn set_view_docs(ctx: &SessionContext, views: Vec<(String, docs::RelationDoc)>) {
+    let overlay = ctx
+        .catalog(DATABASE)
+        .and_then(|c| c.schema("pg_catalog"))
+        .and_then(|s| {
+            let any: &dyn std::any::Any = s.as_ref();
+            any.downcast_ref::<overlay::PgCatalogOverlay>()
+                .map(overlay::PgCatalogOverlay::index)
+        });
+    if let Some(index) = overlay {
+        index.set_view_docs(views);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use arrow::array::{Array, AsArray};

@@ -34,6 +34,11 @@ pub struct PgCatalogOverlay {
 }
 
 impl PgCatalogOverlay {
+    /// The object index behind the overlay.
+    pub fn index(&self) -> Arc<Index> {
+        self.index.clone()
+    }
+
     /// An overlay over the index's original schema.
     pub fn new(index: Arc<Index>) -> Self {
         PgCatalogOverlay { index }

@@ -63,6 +63,9 @@ pub struct UserAddArgs {
     /// Limit the user to these account_ids (comma-separated); without it the user sees every account.
     #[arg(long, value_delimiter = ',')]
     pub accounts: Option<Vec<String>>,
+    /// The user's role: reader (the default) reads; writer also defines views (CREATE VIEW, …).
+    #[arg(long, value_enum, default_value_t = crate::server::users::Role::Reader)]
+    pub role: crate::server::users::Role,
     /// Replace an existing user of that name.
     #[arg(long)]
     pub replace: bool,
@@ -80,9 +83,11 @@ pub struct DataArgs {
     /// The instant T every conversation is judged as of (e.g. 2026-06-07T12:00:00Z); the current time if unset.
     #[arg(long)]
     pub as_of: Option<String>,
-    /// A directory of extra view definitions (*.sql, one CREATE VIEW each), loaded after the built-in views.
-    #[arg(long)]
-    pub views: Option<PathBuf>,
+    /// The views location: where views defined with CREATE VIEW are kept, one NAME.sql file each
+    /// (a directory, file://, s3://bucket/prefix); hand-written files there are read too.
+    /// Default: <data>/_conversql/views.
+    #[arg(long, env = "CONVERSQL_VIEWS")]
+    pub views: Option<String>,
     /// Leave files that fail the contract check (unreadable, wrong column types, NULLs in NOT NULL
     /// columns) out of every query and list them in data_quality, instead of failing the query.
     #[arg(long)]
@@ -348,7 +353,7 @@ impl DataArgs {
         Ok(EngineOptions {
             facts_dir,
             data,
-            views_dir: self.views.clone(),
+            views: self.views.clone(),
             as_of,
             memory_limit: None,
             skip_bad_files: self.skip_bad_files,
@@ -522,6 +527,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 &args.name,
                 &password,
                 args.accounts.clone(),
+                args.role,
                 args.replace,
             )?;
             eprintln!("user {} written to {}", args.name, args.users.display());

@@ -193,6 +193,7 @@ impl Startup {
         client: &mut C,
         user: &str,
         accounts: Option<Vec<String>>,
+        may_define_views: bool,
     ) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -210,6 +211,7 @@ impl Startup {
             .session_with(accounts.map(AccountScope::new))
             .map_err(|e| fatal("XX000", e.to_string()))?;
         session.set_user(user);
+        session.set_may_define_views(may_define_views);
         self.configure(&mut session, &settings)?;
         let (pid, secret_key) = self.shared.keys.generate(client);
         client.set_pid_and_secret_key(pid, secret_key.clone());
@@ -268,7 +270,7 @@ impl StartupHandler for Startup {
                     .session_extensions()
                     .insert(StartupSettings(requested_settings(&startup)?));
                 if self.shared.users.is_none() {
-                    self.finish(client, &user, None).await?;
+                    self.finish(client, &user, None, true).await?;
                 } else {
                     client.set_state(PgWireConnectionState::AuthenticationInProgress);
                     client
@@ -328,7 +330,13 @@ impl StartupHandler for Startup {
                         Authentication::SASLFinal(server_final.into()),
                     ))
                     .await?;
-                self.finish(client, &user, account.accounts.clone()).await?;
+                self.finish(
+                    client,
+                    &user,
+                    account.accounts.clone(),
+                    account.role == super::users::Role::Writer,
+                )
+                .await?;
             }
             (_, other) => {
                 return Err(fatal(

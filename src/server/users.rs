@@ -6,7 +6,11 @@
 //! name = "analyst"
 //! scram = "SCRAM-SHA-256$4096:…$…:…"
 //! accounts = ["acc_001"]        # optional: without it the user sees every account
+//! role = "writer"                # optional: "reader" (the default) or "writer"
 //! ```
+//!
+//! A `writer` may define views for everyone (`CREATE VIEW`, `DROP VIEW`, …,
+//! see `crate::user_views`); a `reader` gets 42501 and nothing changes.
 //!
 //! `conversql user add NAME --users FILE` writes entries; the file is written
 //! whole (temporary file, then rename) with mode 0600.
@@ -28,6 +32,25 @@ pub struct User {
     pub verifier: Verifier,
     /// The accounts the user may see; `None` means every account.
     pub accounts: Option<Vec<String>>,
+    /// What the user may do beyond reading.
+    pub role: Role,
+}
+
+/// A user's role.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Reads only (the default).
+    #[default]
+    Reader,
+    /// Reads and defines views for everyone.
+    Writer,
+}
+
+impl Role {
+    fn is_reader(&self) -> bool {
+        *self == Role::Reader
+    }
 }
 
 /// The users a server authenticates, by name.
@@ -49,6 +72,8 @@ struct UserEntry {
     scram: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     accounts: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Role::is_reader")]
+    role: Role,
 }
 
 impl Users {
@@ -83,6 +108,7 @@ impl Users {
                 name: entry.name.clone(),
                 verifier,
                 accounts: entry.accounts,
+                role: entry.role,
             };
             if users.insert(entry.name.clone(), user).is_some() {
                 return Err(format!("{label}: the name appears twice"));
@@ -113,6 +139,7 @@ pub fn add_user(
     name: &str,
     password: &str,
     accounts: Option<Vec<String>>,
+    role: Role,
     replace: bool,
 ) -> Result<()> {
     if name.is_empty() {
@@ -137,6 +164,7 @@ pub fn add_user(
         name: name.to_string(),
         scram: Verifier::new(password).to_string(),
         accounts,
+        role,
     };
     match file.users.iter_mut().find(|u| u.name == name) {
         Some(_) if !replace => {
@@ -194,8 +222,16 @@ mod tests {
     fn add_then_load_keeps_only_verifiers() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("users.toml");
-        add_user(&path, "alice", "pa55word", None, false).unwrap();
-        add_user(&path, "bob", "hunter2", Some(vec!["acc_001".into()]), false).unwrap();
+        add_user(&path, "alice", "pa55word", None, Role::Reader, false).unwrap();
+        add_user(
+            &path,
+            "bob",
+            "hunter2",
+            Some(vec!["acc_001".into()]),
+            Role::Writer,
+            false,
+        )
+        .unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
             !text.contains("pa55word") && !text.contains("hunter2"),
@@ -203,16 +239,22 @@ mod tests {
         );
         let users = Users::load(&path).unwrap();
         assert_eq!(users.len(), 2);
+        assert_eq!(users.get("bob").unwrap().role, Role::Writer);
+        assert_eq!(users.get("alice").unwrap().role, Role::Reader);
+        assert!(
+            text.contains("role = \"writer\"") && !text.contains("reader"),
+            "{text}"
+        );
         assert_eq!(
             users.get("bob").unwrap().accounts,
             Some(vec!["acc_001".to_string()])
         );
         assert!(users.get("alice").unwrap().accounts.is_none());
-        let err = add_user(&path, "alice", "x", None, false)
+        let err = add_user(&path, "alice", "x", None, Role::Reader, false)
             .unwrap_err()
             .to_string();
         assert!(err.contains("already exists"), "{err}");
-        add_user(&path, "alice", "new", None, true).unwrap();
+        add_user(&path, "alice", "new", None, Role::Reader, true).unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -32,7 +32,7 @@ async fn views_of_views_dir_carry_their_comments() {
     .unwrap();
     let engine = Engine::open(EngineOptions {
         data: format!("{}/data", env!("CARGO_MANIFEST_DIR")),
-        views_dir: Some(dir.path().to_path_buf()),
+        views: Some(dir.path().to_str().unwrap().to_string()),
         ..Default::default()
     })
     .await

@@ -24,3 +24,4 @@ mod reports;
 mod security;
 mod server;
 mod soak;
+mod views_from_sql;

@@ -66,7 +66,25 @@ fn conversql(args: &[&str]) -> Command {
 
 /// Adds a user with the CLI, the password on standard input.
 fn add_user(users: &Path, name: &str, password: &str, accounts: Option<&str>) {
-    let mut args = vec!["user", "add", "--users", users.to_str().unwrap(), name];
+    add_user_with_role(users, name, password, accounts, "reader");
+}
+
+fn add_user_with_role(
+    users: &Path,
+    name: &str,
+    password: &str,
+    accounts: Option<&str>,
+    role: &str,
+) {
+    let mut args = vec![
+        "user",
+        "add",
+        "--users",
+        users.to_str().unwrap(),
+        "--role",
+        role,
+        name,
+    ];
     if let Some(a) = accounts {
         args.extend(["--accounts", a]);
     }
@@ -107,6 +125,11 @@ fn start_in(dir: tempfile::TempDir, users: &Path, extra: &[&str]) -> Server {
         "serve", "--data", &data, "--as-of", AS_OF, "--listen", &listen,
     ];
     args.extend(["--users", users.to_str().unwrap()]);
+    // Views a test defines stay in its own directory.
+    let views = dir.path().join("views");
+    if !extra.contains(&"--views") {
+        args.extend(["--views", views.to_str().unwrap()]);
+    }
     args.extend(extra);
     let mut child = conversql(&args)
         .stdout(Stdio::null())
@@ -386,14 +409,9 @@ async fn read_only_refuses_every_change_with_25006() {
         "UPDATE raw.accounts SET account_id = 'x'",
         "DELETE FROM raw.accounts",
         "CREATE TABLE t (a int)",
-        "CREATE VIEW v AS SELECT 1",
-        "CREATE OR REPLACE VIEW conversations AS SELECT 1",
-        "DROP VIEW conversations",
         "CREATE EXTERNAL TABLE e STORED AS PARQUET LOCATION '/tmp/x'",
         "COPY raw.accounts FROM STDIN",
         "TRUNCATE raw.accounts",
-        "ALTER TABLE raw.accounts RENAME TO a",
-        "CREATE SCHEMA s",
         "GRANT SELECT ON conversations TO bob",
     ];
     for sql in refused {
@@ -406,6 +424,28 @@ async fn read_only_refuses_every_change_with_25006() {
             "extended protocol: {sql}: {extended:?}"
         );
     }
+    // Defining views is a writer's: alice is a reader.
+    let denied = [
+        "CREATE VIEW v AS SELECT 1",
+        "CREATE OR REPLACE VIEW conversations AS SELECT 1",
+        "DROP VIEW conversations",
+        "ALTER TABLE raw.accounts RENAME TO a",
+        "CREATE SCHEMA s",
+        "COMMENT ON VIEW conversations IS 'x'",
+        "BEGIN READ WRITE",
+    ];
+    for sql in denied {
+        let simple = client.batch_execute(sql).await.expect_err(sql);
+        let c = code(&simple);
+        assert!(
+            c == "42501" || (sql.starts_with("BEGIN") && c == "0A000"),
+            "simple protocol: {sql}: {simple:?}"
+        );
+    }
+    assert!(
+        std::fs::read_dir(server.dir.path().join("views")).map_or(0, Iterator::count) == 0,
+        "a reader wrote a view file"
+    );
     // A server file is refused as PostgreSQL refuses it to a user without pg_write_server_files.
     let file = "COPY (SELECT 1) TO '/tmp/conversql-should-not-exist.csv'";
     let err = client.batch_execute(file).await.expect_err(file);
@@ -422,6 +462,69 @@ async fn read_only_refuses_every_change_with_25006() {
         .query("EXPLAIN SELECT * FROM conversations", &[])
         .await
         .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writers_define_views_that_every_reader_sees_in_their_own_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = users_file(dir.path());
+    add_user_with_role(&users, "wendy", "wendy-secret", Some("acc_001"), "writer");
+    let server = start_in(dir, &users, &[]);
+    let wendy = server.connect("wendy", "wendy-secret").await.unwrap();
+    let alice = server.connect("alice", "alice-secret").await.unwrap();
+    let bob = server.connect("bob", "bob-secret").await.unwrap();
+    let per_account = "SELECT account_id, count(*) AS n FROM conversations GROUP BY account_id";
+    wendy
+        .batch_execute(&format!("CREATE VIEW per_account AS {per_account}"))
+        .await
+        .unwrap();
+    // Each reader sees the view in their own scope: the writer's scope is not the view's.
+    for (client, who) in [(&alice, "alice"), (&bob, "bob"), (&wendy, "wendy")] {
+        let mut through_view: Vec<(String, i64)> = client
+            .query("SELECT account_id, n FROM per_account", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        through_view.sort();
+        let mut direct: Vec<(String, i64)> = client
+            .query(per_account, &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        direct.sort();
+        assert_eq!(through_view, direct, "{who}");
+    }
+    let bob_accounts: Vec<String> = bob
+        .query("SELECT account_id FROM per_account", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(bob_accounts, ["acc_001"]);
+    let alice_accounts = alice
+        .query("SELECT account_id FROM per_account", &[])
+        .await
+        .unwrap()
+        .len();
+    assert!(alice_accounts > 1, "alice sees every account");
+    // A reader is refused and nothing changes.
+    let err = alice
+        .batch_execute("DROP VIEW per_account")
+        .await
+        .expect_err("a reader drops a view");
+    assert_eq!(code(&err), "42501", "{err:?}");
+    assert_eq!(
+        bob.query("SELECT count(*) FROM per_account", &[])
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

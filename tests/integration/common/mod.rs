@@ -87,11 +87,16 @@ pub fn wait_for_port(port: u16, what: &str, child: &mut Child) {
     }
 }
 
+/// The sample data's root.
+static DATA: std::sync::LazyLock<String> = std::sync::LazyLock::new(data_root);
+
 /// A running `conversql serve`, killed when dropped.
 pub struct Server {
     child: Child,
     /// The port it listens on (127.0.0.1).
     pub port: u16,
+    /// Its own views location, when it was not given one.
+    views: Option<tempfile::TempDir>,
 }
 
 impl Drop for Server {
@@ -102,25 +107,41 @@ impl Drop for Server {
 }
 
 impl Server {
-    /// Starts `conversql serve` on the sample data at [`AS_OF`].
+    /// Starts `conversql serve` on the sample data at [`AS_OF`], with a views
+    /// location of its own (views a test defines reach no other test).
     pub fn start() -> Server {
+        let views = tempfile::tempdir().expect("a views directory");
+        let mut server = Server::start_with(&["--views", views.path().to_str().unwrap()]);
+        server.views = Some(views);
+        server
+    }
+
+    /// Starts `conversql serve` on the sample data at [`AS_OF`] with `extra` arguments.
+    pub fn start_with(extra: &[&str]) -> Server {
         let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut args = vec![
+            "serve",
+            "--data",
+            DATA.as_str(),
+            "--as-of",
+            AS_OF,
+            "--listen",
+            &listen,
+        ];
+        args.extend_from_slice(extra);
         let mut child = Command::new(env!("CARGO_BIN_EXE_conversql"))
-            .args([
-                "serve",
-                "--data",
-                &data_root(),
-                "--as-of",
-                AS_OF,
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-            ])
+            .args(&args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start conversql serve");
         wait_for_port(port, "conversql serve", &mut child);
-        Server { child, port }
+        Server {
+            child,
+            port,
+            views: None,
+        }
     }
 
     /// A libpq-style connection string for tokio-postgres.
