@@ -72,6 +72,7 @@ impl PgCatalogOverlay {
         let lower = name.to_ascii_lowercase();
         let kind = match lower.as_str() {
             "pg_indexes" => return Ok(Some(Arc::new(super::sql_view::pg_indexes()))),
+            "pg_tables" => return Ok(Some(Arc::new(super::sql_view::pg_tables()))),
             "pg_description" => Derived::Description,
             "pg_proc" => Derived::Proc,
             "pg_views" => Derived::Views,

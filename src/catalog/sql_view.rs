@@ -67,6 +67,8 @@ enum Domain {
     Cardinal,
     /// `time_stamp`: timestamptz.
     Stamp,
+    /// `boolean` (the `pg_catalog` views' flags).
+    Bool,
 }
 
 impl Domain {
@@ -75,6 +77,7 @@ impl Domain {
             Domain::Text => DataType::Utf8,
             Domain::Cardinal => DataType::Int32,
             Domain::Stamp => DataType::Timestamp(TimeUnit::Microsecond, Some("+00:00".into())),
+            Domain::Bool => DataType::Boolean,
         }
     }
 
@@ -83,6 +86,7 @@ impl Domain {
             Domain::Text => "VARCHAR",
             Domain::Cardinal => "INT",
             Domain::Stamp => "TIMESTAMPTZ",
+            Domain::Bool => "BOOLEAN",
         }
     }
 }
@@ -278,5 +282,29 @@ pub fn pg_indexes() -> SqlView {
          JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid \
          LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          WHERE c.relkind IN ('r', 'm', 'p') AND i.relkind IN ('i', 'I')",
+    )
+}
+
+/// `pg_catalog.pg_tables` as PostgreSQL defines it (src/backend/catalog/system_views.sql):
+/// the relations of `pg_class` of kind `r` or `p`, so no view. The catalog
+/// crate's lists every relation, views included, and dbt, which reads a
+/// relation's type from the `pg_tables`/`pg_views` union, then took a view
+/// for a table (`DROP TABLE` of its old model).
+pub fn pg_tables() -> SqlView {
+    use Domain::{Bool, Text};
+    view(
+        &[
+            ("schemaname", Text, Some("n.nspname")),
+            ("tablename", Text, Some("c.relname")),
+            ("tableowner", Text, Some("'postgres'")),
+            ("tablespace", Text, None),
+            ("hasindexes", Bool, Some("false")),
+            ("hasrules", Bool, Some("false")),
+            ("hastriggers", Bool, Some("false")),
+            ("rowsecurity", Bool, Some("false")),
+        ],
+        "pg_catalog.pg_class c \
+         LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind IN ('r', 'p')",
     )
 }

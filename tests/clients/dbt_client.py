@@ -1,6 +1,7 @@
 """dbt-postgres through dbt's own runner (dbt.cli.main.dbtRunner), on the
-project in tests/clients/dbt: `dbt debug`, `dbt test` (its source tests)
-and `dbt docs generate` (catalog.json). Runs in dbt's own environment
+project in tests/clients/dbt: `dbt debug`, `dbt run` twice (its view
+model, created then replaced), `dbt test` (its source and model tests) and
+`dbt docs generate` (catalog.json). Runs in dbt's own environment
 (tests/clients/venvs/dbt.txt); dbt's target and log files go to a temporary
 directory. Prints what it read as JSON for tests/integration/clients.rs,
 which compares it with plain queries."""
@@ -33,6 +34,20 @@ def main():
     debug = runner.invoke(["debug", *common])
     out["debug"] = {"success": debug.success, "error": str(debug.exception) if debug.exception else None}
 
+    out["run"] = []
+    for _ in range(2):
+        run = runner.invoke(["run", *common])
+        out["run"].append(
+            {
+                "success": run.success,
+                "error": str(run.exception) if run.exception else None,
+                "results": sorted(
+                    [r.node.name, str(r.status), r.message]
+                    for r in (run.result.results if run.result else [])
+                ),
+            }
+        )
+
     test = runner.invoke(["test", *common])
     out["test"] = {
         "success": test.success,
@@ -58,6 +73,16 @@ def main():
                 ],
             }
             for node in catalog["sources"].values()
+        }
+        out["catalog_models"] = {
+            node["metadata"]["name"]: {
+                "type": node["metadata"]["type"],
+                "columns": [
+                    [c["name"], c["type"]]
+                    for c in sorted(node["columns"].values(), key=lambda c: c["index"])
+                ],
+            }
+            for node in catalog["nodes"].values()
         }
         out["catalog_errors"] = catalog.get("errors")
     emit(out)

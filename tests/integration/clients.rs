@@ -550,7 +550,7 @@ fn superset_metadata_and_sql_lab() {
 }
 
 #[test]
-fn dbt_debug_test_and_docs_generate() {
+fn dbt_debug_run_test_and_docs_generate() {
     require!(DBT);
     let server = Server::start();
     let json = scenario(&venv_bin("dbt").join("python"), "dbt_client.py", &server);
@@ -574,7 +574,34 @@ fn dbt_debug_test_and_docs_generate() {
     )[0]
     .parse::<i64>()
     .unwrap();
+    // dbt run, twice: the view model is created, then replaced; it answers as its SQL.
+    for (i, run) in json["run"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(run["success"], true, "dbt run {}: {run}", i + 1);
+        assert_eq!(
+            run["results"][0][0], "conv_by_status",
+            "dbt run {}: {run}",
+            i + 1
+        );
+        assert_eq!(run["results"][0][1], "success", "dbt run {}: {run}", i + 1);
+    }
+    assert_eq!(
+        plain_column(
+            &server,
+            "SELECT status || '=' || conversations FROM conv_by_status ORDER BY status"
+        ),
+        plain_column(
+            &server,
+            "SELECT status || '=' || count(*) FROM conversations GROUP BY status ORDER BY status"
+        ),
+        "the model's view answers as its SQL"
+    );
+    assert_eq!(
+        json["catalog_models"]["conv_by_status"]["type"], "VIEW",
+        "docs generate lists the model: {}",
+        json["catalog_models"]
+    );
     let expected = [
+        ("not_null_conv_by_status_status", 0),
         (
             "source_not_null_conversql_conversations_account_id",
             nulls("account_id"),
@@ -587,6 +614,7 @@ fn dbt_debug_test_and_docs_generate() {
             "source_unique_conversql_conversations_conversation_id",
             duplicates,
         ),
+        ("unique_conv_by_status_status", 0),
     ];
     let results = json["test"]["results"].as_array().unwrap();
     assert_eq!(results.len(), expected.len(), "dbt test: {}", json["test"]);
