@@ -578,7 +578,8 @@ fn dbt_debug_run_test_and_docs_generate() {
     for (i, run) in json["run"].as_array().unwrap().iter().enumerate() {
         assert_eq!(run["success"], true, "dbt run {}: {run}", i + 1);
         assert_eq!(
-            run["results"][0][0], "conv_by_status",
+            run["results"][0][0],
+            "conv_by_status",
             "dbt run {}: {run}",
             i + 1
         );

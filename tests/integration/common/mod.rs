@@ -118,6 +118,11 @@ impl Server {
 
     /// Starts `conversql serve` on the sample data at [`AS_OF`] with `extra` arguments.
     pub fn start_with(extra: &[&str]) -> Server {
+        Server::start_with_env(extra, &[])
+    }
+
+    /// [`Server::start_with`] with environment variables (S3 endpoint and credentials, …).
+    pub fn start_with_env(extra: &[&str], env: &[(&str, String)]) -> Server {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
         let mut args = vec![
@@ -132,6 +137,7 @@ impl Server {
         args.extend_from_slice(extra);
         let mut child = Command::new(env!("CARGO_BIN_EXE_conversql"))
             .args(&args)
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
