@@ -1,6 +1,6 @@
 //! The SQL surface: the built-in views of `sql/views/` (compiled into the
 //! binary; the list is derived from the folder by `build.rs`) and a data
-//! engineer's own `.sql` files from `--views DIR`.
+//! engineer's own views, defined from SQL, are [`crate::user_views`].
 //!
 //! Each file holds one `CREATE VIEW name AS …` statement. Files may build on
 //! each other in any order, and on tables that exist only once some views do

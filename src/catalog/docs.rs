@@ -1,6 +1,6 @@
 //! Documentation of relations and columns, read from structured comment
 //! lines at the top of each view's SQL file, so that data engineers who add
-//! views with `--views DIR` document theirs the same way:
+//! views (`CREATE VIEW`, files in the views location) document theirs the same way:
 //!
 //! ```sql
 //! -- @comment One row per conversation, judged as of the session's instant T.
