@@ -8,7 +8,6 @@
 //! queries): [`load`] creates every [`Definition`] whose inputs exist, then
 //! retries the rest, until all are created or none can be.
 
-use std::path::Path;
 
 use arrow::datatypes::SchemaRef;
 use datafusion::prelude::SessionContext;
@@ -35,36 +34,6 @@ pub fn builtin_views() -> Vec<ViewSource> {
         .map(|(name, sql)| ViewSource {
             file: format!("sql/views/{name}.sql"),
             sql: (*sql).to_string(),
-        })
-        .collect()
-}
-
-/// Reads every `*.sql` file of `dir`, sorted by name.
-pub fn views_from_dir(dir: &Path) -> Result<Vec<ViewSource>> {
-    let io = |e: std::io::Error| Error::Io {
-        path: dir.display().to_string(),
-        source: e,
-    };
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(io)?
-        .into_iter()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "sql") && p.is_file())
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|p| {
-            let sql = std::fs::read_to_string(&p).map_err(|e| Error::Io {
-                path: p.display().to_string(),
-                source: e,
-            })?;
-            Ok(ViewSource {
-                file: p.display().to_string(),
-                sql,
-            })
         })
         .collect()
 }
@@ -169,7 +138,7 @@ mod tests {
 
     #[test]
     fn every_sql_file_is_built_in() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/views");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/views");
         let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().path())
