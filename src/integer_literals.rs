@@ -19,9 +19,11 @@
 //! column.
 //!
 //! Only queries are rewritten: a client's `SELECT`, `VALUES`, `EXPLAIN`,
-//! `DECLARE … CURSOR FOR`, `COPY (query) TO` and `CREATE TEMPORARY VIEW`.
-//! The views conversql defines are planned from their files and keep their
-//! declared types; `SET` and the other commands read their numbers
+//! `DECLARE … CURSOR FOR`, `COPY (query) TO` and `CREATE [TEMPORARY] VIEW`
+//! (a view defined from SQL is kept as rewritten and rewritten again when
+//! read back, so an already spelled `CAST(7 AS INTEGER)` is left as it is).
+//! The built-in views are planned from their files and keep their declared
+//! types; `SET` and the other commands read their numbers
 //! themselves.
 
 use std::collections::HashSet;
@@ -48,7 +50,8 @@ pub fn rewrite(statement: &mut Statement) {
             source: CopySource::Query(query),
             ..
         } => rewrite_query(query),
-        Statement::CreateView(view) if view.temporary => rewrite_query(&mut view.query),
+        // A view defined from SQL answers as its query does: both kinds are rewritten.
+        Statement::CreateView(view) if !view.materialized => rewrite_query(&mut view.query),
         _ => {}
     }
 }
@@ -219,6 +222,13 @@ impl VisitorMut for Spelling {
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         match expr {
             Expr::Interval(interval) => self.keep(&interval.value),
+            // Spelled already (a view's stored query read back).
+            Expr::Cast {
+                kind: CastKind::Cast,
+                expr: inner,
+                data_type: DataType::Integer(None),
+                ..
+            } => self.keep(inner),
             Expr::Function(function) => {
                 if let Some(WindowType::WindowSpec(spec)) = &function.over
                     && let Some(frame) = &spec.window_frame
@@ -312,5 +322,15 @@ mod tests {
             rewritten("SELECT 1.5, 2e3, -3"),
             "SELECT 1.5, 2e3, -CAST(3 AS INTEGER)"
         );
+    }
+
+    #[test]
+    fn a_view_read_back_is_rewritten_to_the_same_query() {
+        let once = rewritten("CREATE VIEW v AS SELECT 7 AS seven, x + 1 FROM t");
+        assert_eq!(
+            once,
+            "CREATE VIEW v AS SELECT CAST(7 AS INTEGER) AS seven, x + CAST(1 AS INTEGER) FROM t"
+        );
+        assert_eq!(rewritten(&once), once);
     }
 }

@@ -737,6 +737,8 @@ impl Session {
         statement: &Statement,
         declared: &[datafusion::sql::sqlparser::ast::DataType],
     ) -> Result<Description> {
+        // A view another server just defined is planned as the execution will plan it.
+        self.sync_user_views().await?;
         match statement {
             Statement::Fetch { name, into, .. } if into.is_none() => Ok(Description {
                 parameters: vec![],

@@ -8,7 +8,6 @@
 //! queries): [`load`] creates every [`Definition`] whose inputs exist, then
 //! retries the rest, until all are created or none can be.
 
-
 use arrow::datatypes::SchemaRef;
 use datafusion::prelude::SessionContext;
 

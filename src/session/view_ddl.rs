@@ -104,7 +104,7 @@ impl Session {
     }
 
     /// Reads the views location if due and registers a changed set in the catalog.
-    pub(super) async fn sync_user_views(&mut self) -> Result<()> {
+    pub(super) async fn sync_user_views(&self) -> Result<()> {
         let Some(views) = self.user_views.clone() else {
             return Ok(());
         };

@@ -102,6 +102,25 @@ async fn views_defined_on_one_server_are_read_by_another() {
     .await;
     assert_eq!(files(views.path()), ["by_status.sql"]);
 
+    // Through the extended protocol too (Parse, Describe, Bind, Execute), and
+    // described on B as soon as B can run it.
+    ca.execute("CREATE VIEW extended AS SELECT 7 AS seven", &[])
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    // An integer literal is an `integer` through the view too, as in PostgreSQL.
+    let seven: i32 = loop {
+        match cb.query_one("SELECT seven FROM extended", &[]).await {
+            Ok(row) => break row.get(0),
+            Err(e) => {
+                assert!(Instant::now() < deadline, "{e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    assert_eq!(seven, 7);
+    ca.execute("DROP VIEW extended", &[]).await.unwrap();
+
     // Comments travel with the file.
     rows(
         &ca,
