@@ -984,7 +984,10 @@ impl Session {
         if name == "timezone" || name == "time zone" {
             return self.set_time_zone(value);
         }
-        if name == "transaction_read_only" && conversql_udfs::parse_on_off(value) == Some(false) {
+        if name == "transaction_read_only"
+            && conversql_udfs::parse_on_off(value) == Some(false)
+            && !self.may_define_views
+        {
             return Err(read_write_transaction());
         }
         // Other Postgres settings are remembered for SHOW, as a Postgres server would.

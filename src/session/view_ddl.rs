@@ -331,13 +331,15 @@ impl Session {
                 .map(|e| e.column_comments.clone())
                 .unwrap_or_default(),
         };
+        // A new view reading its own name does not plan (no such relation yet);
+        // a replaced one would read its old self.
+        let table = self.plan_user_view(&defined).await?;
         if defined.reads().contains(&name) {
             return Err(postgres(
                 "42P17",
-                format!("infinite recursion detected: view {name} reads itself"),
+                format!("infinite recursion detected in rules for relation \"{name}\""),
             ));
         }
-        let table = self.plan_user_view(&defined).await?;
         if existing.is_some() {
             let old = self.public_schema()?.table(&name).await?;
             if let Some(old) = old {

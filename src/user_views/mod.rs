@@ -157,7 +157,6 @@ impl UserView {
         };
         let mut reads = Reads(BTreeSet::new());
         let _ = statements.visit(&mut reads);
-        reads.0.remove(&self.name);
         reads.0
     }
 }
