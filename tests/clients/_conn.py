@@ -28,6 +28,21 @@ def plain(value):
     return value
 
 
+def instant(t):
+    """A zone-aware datetime as PostgreSQL prints a timestamptz in UTC
+    (`2026-05-09 10:24:12.015+00`), to compare with a plain query's text."""
+    import datetime as dt
+
+    if t is None:
+        return None
+    assert t.utcoffset() is not None, f"timestamptz must arrive zone-aware, got {t!r}"
+    t = t.astimezone(dt.timezone.utc)
+    text = t.strftime("%Y-%m-%d %H:%M:%S")
+    if t.microsecond:
+        text += f".{t.microsecond:06d}".rstrip("0")
+    return text + "+00"
+
+
 # The scenario's JSON is the only thing on stdout: whatever the client
 # itself prints (dbt's and Superset's logs) goes to stderr.
 _json_out = os.fdopen(os.dup(1), "w")

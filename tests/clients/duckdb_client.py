@@ -3,7 +3,11 @@ duckdb-extension-postgres-scanner: DuckDB downloads extensions from its own
 server otherwise): ATTACH the database read-only, list what it attached,
 describe a view and scan it in the scanner's text-protocol mode
 (`pg_use_text_protocol`, the mode for servers that are not PostgreSQL
-itself). Runs in DuckDB's own environment (tests/clients/venvs/duckdb.txt).
+itself); then, in the scanner's default mode (binary `COPY (…) TO STDOUT
+(FORMAT "binary")`), read a query through `postgres_query`. (A default-mode
+scan of an attached view sends `WHERE ctid BETWEEN '(0,0)'::tid AND …`,
+because conversql's pg_class gives views relpages 1 where PostgreSQL gives
+0; conversql has no ctid.) Runs in DuckDB's own environment (tests/clients/venvs/duckdb.txt).
 Prints what it read as JSON for tests/integration/clients.rs, which
 compares it with plain queries."""
 
@@ -47,6 +51,27 @@ out["aggregate"] = [
     plain(list(r)) for r in con.execute(
         "SELECT status, count(*) FROM pg.public.conversations "
         f"WHERE account_id = '{ACCOUNT}' GROUP BY status ORDER BY status"
+    ).fetchall()
+]
+con.close()
+
+# The default mode: binary COPY.
+con = duckdb.connect()
+con.execute(f"LOAD '{extension}'")
+con.execute("SET TimeZone = 'UTC'")
+con.execute(
+    f"ATTACH 'host={HOST} port={PORT} user={USER} dbname={DBNAME}' AS pg (TYPE postgres, READ_ONLY)"
+)
+query = (
+    "SELECT conversation_id, status, message_count, "
+    "CAST(message_count AS numeric(12,2)) / 4 AS quarter, started_date, started_at, first_question "
+    f"FROM conversations WHERE account_id = '{ACCOUNT}' ORDER BY conversation_id LIMIT 10"
+).replace("'", "''")
+out["binary_query"] = [
+    plain(list(r)) for r in con.execute(
+        "SELECT conversation_id, status, message_count, quarter, started_date, "
+        "CAST(started_at AS VARCHAR), first_question "
+        f"FROM postgres_query('pg', '{query}')"
     ).fetchall()
 ]
 con.close()

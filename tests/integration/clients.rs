@@ -2,7 +2,7 @@
 //! current releases (scripts/install-python-clients installs them: the light
 //! ones from tests/requirements.txt, the heavy or conflicting ones each in its
 //! own virtual environment from tests/clients/venvs/): polars (ADBC and
-//! connectorx), adbc-driver-postgresql, pg8000, SQLAlchemy, ibis, pgcli,
+//! connectorx), psycopg's COPY, adbc-driver-postgresql, pg8000, SQLAlchemy, ibis, pgcli,
 //! harlequin, DuckDB's PostgreSQL scanner, Apache Superset and dbt-postgres.
 //!
 //! Two kinds of test per client:
@@ -153,6 +153,27 @@ fn conversation_column_names(server: &Server) -> Vec<String> {
         .collect()
 }
 
+/// A query with text, bigint, numeric, date, timestamptz and (nullable) text
+/// columns, read through `COPY` by the clients that read so.
+const WIDE_CONVERSATIONS: &str = "SELECT conversation_id, status, message_count, \
+     CAST(message_count AS numeric(12,2)) / 4 AS quarter, started_date, started_at, first_question \
+     FROM conversations WHERE account_id = 'acc_001' ORDER BY conversation_id LIMIT 10";
+
+/// The column of [`WIDE_CONVERSATIONS`] that is numeric.
+const WIDE_NUMERIC: usize = 3;
+
+/// `rows` with the numeric column's trailing fractional zeros dropped
+/// (clients give a numeric the scale of their own decimal type).
+fn numeric_trimmed(mut rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    for row in &mut rows {
+        let v = &mut row[WIDE_NUMERIC];
+        if v.contains('.') {
+            *v = v.trim_end_matches('0').trim_end_matches('.').to_string();
+        }
+    }
+    rows
+}
+
 fn bound_count_and_messages(server: &Server) -> Vec<String> {
     plain(
         server,
@@ -171,6 +192,7 @@ fn adbc_arrow_tables_bound_parameters_and_objects() {
     require!(ADBC_POSTGRESQL, PYARROW);
     let server = Server::start();
     let json = scenario(machine_python(), "adbc_client.py", &server);
+    // fetch_arrow_table reads through `COPY (query) TO STDOUT (FORMAT binary)`.
     assert_eq!(
         rows(&json["rows"]),
         plain(&server, FIRST_CONVERSATIONS),
@@ -212,7 +234,7 @@ fn adbc_arrow_tables_bound_parameters_and_objects() {
 }
 
 #[test]
-fn polars_reads_through_adbc_and_connectorx_cursor() {
+fn polars_reads_through_adbc_and_connectorx_cursor_and_default_protocol() {
     require!(POLARS, CONNECTORX, ADBC_POSTGRESQL);
     let server = Server::start();
     let json = scenario(machine_python(), "polars_client.py", &server);
@@ -225,7 +247,24 @@ fn polars_reads_through_adbc_and_connectorx_cursor() {
     assert_eq!(
         rows(&json["connectorx_cursor"]),
         want,
-        "connectorx, cxprotocol=cursor"
+        "connectorx, protocol=cursor"
+    );
+    assert_eq!(
+        numeric_trimmed(rows(&json["connectorx_default"])),
+        numeric_trimmed(plain(&server, WIDE_CONVERSATIONS)),
+        "connectorx's default protocol (binary COPY)"
+    );
+    assert_eq!(
+        json["connectorx_default_dtypes"],
+        serde_json::json!([
+            "String",
+            "String",
+            "Int64",
+            "Decimal(precision=38, scale=10)",
+            "Date",
+            "Datetime(time_unit='us', time_zone='UTC')",
+            "String"
+        ]),
     );
     for key in ["adbc_dtypes", "connectorx_dtypes"] {
         assert_eq!(
@@ -234,6 +273,22 @@ fn polars_reads_through_adbc_and_connectorx_cursor() {
             "{key}"
         );
     }
+}
+
+// ---------------------------------------------------------------- psycopg COPY
+
+#[test]
+fn psycopg_copy_to_stdout_in_text_and_binary() {
+    require!(PSYCOPG);
+    let server = Server::start();
+    let json = scenario(machine_python(), "psycopg_copy.py", &server);
+    let want = plain(&server, WIDE_CONVERSATIONS);
+    assert_eq!(rows(&json["text"]), want, "cursor.copy, text format");
+    assert_eq!(
+        rows(&json["binary"]),
+        want,
+        "cursor.copy, FORMAT BINARY, set_types and read_row"
+    );
 }
 
 // ---------------------------------------------------------------- pg8000, SQLAlchemy
@@ -449,7 +504,7 @@ fn harlequin_catalog_describe_and_query() {
 // ---------------------------------------------------------------- DuckDB
 
 #[test]
-fn duckdb_postgres_scanner_attaches_and_scans_in_text_mode() {
+fn duckdb_postgres_scanner_attaches_and_scans_in_text_and_default_modes() {
     require!(DUCKDB);
     let server = Server::start();
     let json = scenario(
@@ -478,6 +533,11 @@ fn duckdb_postgres_scanner_attaches_and_scans_in_text_mode() {
         rows(&json["aggregate"]),
         plain(&server, BY_STATUS),
         "aggregate over a scan"
+    );
+    assert_eq!(
+        numeric_trimmed(rows(&json["binary_query"])),
+        numeric_trimmed(plain(&server, WIDE_CONVERSATIONS)),
+        "postgres_query in the default mode (binary COPY)"
     );
 }
 
