@@ -33,30 +33,37 @@ use datafusion::physical_expr::{PhysicalExpr, ScalarFunctionExpr};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::projection::ProjectionExec;
 
-/// `pg_class` with the columns clients read that the catalog crate lacks.
+/// `pg_class` with the columns clients read that the catalog crate lacks,
+/// and `relpages` 0: conversql's relations have no pages (PostgreSQL's views
+/// and never-vacuumed tables have 0 too), where the crate says 1 for every
+/// relation, and DuckDB's scanner then reads a relation in `ctid` ranges, a
+/// type conversql has not.
 pub fn pg_class(inner: Arc<dyn TableProvider>) -> Arc<dyn TableProvider> {
     let text_array = DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)));
-    Arc::new(WithColumns::new(
-        inner,
-        vec![
-            (
-                Field::new("reltoastrelid", DataType::Int32, false),
-                ScalarValue::Int32(Some(0)),
-            ),
-            (
-                Field::new("relrewrite", DataType::Int32, false),
-                ScalarValue::Int32(Some(0)),
-            ),
-            (
-                Field::new("relacl", text_array.clone(), true),
-                ScalarValue::try_from(&text_array).expect("null list"),
-            ),
-            (
-                Field::new("reloptions", text_array.clone(), true),
-                ScalarValue::try_from(&text_array).expect("null list"),
-            ),
-        ],
-    ))
+    Arc::new(
+        WithColumns::new(
+            inner,
+            vec![
+                (
+                    Field::new("reltoastrelid", DataType::Int32, false),
+                    ScalarValue::Int32(Some(0)),
+                ),
+                (
+                    Field::new("relrewrite", DataType::Int32, false),
+                    ScalarValue::Int32(Some(0)),
+                ),
+                (
+                    Field::new("relacl", text_array.clone(), true),
+                    ScalarValue::try_from(&text_array).expect("null list"),
+                ),
+                (
+                    Field::new("reloptions", text_array.clone(), true),
+                    ScalarValue::try_from(&text_array).expect("null list"),
+                ),
+            ],
+        )
+        .replacing("relpages", ScalarValue::Int32(Some(0))),
+    )
 }
 
 /// `pg_index` with PostgreSQL's column types, and no rows (conversql has no indexes).
@@ -264,6 +271,8 @@ impl ScalarUDFImpl for IntegerList {
 struct WithColumns {
     inner: Arc<dyn TableProvider>,
     extra: Vec<ScalarValue>,
+    /// Inner columns answered by a constant instead, by index.
+    replaced: Vec<(usize, ScalarValue)>,
     schema: SchemaRef,
 }
 
@@ -289,8 +298,17 @@ impl WithColumns {
         WithColumns {
             inner,
             extra: values,
+            replaced: vec![],
             schema,
         }
+    }
+
+    /// The inner column `name` answered by `value` in every row.
+    fn replacing(mut self, name: &str, value: ScalarValue) -> Self {
+        if let Ok(index) = self.inner.schema().index_of(name) {
+            self.replaced.push((index, value));
+        }
+        self
     }
 }
 
@@ -328,7 +346,10 @@ impl TableProvider for WithColumns {
             .into_iter()
             .map(|i| {
                 let name = self.schema.field(i).name().clone();
-                let expr: Arc<dyn PhysicalExpr> = if i < inner_len {
+                let replaced = self.replaced.iter().find(|(r, _)| *r == i);
+                let expr: Arc<dyn PhysicalExpr> = if let Some((_, value)) = replaced {
+                    Arc::new(Literal::new(value.clone()))
+                } else if i < inner_len {
                     Arc::new(Column::new(&name, i))
                 } else {
                     Arc::new(Literal::new(self.extra[i - inner_len].clone()))

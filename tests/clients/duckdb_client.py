@@ -4,10 +4,10 @@ server otherwise): ATTACH the database read-only, list what it attached,
 describe a view and scan it in the scanner's text-protocol mode
 (`pg_use_text_protocol`, the mode for servers that are not PostgreSQL
 itself); then, in the scanner's default mode (binary `COPY (…) TO STDOUT
-(FORMAT "binary")`), read a query through `postgres_query`. (A default-mode
-scan of an attached view sends `WHERE ctid BETWEEN '(0,0)'::tid AND …`,
-because conversql's pg_class gives views relpages 1 where PostgreSQL gives
-0; conversql has no ctid.) Runs in DuckDB's own environment (tests/clients/venvs/duckdb.txt).
+(FORMAT "binary")`), scan the attached view and read a query through
+`postgres_query`. (The scanner reads a relation with pages in `ctid`
+ranges; conversql's relations have none, `relpages` 0, as PostgreSQL's
+views.) Runs in DuckDB's own environment (tests/clients/venvs/duckdb.txt).
 Prints what it read as JSON for tests/integration/clients.rs, which
 compares it with plain queries."""
 
@@ -62,6 +62,12 @@ con.execute("SET TimeZone = 'UTC'")
 con.execute(
     f"ATTACH 'host={HOST} port={PORT} user={USER} dbname={DBNAME}' AS pg (TYPE postgres, READ_ONLY)"
 )
+out["binary_scan"] = [
+    plain(list(r)) for r in con.execute(
+        "SELECT conversation_id, status, message_count FROM pg.public.conversations "
+        f"WHERE account_id = '{ACCOUNT}' ORDER BY conversation_id LIMIT 10"
+    ).fetchall()
+]
 query = (
     "SELECT conversation_id, status, message_count, "
     "CAST(message_count AS numeric(12,2)) / 4 AS quarter, started_date, started_at, first_question "

@@ -535,6 +535,11 @@ fn duckdb_postgres_scanner_attaches_and_scans_in_text_and_default_modes() {
         "aggregate over a scan"
     );
     assert_eq!(
+        rows(&json["binary_scan"]),
+        plain(&server, FIRST_CONVERSATIONS),
+        "a scan of the attached view in the default mode (binary COPY)"
+    );
+    assert_eq!(
         numeric_trimmed(rows(&json["binary_query"])),
         numeric_trimmed(plain(&server, WIDE_CONVERSATIONS)),
         "postgres_query in the default mode (binary COPY)"
