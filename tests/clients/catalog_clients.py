@@ -140,7 +140,7 @@ with psycopg.connect(f"host=127.0.0.1 port={port} dbname=conversql user=analyst"
     out["cursor"] = {"first": [r[0] for r in first], "moved": moved, "next": [r[0] for r in nxt], "rest": len(rest)}
     conn.commit()
     refused = {}
-    for sql in ("CREATE TABLE t (a int)", "INSERT INTO raw.accounts (account_id) VALUES ('x')", "DROP VIEW conversations"):
+    for sql in ("CREATE TABLE t (a int)", "INSERT INTO raw.accounts (account_id) VALUES ('x')", "DELETE FROM raw.accounts"):
         try:
             conn.execute(sql)
             refused[sql] = "accepted"
