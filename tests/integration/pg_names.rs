@@ -225,7 +225,9 @@ fn commands_answer_as_postgres() {
         // Writes of data fail. Without a users file every session may define
         // views, so it may open a read-write transaction (a reader may not:
         // tests/integration/security.rs).
-        ours.batch_execute("BEGIN READ WRITE; ROLLBACK").await.unwrap();
+        ours.batch_execute("BEGIN READ WRITE; ROLLBACK")
+            .await
+            .unwrap();
         let err = ours
             .batch_execute("CREATE TABLE t (a int)")
             .await
