@@ -581,9 +581,13 @@ impl Session {
             .ctx
             .catalog(crate::names::DATABASE)
             .and_then(|c| c.schema("pg_catalog"));
-        self.temp_views.resolve(statement, &|name| {
+        let mut reads = self.temp_views.resolve(statement, &|name| {
             pg_catalog.as_ref().is_some_and(|s| s.table_exist(name))
-        })
+        });
+        if let Some(pending) = self.pending_overlay() {
+            reads.extend(pending.expand(statement));
+        }
+        reads
     }
 
     /// `RESET ALL`: every setting back to the session's default.

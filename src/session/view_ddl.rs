@@ -6,8 +6,8 @@
 //!
 //! Each statement works on the session's working set: outside a transaction
 //! it is committed at once; inside one, at `COMMIT` (others see nothing
-//! before), and dropped at `ROLLBACK`. The session's own queries see the
-//! committed views only, also inside its transaction. SQLSTATEs and messages
+//! before), and dropped at `ROLLBACK`. Inside its transaction the session's
+//! own statements read its new and replaced views ([`Session::pending_overlay`]). SQLSTATEs and messages
 //! are PostgreSQL's: 42P07 a name taken, 42P01 no such view, 2BP01 a view
 //! others read (without `CASCADE`), 42501 a built-in view or a reader,
 //! 42P16 `OR REPLACE` changing existing columns.
@@ -259,6 +259,32 @@ impl Session {
         }
         views.commit(&changed.base, &changed.working).await?;
         self.register_user_views(views).await
+    }
+
+    /// The transaction's new and replaced views as temporary views, which
+    /// the session's own statements read before the committed ones
+    /// (PostgreSQL shows a transaction its uncommitted views). A view the
+    /// transaction dropped stays readable until `COMMIT`.
+    pub(super) fn pending_overlay(&self) -> Option<crate::temp_views::TempViews> {
+        let pending = self.pending_views.as_ref()?;
+        let mut overlay = crate::temp_views::TempViews::default();
+        for (name, view) in &pending.working {
+            if pending.base.get(name) == Some(view) {
+                continue;
+            }
+            let Ok(mut statements) = self.parse(&view.create_sql()) else {
+                continue;
+            };
+            let Some(Statement::CreateView(create)) = statements.pop() else {
+                continue;
+            };
+            let mut query = *create.query;
+            overlay.expand(&mut query);
+            let columns = create.columns.iter().map(|c| c.name.clone()).collect();
+            // Not listed in the catalog: no fields.
+            let _ = overlay.create(name.clone(), columns, query, view.reads(), vec![], true);
+        }
+        (!overlay.is_empty()).then_some(overlay)
     }
 
     /// `COMMIT`: writes the transaction's view changes.
