@@ -328,7 +328,7 @@ const RESERVED: &[&str] = &[
 
 /// A name as PostgreSQL's `quote_ident` writes it: quoted when it is a
 /// reserved word or not a plain lower-case identifier.
-fn quote_ident(name: &str) -> String {
+pub fn quote_ident(name: &str) -> String {
     let plain = name
         .chars()
         .next()

@@ -31,6 +31,7 @@ use datafusion::sql::sqlparser::ast::{ObjectName, Statement, Visit, Visitor};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 
+use crate::catalog::functions::quote_ident;
 use crate::error::{Error, Result};
 use store::{Listed, ViewStore};
 
@@ -50,22 +51,6 @@ pub struct UserView {
     pub comment: Option<String>,
     /// `COMMENT ON COLUMN`, by column name.
     pub column_comments: BTreeMap<String, String>,
-}
-
-/// An identifier as SQL, quoted where PostgreSQL would need it.
-pub fn quote_ident(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
 }
 
 impl UserView {
@@ -348,6 +333,18 @@ mod tests {
         );
         assert_eq!(UserView::parse_file("f.sql", &text).unwrap(), v);
         assert_eq!(v.reads(), BTreeSet::from(["conversations".to_string()]));
+    }
+
+    #[test]
+    fn a_reserved_word_names_a_view_quoted() {
+        let v = UserView {
+            name: "group".into(),
+            columns: vec!["order".into()],
+            ..view()
+        };
+        let text = v.file_text();
+        assert!(text.contains("CREATE VIEW \"group\" (\"order\") AS"), "{text}");
+        assert_eq!(UserView::parse_file("group.sql", &text).unwrap(), v);
     }
 
     #[test]
