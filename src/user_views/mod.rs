@@ -343,7 +343,10 @@ mod tests {
             ..view()
         };
         let text = v.file_text();
-        assert!(text.contains("CREATE VIEW \"group\" (\"order\") AS"), "{text}");
+        assert!(
+            text.contains("CREATE VIEW \"group\" (\"order\") AS"),
+            "{text}"
+        );
         assert_eq!(UserView::parse_file("group.sql", &text).unwrap(), v);
     }
 
