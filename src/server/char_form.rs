@@ -7,9 +7,9 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, AsArray, RecordBatch, StringArray};
+use arrow::array::{ArrayRef, AsArray, RecordBatch, StringArray};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::datatypes::DataType;
 use datafusion::error::DataFusionError;
 use pgwire::api::Type;
 use pgwire::api::results::{FieldFormat, FieldInfo};
@@ -19,44 +19,27 @@ pub fn binary_chars(
     batch: RecordBatch,
     fields: &[FieldInfo],
 ) -> Result<RecordBatch, DataFusionError> {
-    let converts = |i: usize| {
-        fields
+    super::column_forms::replace_columns(batch, |i, _, column| {
+        let binary_char = fields
             .get(i)
-            .is_some_and(|f| f.format() == FieldFormat::Binary && *f.datatype() == Type::CHAR)
-    };
-    if !(0..batch.num_columns()).any(converts) {
-        return Ok(batch);
-    }
-    let schema = batch.schema();
-    let mut columns = Vec::with_capacity(batch.num_columns());
-    let mut new_fields = Vec::with_capacity(batch.num_columns());
-    for (i, (column, field)) in batch.columns().iter().zip(schema.fields()).enumerate() {
-        if converts(i) {
-            let text = cast(column, &DataType::Utf8)?;
-            let chars: StringArray = text
-                .as_string::<i32>()
-                .iter()
-                .map(|v| v.map(|v| if v.is_empty() { "\0" } else { v }))
-                .collect();
-            columns.push(Arc::new(chars) as Arc<dyn Array>);
-            new_fields.push(field.as_ref().clone().with_data_type(DataType::Utf8));
-        } else {
-            columns.push(column.clone());
-            new_fields.push(field.as_ref().clone());
+            .is_some_and(|f| f.format() == FieldFormat::Binary && *f.datatype() == Type::CHAR);
+        if !binary_char {
+            return Ok(None);
         }
-    }
-    Ok(RecordBatch::try_new(
-        Arc::new(Schema::new_with_metadata(
-            new_fields.into_iter().collect::<Vec<Field>>(),
-            schema.metadata().clone(),
-        )),
-        columns,
-    )?)
+        let text = cast(column, &DataType::Utf8)?;
+        let chars: StringArray = text
+            .as_string::<i32>()
+            .iter()
+            .map(|v| v.map(|v| if v.is_empty() { "\0" } else { v }))
+            .collect();
+        Ok(Some(Arc::new(chars) as ArrayRef))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arrow::datatypes::{Field, Schema};
 
     #[test]
     fn empty_char_is_the_zero_byte_in_binary_only() {

@@ -6,6 +6,7 @@
 
 mod binary_form;
 mod char_form;
+mod column_forms;
 mod control;
 mod copy;
 mod deallocate;

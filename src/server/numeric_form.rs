@@ -9,8 +9,8 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, AsArray, BinaryBuilder, RecordBatch};
-use arrow::datatypes::{DataType, Decimal128Type, Field, Schema};
+use arrow::array::{ArrayRef, AsArray, BinaryBuilder, RecordBatch};
+use arrow::datatypes::{DataType, Decimal128Type};
 use datafusion::error::DataFusionError;
 use pgwire::api::Type;
 use pgwire::api::results::{FieldFormat, FieldInfo};
@@ -83,50 +83,26 @@ pub fn binary_numerics(
     batch: RecordBatch,
     fields: &[FieldInfo],
 ) -> Result<RecordBatch, DataFusionError> {
-    let converts = |i: usize, data_type: &DataType| {
-        matches!(data_type, DataType::Decimal128(_, _))
-            && fields.get(i).is_some_and(|f| {
-                f.format() == FieldFormat::Binary && *f.datatype() == Type::NUMERIC
-            })
-    };
-    let schema = batch.schema();
-    if !schema
-        .fields()
-        .iter()
-        .enumerate()
-        .any(|(i, f)| converts(i, f.data_type()))
-    {
-        return Ok(batch);
-    }
-    let mut columns = Vec::with_capacity(batch.num_columns());
-    let mut new_fields = Vec::with_capacity(batch.num_columns());
-    for (i, (column, field)) in batch.columns().iter().zip(schema.fields()).enumerate() {
-        match field.data_type() {
-            DataType::Decimal128(_, scale) if converts(i, field.data_type()) => {
-                let values = column.as_primitive::<Decimal128Type>();
-                let mut bytes = BinaryBuilder::with_capacity(values.len(), values.len() * 12);
-                for value in values {
-                    match value {
-                        Some(v) => bytes.append_value(numeric_send(v, *scale)),
-                        None => bytes.append_null(),
-                    }
-                }
-                columns.push(Arc::new(bytes.finish()) as Arc<dyn Array>);
-                new_fields.push(field.as_ref().clone().with_data_type(DataType::Binary));
-            }
-            _ => {
-                columns.push(column.clone());
-                new_fields.push(field.as_ref().clone());
+    super::column_forms::replace_columns(batch, |i, field, column| {
+        let DataType::Decimal128(_, scale) = field.data_type() else {
+            return Ok(None);
+        };
+        let binary = fields
+            .get(i)
+            .is_some_and(|f| f.format() == FieldFormat::Binary && *f.datatype() == Type::NUMERIC);
+        if !binary {
+            return Ok(None);
+        }
+        let values = column.as_primitive::<Decimal128Type>();
+        let mut bytes = BinaryBuilder::with_capacity(values.len(), values.len() * 12);
+        for value in values {
+            match value {
+                Some(v) => bytes.append_value(numeric_send(v, *scale)),
+                None => bytes.append_null(),
             }
         }
-    }
-    Ok(RecordBatch::try_new(
-        Arc::new(Schema::new_with_metadata(
-            new_fields.into_iter().collect::<Vec<Field>>(),
-            schema.metadata().clone(),
-        )),
-        columns,
-    )?)
+        Ok(Some(Arc::new(bytes.finish()) as ArrayRef))
+    })
 }
 
 #[cfg(test)]

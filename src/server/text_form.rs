@@ -16,9 +16,7 @@ use std::sync::Arc;
 use arrow::array::timezone::Tz;
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringBuilder};
 use arrow::compute::cast;
-use arrow::datatypes::{
-    DataType, Field, Float32Type, Float64Type, Schema, TimeUnit, TimestampMicrosecondType,
-};
+use arrow::datatypes::{DataType, Float32Type, Float64Type, TimeUnit, TimestampMicrosecondType};
 use chrono::{DateTime, NaiveDateTime, Offset};
 use datafusion::error::DataFusionError;
 use pgwire::api::results::{FieldFormat, FieldInfo};
@@ -28,42 +26,20 @@ pub fn postgres_text(
     batch: RecordBatch,
     fields: &[FieldInfo],
 ) -> Result<RecordBatch, DataFusionError> {
-    let converts = |i: usize, data_type: &DataType| {
-        fields
+    super::column_forms::replace_columns(batch, |i, field, column| {
+        let text = fields
             .get(i)
             .is_some_and(|f| f.format() == FieldFormat::Text)
             && matches!(
-                data_type,
+                field.data_type(),
                 DataType::Float32 | DataType::Float64 | DataType::Timestamp(_, _)
-            )
-    };
-    let schema = batch.schema();
-    if !schema
-        .fields()
-        .iter()
-        .enumerate()
-        .any(|(i, f)| converts(i, f.data_type()))
-    {
-        return Ok(batch);
-    }
-    let mut columns = Vec::with_capacity(batch.num_columns());
-    let mut new_fields = Vec::with_capacity(batch.num_columns());
-    for (i, (column, field)) in batch.columns().iter().zip(schema.fields()).enumerate() {
-        if converts(i, field.data_type()) {
-            columns.push(text_column(column)?);
-            new_fields.push(Field::new(field.name(), DataType::Utf8, true));
+            );
+        if text {
+            text_column(column).map(Some)
         } else {
-            columns.push(column.clone());
-            new_fields.push(field.as_ref().clone());
+            Ok(None)
         }
-    }
-    Ok(RecordBatch::try_new(
-        Arc::new(Schema::new_with_metadata(
-            new_fields,
-            schema.metadata().clone(),
-        )),
-        columns,
-    )?)
+    })
 }
 
 fn text_column(column: &ArrayRef) -> Result<ArrayRef, DataFusionError> {
