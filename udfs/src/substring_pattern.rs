@@ -58,7 +58,7 @@ fn compile(pattern: &str) -> std::result::Result<Regex, SqlError> {
 whole pattern if it has none, as PostgreSQL's `substring(text FROM pattern)`; NULL if nothing \
 matches or either argument is NULL. Written `substring(text FROM 'pattern')` or \
 `substring(text, 'pattern')` with a string literal; an integer `FROM` is the position form.",
-    syntax_example = "substring(text FROM pattern)",
+    syntax_example = "substring_pattern(text, pattern), written substring(text FROM pattern)",
     sql_example = r"```sql
 > SELECT substring('abc123def' FROM '[0-9]+') AS a, substring('order #42' FROM '#([0-9]+)') AS b;
 +-----+----+
@@ -92,7 +92,9 @@ impl SubstringPatternFunc {
 
 impl ScalarUDFImpl for SubstringPatternFunc {
     fn name(&self) -> &'static str {
-        "substring"
+        // Not `substring`: that name is DataFusion's `substr` when called as a
+        // function (`"substring"(s, 7)`, as DBeaver sends it).
+        "substring_pattern"
     }
 
     fn signature(&self) -> &Signature {

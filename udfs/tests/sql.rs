@@ -633,7 +633,7 @@ fn every_function_is_registered_and_documented() {
             "sign",
             "stddev",
             "stddev_pop",
-            "substring",
+            "substring_pattern",
             "sum",
             "tag_union",
             "timezone",
