@@ -17,6 +17,7 @@ pub mod dataset;
 pub mod decimal_division;
 pub mod declaration;
 pub mod dialect;
+pub mod display_scale;
 pub mod engine;
 pub mod error;
 pub mod facts;

@@ -9,6 +9,9 @@
 //!   PostgreSQL (`3.5`); DataFusion's unconstrained decimal has scale 10
 //!   (`3.5000000000`). A cast of a quoted number to `numeric` without a
 //!   precision becomes the number.
+//! - Any other cast to `numeric` without a precision keeps the value's
+//!   scale in PostgreSQL (`2.5::numeric` is `2.5`, `7::numeric` is `7`): it
+//!   becomes conversql's `numeric(x)`, where DataFusion's gave scale 10.
 //! - `CAST(x AS varchar(n))` keeps the first `n` characters in PostgreSQL;
 //!   DataFusion ignores the length. It becomes `CAST(left(x, n) AS varchar)`.
 //! - `TIMESTAMP '2026-06-01 00:00'` (no seconds) is midnight in PostgreSQL;
@@ -73,6 +76,15 @@ fn rewrite_expr(expr: &mut Expr) {
                     value: Value::Number(number, false),
                     span: *span,
                 });
+            } else if !matches!(
+                inner.as_ref(),
+                Expr::Value(ValueWithSpan {
+                    value: Value::Placeholder(_) | Value::SingleQuotedString(_),
+                    ..
+                })
+            ) {
+                let value = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
+                *expr = call("numeric", vec![value]);
             }
         }
         Expr::Cast {

@@ -91,6 +91,8 @@ pub struct Session {
     in_transaction: bool,
     /// The open transaction's view changes, written at `COMMIT`.
     pending_views: Option<view_ddl::PendingViews>,
+    /// Whether queries are planned with display scales for a PostgreSQL client.
+    display_scales: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -167,7 +169,15 @@ impl Session {
             may_define_views: true,
             in_transaction: false,
             pending_views: None,
+            display_scales: false,
         }
+    }
+
+    /// Plans each query's numerics with their display scales for a
+    /// PostgreSQL client (see [`crate::display_scale`]): its output gets
+    /// companion fields, which the server turns into each value's places.
+    pub fn send_display_scales(&mut self) {
+        self.display_scales = true;
     }
 
     /// Lists the session's temporary views in its own catalog (see
@@ -458,6 +468,11 @@ impl Session {
         read_only_options()
             .verify_plan(&plan)
             .map_err(|e| Error::ReadOnly(e.to_string()))?;
+        let plan = if self.display_scales {
+            crate::display_scale::ClientOutput::wrap(plan)
+        } else {
+            plan
+        };
         Ok(self.ctx.execute_logical_plan(plan).await?)
     }
 

@@ -62,6 +62,10 @@ pub fn analyzer_rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
         .position(|r| r.name() == "type_coercion")
         .unwrap_or(rules.len());
     rules.insert(coercion, Arc::new(numeric_common_type::NumericCommonType));
+    rules.insert(
+        coercion + 1,
+        Arc::new(crate::display_scale::DisplayScales::new()),
+    );
     rules
 }
 

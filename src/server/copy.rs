@@ -57,7 +57,8 @@ pub async fn copy_out(
         Err(stop) => return Err(stopped(stop)),
     };
     let stream = guard.guard_stream(stream);
-    let schema = stream.schema();
+    let companions = super::scale_form::Companions::of(stream.schema().as_ref());
+    let schema = companions.client_schema(&stream.schema());
     let binary = matches!(format, CopyFormat::Binary);
     let wire_format = if binary {
         Format::UnifiedBinary
@@ -144,6 +145,7 @@ pub async fn copy_out(
         .map(move |batch| {
             let encoded: PgWireResult<Vec<CopyData>> = (|| {
                 let batch = batch
+                    .and_then(|b| companions.apply(b, &row_fields))
                     .and_then(pg_batch)
                     .map_err(|e| PgWireError::UserError(Box::new(datafusion_error_info(&e))))?;
                 let batch = if binary {

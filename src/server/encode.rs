@@ -199,7 +199,9 @@ pub async fn rows(
         Err(stop) => return Err(stopped(stop)),
     };
     let stream = guard.guard_stream(stream);
-    let fields = Arc::new(fields(stream.schema().as_ref(), format, options)?);
+    let companions = super::scale_form::Companions::of(stream.schema().as_ref());
+    let client_schema = companions.client_schema(&stream.schema());
+    let fields = Arc::new(fields(client_schema.as_ref(), format, options)?);
     let row_fields = fields.clone();
     let binary_arrays = super::binary_form::binary_arrays(&fields);
     let rows = stream
@@ -207,6 +209,7 @@ pub async fn rows(
             let encoded: Box<
                 dyn Iterator<Item = PgWireResult<pgwire::messages::data::DataRow>> + Send,
             > = match batch
+                .and_then(|b| companions.apply(b, &row_fields))
                 .and_then(pg_batch)
                 .and_then(|b| super::text_form::postgres_text(b, &row_fields))
                 .and_then(|b| super::char_form::binary_chars(b, &row_fields))

@@ -14,6 +14,7 @@ mod encode;
 mod executor;
 mod handler;
 mod numeric_form;
+mod scale_form;
 pub mod scram;
 mod startup;
 mod text_form;

@@ -162,6 +162,8 @@ fn parse_options(options: &str) -> PgWireResult<Vec<(String, String)>> {
 impl Startup {
     /// Checks and applies the start-up settings to a new session.
     fn configure(&self, session: &mut Session, settings: &[(String, String)]) -> PgWireResult<()> {
+        // Values reach this client in PostgreSQL's forms, numerics with their own places.
+        session.send_display_scales();
         if let Some(timeout) = &self.shared.statement_timeout {
             session
                 .set_statement_timeout_ceiling(timeout)

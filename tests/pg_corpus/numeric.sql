@@ -132,3 +132,31 @@ SELECT sign(-2.5::float8) AS n;
 SELECT ceiling(-3.2) AS n;
 SELECT factorial(0) AS n, factorial(20) AS m;
 SELECT cbrt(2) AS a, cbrt(-64) AS b, cbrt(1e-9) AS c;
+
+-- a numeric value shows its own places: through casts, subqueries, unions,
+-- VALUES, aggregates and division (PostgreSQL's select_div_scale)
+SELECT 1::numeric AS a, 2.50::numeric AS b, 7::bigint::numeric AS c;
+SELECT x::numeric AS n FROM (VALUES (3), (4)) AS t(x);
+SELECT CASE WHEN x > 1 THEN 1 ELSE 2.5 END AS n FROM (VALUES (1), (2)) AS t(x) ORDER BY x;
+SELECT coalesce(x, 2.50) AS n FROM (VALUES (1), (NULL)) AS t(x);
+SELECT greatest(x, 1.5) AS n FROM (VALUES (1), (2)) AS t(x);
+SELECT nullif(x, 1.0) AS n FROM (VALUES (1.00), (2.5)) AS t(x);
+SELECT a FROM (SELECT 1.0 / 3 AS a) AS t;
+SELECT b * 2 AS c FROM (SELECT a + 1 AS b FROM (SELECT 1.0 / 3 AS a) AS s) AS t;
+WITH r AS (SELECT 125 * 100.0 / NULLIF(241, 0) AS pct) SELECT pct, round(pct, 1) AS r1 FROM r;
+SELECT 1.5 AS n UNION ALL SELECT 2 UNION ALL SELECT 0.125;
+SELECT n FROM (VALUES (1), (2.5), (3.125)) AS t(n);
+SELECT n, n * 2 AS twice FROM (VALUES (1), (2.55)) AS t(n) ORDER BY n;
+SELECT sum(n) AS s, min(n) AS lo, max(n) AS hi FROM (VALUES (1), (2.5), (3.25)) AS t(n);
+SELECT sum(n) AS s FROM (VALUES (1), (2)) AS t(n);
+SELECT k, sum(n) AS s FROM (VALUES ('a', 1), ('a', 2.5), ('b', 3)) AS t(k, n) GROUP BY k ORDER BY k;
+SELECT 5 / 1000000.0 AS n;
+SELECT 10.0 / 4 AS n;
+SELECT 0.05 / 3 AS n;
+SELECT 123456789 / 7.0 AS n;
+SELECT -2.0 / 3 AS n;
+SELECT x / 3.0 AS n FROM (VALUES (1), (10), (100)) AS t(x);
+SELECT x / y AS q FROM (VALUES (1.0, 3), (2.50, 4)) AS t(x, y);
+SELECT abs(-1.50) AS a, trunc(1.0 / 3, 3) AS t, round(2.567, 1) AS r;
+SELECT 2.5 % 1 AS m, 7.25 - 0.25 AS d;
+SELECT 1.0 / x AS q FROM (VALUES (0)) AS t(x);

@@ -67,6 +67,11 @@
 //! - `mod(a, b)`, `div(a, b)`, `sign(x)`: PostgreSQL's remainder, integer
 //!   quotient and sign ([`PgModFunc`], [`PgDivFunc`], [`PgSignFunc`]);
 //!   `ceiling` and `every` are registered as aliases of `ceil` and `bool_and`.
+//! - `numeric(x)`: the cast to `numeric` without a precision, keeping the
+//!   value's scale ([`NumericCastFunc`]); `numeric_div(a, a_scale, b,
+//!   b_scale)` and `numeric_div_scale(…)`: PostgreSQL's quotient of numerics
+//!   and its display scale ([`NumericDivFunc`], [`NumericDivScaleFunc`]);
+//!   conversql plans `x::numeric` and `/` of numerics as them.
 //! - `array_remove(array, element)`: every equal element removed, NULLs by a
 //!   NULL element ([`ArrayRemoveFunc`]).
 //!
@@ -129,6 +134,9 @@ pub mod justify_hours;
 pub mod justify_interval;
 pub mod local_date;
 pub mod ntile;
+pub mod numeric_cast;
+pub mod numeric_div;
+pub mod numeric_div_scale;
 pub mod options;
 pub mod pg_any_equal;
 pub mod pg_array_contains;
@@ -186,6 +194,9 @@ pub use justify_hours::JustifyHoursFunc;
 pub use justify_interval::JustifyIntervalFunc;
 pub use local_date::LocalDateFunc;
 pub use ntile::NtileFunc;
+pub use numeric_cast::NumericCastFunc;
+pub use numeric_div::NumericDivFunc;
+pub use numeric_div_scale::NumericDivScaleFunc;
 pub use options::{
     ConversqlOptions, OnOff, OptionalInstant, format_instant, parse_instant, parse_on_off,
 };
@@ -251,6 +262,9 @@ pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(IntervalMulFunc::new())),
         Arc::new(ScalarUDF::from(IntervalDivFunc::new())),
         Arc::new(ScalarUDF::from(PgDivFunc::new())),
+        Arc::new(ScalarUDF::from(NumericCastFunc::new())),
+        Arc::new(ScalarUDF::from(NumericDivFunc::new())),
+        Arc::new(ScalarUDF::from(NumericDivScaleFunc::new())),
         Arc::new(ScalarUDF::from(PgSignFunc::new())),
         Arc::new(ScalarUDF::from(PgCbrtFunc::new())),
         Arc::new(ScalarUDF::from(PgFactorialFunc::new())),
