@@ -13,8 +13,10 @@
 //! `avg` truncates its last place.
 //! PostgreSQL picks a division's scale from the operands' values (at least 16
 //! significant digits: `1.0 / 3` has 20 places, a quotient over 10000 fewer
-//! than 16), which one Arrow type per column cannot, so the number of digits
-//! shown can still differ.
+//! than 16), which one Arrow type per column cannot: for what a client
+//! receives, [`crate::display_scale`] rewrites divisions and averages to
+//! PostgreSQL's `numeric_div` first, so this rule only sees the divisions
+//! no client sees (in `WHERE`, in `conversql query`).
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;

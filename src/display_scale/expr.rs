@@ -81,6 +81,8 @@ pub struct Functions {
     pub div: std::sync::Arc<ScalarUDF>,
     /// `numeric_div_scale(a, a_scale, b, b_scale)`.
     pub div_scale: std::sync::Arc<ScalarUDF>,
+    /// `sum(x)`, PostgreSQL's (`numeric` for `bigint`).
+    pub sum: std::sync::Arc<datafusion::logical_expr::AggregateUDF>,
 }
 
 impl Scope<'_> {

@@ -134,6 +134,7 @@ impl DisplayScales {
             functions: Functions {
                 div: Arc::new(conversql_udfs::NumericDivFunc::new().into()),
                 div_scale: Arc::new(conversql_udfs::NumericDivScaleFunc::new().into()),
+                sum: Arc::new(conversql_udfs::PgSumFunc::new().into()),
             },
         }
     }

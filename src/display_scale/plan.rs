@@ -4,12 +4,13 @@
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Column, Result};
+use datafusion::common::{Column, Result, ScalarValue};
+use datafusion::functions_aggregate::count::count_udaf;
 use datafusion::functions_aggregate::expr_fn::{first_value, max};
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{
-    Aggregate, Expr, JoinType, LogicalPlan, Projection, SubqueryAlias, Union, Values,
+    Aggregate, AggregateUDF, Expr, ExprSchemable, JoinType, LogicalPlan, Projection, SubqueryAlias, Union, Values,
 };
 
 use super::Slot;
@@ -375,10 +376,31 @@ impl<'a> Rewrite<'a> {
         let width = groups + aggregate.aggr_expr.len();
         let mut aggr_expr = vec![];
         let mut extra = vec![];
-        for expr in aggregate.aggr_expr {
-            let saved = names.save(&expr);
-            let (rewritten, scale) = Self::aggregate_expr(&scope, expr)?;
-            aggr_expr.push(saved.restore(rewritten));
+        let mut averages = vec![];
+        let mut counts = vec![];
+        for (k, expr) in aggregate.aggr_expr.into_iter().enumerate() {
+            let (rewritten, scale) = match Self::numeric_avg(&scope, &expr)? {
+                Some(parts) => {
+                    let (qualifier, field) = aggregate.schema.qualified_field(groups + k);
+                    averages.push(Average {
+                        position: groups + k,
+                        count: counts.len(),
+                        qualifier: qualifier.cloned(),
+                        name: field.name().clone(),
+                    });
+                    counts.push(parts.count.alias(self.companion_name()));
+                    (
+                        parts.sum.alias(self.companion_name()),
+                        Some(parts.sum_scale),
+                    )
+                }
+                None => {
+                    let saved = names.save(&expr);
+                    let (rewritten, scale) = Self::aggregate_expr(&scope, expr)?;
+                    (saved.restore(rewritten), scale)
+                }
+            };
+            aggr_expr.push(rewritten);
             slots.push(match scale {
                 Some(Scale::Const(c)) => Some(Slot::Const(c)),
                 Some(Scale::Row(e)) => {
@@ -394,9 +416,97 @@ impl<'a> Rewrite<'a> {
             companions.push(true);
             slots.push(None);
         }
+        aggr_expr.extend(counts);
         let rebuilt = Aggregate::try_new(Arc::new(input.plan), aggregate.group_expr, aggr_expr)?;
+        if !averages.is_empty() {
+            return self.averages(LogicalPlan::Aggregate(rebuilt), &averages, slots, companions);
+        }
         Ok(Scaled {
             plan: LogicalPlan::Aggregate(rebuilt),
+            slots,
+            companions,
+        })
+    }
+
+    /// `avg` of integers or `numeric`s as PostgreSQL computes it: the sum
+    /// divided by the count at `select_div_scale` (`numeric_avg` and
+    /// `int8_avg` call `numeric_div`); `None` for any other call.
+    fn numeric_avg(scope: &Scope, expr: &Expr) -> Result<Option<AverageParts>> {
+        let Expr::AggregateFunction(function) = expr else {
+            return Ok(None);
+        };
+        if function.func.name() != "avg" || function.params.args.len() != 1 {
+            return Ok(None);
+        }
+        let (arg, scale) = scope.scaled(function.params.args[0].clone())?;
+        let exact = match arg.get_type(scope.schema)? {
+            DataType::Decimal128(_, _) => true,
+            t => t.is_integer(),
+        };
+        let sum_scale = match scale {
+            Some(Scale::Const(c)) => Scale::Const(c),
+            Some(Scale::Row(e)) => {
+                let mut places = max(e);
+                if let Expr::AggregateFunction(ref mut f) = places {
+                    f.params.filter.clone_from(&function.params.filter);
+                }
+                Scale::Row(places)
+            }
+            _ => return Ok(None),
+        };
+        if !exact {
+            return Ok(None);
+        }
+        let with_args = |func: Arc<AggregateUDF>| {
+            let mut params = function.params.clone();
+            params.args = vec![arg.clone()];
+            Expr::AggregateFunction(AggregateFunction { func, params })
+        };
+        Ok(Some(AverageParts {
+            sum: with_args(Arc::clone(&scope.functions.sum)),
+            sum_scale,
+            count: with_args(count_udaf()),
+        }))
+    }
+
+    /// A projection over `aggregate` that divides each average's sum by its
+    /// count (the count fields, last, are not passed on).
+    fn averages(
+        &mut self,
+        aggregate: LogicalPlan,
+        averages: &[Average],
+        mut slots: Vec<Option<Slot>>,
+        mut companions: Vec<bool>,
+    ) -> Result<Scaled> {
+        let schema = Arc::clone(aggregate.schema());
+        let passed = slots.len();
+        let column = |i: usize| Expr::Column(Column::from(schema.qualified_field(i)));
+        let mut exprs: Vec<Expr> = (0..passed).map(column).collect();
+        for average in averages {
+            let places = match &slots[average.position] {
+                Some(Slot::Const(c)) => datafusion::logical_expr::lit(*c),
+                Some(Slot::Companion(k)) => column(*k),
+                None => datafusion::logical_expr::lit(ScalarValue::Int32(None)),
+            };
+            let args = vec![
+                column(average.position),
+                places,
+                column(passed + average.count),
+                datafusion::logical_expr::lit(0i32),
+            ];
+            exprs[average.position] = self
+                .functions
+                .div
+                .call(args.clone())
+                .alias_qualified(average.qualifier.clone(), average.name.clone());
+            exprs.push(self.functions.div_scale.call(args).alias(self.companion_name()));
+            slots[average.position] = Some(Slot::Companion(exprs.len() - 1));
+            slots.push(None);
+            companions.push(true);
+        }
+        let projection = Projection::try_new(exprs, Arc::new(aggregate))?;
+        Ok(Scaled {
+            plan: LogicalPlan::Projection(projection),
             slots,
             companions,
         })
@@ -461,6 +571,28 @@ impl<'a> Rewrite<'a> {
         };
         Ok((rewritten, scale))
     }
+}
+
+/// An `avg` of integers or `numeric`s, in the parts PostgreSQL divides.
+struct AverageParts {
+    /// `sum(x)`, with the call's `DISTINCT` and `FILTER`.
+    sum: Expr,
+    /// The sum's display scale.
+    sum_scale: Scale,
+    /// `count(x)`, likewise.
+    count: Expr,
+}
+
+/// Where an average's parts sit in the rewritten aggregate.
+struct Average {
+    /// The field of the sum, which was the average's.
+    position: usize,
+    /// Its count's index among the counts (the aggregate's last fields).
+    count: usize,
+    /// The average's qualifier.
+    qualifier: Option<datafusion::common::TableReference>,
+    /// The average's output name.
+    name: String,
 }
 
 /// The type of a literal or of a cast, the expressions a `VALUES` row holds.
