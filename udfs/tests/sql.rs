@@ -17,7 +17,9 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 fn context() -> SessionContext {
     // As conversql's engine sets it: `TIMESTAMPTZ` literals are instants in UTC.
     let config = with_options(SessionConfig::new().with_information_schema(true))
-        .set_str("datafusion.execution.time_zone", "UTC");
+        .set_str("datafusion.execution.time_zone", "UTC")
+        // As conversql's engine sets it: `2.5` is a numeric.
+        .set_bool("datafusion.sql_parser.parse_float_as_decimal", true);
     let state = datafusion::execution::SessionStateBuilder::new()
         .with_config(config)
         .with_expr_planners(conversql_udfs::expr_planners())
@@ -611,6 +613,7 @@ fn every_function_is_registered_and_documented() {
             "extract",
             "factorial",
             "float8div",
+            "format",
             "in_attribution_window",
             "int4mi",
             "int4mul",
@@ -625,11 +628,16 @@ fn every_function_is_registered_and_documented() {
             "justify_interval",
             "local_date",
             "mod",
+            "numeric",
+            "numeric_div",
+            "numeric_div_scale",
             "pg_any_equal",
             "pg_array_contains",
             "pg_array_in",
             "pg_array_length",
             "pg_array_overlap",
+            "quote_literal",
+            "quote_nullable",
             "sign",
             "stddev",
             "stddev_pop",
