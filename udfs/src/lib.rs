@@ -79,6 +79,8 @@
 //!   [`QuoteNullableFunc`]).
 //! - `format(formatstr, args...)`: PostgreSQL's `%s`, `%I`, `%L` formatting
 //!   with positions and widths ([`PgFormatFunc`]).
+//! - `width_bucket(operand, low, high, count) -> Int32`: the histogram
+//!   bucket, exact for numerics ([`WidthBucketFunc`]).
 //!
 //! Aggregate functions:
 //! - `tag_union(tags) -> List(Utf8)`: the sorted, distinct union of lists of
@@ -171,6 +173,7 @@ pub mod to_timestamp;
 pub mod touch_priority;
 pub mod var_pop;
 pub mod var_samp;
+pub mod width_bucket;
 
 use std::sync::Arc;
 
@@ -235,6 +238,7 @@ pub use to_timestamp::ToTimestampFunc;
 pub use touch_priority::TouchPriorityFunc;
 pub use var_pop::VarPopFunc;
 pub use var_samp::VarSampFunc;
+pub use width_bucket::WidthBucketFunc;
 
 /// All conversql scalar functions.
 pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
@@ -284,6 +288,7 @@ pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(QuoteLiteralFunc::new())),
         Arc::new(ScalarUDF::from(QuoteNullableFunc::new())),
         Arc::new(ScalarUDF::from(PgFormatFunc::new())),
+        Arc::new(ScalarUDF::from(WidthBucketFunc::new())),
     ]
 }
 

@@ -651,6 +651,7 @@ fn every_function_is_registered_and_documented() {
             "touch_priority",
             "var_pop",
             "var_samp",
+            "width_bucket",
         ]
     );
 }
