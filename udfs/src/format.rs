@@ -356,13 +356,13 @@ impl ScalarUDFImpl for PgFormatFunc {
         let Some((format, values)) = arg_types.split_first() else {
             return plan_err!("format takes a format string and arguments, got no arguments");
         };
-        let format = match coerce_value(self.name(), format)? {
+        let format = match coerce_value(format) {
             t @ (DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => t,
             other => return plan_err!("format: the format string must be text, got {other}"),
         };
         let mut types = vec![format];
         for t in values {
-            types.push(coerce_value(self.name(), t)?);
+            types.push(coerce_value(t));
         }
         Ok(types)
     }
@@ -582,13 +582,12 @@ mod tests {
     }
 
     #[test]
-    fn types_without_postgresqls_text_are_refused_when_planned() {
-        let err = PgFormatFunc::new()
-            .coerce_types(&[DataType::Utf8, DataType::Decimal128(5, 2)])
-            .unwrap_err();
+    fn types_without_postgresqls_text_are_refused() {
+        let (sqlstate, message) = err("%s", vec![ScalarValue::Decimal128(Some(535), 3, 2)]);
+        assert_eq!(sqlstate, "0A000");
         assert!(
-            err.to_string().contains("format() of a Decimal128(5, 2)"),
-            "{err}"
+            message.contains("format() of a Decimal128(3, 2)"),
+            "{message}"
         );
         assert_eq!(
             PgFormatFunc::new()

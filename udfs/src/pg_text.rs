@@ -239,45 +239,19 @@ pub(crate) enum Bools {
     Cast,
 }
 
-/// The value types whose PostgreSQL text form [`text_form`] produces.
-pub(crate) fn is_supported(data_type: &DataType) -> bool {
-    matches!(
-        data_type,
-        DataType::Null
-            | DataType::Utf8
-            | DataType::LargeUtf8
-            | DataType::Utf8View
-            | DataType::Boolean
-            | DataType::Int8
-            | DataType::Int16
-            | DataType::Int32
-            | DataType::Int64
-            | DataType::UInt8
-            | DataType::UInt16
-            | DataType::UInt32
-            | DataType::UInt64
-            | DataType::Float32
-            | DataType::Float64
-            | DataType::Date32
-    )
-}
-
-/// The type an argument of `function` is read as: a dictionary's values,
-/// a NULL as text; a type [`text_form`] cannot show is refused (0A000).
-pub(crate) fn coerce_value(function: &str, data_type: &DataType) -> Result<DataType, SqlError> {
+/// The type an argument is read as: a dictionary's values, a NULL as text.
+/// Other types are kept: one [`text_form`] cannot show fails when the
+/// function runs (0A000), as a [`SqlError`], because a planning error loses
+/// its SQLSTATE in DataFusion's "no function matches" message.
+pub(crate) fn coerce_value(data_type: &DataType) -> DataType {
     let value = match data_type {
         DataType::Dictionary(_, value) => value.as_ref(),
         other => other,
     };
     if value.is_null() {
-        Ok(DataType::Utf8)
-    } else if is_supported(value) {
-        Ok(value.clone())
+        DataType::Utf8
     } else {
-        Err(SqlError::unsupported(format!(
-            "{function}() of a {value} value is not supported: conversql cannot show that type \
-             as PostgreSQL's text; cast it to text first"
-        )))
+        value.clone()
     }
 }
 
@@ -357,8 +331,8 @@ pub(crate) fn date_text(days_since_epoch: i32) -> Result<String, SqlError> {
     })
 }
 
-/// The PostgreSQL text of row `row` of `array` (of a type [`is_supported`]
-/// accepts), `None` for NULL.
+/// The PostgreSQL text of row `row` of `array`, `None` for NULL; 0A000 for
+/// a type whose text conversql cannot give as PostgreSQL does.
 pub(crate) fn text_form(
     function: &str,
     array: &ArrayRef,

@@ -91,7 +91,7 @@ impl ScalarUDFImpl for QuoteLiteralFunc {
         let [t] = arg_types else {
             return plan_err!("quote_literal takes one argument, got {}", arg_types.len());
         };
-        Ok(vec![coerce_value(self.name(), t)?])
+        Ok(vec![coerce_value(t)])
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
@@ -151,12 +151,18 @@ mod tests {
 
     #[test]
     fn types_without_postgresqls_text_are_refused() {
-        let err = QuoteLiteralFunc::new()
-            .coerce_types(&[DataType::Decimal128(5, 2)])
-            .unwrap_err();
+        let err = invoke(
+            &QuoteLiteralFunc::new(),
+            vec![ColumnarValue::Scalar(ScalarValue::Decimal128(
+                Some(535),
+                3,
+                2,
+            ))],
+        )
+        .unwrap_err();
         let message = err.to_string();
         assert!(
-            message.contains("quote_literal() of a Decimal128(5, 2)"),
+            message.contains("quote_literal() of a Decimal128(3, 2)"),
             "{message}"
         );
         let datafusion::error::DataFusionError::External(inner) = err else {

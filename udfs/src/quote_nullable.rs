@@ -69,7 +69,7 @@ impl ScalarUDFImpl for QuoteNullableFunc {
         let [t] = arg_types else {
             return plan_err!("quote_nullable takes one argument, got {}", arg_types.len());
         };
-        Ok(vec![coerce_value(self.name(), t)?])
+        Ok(vec![coerce_value(t)])
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
