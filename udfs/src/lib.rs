@@ -74,6 +74,13 @@
 //!   conversql plans `x::numeric` and `/` of numerics as them.
 //! - `array_remove(array, element)`: every equal element removed, NULLs by a
 //!   NULL element ([`ArrayRemoveFunc`]).
+//! - `quote_literal(x)`, `quote_nullable(x)`: `x` as a string literal, NULL
+//!   as NULL or as the text `NULL` ([`QuoteLiteralFunc`],
+//!   [`QuoteNullableFunc`]).
+//! - `format(formatstr, args...)`: PostgreSQL's `%s`, `%I`, `%L` formatting
+//!   with positions and widths ([`PgFormatFunc`]).
+//! - `width_bucket(operand, low, high, count) -> Int32`: the histogram
+//!   bucket, exact for numerics ([`WidthBucketFunc`]).
 //!
 //! Aggregate functions:
 //! - `tag_union(tags) -> List(Utf8)`: the sorted, distinct union of lists of
@@ -120,6 +127,7 @@ pub mod date_trunc;
 pub mod extract;
 mod float8_accum;
 pub mod float8div;
+pub mod format;
 pub mod in_attribution_window;
 pub mod int4mi;
 pub mod int4mul;
@@ -149,6 +157,9 @@ pub mod pg_factorial;
 pub mod pg_mod;
 pub mod pg_sign;
 mod pg_template_input;
+mod pg_text;
+pub mod quote_literal;
+pub mod quote_nullable;
 pub mod sql_error;
 pub mod stddev;
 pub mod stddev_pop;
@@ -162,6 +173,7 @@ pub mod to_timestamp;
 pub mod touch_priority;
 pub mod var_pop;
 pub mod var_samp;
+pub mod width_bucket;
 
 use std::sync::Arc;
 
@@ -180,6 +192,7 @@ pub use date_part::DatePartFunc;
 pub use date_trunc::PgDateTruncFunc;
 pub use extract::{ExtractFunc, ExtractPlanner};
 pub use float8div::Float8DivFunc;
+pub use format::PgFormatFunc;
 pub use in_attribution_window::InAttributionWindowFunc;
 pub use int4mi::Int4MiFunc;
 pub use int4mul::Int4MulFunc;
@@ -210,6 +223,8 @@ pub use pg_div::PgDivFunc;
 pub use pg_factorial::PgFactorialFunc;
 pub use pg_mod::PgModFunc;
 pub use pg_sign::PgSignFunc;
+pub use quote_literal::QuoteLiteralFunc;
+pub use quote_nullable::QuoteNullableFunc;
 pub use sql_error::SqlError;
 pub use stddev::StddevFunc;
 pub use stddev_pop::StddevPopFunc;
@@ -223,6 +238,7 @@ pub use to_timestamp::ToTimestampFunc;
 pub use touch_priority::TouchPriorityFunc;
 pub use var_pop::VarPopFunc;
 pub use var_samp::VarSampFunc;
+pub use width_bucket::WidthBucketFunc;
 
 /// All conversql scalar functions.
 pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
@@ -269,6 +285,10 @@ pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(PgCbrtFunc::new())),
         Arc::new(ScalarUDF::from(PgFactorialFunc::new())),
         Arc::new(ScalarUDF::from(SubstringPatternFunc::new())),
+        Arc::new(ScalarUDF::from(QuoteLiteralFunc::new())),
+        Arc::new(ScalarUDF::from(QuoteNullableFunc::new())),
+        Arc::new(ScalarUDF::from(PgFormatFunc::new())),
+        Arc::new(ScalarUDF::from(WidthBucketFunc::new())),
     ]
 }
 

@@ -26,7 +26,7 @@ enough for 16 significant digits, and no fewer than either operand's display sca
 `b_scale`). NULL if an argument is NULL or `b` is zero.",
     syntax_example = "numeric_div_scale(a, a_scale, b, b_scale)",
     sql_example = r"```sql
-> SELECT numeric_div_scale(1.0, 1, 3, 0) AS a, numeric_div_scale(125.0, 1, 241, 0) AS b;
+> SELECT numeric_div_scale(1.0, 1, 3, 0) AS a, numeric_div_scale(12500.0, 1, 241, 0) AS b;
 +----+----+
 | a  | b  |
 +----+----+

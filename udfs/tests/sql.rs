@@ -17,7 +17,9 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 fn context() -> SessionContext {
     // As conversql's engine sets it: `TIMESTAMPTZ` literals are instants in UTC.
     let config = with_options(SessionConfig::new().with_information_schema(true))
-        .set_str("datafusion.execution.time_zone", "UTC");
+        .set_str("datafusion.execution.time_zone", "UTC")
+        // As conversql's engine sets it: `2.5` is a numeric.
+        .set_bool("datafusion.sql_parser.parse_float_as_decimal", true);
     let state = datafusion::execution::SessionStateBuilder::new()
         .with_config(config)
         .with_expr_planners(conversql_udfs::expr_planners())
@@ -611,6 +613,7 @@ fn every_function_is_registered_and_documented() {
             "extract",
             "factorial",
             "float8div",
+            "format",
             "in_attribution_window",
             "int4mi",
             "int4mul",
@@ -625,11 +628,16 @@ fn every_function_is_registered_and_documented() {
             "justify_interval",
             "local_date",
             "mod",
+            "numeric",
+            "numeric_div",
+            "numeric_div_scale",
             "pg_any_equal",
             "pg_array_contains",
             "pg_array_in",
             "pg_array_length",
             "pg_array_overlap",
+            "quote_literal",
+            "quote_nullable",
             "sign",
             "stddev",
             "stddev_pop",
@@ -643,6 +651,7 @@ fn every_function_is_registered_and_documented() {
             "touch_priority",
             "var_pop",
             "var_samp",
+            "width_bucket",
         ]
     );
 }
@@ -729,5 +738,91 @@ async fn documentation_examples_are_correct() -> Result<()> {
     }
     // Every function has at least one example with output.
     assert!(compared >= 10, "only {compared} outputs compared");
+    Ok(())
+}
+
+#[tokio::test]
+async fn quoting_format_and_width_bucket_in_sql() -> Result<()> {
+    let ctx = context();
+    // Each value checked on PostgreSQL 15.
+    for (sql, expected) in [
+        ("SELECT quote_literal('a\\b')", "E'a\\\\b'"),
+        ("SELECT quote_literal(true)", "'true'"),
+        ("SELECT quote_nullable(CAST(NULL AS INT))", "NULL"),
+        ("SELECT quote_nullable(CAST(1.5 AS DOUBLE))", "'1.5'"),
+        (
+            "SELECT format('%s|%L|%I', true, NULL, 'Order')",
+            "t|NULL|\"Order\"",
+        ),
+        ("SELECT format('%s', DATE '2024-02-29')", "2024-02-29"),
+        ("SELECT format('%s', CAST(1e20 AS DOUBLE))", "1e+20"),
+        ("SELECT format('[%*s]', 4, 'ab')", "[  ab]"),
+        ("SELECT width_bucket(5.35, 0.024, 10.06, 5)", "3"),
+        ("SELECT width_bucket(1.0, 0, 3, 3)", "2"),
+        (
+            "SELECT width_bucket(CAST(5.35 AS DOUBLE), 0.024, 10.06, 5)",
+            "3",
+        ),
+        ("SELECT width_bucket(11, 10, 0, 5)", "0"),
+        ("SELECT arrow_typeof(width_bucket(1, 0, 3, 3))", "Int32"),
+    ] {
+        assert_eq!(value(&ctx, sql).await, expected, "{sql}");
+    }
+    assert_eq!(value(&ctx, "SELECT quote_literal(NULL)").await, "");
+    assert_eq!(value(&ctx, "SELECT format(NULL, 1)").await, "");
+
+    // Per-row formats and arguments.
+    let lines = run(
+        &ctx,
+        "SELECT format(f, x) AS s, width_bucket(x, 0, 10, 2) AS b FROM (VALUES \
+           ('%s!', 3), ('<%-3s>', 7), ('%L', NULL)) AS t(f, x)",
+    )
+    .await?;
+    assert_eq!(
+        lines,
+        vec![
+            "+-------+---+",
+            "| s     | b |",
+            "+-------+---+",
+            "| 3!    | 1 |",
+            "| <7  > | 2 |",
+            "| NULL  |   |",
+            "+-------+---+",
+        ]
+    );
+
+    for (sql, error) in [
+        (
+            "SELECT format('%s %s', 1)",
+            "too few arguments for format()",
+        ),
+        (
+            "SELECT format('%x', 1)",
+            "unrecognized format() type specifier \"x\"",
+        ),
+        (
+            "SELECT format('%I', NULL)",
+            "null values cannot be formatted as an SQL identifier",
+        ),
+        (
+            "SELECT format('%s', 5.35)",
+            "format() of a Decimal128(3, 2) value",
+        ),
+        (
+            "SELECT quote_literal(2.5)",
+            "quote_literal() of a Decimal128(2, 1) value",
+        ),
+        (
+            "SELECT width_bucket(5, 0, 10, 0)",
+            "count must be greater than zero",
+        ),
+        (
+            "SELECT width_bucket(5.0, 1, 1, 3)",
+            "lower bound cannot equal upper bound",
+        ),
+    ] {
+        let err = run_err(&ctx, sql).await;
+        assert!(err.contains(error), "{sql}: {err}");
+    }
     Ok(())
 }
