@@ -350,6 +350,9 @@ async fn open_user_views(options: &EngineOptions, dataset: &Dataset) -> Result<A
 
 fn register_catalog(ctx: &SessionContext, views: &[ViewSource]) -> Result<()> {
     setup_pg_catalog(ctx, DATABASE, EmptyContextProvider).map_err(|e| Error::DataFusion(*e))?;
+    // The catalog crate registers a `quote_ident` of its own; PostgreSQL's
+    // quotes every key word PostgreSQL reserves in any way.
+    ctx.register_udf(conversql_udfs::QuoteIdentFunc::new().into());
     crate::pg_types::type_identity::install_type_planner(ctx);
     crate::catalog::register(ctx, views)?;
     crate::catalog::driver_compat::register(ctx, DATABASE)

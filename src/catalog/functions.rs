@@ -244,103 +244,9 @@ fn literal(value: &datafusion::common::ScalarValue) -> String {
     format!("'{text}'::{}", type_name(&value.data_type()))
 }
 
-/// PostgreSQL's reserved key words, which a column or parameter name must be quoted to be.
-const RESERVED: &[&str] = &[
-    "all",
-    "analyse",
-    "analyze",
-    "and",
-    "any",
-    "array",
-    "as",
-    "asc",
-    "asymmetric",
-    "both",
-    "case",
-    "cast",
-    "check",
-    "collate",
-    "column",
-    "constraint",
-    "create",
-    "current_catalog",
-    "current_date",
-    "current_role",
-    "current_time",
-    "current_timestamp",
-    "current_user",
-    "default",
-    "deferrable",
-    "desc",
-    "distinct",
-    "do",
-    "else",
-    "end",
-    "except",
-    "false",
-    "fetch",
-    "for",
-    "foreign",
-    "from",
-    "grant",
-    "group",
-    "having",
-    "in",
-    "initially",
-    "intersect",
-    "into",
-    "lateral",
-    "leading",
-    "limit",
-    "localtime",
-    "localtimestamp",
-    "not",
-    "null",
-    "offset",
-    "on",
-    "only",
-    "or",
-    "order",
-    "placing",
-    "primary",
-    "references",
-    "returning",
-    "select",
-    "session_user",
-    "some",
-    "symmetric",
-    "system_user",
-    "table",
-    "then",
-    "to",
-    "trailing",
-    "true",
-    "union",
-    "unique",
-    "user",
-    "using",
-    "variadic",
-    "when",
-    "where",
-    "window",
-    "with",
-];
-
-/// A name as PostgreSQL's `quote_ident` writes it: quoted when it is a
-/// reserved word or not a plain lower-case identifier.
+/// A name as PostgreSQL's `quote_ident` writes it (the SQL function's rule).
 pub fn quote_ident(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain && !RESERVED.contains(&name) {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
+    conversql_udfs::quote_ident(name)
 }
 
 #[cfg(test)]
@@ -431,6 +337,7 @@ mod tests {
         assert_eq!(quote_ident("group"), "\"group\"");
         assert_eq!(quote_ident("date"), "date");
         assert_eq!(quote_ident("rows"), "rows");
+        assert_eq!(quote_ident("time"), "\"time\"");
         assert_eq!(quote_ident("Mixed"), "\"Mixed\"");
         assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
         assert_eq!(

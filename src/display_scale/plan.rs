@@ -10,7 +10,8 @@ use datafusion::functions_aggregate::expr_fn::{first_value, max};
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{
-    Aggregate, AggregateUDF, Expr, ExprSchemable, JoinType, LogicalPlan, Projection, SubqueryAlias, Union, Values,
+    Aggregate, AggregateUDF, Expr, ExprSchemable, JoinType, LogicalPlan, Projection, SubqueryAlias,
+    Union, Values,
 };
 
 use super::Slot;
@@ -379,26 +380,23 @@ impl<'a> Rewrite<'a> {
         let mut averages = vec![];
         let mut counts = vec![];
         for (k, expr) in aggregate.aggr_expr.into_iter().enumerate() {
-            let (rewritten, scale) = match Self::numeric_avg(&scope, &expr)? {
-                Some(parts) => {
-                    let (qualifier, field) = aggregate.schema.qualified_field(groups + k);
-                    averages.push(Average {
-                        position: groups + k,
-                        count: counts.len(),
-                        qualifier: qualifier.cloned(),
-                        name: field.name().clone(),
-                    });
-                    counts.push(parts.count.alias(self.companion_name()));
-                    (
-                        parts.sum.alias(self.companion_name()),
-                        Some(parts.sum_scale),
-                    )
-                }
-                None => {
-                    let saved = names.save(&expr);
-                    let (rewritten, scale) = Self::aggregate_expr(&scope, expr)?;
-                    (saved.restore(rewritten), scale)
-                }
+            let (rewritten, scale) = if let Some(parts) = Self::numeric_avg(&scope, &expr)? {
+                let (qualifier, field) = aggregate.schema.qualified_field(groups + k);
+                averages.push(Average {
+                    position: groups + k,
+                    count: counts.len(),
+                    qualifier: qualifier.cloned(),
+                    name: field.name().clone(),
+                });
+                counts.push(parts.count.alias(self.companion_name()));
+                (
+                    parts.sum.alias(self.companion_name()),
+                    Some(parts.sum_scale),
+                )
+            } else {
+                let saved = names.save(&expr);
+                let (rewritten, scale) = Self::aggregate_expr(&scope, expr)?;
+                (saved.restore(rewritten), scale)
             };
             aggr_expr.push(rewritten);
             slots.push(match scale {
@@ -419,7 +417,12 @@ impl<'a> Rewrite<'a> {
         aggr_expr.extend(counts);
         let rebuilt = Aggregate::try_new(Arc::new(input.plan), aggregate.group_expr, aggr_expr)?;
         if !averages.is_empty() {
-            return self.averages(LogicalPlan::Aggregate(rebuilt), &averages, slots, companions);
+            return self.averages(
+                LogicalPlan::Aggregate(rebuilt),
+                &averages,
+                slots,
+                companions,
+            );
         }
         Ok(Scaled {
             plan: LogicalPlan::Aggregate(rebuilt),
@@ -499,7 +502,12 @@ impl<'a> Rewrite<'a> {
                 .div
                 .call(args.clone())
                 .alias_qualified(average.qualifier.clone(), average.name.clone());
-            exprs.push(self.functions.div_scale.call(args).alias(self.companion_name()));
+            exprs.push(
+                self.functions
+                    .div_scale
+                    .call(args)
+                    .alias(self.companion_name()),
+            );
             slots[average.position] = Some(Slot::Companion(exprs.len() - 1));
             slots.push(None);
             companions.push(true);

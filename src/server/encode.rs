@@ -251,6 +251,7 @@ pub fn datafusion_error_info(e: &DataFusionError) -> ErrorInfo {
     {
         return ErrorInfo::new("ERROR".into(), Stop::SQLSTATE.into(), stop.message().into());
     }
+    let e = without_rule_context(e);
     let code = datafusion_sqlstate(e);
     let message = if let DataFusionError::External(inner) = e.find_root()
         && (code == "54000"
@@ -267,6 +268,19 @@ pub fn datafusion_error_info(e: &DataFusionError) -> ErrorInfo {
         e.to_string()
     };
     ErrorInfo::new("ERROR".into(), code.into(), message)
+}
+
+/// The error under the names of the analyzer and optimizer rules DataFusion
+/// wraps a rule's error in (`apply_function_rewrites\ncaused by\n…`): a
+/// rule's name is no help to a client. A context that is a sentence (it
+/// has a space: a file, a setting) is kept.
+fn without_rule_context(e: &DataFusionError) -> &DataFusionError {
+    match e {
+        DataFusionError::Context(label, inner) if !label.contains(char::is_whitespace) => {
+            without_rule_context(inner)
+        }
+        other => other,
+    }
 }
 
 /// A bound value as an expression that plans back to the value's own type:
@@ -386,6 +400,29 @@ pub fn bind_parameters(
 mod tests {
     use super::*;
     use arrow::array::{Array, Int64Array, StringArray, UInt64Array};
+
+    #[test]
+    fn a_rules_name_is_not_part_of_the_message() {
+        let refused = DataFusionError::Context(
+            "apply_function_rewrites".into(),
+            Box::new(DataFusionError::NotImplemented("sqrt(numeric)".into())),
+        );
+        let info = datafusion_error_info(&refused);
+        assert_eq!(info.code, "0A000");
+        assert_eq!(
+            info.message,
+            "This feature is not implemented: sqrt(numeric)"
+        );
+        let described = DataFusionError::Context(
+            "reading file a.parquet".into(),
+            Box::new(DataFusionError::Execution("bad footer".into())),
+        );
+        assert!(
+            datafusion_error_info(&described)
+                .message
+                .starts_with("reading file a.parquet")
+        );
+    }
 
     #[test]
     fn bound_values_keep_their_types() {

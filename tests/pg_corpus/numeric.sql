@@ -160,3 +160,33 @@ SELECT x / y AS q FROM (VALUES (1.0, 3), (2.50, 4)) AS t(x, y);
 SELECT abs(-1.50) AS a, trunc(1.0 / 3, 3) AS t, round(2.567, 1) AS r;
 SELECT 2.5 % 1 AS m, 7.25 - 0.25 AS d;
 SELECT 1.0 / x AS q FROM (VALUES (0)) AS t(x);
+
+-- width_bucket: numeric exactly, floats and integers as float8
+SELECT width_bucket(1.0, 0, 3, 3) AS n;
+SELECT width_bucket(2.0, 0.0, 3.0, 3) AS n;
+SELECT width_bucket(10, 0, 10, 5) AS n;
+SELECT width_bucket(-1, 0, 10, 5) AS n;
+SELECT width_bucket(5, 10, 0, 5) AS n;
+SELECT width_bucket(11, 10, 0, 5) AS n;
+SELECT width_bucket(0, 10, 0, 5) AS n;
+SELECT width_bucket(CAST(5.35 AS double precision), 0.024, 10.06, 5) AS n;
+SELECT width_bucket(CAST(3.3333333333 AS double precision), 0, 10, 3) AS n;
+SELECT width_bucket(CAST(NULL AS numeric), 0, 1, 2) AS n;
+SELECT x AS x, width_bucket(x, 0, 100, 4) AS b FROM (VALUES (0), (25), (99), (100), (-3)) AS t(x) ORDER BY x;
+SELECT width_bucket(x, 0.5, 2.5, 4) AS b FROM (VALUES (0.4), (0.5), (1.25), (2.49), (2.5)) AS t(x) ORDER BY x;
+SELECT width_bucket(5, 0, 10, 0) AS n;
+SELECT width_bucket(5.0, 1, 1, 3) AS n;
+SELECT width_bucket(CAST('NaN' AS double precision), 0, 1, 3) AS n;
+
+-- avg of integers and numerics: the sum over the count at PostgreSQL's scale
+SELECT avg(x) AS a FROM (VALUES (1), (2), (4)) AS t(x);
+SELECT avg(x) AS a FROM (VALUES (12345.67), (23456.78)) AS t(x);
+SELECT avg(x) AS a FROM (VALUES (0.001), (0.002)) AS t(x);
+SELECT avg(x) AS a FROM (VALUES (1.5), (2.25), (NULL)) AS t(x);
+SELECT avg(x) AS a FROM (VALUES (CAST(NULL AS numeric))) AS t(x);
+SELECT avg(x) AS a FROM (VALUES (200.0), (0), (0)) AS t(x);
+SELECT avg(x::bigint) AS a FROM (VALUES (9000000000), (9000000001)) AS t(x);
+SELECT k, avg(x) AS a, avg(x) FILTER (WHERE x > 1) AS b, avg(DISTINCT x) AS c, count(*) AS n FROM (VALUES ('a', 1), ('a', 1), ('a', 2.5), ('b', 30000)) AS t(k, x) GROUP BY k ORDER BY k;
+SELECT k, avg(x) AS a FROM (VALUES ('a', 1), ('b', 2)) AS t(k, x) GROUP BY k HAVING avg(x) > 1 ORDER BY avg(x);
+SELECT round(avg(x), 2) AS r, avg(x) * 2 AS twice FROM (VALUES (1), (2)) AS t(x);
+SELECT avg(x) AS a FROM (VALUES (1.0::float8), (2.0::float8)) AS t(x);

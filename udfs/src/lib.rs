@@ -74,6 +74,8 @@
 //!   conversql plans `x::numeric` and `/` of numerics as them.
 //! - `array_remove(array, element)`: every equal element removed, NULLs by a
 //!   NULL element ([`ArrayRemoveFunc`]).
+//! - `quote_ident(name)`: `name` as an SQL identifier, quoted as PostgreSQL
+//!   quotes key words ([`QuoteIdentFunc`]).
 //! - `quote_literal(x)`, `quote_nullable(x)`: `x` as a string literal, NULL
 //!   as NULL or as the text `NULL` ([`QuoteLiteralFunc`],
 //!   [`QuoteNullableFunc`]).
@@ -158,6 +160,7 @@ pub mod pg_mod;
 pub mod pg_sign;
 mod pg_template_input;
 mod pg_text;
+pub mod quote_ident;
 pub mod quote_literal;
 pub mod quote_nullable;
 pub mod sql_error;
@@ -223,6 +226,8 @@ pub use pg_div::PgDivFunc;
 pub use pg_factorial::PgFactorialFunc;
 pub use pg_mod::PgModFunc;
 pub use pg_sign::PgSignFunc;
+pub use pg_text::quote_ident;
+pub use quote_ident::QuoteIdentFunc;
 pub use quote_literal::QuoteLiteralFunc;
 pub use quote_nullable::QuoteNullableFunc;
 pub use sql_error::SqlError;
@@ -285,6 +290,7 @@ pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(PgCbrtFunc::new())),
         Arc::new(ScalarUDF::from(PgFactorialFunc::new())),
         Arc::new(ScalarUDF::from(SubstringPatternFunc::new())),
+        Arc::new(ScalarUDF::from(QuoteIdentFunc::new())),
         Arc::new(ScalarUDF::from(QuoteLiteralFunc::new())),
         Arc::new(ScalarUDF::from(QuoteNullableFunc::new())),
         Arc::new(ScalarUDF::from(PgFormatFunc::new())),

@@ -215,7 +215,7 @@ pub(crate) fn quote_literal(text: &str) -> String {
 }
 
 /// PostgreSQL's `quote_identifier`: `name` bare if it can be, else in double quotes.
-pub(crate) fn quote_ident(name: &str) -> String {
+pub fn quote_ident(name: &str) -> String {
     let plain = name
         .chars()
         .next()

@@ -636,6 +636,7 @@ fn every_function_is_registered_and_documented() {
             "pg_array_in",
             "pg_array_length",
             "pg_array_overlap",
+            "quote_ident",
             "quote_literal",
             "quote_nullable",
             "sign",
