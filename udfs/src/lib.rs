@@ -84,6 +84,10 @@
 //! - `width_bucket(operand, low, high, count) -> Int32`: the histogram
 //!   bucket, exact for numerics ([`WidthBucketFunc`]).
 //!
+//! PostgreSQL's functions DataFusion lacks:
+//! - `age(a, b)`, `age(a) -> Interval`: the difference of timestamps in
+//!   years, months, days and time, field by field ([`AgeFunc`]).
+//!
 //! Aggregate functions:
 //! - `tag_union(tags) -> List(Utf8)`: the sorted, distinct union of lists of
 //!   tags ([`TagUnionFunc`]).
@@ -112,6 +116,7 @@
 
 #![warn(missing_docs)]
 
+pub mod age;
 pub mod array_literal;
 pub mod array_remove;
 pub(crate) mod array_sets;
@@ -154,6 +159,7 @@ pub mod pg_array_in;
 pub mod pg_array_length;
 pub mod pg_array_overlap;
 pub mod pg_cbrt;
+mod pg_datetime;
 pub mod pg_div;
 pub mod pg_factorial;
 pub mod pg_mod;
@@ -184,6 +190,7 @@ use datafusion::execution::config::SessionConfig;
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF, WindowUDF};
 use datafusion::prelude::SessionContext;
 
+pub use age::AgeFunc;
 pub use array_remove::ArrayRemoveFunc;
 pub use as_of::AsOfFunc;
 pub use attribution_window_hours::AttributionWindowHoursFunc;
@@ -295,6 +302,7 @@ pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(QuoteNullableFunc::new())),
         Arc::new(ScalarUDF::from(PgFormatFunc::new())),
         Arc::new(ScalarUDF::from(WidthBucketFunc::new())),
+        Arc::new(ScalarUDF::from(AgeFunc::new())),
     ]
 }
 

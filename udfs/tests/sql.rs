@@ -599,6 +599,7 @@ fn every_function_is_registered_and_documented() {
     assert_eq!(
         names,
         vec![
+            "age",
             "array_remove",
             "as_of",
             "attribution_window_hours",
@@ -825,5 +826,46 @@ async fn quoting_format_and_width_bucket_in_sql() -> Result<()> {
         let err = run_err(&ctx, sql).await;
         assert!(err.contains(error), "{sql}: {err}");
     }
+    Ok(())
+}
+
+#[tokio::test]
+async fn age_in_sql() -> Result<()> {
+    let ctx = context();
+    for (sql, expected) in [
+        (
+            "SELECT age(TIMESTAMP '2026-06-07 00:00:00', TIMESTAMP '2025-01-15 12:00:00')",
+            "16 mons 22 days 12 hours",
+        ),
+        (
+            "SELECT age(CAST('2026-06-07 00:00:00+00' AS TIMESTAMP WITH TIME ZONE), \
+             CAST('2025-01-15 12:00:00+00' AS TIMESTAMP WITH TIME ZONE))",
+            "16 mons 22 days 12 hours",
+        ),
+        (
+            "SELECT age(DATE '2026-02-28', TIMESTAMP '2026-03-31 00:00:00')",
+            "-1 mons -3 days",
+        ),
+        (
+            "SELECT age(TIMESTAMP '2026-06-07 10:00:00') = age(current_date, TIMESTAMP '2026-06-07 10:00:00')",
+            "true",
+        ),
+        (
+            "SELECT age(DATE '2000-02-29') = age(current_date, DATE '2000-02-29')",
+            "true",
+        ),
+        (
+            "SELECT age(NULL, TIMESTAMP '2026-06-07 10:00:00') IS NULL",
+            "true",
+        ),
+        (
+            "SELECT arrow_typeof(age(DATE '2026-06-07', DATE '2026-01-01'))",
+            "Interval(MonthDayNano)",
+        ),
+    ] {
+        assert_eq!(value(&ctx, sql).await, expected, "{sql}");
+    }
+    let err = run_err(&ctx, "SELECT age('2026-06-07', 1)").await;
+    assert!(err.contains("age takes timestamps or dates"), "{err}");
     Ok(())
 }
