@@ -83,10 +83,17 @@
 //!   with positions and widths ([`PgFormatFunc`]).
 //! - `width_bucket(operand, low, high, count) -> Int32`: the histogram
 //!   bucket, exact for numerics ([`WidthBucketFunc`]).
+//! - `make_date(year, month, day) -> Date32`: a negative year is BC, year 0
+//!   an error ([`MakeDateFunc`]).
 //!
 //! PostgreSQL's functions DataFusion lacks:
 //! - `age(a, b)`, `age(a) -> Interval`: the difference of timestamps in
 //!   years, months, days and time, field by field ([`AgeFunc`]).
+//! - `make_timestamp(year, month, day, hour, min, sec) -> Timestamp`,
+//!   `make_timestamptz(…[, zone])`: a timestamp from its fields, a negative
+//!   year BC ([`MakeTimestampFunc`], [`MakeTimestamptzFunc`]).
+//! - `make_interval(years, months, weeks, days, hours, mins, secs)`: an
+//!   interval from its fields, each 0 by default ([`MakeIntervalFunc`]).
 //!
 //! Aggregate functions:
 //! - `tag_union(tags) -> List(Utf8)`: the sorted, distinct union of lists of
@@ -148,6 +155,10 @@ pub mod justify_days;
 pub mod justify_hours;
 pub mod justify_interval;
 pub mod local_date;
+pub mod make_date;
+pub mod make_interval;
+pub mod make_timestamp;
+pub mod make_timestamptz;
 pub mod ntile;
 pub mod numeric_cast;
 pub mod numeric_div;
@@ -216,6 +227,10 @@ pub use justify_days::JustifyDaysFunc;
 pub use justify_hours::JustifyHoursFunc;
 pub use justify_interval::JustifyIntervalFunc;
 pub use local_date::LocalDateFunc;
+pub use make_date::MakeDateFunc;
+pub use make_interval::MakeIntervalFunc;
+pub use make_timestamp::MakeTimestampFunc;
+pub use make_timestamptz::MakeTimestamptzFunc;
 pub use ntile::NtileFunc;
 pub use numeric_cast::NumericCastFunc;
 pub use numeric_div::NumericDivFunc;
@@ -303,6 +318,10 @@ pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(PgFormatFunc::new())),
         Arc::new(ScalarUDF::from(WidthBucketFunc::new())),
         Arc::new(ScalarUDF::from(AgeFunc::new())),
+        Arc::new(ScalarUDF::from(MakeDateFunc::new())),
+        Arc::new(ScalarUDF::from(MakeTimestampFunc::new())),
+        Arc::new(ScalarUDF::from(MakeTimestamptzFunc::new())),
+        Arc::new(ScalarUDF::from(MakeIntervalFunc::new())),
     ]
 }
 

@@ -190,7 +190,6 @@ pub(crate) fn from_local(function: &str, local: i64, zone: Tz) -> Result<i64, Sq
 
 /// C's `%g` (six significant digits, trailing zeros removed) with a minimum
 /// width of 2, zero-padded (`%02g`), as PostgreSQL prints seconds in messages.
-#[allow(dead_code)] // Used by make_timestamp, next.
 pub(crate) fn format_02g(x: f64) -> String {
     if x.is_nan() {
         return "NaN".to_string();
@@ -225,7 +224,6 @@ pub(crate) fn format_02g(x: f64) -> String {
 }
 
 /// A decimal without trailing fractional zeros (and without a bare point).
-#[allow(dead_code)]
 fn trim_zeros(text: &str) -> &str {
     if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.')

@@ -628,6 +628,10 @@ fn every_function_is_registered_and_documented() {
             "justify_hours",
             "justify_interval",
             "local_date",
+            "make_date",
+            "make_interval",
+            "make_timestamp",
+            "make_timestamptz",
             "mod",
             "numeric",
             "numeric_div",
@@ -867,5 +871,74 @@ async fn age_in_sql() -> Result<()> {
     }
     let err = run_err(&ctx, "SELECT age('2026-06-07', 1)").await;
     assert!(err.contains("age takes timestamps or dates"), "{err}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn make_date_timestamp_and_interval_in_sql() -> Result<()> {
+    let ctx = context();
+    for (sql, expected) in [
+        ("SELECT make_date(2026, 6, 7)", "2026-06-07"),
+        ("SELECT make_date(-44, 3, 15) = DATE '-0043-03-15'", "true"),
+        ("SELECT make_date(NULL, 6, 7) IS NULL", "true"),
+        (
+            "SELECT make_timestamp(2026, 6, 7, 23, 59, 60)",
+            "2026-06-08T00:00:00",
+        ),
+        (
+            "SELECT arrow_typeof(make_timestamp(2026, 6, 7, 10, 30, 45))",
+            "Timestamp(µs)",
+        ),
+        (
+            "SELECT make_timestamptz(2026, 6, 7, 10, 30, 45.5)",
+            "2026-06-07T10:30:45.500Z",
+        ),
+        (
+            "SELECT make_timestamptz(2026, 3, 8, 2, 30, 0, 'America/New_York')",
+            "2026-03-08T07:30:00Z",
+        ),
+        ("SELECT make_interval()", "0 secs"),
+        ("SELECT make_interval(1)", "12 mons"),
+        ("SELECT make_interval(years => 1, months => 2)", "14 mons"),
+        (
+            "SELECT make_interval(0, 0, 0, 0, 0, 0, -1.5)",
+            "-1.500000000 secs",
+        ),
+    ] {
+        assert_eq!(value(&ctx, sql).await, expected, "{sql}");
+    }
+    for (sql, error) in [
+        (
+            "SELECT make_date(2026, 2, 30)",
+            "date field value out of range: 2026-02-30",
+        ),
+        (
+            "SELECT make_date(0, 1, 1)",
+            "date field value out of range: 0-01-01",
+        ),
+        (
+            "SELECT make_timestamp(2026, 13, 7, 10, 30, 0)",
+            "date field value out of range: 2026-13-07",
+        ),
+        (
+            "SELECT make_timestamp(2026, 6, 7, 23, 60, 0)",
+            "time field value out of range: 23:60:00",
+        ),
+        (
+            "SELECT make_timestamptz(2026, 6, 7, 10, 30, 0, 'CET')",
+            "time zone \"CET\" is not supported",
+        ),
+        (
+            "SELECT make_interval(0, 0, 0, 0, 0, 0, CAST('NaN' AS DOUBLE))",
+            "interval out of range",
+        ),
+        (
+            "SELECT make_interval(days => 10)",
+            "Missing required parameter 'years'",
+        ),
+    ] {
+        let err = run_err(&ctx, sql).await;
+        assert!(err.contains(error), "{sql}: {err}");
+    }
     Ok(())
 }
