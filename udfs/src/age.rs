@@ -384,4 +384,82 @@ mod tests {
         ));
         assert!(is_timestamptz_age([naive, tz].iter()));
     }
+
+    /// `age` of two scalars in a session whose time zone is `zone`.
+    fn age_in(zone: &str, a: ScalarValue, b: ScalarValue) -> ScalarValue {
+        use arrow::datatypes::Field;
+        use datafusion::common::config::ConfigOptions;
+        let mut config = ConfigOptions::default();
+        config.execution.time_zone = Some(zone.to_string());
+        let args = vec![ColumnarValue::Scalar(a), ColumnarValue::Scalar(b)];
+        let arg_fields = args
+            .iter()
+            .map(|a| Arc::new(Field::new("a", a.data_type(), true)))
+            .collect();
+        let result = AgeFunc::new()
+            .invoke_with_args(ScalarFunctionArgs {
+                args,
+                arg_fields,
+                number_rows: 1,
+                return_field: Arc::new(Field::new(
+                    "age",
+                    DataType::Interval(IntervalUnit::MonthDayNano),
+                    true,
+                )),
+                config_options: Arc::new(config),
+            })
+            .unwrap();
+        match result {
+            ColumnarValue::Scalar(s) => s,
+            ColumnarValue::Array(_) => panic!("expected a scalar"),
+        }
+    }
+
+    #[test]
+    fn timestamptz_and_dates_are_compared_in_the_session_zone() {
+        // Each checked on PostgreSQL 15.
+        let hour = 3_600_000_000;
+        let date = |s: &str| ScalarValue::Date32(Some((ts(s) / MICROS_PER_DAY) as i32));
+        let instant = |s: &str, offset_hours: i64| {
+            ScalarValue::TimestampMicrosecond(Some(ts(s) - offset_hours * hour), Some(UTC.into()))
+        };
+        let naive = |s: &str| ScalarValue::TimestampMicrosecond(Some(ts(s)), None);
+        let interval = |v| ScalarValue::IntervalMonthDayNano(Some(v));
+        let ny = "America/New_York";
+        assert_eq!(
+            age_in(ny, instant("2026-03-09", -4), instant("2026-03-08", -5)),
+            interval(iv(0, 1, 0))
+        );
+        assert_eq!(
+            age_in(ny, date("2026-03-09"), date("2026-03-08")),
+            interval(iv(0, 1, 0))
+        );
+        assert_eq!(
+            age_in(ny, naive("2026-03-08 12:00:00"), instant("2026-03-08", -5)),
+            interval(iv(0, 0, 12 * hour))
+        );
+        // Midnight of 2018-11-04 did not exist in São Paulo: it is 01:00.
+        let sp = "America/Sao_Paulo";
+        assert_eq!(
+            age_in(sp, date("2018-11-05"), date("2018-11-04")),
+            interval(iv(0, 0, 23 * hour))
+        );
+        assert_eq!(
+            age_in(sp, date("2018-11-04"), date("2018-11-03")),
+            interval(iv(0, 1, hour))
+        );
+        assert_eq!(
+            age_in(sp, date("2018-11-04"), date("2018-11-05")),
+            interval(iv(0, 0, -23 * hour))
+        );
+        // Two timestamps without time zone ignore the session's.
+        assert_eq!(
+            age_in(
+                sp,
+                naive("2018-11-05 00:00:00"),
+                naive("2018-11-04 00:00:00")
+            ),
+            interval(iv(0, 1, 0))
+        );
+    }
 }

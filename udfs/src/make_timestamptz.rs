@@ -251,4 +251,33 @@ mod tests {
         let err = make((2026, 6, 7, 10, 30, 0.0), Some("CET")).unwrap_err();
         assert!(err.to_string().contains("CET"), "{err}");
     }
+
+    #[test]
+    fn without_a_zone_the_fields_are_read_in_the_session_zone() {
+        use arrow::datatypes::Field;
+        use datafusion::common::config::ConfigOptions;
+        let mut config = ConfigOptions::default();
+        config.execution.time_zone = Some("America/Sao_Paulo".to_string());
+        let mut args: Vec<ColumnarValue> = [2018, 11, 4, 0, 0]
+            .into_iter()
+            .map(|v| ColumnarValue::Scalar(ScalarValue::Int64(Some(v))))
+            .collect();
+        args.push(ColumnarValue::Scalar(ScalarValue::Float64(Some(0.0))));
+        let arg_fields = args
+            .iter()
+            .map(|a| Arc::new(Field::new("a", a.data_type(), true)))
+            .collect();
+        let result = MakeTimestamptzFunc::new()
+            .invoke_with_args(ScalarFunctionArgs {
+                args,
+                arg_fields,
+                number_rows: 1,
+                return_field: Arc::new(Field::new("t", timestamp_utc_type(), true)),
+                config_options: Arc::new(config),
+            })
+            .map(to_scalar)
+            .unwrap();
+        // Checked on PostgreSQL 15: 2018-11-04 01:00:00-02, midnight being skipped.
+        assert_eq!(result, instant("2018-11-04T03:00:00Z"));
+    }
 }
