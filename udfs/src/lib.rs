@@ -84,7 +84,8 @@
 //! - `width_bucket(operand, low, high, count) -> Int32`: the histogram
 //!   bucket, exact for numerics ([`WidthBucketFunc`]).
 //! - `make_date(year, month, day) -> Date32`: a negative year is BC, year 0
-//!   an error ([`MakeDateFunc`]).
+//!   an error ([`MakeDateFunc`]); `make_time(hour, min, sec) -> Time64`:
+//!   seconds with a fraction ([`MakeTimeFunc`]).
 //!
 //! PostgreSQL's functions DataFusion lacks:
 //! - `age(a, b)`, `age(a) -> Interval`: the difference of timestamps in
@@ -157,6 +158,7 @@ pub mod justify_interval;
 pub mod local_date;
 pub mod make_date;
 pub mod make_interval;
+pub mod make_time;
 pub mod make_timestamp;
 pub mod make_timestamptz;
 pub mod ntile;
@@ -229,6 +231,7 @@ pub use justify_interval::JustifyIntervalFunc;
 pub use local_date::LocalDateFunc;
 pub use make_date::MakeDateFunc;
 pub use make_interval::MakeIntervalFunc;
+pub use make_time::MakeTimeFunc;
 pub use make_timestamp::MakeTimestampFunc;
 pub use make_timestamptz::MakeTimestamptzFunc;
 pub use ntile::NtileFunc;
@@ -322,6 +325,7 @@ pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(MakeTimestampFunc::new())),
         Arc::new(ScalarUDF::from(MakeTimestamptzFunc::new())),
         Arc::new(ScalarUDF::from(MakeIntervalFunc::new())),
+        Arc::new(ScalarUDF::from(MakeTimeFunc::new())),
     ]
 }
 

@@ -114,7 +114,7 @@ pub(crate) fn is_valid_julian(year: i64, month: i32) -> bool {
 }
 
 /// `float_time_overflows`: whether a time's fields are out of range.
-fn time_overflows(hour: i32, min: i32, sec: f64) -> bool {
+pub(crate) fn time_overflows(hour: i32, min: i32, sec: f64) -> bool {
     if !(0..=24).contains(&hour) || !(0..60).contains(&min) || sec.is_nan() {
         return true;
     }

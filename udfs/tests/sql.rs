@@ -630,6 +630,7 @@ fn every_function_is_registered_and_documented() {
             "local_date",
             "make_date",
             "make_interval",
+            "make_time",
             "make_timestamp",
             "make_timestamptz",
             "mod",
@@ -898,6 +899,7 @@ async fn make_date_timestamp_and_interval_in_sql() -> Result<()> {
             "2026-03-08T07:30:00Z",
         ),
         ("SELECT make_interval()", "0 secs"),
+        ("SELECT make_time(10, 30, 45.5)", "10:30:45.500"),
         ("SELECT make_interval(1)", "12 mons"),
         ("SELECT make_interval(years => 1, months => 2)", "14 mons"),
         (
