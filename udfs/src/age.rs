@@ -239,7 +239,9 @@ impl ScalarUDFImpl for AgeFunc {
                 t,
                 DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 | DataType::Null
             ) {
-                return plan_err!("age takes timestamps or dates, got {t}");
+                return plan_err!(
+                    "age takes timestamps or dates, got {t} (cast text to timestamp, timestamptz or date)"
+                );
             }
         }
         let tz = is_timestamptz_age(arg_types.iter());
