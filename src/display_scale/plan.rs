@@ -551,7 +551,8 @@ impl<'a> Rewrite<'a> {
             params: params.clone(),
         });
         let scale = match (name.as_str(), scales.as_slice()) {
-            ("sum" | "min" | "max", [Some(Scale::Const(c))]) => Some(Scale::Const(*c)),
+            ("sum" | "min" | "max" | "mode", [Some(Scale::Const(c))])
+            | ("percentile_disc", [Some(Scale::Const(c)), _]) => Some(Scale::Const(*c)),
             ("min" | "max", [Some(Scale::Row(e))]) => {
                 // The places of the row whose value is chosen.
                 let ascending = name == "min";

@@ -1,5 +1,6 @@
 //! Re-encoding some columns of a batch before pgwire encodes it: the
-//! PostgreSQL forms of `text_form`, `char_form` and `numeric_form` each
+//! PostgreSQL forms of `text_form`, `char_form`, `numeric_form` and
+//! `interval_form` each
 //! replace the columns they convert and keep the others.
 
 use std::sync::Arc;

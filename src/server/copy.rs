@@ -151,9 +151,11 @@ pub async fn copy_out(
                 let batch = if binary {
                     super::char_form::binary_chars(batch, &row_fields)
                         .and_then(|b| super::numeric_form::binary_numerics(b, &row_fields))
+                        .and_then(|b| super::interval_form::pg_intervals(b, &row_fields))
                         .map_err(|e| PgWireError::UserError(Box::new(datafusion_error_info(&e))))?
                 } else {
                     super::text_form::postgres_text(batch, &row_fields)
+                        .and_then(|b| super::interval_form::pg_intervals(b, &row_fields))
                         .map_err(|e| PgWireError::UserError(Box::new(datafusion_error_info(&e))))?
                 };
                 let mut encoder = encoder

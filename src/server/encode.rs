@@ -212,6 +212,7 @@ pub async fn rows(
                 .and_then(|b| companions.apply(b, &row_fields))
                 .and_then(pg_batch)
                 .and_then(|b| super::text_form::postgres_text(b, &row_fields))
+                .and_then(|b| super::interval_form::pg_intervals(b, &row_fields))
                 .and_then(|b| super::char_form::binary_chars(b, &row_fields))
                 .and_then(|b| super::numeric_form::binary_numerics(b, &row_fields))
             {

@@ -13,6 +13,7 @@ mod deallocate;
 mod encode;
 mod executor;
 mod handler;
+mod interval_form;
 mod numeric_form;
 mod scale_form;
 pub mod scram;

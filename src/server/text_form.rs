@@ -1,4 +1,4 @@
-//! PostgreSQL's text output of floats and timestamps.
+//! PostgreSQL's text output of floats, timestamps and times.
 //!
 //! Values sent in text format are what psql prints and what text-protocol
 //! clients parse. pgwire's text encoders differ from PostgreSQL's output
@@ -16,7 +16,9 @@ use std::sync::Arc;
 use arrow::array::timezone::Tz;
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringBuilder};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Float32Type, Float64Type, TimeUnit, TimestampMicrosecondType};
+use arrow::datatypes::{
+    DataType, Float32Type, Float64Type, Time64MicrosecondType, TimeUnit, TimestampMicrosecondType,
+};
 use chrono::{DateTime, NaiveDateTime, Offset};
 use datafusion::error::DataFusionError;
 use pgwire::api::results::{FieldFormat, FieldInfo};
@@ -32,7 +34,11 @@ pub fn postgres_text(
             .is_some_and(|f| f.format() == FieldFormat::Text)
             && matches!(
                 field.data_type(),
-                DataType::Float32 | DataType::Float64 | DataType::Timestamp(_, _)
+                DataType::Float32
+                    | DataType::Float64
+                    | DataType::Timestamp(_, _)
+                    | DataType::Time32(_)
+                    | DataType::Time64(_)
             );
         if text {
             text_column(column).map(Some)
@@ -99,6 +105,25 @@ fn text_column(column: &ArrayRef) -> Result<ArrayRef, DataFusionError> {
                     }
                     None => timestamp_text(&instant.naive_utc()),
                 });
+            }
+        }
+        DataType::Time32(_) | DataType::Time64(_) => {
+            // `time_out`: the fraction digits there are (`10:30:45.5`).
+            let micros = cast(column, &DataType::Time64(TimeUnit::Microsecond))?;
+            for value in micros.as_primitive::<Time64MicrosecondType>() {
+                match value {
+                    Some(us) => {
+                        let seconds = us / 1_000_000;
+                        out.append_value(format!(
+                            "{:02}:{:02}:{:02}{}",
+                            seconds / 3600,
+                            seconds / 60 % 60,
+                            seconds % 60,
+                            super::interval_form::fraction_text((us % 1_000_000).unsigned_abs())
+                        ));
+                    }
+                    None => out.append_null(),
+                }
             }
         }
         other => {

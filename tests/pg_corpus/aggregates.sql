@@ -54,3 +54,19 @@ SELECT variance(x::float8) AS v, var_samp(x::float8) AS vs, var_pop(x::float8) A
 SELECT g AS g, var_pop(x::float8) AS v FROM (VALUES ('a', 1), ('a', 3), ('b', 5)) AS t(g, x) GROUP BY g ORDER BY g;
 SELECT var_samp(x::float8) AS v FROM (VALUES (1)) AS t(x);
 SELECT every(b) AS e FROM (VALUES (true), (false)) AS t(b);
+
+-- ordered-set aggregates: percentile_disc and mode
+SELECT percentile_disc(0.26) WITHIN GROUP (ORDER BY x) AS p FROM (VALUES (4), (NULL), (1), (3), (2)) AS t(x);
+SELECT percentile_disc(0) WITHIN GROUP (ORDER BY x) AS a, percentile_disc(1) WITHIN GROUP (ORDER BY x) AS b FROM (VALUES (4), (1), (3)) AS t(x);
+SELECT percentile_disc(0.25) WITHIN GROUP (ORDER BY x DESC) AS p FROM (VALUES (4), (1), (3), (2)) AS t(x);
+SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY s) AS p FROM (VALUES ('b'), ('a'), ('c')) AS t(s);
+SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY d) AS p FROM (VALUES (DATE '2026-06-01'), (DATE '2026-05-01'), (DATE '2026-07-01')) AS t(d);
+SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY x) AS p FROM (VALUES (1.25), (2.50), (3.75)) AS t(x);
+SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY x) AS p FROM (VALUES (NULL::int)) AS t(x);
+SELECT percentile_disc(NULL) WITHIN GROUP (ORDER BY x) AS p FROM (VALUES (1)) AS t(x);
+SELECT g AS g, percentile_disc(0.5) WITHIN GROUP (ORDER BY x) AS p FROM (VALUES ('a', 1), ('a', 5), ('a', 3), ('b', 7)) AS t(g, x) GROUP BY g ORDER BY g;
+SELECT percentile_disc(1.5) WITHIN GROUP (ORDER BY x) AS p FROM (VALUES (1)) AS t(x);
+SELECT percentile_disc(-0.25) WITHIN GROUP (ORDER BY x) AS p FROM (VALUES (1)) AS t(x) WHERE false;
+SELECT mode() WITHIN GROUP (ORDER BY x) AS a, mode() WITHIN GROUP (ORDER BY x DESC) AS b FROM (VALUES (3), (1), (NULL), (NULL), (3), (1)) AS t(x);
+SELECT mode() WITHIN GROUP (ORDER BY x) AS m FROM (VALUES (NULL::text)) AS t(x);
+SELECT g AS g, mode() WITHIN GROUP (ORDER BY x) AS m FROM (VALUES ('a', 1), ('a', 2), ('a', 2), ('b', 7)) AS t(g, x) GROUP BY g ORDER BY g;

@@ -74,6 +74,9 @@
 //!   conversql plans `x::numeric` and `/` of numerics as them.
 //! - `array_remove(array, element)`: every equal element removed, NULLs by a
 //!   NULL element ([`ArrayRemoveFunc`]).
+//! - `percentile_disc(fraction) WITHIN GROUP (ORDER BY x)` and `mode() WITHIN
+//!   GROUP (ORDER BY x)`: PostgreSQL's ordered-set aggregates
+//!   ([`PercentileDiscFunc`], [`ModeFunc`]).
 //! - `quote_ident(name)`: `name` as an SQL identifier, quoted as PostgreSQL
 //!   quotes key words ([`QuoteIdentFunc`]).
 //! - `quote_literal(x)`, `quote_nullable(x)`: `x` as a string literal, NULL
@@ -161,11 +164,14 @@ pub mod make_interval;
 pub mod make_time;
 pub mod make_timestamp;
 pub mod make_timestamptz;
+pub mod mode;
 pub mod ntile;
 pub mod numeric_cast;
 pub mod numeric_div;
 pub mod numeric_div_scale;
 pub mod options;
+mod ordered_set;
+pub mod percentile_disc;
 pub mod pg_any_equal;
 pub mod pg_array_contains;
 pub mod pg_array_in;
@@ -234,6 +240,7 @@ pub use make_interval::MakeIntervalFunc;
 pub use make_time::MakeTimeFunc;
 pub use make_timestamp::MakeTimestampFunc;
 pub use make_timestamptz::MakeTimestamptzFunc;
+pub use mode::ModeFunc;
 pub use ntile::NtileFunc;
 pub use numeric_cast::NumericCastFunc;
 pub use numeric_div::NumericDivFunc;
@@ -241,6 +248,7 @@ pub use numeric_div_scale::NumericDivScaleFunc;
 pub use options::{
     ConversqlOptions, OnOff, OptionalInstant, format_instant, parse_instant, parse_on_off,
 };
+pub use percentile_disc::PercentileDiscFunc;
 pub use pg_any_equal::PgAnyEqualFunc;
 pub use pg_array_contains::PgArrayContainsFunc;
 pub use pg_array_in::PgArrayInFunc;
@@ -345,6 +353,8 @@ pub fn aggregate_udfs() -> Vec<Arc<AggregateUDF>> {
         Arc::new(AggregateUDF::from(VarSampFunc::new())),
         Arc::new(AggregateUDF::from(StddevPopFunc::new())),
         Arc::new(AggregateUDF::from(StddevFunc::new())),
+        Arc::new(AggregateUDF::from(PercentileDiscFunc::new())),
+        Arc::new(AggregateUDF::from(ModeFunc::new())),
     ]
 }
 
