@@ -182,13 +182,7 @@ impl DisplayScales {
         let original = query.schema().clone();
         let scaled = plan::Rewrite::new(&self.functions).plan(query)?;
         let schema = scaled.plan.schema().clone();
-        let values: Vec<usize> = (0..scaled.companions.len())
-            .filter(|i| !scaled.companions[*i])
-            .collect();
-        let mut exprs: Vec<Expr> = values
-            .iter()
-            .map(|i| Expr::Column(Column::from(schema.qualified_field(*i))))
-            .collect();
+        let (values, mut exprs) = scaled.value_columns();
         for (position, i) in values.iter().enumerate() {
             let scale = match &scaled.slots[*i] {
                 Some(Slot::Companion(k)) => {

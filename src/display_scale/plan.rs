@@ -42,6 +42,20 @@ impl Scaled {
     fn has_companions(&self) -> bool {
         self.companions.iter().any(|c| *c)
     }
+
+    /// The positions of the value fields (not companions), and a column
+    /// reference to each.
+    pub fn value_columns(&self) -> (Vec<usize>, Vec<Expr>) {
+        let schema = self.plan.schema();
+        let values: Vec<usize> = (0..self.companions.len())
+            .filter(|i| !self.companions[*i])
+            .collect();
+        let columns = values
+            .iter()
+            .map(|i| Expr::Column(Column::from(schema.qualified_field(*i))))
+            .collect();
+        (values, columns)
+    }
 }
 
 /// The rewrite of one plan: a counter for unique companion names.
@@ -172,13 +186,7 @@ impl<'a> Rewrite<'a> {
     /// a union gets, so that their fields line up.
     fn aligned(&mut self, scaled: Scaled, needed: &[bool]) -> Result<LogicalPlan> {
         let schema = scaled.plan.schema().clone();
-        let values: Vec<usize> = (0..scaled.companions.len())
-            .filter(|i| !scaled.companions[*i])
-            .collect();
-        let mut exprs: Vec<Expr> = values
-            .iter()
-            .map(|i| Expr::Column(Column::from(schema.qualified_field(*i))))
-            .collect();
+        let (values, mut exprs) = scaled.value_columns();
         for (position, i) in values.iter().enumerate() {
             if !needed[position] {
                 continue;
