@@ -11,7 +11,9 @@
 //!   precision becomes the number.
 //! - Any other cast to `numeric` without a precision keeps the value's
 //!   scale in PostgreSQL (`2.5::numeric` is `2.5`, `7::numeric` is `7`): it
-//!   becomes conversql's `numeric(x)`, where DataFusion's gave scale 10.
+//!   becomes conversql's `numeric(x)`, where DataFusion's gave scale 10
+//!   (quoted text that is not a plain number, `'1e3'` or `'NaN'`, included:
+//!   `numeric` reads it as PostgreSQL does, or names what it refuses).
 //! - `CAST(x AS varchar(n))` keeps the first `n` characters in PostgreSQL;
 //!   DataFusion ignores the length. It becomes `CAST(left(x, n) AS varchar)`.
 //! - `TIMESTAMP '2026-06-01 00:00'` (no seconds) is midnight in PostgreSQL;
@@ -79,7 +81,7 @@ fn rewrite_expr(expr: &mut Expr) {
             } else if !matches!(
                 inner.as_ref(),
                 Expr::Value(ValueWithSpan {
-                    value: Value::Placeholder(_) | Value::SingleQuotedString(_),
+                    value: Value::Placeholder(_),
                     ..
                 })
             ) {
@@ -283,8 +285,10 @@ mod tests {
             "SELECT CAST(1000 AS DECIMAL(4,0)), 0.025, CAST(15 AS DECIMAL(2,0)), 1.2"
         );
         assert_eq!(
-            rewritten("SELECT '3.5'::numeric, CAST('x' AS numeric), '2'::numeric(5, 2)"),
-            "SELECT 3.5, CAST('x' AS NUMERIC), '2'::NUMERIC(5,2)"
+            rewritten(
+                "SELECT '3.5'::numeric, CAST('x' AS numeric), '2'::numeric(5, 2), $1::numeric"
+            ),
+            "SELECT 3.5, numeric('x'), '2'::NUMERIC(5,2), $1::NUMERIC"
         );
         assert_eq!(
             rewritten("SELECT 'abc'::varchar(2)"),

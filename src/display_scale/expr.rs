@@ -81,6 +81,8 @@ pub struct Functions {
     pub div: std::sync::Arc<ScalarUDF>,
     /// `numeric_div_scale(a, a_scale, b, b_scale)`.
     pub div_scale: std::sync::Arc<ScalarUDF>,
+    /// `numeric_cast_scale(x)`: the places `x::numeric` shows.
+    pub cast_scale: std::sync::Arc<ScalarUDF>,
     /// `sum(x)`, PostgreSQL's (`numeric` for `bigint`).
     pub sum: std::sync::Arc<datafusion::logical_expr::AggregateUDF>,
 }
@@ -251,6 +253,15 @@ impl Scope<'_> {
         original_type: Option<DataType>,
     ) -> Result<(Expr, Option<Scale>)> {
         let name = function.func.name().to_string();
+        let written = name == "numeric"
+            && function
+                .args
+                .first()
+                .and_then(|a| self.type_of(a))
+                .is_some_and(|t| {
+                    t.is_floating()
+                        || matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+                });
         let mut args = vec![];
         let mut scales = vec![];
         for arg in function.args {
@@ -261,6 +272,8 @@ impl Scope<'_> {
         let value = Expr::ScalarFunction(ScalarFunction::new_udf(function.func, args.clone()));
         let natural_scale = original_type.as_ref().and_then(natural);
         let scale = match name.as_str() {
+            // Text or a float cast to `numeric` shows the places written.
+            "numeric" if written => Some(Scale::Row(self.functions.cast_scale.call(args.clone()))),
             "numeric" | "abs" | "nullif" => scales.into_iter().next().flatten(),
             "round" | "trunc" => match args.get(1).map(peel_casts) {
                 None => Some(Scale::Const(0)),

@@ -18,9 +18,13 @@
 //!   the most of their rows'. A `/` of numerics becomes `numeric_div`,
 //!   rounded to PostgreSQL's places (`conversql_udfs::numeric_div`).
 //! - A scale that varies by row travels as a *companion* field after the
-//!   values, through filters, sorts, limits, joins, aliases, unions and
-//!   `VALUES`. Other nodes (windows, `DISTINCT`, grouping sets, …) show
-//!   their fields at the Arrow type's scale.
+//!   values, through filters, sorts, limits, joins, aliases, unions,
+//!   `VALUES`, windows (a window's `sum` gets the `max` of its frame's
+//!   places), `DISTINCT` and grouping sets (each group's equal values show
+//!   the most places among them). Other nodes (`DISTINCT ON`, recursive
+//!   queries, `UNNEST`, subqueries in expressions, …) get their inputs
+//!   rewritten without companions, so their quotients are PostgreSQL's, and
+//!   show their fields at the Arrow type's scale.
 //! - The query's output gets a companion field named [`COMPANION_PREFIX`]
 //!   and the index of the column it scales; the server formats each value
 //!   with its row's places and never sends the companions
@@ -134,6 +138,7 @@ impl DisplayScales {
             functions: Functions {
                 div: Arc::new(conversql_udfs::NumericDivFunc::new().into()),
                 div_scale: Arc::new(conversql_udfs::NumericDivScaleFunc::new().into()),
+                cast_scale: Arc::new(conversql_udfs::NumericCastScaleFunc::new().into()),
                 sum: Arc::new(conversql_udfs::PgSumFunc::new().into()),
             },
         }

@@ -4,14 +4,17 @@
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Column, Result, ScalarValue};
+use datafusion::common::tree_node::Transformed;
+use datafusion::common::{Column, DFSchema, Result, ScalarValue};
 use datafusion::functions_aggregate::count::count_udaf;
 use datafusion::functions_aggregate::expr_fn::{first_value, max};
+use datafusion::functions_aggregate::min_max::max_udaf;
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
+use datafusion::logical_expr::utils::grouping_set_to_exprlist;
 use datafusion::logical_expr::{
-    Aggregate, AggregateUDF, Expr, ExprSchemable, JoinType, LogicalPlan, Projection, SubqueryAlias,
-    Union, Values,
+    Aggregate, AggregateUDF, Distinct, Expr, ExprSchemable, JoinType, LogicalPlan,
+    LogicalPlanBuilder, Projection, SubqueryAlias, Union, Values, Window, WindowFunctionDefinition,
 };
 
 use super::Slot;
@@ -58,6 +61,27 @@ impl Scaled {
     }
 }
 
+impl Scaled {
+    /// The plan without its companions, and its fields' constant scales: for
+    /// a node that cannot carry companions (its fields then show their
+    /// types' scales where a scale varied by row).
+    fn into_values(self) -> Result<(LogicalPlan, Vec<Option<Slot>>)> {
+        let (values, columns) = self.value_columns();
+        let slots = values
+            .iter()
+            .map(|i| match &self.slots[*i] {
+                Some(Slot::Const(c)) => Some(Slot::Const(*c)),
+                _ => None,
+            })
+            .collect();
+        if !self.has_companions() {
+            return Ok((self.plan, slots));
+        }
+        let projection = Projection::try_new(columns, Arc::new(self.plan))?;
+        Ok((LogicalPlan::Projection(projection), slots))
+    }
+}
+
 /// The rewrite of one plan: a counter for unique companion names.
 pub struct Rewrite<'a> {
     /// The functions it calls.
@@ -78,6 +102,10 @@ impl<'a> Rewrite<'a> {
 
     /// `plan` with display scales (bottom up).
     pub fn plan(&mut self, plan: LogicalPlan) -> Result<Scaled> {
+        // The subqueries in the node's expressions first, each a plan of its own.
+        let plan = plan
+            .map_subqueries(|subquery| Ok(Transformed::yes(self.plan(subquery)?.plan)))?
+            .data;
         match plan {
             LogicalPlan::Projection(projection) => self.projection(projection),
             LogicalPlan::Filter(_)
@@ -85,7 +113,17 @@ impl<'a> Rewrite<'a> {
             | LogicalPlan::Limit(_)
             | LogicalPlan::Repartition(_) => {
                 let input = self.plan(plan.inputs()[0].clone())?;
-                let exprs = plan.expressions();
+                let scope = Scope {
+                    schema: input.plan.schema(),
+                    slots: &input.slots,
+                    functions: self.functions,
+                };
+                // A predicate's or a sort key's quotient is PostgreSQL's too.
+                let exprs = plan
+                    .expressions()
+                    .into_iter()
+                    .map(|e| scope.scaled(e).map(|(e, _)| e))
+                    .collect::<Result<Vec<_>>>()?;
                 let rebuilt = plan.with_new_exprs(exprs, vec![input.plan])?;
                 Ok(Scaled {
                     plan: rebuilt,
@@ -134,10 +172,201 @@ impl<'a> Rewrite<'a> {
                 })
             }
             LogicalPlan::Union(union) => self.union(union),
-            LogicalPlan::Values(values) => Ok(Self::values(values)),
+            LogicalPlan::Values(values) => self.values(values),
             LogicalPlan::Aggregate(aggregate) => self.aggregate(aggregate),
-            other => Ok(Scaled::plain(other)),
+            LogicalPlan::Window(window) => self.window(window),
+            LogicalPlan::Distinct(Distinct::All(input)) => {
+                self.distinct(Arc::unwrap_or_clone(input))
+            }
+            LogicalPlan::Subquery(mut subquery) => {
+                let (plan, slots) = self
+                    .plan(Arc::unwrap_or_clone(subquery.subquery))?
+                    .into_values()?;
+                subquery.subquery = Arc::new(plan);
+                let width = slots.len();
+                Ok(Scaled {
+                    plan: LogicalPlan::Subquery(subquery),
+                    slots,
+                    companions: vec![false; width],
+                })
+            }
+            other => self.opaque(other),
         }
+    }
+
+    /// A node that carries no companions (`DISTINCT ON`, a recursive query,
+    /// `UNNEST`, …): its inputs are rewritten, without their companions,
+    /// and its fields show their types' scales.
+    fn opaque(&mut self, plan: LogicalPlan) -> Result<Scaled> {
+        if plan.inputs().is_empty() {
+            return Ok(Scaled::plain(plan));
+        }
+        let inputs = plan
+            .inputs()
+            .into_iter()
+            .map(|input| Ok(self.plan(input.clone())?.into_values()?.0))
+            .collect::<Result<Vec<_>>>()?;
+        let exprs = match inputs.as_slice() {
+            // A one-input node's expressions (`DISTINCT ON`'s select list)
+            // get PostgreSQL's quotient too.
+            [input] if !matches!(plan, LogicalPlan::Extension(_)) => {
+                let slots = vec![None; input.schema().fields().len()];
+                let scope = Scope {
+                    schema: input.schema(),
+                    slots: &slots,
+                    functions: self.functions,
+                };
+                let names = NamePreserver::new(&plan);
+                plan.expressions()
+                    .into_iter()
+                    .map(|e| {
+                        let saved = names.save(&e);
+                        scope.scaled(e).map(|(e, _)| saved.restore(e))
+                    })
+                    .collect::<Result<Vec<_>>>()?
+            }
+            _ => plan.expressions(),
+        };
+        if let LogicalPlan::RecursiveQuery(query) = &plan {
+            check_recursive_scales(&query.name, &inputs[0], &inputs[1])?;
+        }
+        Ok(Scaled::plain(plan.with_new_exprs(exprs, inputs)?))
+    }
+
+    /// A window node: the input's fields pass through with their scales; a
+    /// window function shows its argument's places where they are one
+    /// constant, a `sum` the most of its frame's rows' (`max` of their
+    /// places over the same window).
+    fn window(&mut self, window: Window) -> Result<Scaled> {
+        let plan = LogicalPlan::Window(window.clone());
+        let names = NamePreserver::new(&plan);
+        let input = self.plan(Arc::unwrap_or_clone(window.input))?;
+        let scope = Scope {
+            schema: input.plan.schema(),
+            slots: &input.slots,
+            functions: self.functions,
+        };
+        let width = input.slots.len() + window.window_expr.len();
+        let mut exprs = vec![];
+        let mut slots = input.slots.clone();
+        let mut extra = vec![];
+        for expr in window.window_expr {
+            let saved = names.save(&expr);
+            let (rewritten, scale) = Self::window_expr(&scope, expr)?;
+            exprs.push(saved.restore(rewritten));
+            slots.push(match scale {
+                Some(Scale::Const(c)) => Some(Slot::Const(c)),
+                Some(Scale::Row(e)) => {
+                    extra.push(e);
+                    Some(Slot::Companion(width + extra.len() - 1))
+                }
+                _ => None,
+            });
+        }
+        let mut companions = [input.companions, vec![false; exprs.len()]].concat();
+        for e in extra {
+            exprs.push(e.alias(self.companion_name()));
+            companions.push(true);
+            slots.push(None);
+        }
+        let rebuilt = Window::try_new(exprs, Arc::new(input.plan))?;
+        Ok(Scaled {
+            plan: LogicalPlan::Window(rebuilt),
+            slots,
+            companions,
+        })
+    }
+
+    /// A window function with its arguments rewritten, and its display scale.
+    fn window_expr(scope: &Scope, expr: Expr) -> Result<(Expr, Option<Scale>)> {
+        let (inner, alias) = match expr {
+            Expr::Alias(alias) => (*alias.expr.clone(), Some(alias)),
+            other => (other, None),
+        };
+        let rewrap = |e: Expr| match &alias {
+            Some(a) => e.alias_qualified(a.relation.clone(), a.name.clone()),
+            None => e,
+        };
+        let Expr::WindowFunction(function) = inner else {
+            let (rewritten, _) = scope.scaled(inner)?;
+            return Ok((rewrap(rewritten), None));
+        };
+        let mut function = *function;
+        let mut scales = vec![];
+        let mut args = vec![];
+        for arg in std::mem::take(&mut function.params.args) {
+            let (arg, scale) = scope.scaled(arg)?;
+            args.push(arg);
+            scales.push(scale);
+        }
+        function.params.args = args;
+        let rewrite_all = |exprs: Vec<Expr>| {
+            exprs
+                .into_iter()
+                .map(|e| scope.scaled(e).map(|(e, _)| e))
+                .collect::<Result<Vec<_>>>()
+        };
+        function.params.partition_by =
+            rewrite_all(std::mem::take(&mut function.params.partition_by))?;
+        let name = function.fun.name().to_string();
+        let keeps_argument = matches!(
+            name.as_str(),
+            "sum" | "min" | "max" | "first_value" | "last_value" | "nth_value" | "lag" | "lead"
+        );
+        let scale = match scales.first() {
+            Some(Some(Scale::Const(c))) if keeps_argument => Some(Scale::Const(*c)),
+            Some(Some(Scale::Row(places))) if name == "sum" => {
+                // The most places of the frame's rows, over the same window.
+                let mut most = function.clone();
+                most.fun = WindowFunctionDefinition::AggregateUDF(max_udaf());
+                most.params.args = vec![places.clone()];
+                most.params.distinct = false;
+                Some(Scale::Row(Expr::WindowFunction(Box::new(most))))
+            }
+            _ => None,
+        };
+        Ok((rewrap(Expr::WindowFunction(Box::new(function))), scale))
+    }
+
+    /// `SELECT DISTINCT`: with companions, a grouping on the values that
+    /// keeps the most places of each group's rows (PostgreSQL keeps one
+    /// row of equal values, which of them is not defined).
+    fn distinct(&mut self, input: LogicalPlan) -> Result<Scaled> {
+        let input = self.plan(input)?;
+        if !input.has_companions() {
+            let slots = input.slots;
+            let companions = input.companions;
+            return Ok(Scaled {
+                plan: LogicalPlan::Distinct(Distinct::All(Arc::new(input.plan))),
+                slots,
+                companions,
+            });
+        }
+        let schema = Arc::clone(input.plan.schema());
+        let (values, columns) = input.value_columns();
+        let mut places = vec![];
+        let mut slots = vec![];
+        for i in &values {
+            slots.push(match &input.slots[*i] {
+                Some(Slot::Const(c)) => Some(Slot::Const(*c)),
+                Some(Slot::Companion(k)) => {
+                    let most = max(Expr::Column(Column::from(schema.qualified_field(*k))));
+                    places.push(most.alias(self.companion_name()));
+                    Some(Slot::Companion(values.len() + places.len() - 1))
+                }
+                None => None,
+            });
+        }
+        let width = values.len();
+        let mut companions = vec![false; width];
+        companions.resize(width + places.len(), true);
+        slots.resize(width + places.len(), None);
+        let grouped = Aggregate::try_new(Arc::new(input.plan), columns, places)?;
+        Ok(Scaled {
+            plan: LogicalPlan::Aggregate(grouped),
+            slots,
+            companions,
+        })
     }
 
     fn projection(&mut self, projection: Projection) -> Result<Scaled> {
@@ -269,102 +498,116 @@ impl<'a> Rewrite<'a> {
         })
     }
 
-    fn values(values: Values) -> Scaled {
+    /// `VALUES`: each cell rewritten (a quotient is PostgreSQL's) with its
+    /// own places; where a column's places vary by row, a companion column
+    /// holds each row's. Where the rows' types differ, the planner cast
+    /// every cell to their common type; those casts are taken off and the
+    /// rows typed again, since a rewritten cell may have another type.
+    fn values(&self, values: Values) -> Result<Scaled> {
         let width = values.schema.fields().len();
-        let mut slots = vec![];
-        let mut varying = vec![];
-        for column in 0..width {
-            // Where the rows' types differ, the planner casts every row to
-            // their common type: the places shown are the row's own, from
-            // under that cast.
-            let cells: Vec<&Expr> = values.values.iter().map(|row| &row[column]).collect();
-            let under_cast: Vec<Option<DataType>> = cells
+        let empty = DFSchema::empty();
+        let scope = Scope {
+            schema: &empty,
+            slots: &[],
+            functions: self.functions,
+        };
+        let mut coerced = vec![false; width];
+        for (column, coerced) in coerced.iter_mut().enumerate() {
+            let under_cast: Vec<Option<DataType>> = values
+                .values
                 .iter()
-                .map(|e| match e {
+                .map(|row| match &row[column] {
                     Expr::Cast(c) => type_of_value(&c.expr),
                     other => type_of_value(other),
                 })
                 .collect();
-            let coerced = under_cast.iter().any(|t| *t != under_cast[0]);
-            let scales: Vec<Option<i32>> = cells
+            *coerced = under_cast.iter().any(|t| *t != under_cast[0]);
+        }
+        let mut rows = vec![];
+        let mut scales: Vec<Vec<Option<Scale>>> = vec![vec![]; width];
+        let mut changed = false;
+        for row in &values.values {
+            let mut cells = vec![];
+            for (column, cell) in row.iter().enumerate() {
+                let (rewritten, scale) = match cell {
+                    // The places are the value's own, from under the
+                    // planner's cast; the cast goes only where the value
+                    // was rewritten, so the rows are typed again.
+                    Expr::Cast(c) if coerced[column] => {
+                        let (inner, scale) = scope.scaled(c.expr.as_ref().clone())?;
+                        if inner == *c.expr {
+                            (cell.clone(), scale)
+                        } else {
+                            (inner, scale)
+                        }
+                    }
+                    other => scope.scaled(other.clone())?,
+                };
+                changed |= rewritten != *cell;
+                cells.push(rewritten);
+                scales[column].push(scale);
+            }
+            rows.push(cells);
+        }
+        let mut slots = vec![];
+        let mut varying = vec![];
+        for column_scales in scales {
+            let known: Vec<&Scale> = column_scales
                 .iter()
-                .map(|cell| match (cell, coerced) {
-                    (Expr::Cast(c), true) => value_scale(&c.expr),
-                    (other, _) => value_scale(other),
-                })
-                .map(|scale| match scale {
-                    Some(Scale::Const(c)) => Some(c),
-                    _ => None,
-                })
+                .flatten()
+                .filter(|s| !matches!(s, Scale::Null))
                 .collect();
-            let known: Vec<i32> = scales.iter().flatten().copied().collect();
-            let decimal = matches!(
-                values.schema.field(column).data_type(),
-                DataType::Decimal128(_, _)
-            );
-            if decimal && known.iter().any(|c| *c != known[0]) {
-                varying.push((column, scales));
-                slots.push(None);
-            } else {
-                slots.push(known.first().map(|c| Slot::Const(*c)));
+            let constant = known.first().and_then(|s| match s {
+                Scale::Const(c) if known.iter().all(|k| k.is_const(*c)) => Some(*c),
+                _ => None,
+            });
+            match constant {
+                Some(c) => slots.push(Some(Slot::Const(c))),
+                None if known.is_empty() => slots.push(None),
+                None => {
+                    varying.push(column_scales);
+                    slots.push(Some(Slot::Companion(width + varying.len() - 1)));
+                }
             }
         }
-        if varying.is_empty() {
-            return Scaled {
+        if varying.is_empty() && !changed {
+            return Ok(Scaled {
                 plan: LogicalPlan::Values(values),
                 slots,
                 companions: vec![false; width],
-            };
+            });
         }
-        let rows: Vec<Vec<Expr>> = values
-            .values
-            .iter()
-            .enumerate()
-            .map(|(r, row)| {
-                let mut row = row.clone();
-                for (_, scales) in &varying {
-                    row.push(datafusion::logical_expr::lit(
-                        datafusion::common::ScalarValue::Int32(scales[r]),
-                    ));
-                }
-                row
-            })
-            .collect();
-        let Ok(plan) = datafusion::logical_expr::LogicalPlanBuilder::values(rows)
-            .and_then(datafusion::logical_expr::LogicalPlanBuilder::build)
-        else {
-            return Scaled::plain(LogicalPlan::Values(values));
-        };
+        for (r, row) in rows.iter_mut().enumerate() {
+            for column_scales in &varying {
+                let places = column_scales[r].as_ref().map_or(Scale::Null, Clone::clone);
+                row.push(places.expr());
+            }
+        }
+        let plan = LogicalPlanBuilder::values(rows)?.build()?;
         if plan
             .schema()
             .fields()
             .iter()
             .zip(values.schema.fields())
-            .any(|(a, b)| a.data_type() != b.data_type() || a.name() != b.name())
+            .any(|(a, b)| a.name() != b.name())
         {
-            return Scaled::plain(LogicalPlan::Values(values));
+            return datafusion::common::internal_err!(
+                "VALUES retyped with other column names: {} for {}",
+                plan.schema(),
+                values.schema
+            );
         }
         let mut companions = vec![false; width];
-        for (k, (column, _)) in varying.iter().enumerate() {
-            slots[*column] = Some(Slot::Companion(width + k));
-            companions.push(true);
-            slots.push(None);
-        }
-        Scaled {
+        companions.resize(width + varying.len(), true);
+        slots.resize(width + varying.len(), None);
+        Ok(Scaled {
             plan,
             slots,
             companions,
-        }
+        })
     }
 
     fn aggregate(&mut self, aggregate: Aggregate) -> Result<Scaled> {
-        let grouping_sets = aggregate
-            .group_expr
-            .iter()
-            .any(|e| matches!(e, Expr::GroupingSet(_)));
-        if grouping_sets {
-            return Ok(Scaled::plain(LogicalPlan::Aggregate(aggregate)));
-        }
         let plan = LogicalPlan::Aggregate(aggregate.clone());
         let names = NamePreserver::new(&plan);
         let input = self.plan(Arc::unwrap_or_clone(aggregate.input.clone()))?;
@@ -373,18 +616,27 @@ impl<'a> Rewrite<'a> {
             slots: &input.slots,
             functions: self.functions,
         };
+        let groups = aggregate.schema.fields().len() - aggregate.aggr_expr.len();
+        let width = groups + aggregate.aggr_expr.len();
         let mut slots = vec![];
-        for group in &aggregate.group_expr {
+        let mut extra = vec![];
+        // The grouping fields: under grouping sets (`ROLLUP`, `CUBE`) each
+        // distinct expression once, then the grouping id. Equal values of
+        // a group may show different places (`1.5`, `1.50`): PostgreSQL shows
+        // one of them, here the most.
+        for group in grouping_set_to_exprlist(&aggregate.group_expr)? {
             let (_, scale) = scope.scaled(group.clone())?;
             slots.push(match scale {
                 Some(Scale::Const(c)) => Some(Slot::Const(c)),
+                Some(Scale::Row(e)) => {
+                    extra.push(max(e));
+                    Some(Slot::Companion(width + extra.len() - 1))
+                }
                 _ => None,
             });
         }
-        let groups = aggregate.group_expr.len();
-        let width = groups + aggregate.aggr_expr.len();
+        slots.resize(groups, None);
         let mut aggr_expr = vec![];
-        let mut extra = vec![];
         let mut averages = vec![];
         let mut counts = vec![];
         for (k, expr) in aggregate.aggr_expr.into_iter().enumerate() {
@@ -612,7 +864,8 @@ struct Average {
     name: String,
 }
 
-/// The type of a literal or of a cast, the expressions a `VALUES` row holds.
+/// The type of a literal or of a cast, the expressions a `VALUES` row
+/// holds where the planner has not had to convert it.
 fn type_of_value(expr: &Expr) -> Option<DataType> {
     match expr {
         Expr::Literal(v, _) => Some(v.data_type()),
@@ -621,11 +874,45 @@ fn type_of_value(expr: &Expr) -> Option<DataType> {
     }
 }
 
-/// The places a `VALUES` cell shows: a literal's own, a cast's target's.
-fn value_scale(expr: &Expr) -> Option<Scale> {
-    match expr {
-        Expr::Literal(v, _) if !v.is_null() => natural(&v.data_type()),
-        Expr::Cast(c) => natural(c.field.data_type()),
+/// A recursive query's rows take the non-recursive term's types (the
+/// planner casts the recursive term's columns to them): a `numeric` of the
+/// recursive term with more places than that term's would be rounded into
+/// them, where PostgreSQL's `numeric` keeps every place. Refused (0A000)
+/// rather than rounded.
+fn check_recursive_scales(
+    name: &str,
+    initial: &LogicalPlan,
+    recursive: &LogicalPlan,
+) -> Result<()> {
+    let LogicalPlan::Projection(projection) = recursive else {
+        return Ok(());
+    };
+    let held = |e: &Expr| match e.get_type(projection.input.schema()) {
+        Ok(DataType::Decimal128(_, s)) => Some(s),
         _ => None,
+    };
+    for (position, (expr, field)) in projection
+        .expr
+        .iter()
+        .zip(initial.schema().fields())
+        .enumerate()
+    {
+        let inner = match expr {
+            Expr::Alias(alias) => alias.expr.as_ref(),
+            other => other,
+        };
+        if let (Expr::Cast(cast), DataType::Decimal128(_, s0)) = (inner, field.data_type())
+            && let Some(s1) = held(&cast.expr)
+            && s1 > *s0
+        {
+            return Err(datafusion::error::DataFusionError::NotImplemented(format!(
+                "recursive query \"{name}\" column {} (\"{}\") has {s0} decimal places in its \
+                 non-recursive term and {s1} in its recursive term, which would be rounded to \
+                 {s0}; cast the non-recursive term's column to numeric(38, {s1})",
+                position + 1,
+                field.name()
+            )));
+        }
     }
+    Ok(())
 }

@@ -190,3 +190,30 @@ SELECT k, avg(x) AS a, avg(x) FILTER (WHERE x > 1) AS b, avg(DISTINCT x) AS c, c
 SELECT k, avg(x) AS a FROM (VALUES ('a', 1), ('b', 2)) AS t(k, x) GROUP BY k HAVING avg(x) > 1 ORDER BY avg(x);
 SELECT round(avg(x), 2) AS r, avg(x) * 2 AS twice FROM (VALUES (1), (2)) AS t(x);
 SELECT avg(x) AS a FROM (VALUES (1.0::float8), (2.0::float8)) AS t(x);
+
+-- text and floats cast to numeric: the value as written, its own places
+SELECT x::numeric AS n FROM (VALUES ('1.5'), (' 2.50 '), ('1e3'), ('-2.5e-3'), ('.5'), (NULL)) AS t(x);
+SELECT '1e3'::numeric AS a, ' 2.50 '::numeric AS b, '1.500000000000'::numeric AS c;
+SELECT x::numeric AS n FROM (VALUES ('2.123456789012')) AS t(x);
+SELECT 'NaN'::numeric AS n;
+SELECT x::numeric AS n FROM (VALUES ('abc')) AS t(x);
+SELECT x::numeric AS n FROM (VALUES (0.1::float8), (1234567.123456789::float8), (100::float8), (-0.25::float8)) AS t(x);
+SELECT CAST(x AS numeric) AS n FROM (VALUES (CAST(0.1 AS real)), (CAST(2.5 AS real))) AS t(x);
+SELECT sum(x::numeric) AS s FROM (VALUES ('1.5'), ('2.25')) AS t(x);
+
+-- quotients and places through VALUES, windows, DISTINCT, grouping sets, subqueries
+SELECT x FROM (VALUES (1), (2.5::numeric)) AS t(x) ORDER BY x;
+SELECT x FROM (VALUES (1), (1.0 / 3), (NULL)) AS t(x) ORDER BY x;
+SELECT x FROM (VALUES (1.0 / 3), (2)) AS t(x) INTERSECT SELECT 1.0 / 3;
+SELECT x, row_number() OVER () AS r FROM (SELECT 1.0 / 3 AS x) AS t;
+SELECT x, sum(x) OVER (ORDER BY x) AS s FROM (VALUES (1), (2.5::numeric), (1.0 / 3)) AS t(x) ORDER BY x;
+SELECT x, sum(x) OVER (ORDER BY x) AS s, max(x) OVER () AS m FROM (VALUES (1.5), (2.25)) AS t(x) ORDER BY x;
+SELECT avg(b) OVER (PARTITION BY a) AS m FROM (VALUES (1, 2), (1, 3)) AS t(a, b);
+SELECT DISTINCT x FROM (SELECT 1.0 / 3 AS x) AS t;
+SELECT DISTINCT x FROM (VALUES (1.5), (2.25)) AS t(x) ORDER BY x;
+SELECT x, count(*) AS n FROM (SELECT 2.0 / v AS x FROM (VALUES (3), (6), (6)) AS w(v)) AS t GROUP BY ROLLUP (x) ORDER BY x;
+SELECT a, avg(b) AS m, sum(b) AS s FROM (VALUES (1, 2), (1, 3), (2, 5)) AS t(a, b) GROUP BY ROLLUP (a) ORDER BY a;
+SELECT 1 AS one WHERE 1.0 / 3 > 0.3333333333333333;
+SELECT x FROM (VALUES (0.33333333333333333333)) AS t(x) WHERE x = 1.0 / 3;
+WITH RECURSIVE r(n) AS (SELECT 1.0 UNION ALL SELECT n / 2 FROM r WHERE n > 0.1) SELECT n FROM r;
+WITH RECURSIVE r(n) AS (SELECT 1.5 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r ORDER BY n;

@@ -68,7 +68,8 @@
 //!   quotient and sign ([`PgModFunc`], [`PgDivFunc`], [`PgSignFunc`]);
 //!   `ceiling` and `every` are registered as aliases of `ceil` and `bool_and`.
 //! - `numeric(x)`: the cast to `numeric` without a precision, keeping the
-//!   value's scale ([`NumericCastFunc`]); `numeric_div(a, a_scale, b,
+//!   value's scale ([`NumericCastFunc`]), and `numeric_cast_scale(x)` the
+//!   places it shows ([`NumericCastScaleFunc`]); `numeric_div(a, a_scale, b,
 //!   b_scale)` and `numeric_div_scale(…)`: PostgreSQL's quotient of numerics
 //!   and its display scale ([`NumericDivFunc`], [`NumericDivScaleFunc`]);
 //!   conversql plans `x::numeric` and `/` of numerics as them.
@@ -167,6 +168,7 @@ pub mod make_timestamptz;
 pub mod mode;
 pub mod ntile;
 pub mod numeric_cast;
+pub mod numeric_cast_scale;
 pub mod numeric_div;
 pub mod numeric_div_scale;
 pub mod options;
@@ -243,6 +245,7 @@ pub use make_timestamptz::MakeTimestamptzFunc;
 pub use mode::ModeFunc;
 pub use ntile::NtileFunc;
 pub use numeric_cast::NumericCastFunc;
+pub use numeric_cast_scale::NumericCastScaleFunc;
 pub use numeric_div::NumericDivFunc;
 pub use numeric_div_scale::NumericDivScaleFunc;
 pub use options::{
@@ -317,6 +320,7 @@ pub fn scalar_udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(IntervalDivFunc::new())),
         Arc::new(ScalarUDF::from(PgDivFunc::new())),
         Arc::new(ScalarUDF::from(NumericCastFunc::new())),
+        Arc::new(ScalarUDF::from(NumericCastScaleFunc::new())),
         Arc::new(ScalarUDF::from(NumericDivFunc::new())),
         Arc::new(ScalarUDF::from(NumericDivScaleFunc::new())),
         Arc::new(ScalarUDF::from(PgSignFunc::new())),

@@ -636,6 +636,7 @@ fn every_function_is_registered_and_documented() {
             "mod",
             "mode",
             "numeric",
+            "numeric_cast_scale",
             "numeric_div",
             "numeric_div_scale",
             "percentile_disc",
