@@ -11,9 +11,13 @@ the dataset with `conversql generate --scale SF` unless it exists (default
 ~/.cache/conversql/bench-data/sfSF, outside the repository), starts `conversql serve` on a
 free port, and asks every question of benches/suite.py through the Postgres protocol
 (psycopg) and of DuckDB (its Python package, installed on first run at the pinned version)
-over the same files. Per question it prints the median of --runs warm runs for both, the
-ratio conversql / DuckDB and the server's peak memory (VmHWM from /proc), checks that both
-engines give the same answer (exit status 1 and a MISMATCH line if not), and writes the
+over the same files, twice: DuckDB with the same head start as conversql's fact store (the
+T-independent tables materialised once with CREATE TABLE … AS in a DuckDB database file,
+their build timed against the store's build from nothing; status and attribution derived at
+query time, as conversql derives them), and DuckDB reading the raw files on every query.
+Per question it prints the median of --runs warm runs for each engine, the ratios
+conversql / DuckDB and the server's peak memory (VmHWM from /proc), checks that every
+engine gives the same answer (exit status 1 and a MISMATCH line if not), and writes the
 figures into BENCHMARKS.md between markers of the run's key (hand-written text is kept).
 """
 
@@ -58,6 +62,58 @@ def ensure_duckdb():
                         f"pytz=={PYTZ_VERSION}"], check=True)
     import duckdb
     return duckdb
+
+
+#: What the peer with the same head start materialises, as conversql's fact store keeps it:
+#: the log's de-duplicated rows, each conversation's facts that do not depend on T, and the
+#: attribution touches; each table sorted for its lookups (DuckDB skips row groups by their
+#: min/max), in dependency order. The views over them (status, attribution, segments) stay
+#: views, computed at query time.
+MATERIALISED = [
+    ("accounts", "account_id"),
+    ("profiles", "account_id, profile_id"),
+    ("messages", "account_id, conversation_id, sent_at, message_id"),
+    ("events", "account_id, occurred_at, event_id"),
+    ("conversation_facts", "account_id, started_at, conversation_id"),
+    ("attribution_touches", "account_id, profile_id, touch_at"),
+]
+
+
+def duckdb_views(data: Path) -> str:
+    return (HERE / "duckdb_views.sql").read_text().replace("{root}", str(data)).replace(
+        "{as_of}", AS_OF)
+
+
+def duckdb_connect(duckdb, database: str, memory_limit: str | None):
+    conn = duckdb.connect(database)
+    conn.execute(f"SET threads = {os.cpu_count()}")
+    if memory_limit:
+        conn.execute(f"SET memory_limit = '{memory_limit}'")
+    return conn
+
+
+def build_duckdb_facts(duckdb, data: Path, path: Path, memory_limit: str | None):
+    """DuckDB with the same head start: a new database file, the views of duckdb_views.sql,
+    then each view of MATERIALISED replaced by a table of its rows (CREATE TABLE … AS …
+    ORDER BY, later ones read from the earlier tables), checkpointed. Returns the connection
+    and the build's wall time and summary."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for old in (path, path.with_name(path.name + ".wal")):
+        old.unlink(missing_ok=True)
+    conn = duckdb_connect(duckdb, str(path), memory_limit)
+    conn.execute(duckdb_views(data))
+    started = time.perf_counter()
+    for name, order in MATERIALISED:
+        conn.execute(f"CREATE TABLE {name}__built AS SELECT * FROM {name} ORDER BY {order}")
+        conn.execute(f"DROP VIEW {name}")
+        conn.execute(f"ALTER TABLE {name}__built RENAME TO {name}")
+    conn.execute("CHECKPOINT")
+    seconds = time.perf_counter() - started
+    rows = {name: conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+            for name, _ in MATERIALISED}
+    detail = (f"{len(MATERIALISED)} tables, " + ", ".join(f"{n} {r:,}" for n, r in rows.items())
+              + f"; {path.stat().st_size / 2**20:,.0f} MiB file")
+    return conn, seconds, detail
 
 
 def target_dir() -> Path:
@@ -181,6 +237,10 @@ def norm(value):
     if isinstance(value, float):
         return None if math.isnan(value) else round(value, 9)
     if isinstance(value, decimal.Decimal):
+        # A whole number compares with an integer: PostgreSQL's (and conversql's) sum of
+        # bigints is a numeric, DuckDB's a hugeint.
+        if value == value.to_integral_value():
+            return int(value)
         return str(value.quantize(decimal.Decimal("0.01")))
     if isinstance(value, int):
         return value
@@ -235,17 +295,32 @@ def timed(run, runs: int, budget: float, min_runs: int = 3):
     return rows, first, statistics.median(times), len(times)
 
 
+def ratio_text(ratio: float | None) -> str:
+    return f"{ratio:.2f}" if ratio else "–"
+
+
 def ms(seconds: float | None) -> str:
     if seconds is None:
         return "–"
     return f"{seconds * 1000:,.1f}" if seconds < 10 else f"{seconds * 1000:,.0f}"
 
 
-def run_suite(server: Server, duck, runs: int, budget: float, min_runs: int, skip=()):
+def compare(name: str, peer: str, rows_c, rows_p) -> bool:
+    a, b = normalise(rows_c), normalise(rows_p)
+    if a == b:
+        return True
+    print(f"\n!!! MISMATCH in '{name}' ({peer}):\n{diff(a, b)}\n", flush=True)
+    return False
+
+
+def run_suite(server: Server, fair, duck, runs: int, budget: float, min_runs: int, skip=()):
+    """Every question of the suite: conversql, then DuckDB with the same head start (`fair`),
+    then DuckDB over the raw files (`duck`); either peer may be None."""
     conn = server.connect()
     results = []
     failed = False
-    header = f"{'query':38} {'conversql ms':>13} {'duckdb ms':>11} {'ratio':>7} {'peak RSS':>10}  answer"
+    header = (f"{'query':38} {'conversql ms':>13} {'fair ms':>9} {'ratio':>6} {'raw ms':>9} "
+              f"{'ratio':>6} {'peak RSS':>10}  answer")
     print(header)
     print("-" * len(header))
     for q in SUITE:
@@ -263,25 +338,33 @@ def run_suite(server: Server, duck, runs: int, budget: float, min_runs: int, ski
         if q.setup:
             conn.execute("RESET " + q.setup.split()[1])
         mem = server.memory()
-        med_d = first_d = None
-        verdict = "not compared"
-        if duck is not None:
-            def ask_duckdb(q=q):
-                return duck.execute(q.duckdb).fetchall()
+        medians = {}
+        compared = []
+        for peer, duck_conn in (("fair", None if q.raw_only else fair), ("raw", duck)):
+            if duck_conn is None:
+                continue
 
-            rows_d, first_d, med_d, _ = timed(ask_duckdb, runs, budget, min_runs)
-            a, b = normalise(rows_c), normalise(rows_d)
-            if a == b:
-                verdict = f"same ({len(a)} rows)"
-            else:
-                verdict = "MISMATCH"
-                failed = True
-                print(f"\n!!! MISMATCH in '{q.name}':\n{diff(a, b)}\n", flush=True)
-        ratio = med_c / med_d if med_d else None
-        results.append(dict(query=q, first_c=first_c, med_c=med_c, runs=n_c, first_d=first_d,
-                            med_d=med_d, ratio=ratio, hwm=mem.get("VmHWM"), verdict=verdict))
-        print(f"{q.name:38} {ms(med_c):>13} {ms(med_d):>11} "
-              f"{(f'{ratio:.2f}' if ratio else '–'):>7} {mib(mem.get('VmHWM')):>10}  {verdict}",
+            def ask_duckdb(q=q, duck_conn=duck_conn):
+                return duck_conn.execute(q.duckdb).fetchall()
+
+            rows_d, _, medians[peer], _ = timed(ask_duckdb, runs, budget, min_runs)
+            same = compare(q.name, f"DuckDB {peer}", rows_c, rows_d)
+            failed |= not same
+            compared.append(same)
+        if not compared:
+            verdict = "not compared"
+        elif all(compared):
+            verdict = f"same ({len(rows_c)} rows)"
+        else:
+            verdict = "MISMATCH"
+        ratios = {peer: med_c / m for peer, m in medians.items() if m}
+        results.append(dict(query=q, first_c=first_c, med_c=med_c, runs=n_c,
+                            med_fair=medians.get("fair"), ratio_fair=ratios.get("fair"),
+                            med_raw=medians.get("raw"), ratio_raw=ratios.get("raw"),
+                            hwm=mem.get("VmHWM"), verdict=verdict))
+        print(f"{q.name:38} {ms(med_c):>13} {ms(medians.get('fair')):>9} "
+              f"{ratio_text(ratios.get('fair')):>6} {ms(medians.get('raw')):>9} "
+              f"{ratio_text(ratios.get('raw')):>6} {mib(mem.get('VmHWM')):>10}  {verdict}",
               flush=True)
     conn.close()
     return results, failed
@@ -354,7 +437,7 @@ def run_concurrency(server: Server, clients: int, duration: float, accounts: int
 # Report
 # ---------------------------------------------------------------------------
 
-def machine() -> str:
+def machine(binary_given: bool) -> str:
     cpu = "?"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
@@ -367,7 +450,8 @@ def machine() -> str:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
                             text=True).stdout.strip()
     return (f"{os.cpu_count()} cores ({cpu}), {mem / 2**30:.0f} GiB RAM, "
-            f"{platform.system()} {platform.release()}; conversql {commit} (release build), "
+            f"{platform.system()} {platform.release()}; conversql {commit} "
+            f"({'the binary given by --binary' if binary_given else 'release build'}), "
             f"DuckDB {DUCKDB_VERSION} (Python), Python {platform.python_version()}")
 
 
@@ -379,23 +463,47 @@ def dataset_size(data: Path) -> str:
     return f"{len(files)} Parquet files, {size / 2**20:,.0f} MiB"
 
 
-def report(args, key: str, summary: str, data: Path, results, failed, conc, peak, store=None) -> str:
+def geometric_mean(values: list[float]) -> float | None:
+    return math.exp(statistics.mean(math.log(v) for v in values)) if values else None
+
+
+def report(args, key: str, summary: str, data: Path, results, failed, conc, peak, store=None,
+           duck_build=None) -> str:
     today = dt.date.today().isoformat()
     lines = [f"### {key}: SF{args.scale:g}"
              + (f", --memory-limit {args.memory_limit}" if args.memory_limit else ""),
              "",
              f"Measured {today} by `python3 benches/run.py {' '.join(sys.argv[1:])}`.",
-             f"- Machine: {machine()}.",
+             f"- Machine: {machine(args.binary is not None)}.",
              f"- Dataset `{data}`: {dataset_size(data)}; generator: {summary}.",
              f"- as_of {AS_OF}; account {ACCOUNT}; last 30 days = {FROM} … {TO}.",
              f"- Median of up to {args.runs} warm runs after one cold run, through the Postgres "
-             "protocol (psycopg) for conversql and in-process for DuckDB; ratio = conversql / DuckDB.",
+             "protocol (psycopg) for conversql and in-process for DuckDB "
+             f"({os.cpu_count()} threads); ratio = conversql / DuckDB.",
+             "- DuckDB, same head start: the tables of `MATERIALISED` in `benches/run.py` built "
+             "once with `CREATE TABLE … AS` in a DuckDB file, status and attribution computed at "
+             "query time by the views of `benches/duckdb_views.sql`. DuckDB, raw files: the same "
+             "views over the Parquet files, de-duplicating on every query.",
              ("- Fact store: " + (f"ready in {store['seconds']:.1f} s ({store['detail']}), peak RSS "
-                                  f"{mib(store['hwm'])} then." if store else "not used (--no-facts).")),
-             "",
-             "| query | target | conversql cold ms | conversql median ms (runs) | DuckDB median ms | "
-             "ratio | server peak RSS after | answers |",
-             "|---|---|---:|---:|---:|---:|---:|---|"]
+                                  f"{mib(store['hwm'])} then." if store else "not used (--no-facts)."))]
+    fair = [r["ratio_fair"] for r in results if r["ratio_fair"]]
+    if duck_build:
+        build_ratio = (f"; ratio **{store['seconds'] / duck_build['seconds']:.2f}**"
+                       if store and store.get("from_nothing") else
+                       " (conversql's store was not built from nothing: --keep-facts)")
+        lines.append(f"- Building the facts from the raw files: conversql "
+                     f"{store['seconds'] if store else float('nan'):.1f} s, DuckDB "
+                     f"{duck_build['seconds']:.1f} s ({duck_build['detail']}){build_ratio}.")
+    if fair:
+        lines += ["",
+                  f"**Same head start: conversql / DuckDB {min(fair):.2f}–{max(fair):.2f} over "
+                  f"{len(fair)} queries (geometric mean {geometric_mean(fair):.2f}); "
+                  f"{sum(1 for r in fair if r <= 1.0)} of {len(fair)} at most as slow as DuckDB.**"]
+    lines += ["",
+              "| query | target | conversql cold ms | conversql median ms (runs) | "
+              "DuckDB same head start ms | ratio | DuckDB raw files ms | ratio | "
+              "server peak RSS after | answers |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
         q = r["query"]
         target = {"dashboard": "≤ 100 ms", "thread": "≤ 50 ms"}.get(q.target, "")
@@ -403,12 +511,12 @@ def report(args, key: str, summary: str, data: Path, results, failed, conc, peak
         limit = {"dashboard": 0.1, "thread": 0.05}.get(q.target)
         if limit and r["med_c"] > limit:
             miss = f" (missed ×{r['med_c'] / limit:.1f})"
-        ratio = f"{r['ratio']:.2f}" if r["ratio"] else "–"
         lines.append(f"| {q.name} | {target}{miss} | {ms(r['first_c'])} | {ms(r['med_c'])} ({r['runs']}) | "
-                     f"{ms(r['med_d'])} | {ratio} | {mib(r['hwm'])} | {r['verdict']} |")
+                     f"{ms(r['med_fair'])} | {ratio_text(r['ratio_fair'])} | {ms(r['med_raw'])} | "
+                     f"{ratio_text(r['ratio_raw'])} | {mib(r['hwm'])} | {r['verdict']} |")
     left_out = [q.name for q in SUITE if any(s in q.name for s in args.skip)]
     if left_out:
-        lines.append(f"| {', '.join(left_out)} | left out (--skip) | | | | | | |")
+        lines.append(f"| {', '.join(left_out)} | left out (--skip) | | | | | | | | |")
     lines.append("")
     lines.append(f"Server peak memory (VmHWM) over the suite: **{mib(peak)}**.")
     if failed:
@@ -457,6 +565,16 @@ def main():
     p.add_argument("--min-runs", type=int, default=3, help="warm runs at least (default 3)")
     p.add_argument("--memory-limit", help="passed to conversql serve (e.g. 4GB)")
     p.add_argument("--no-duckdb", action="store_true", help="skip DuckDB (no ratios, no checks)")
+    p.add_argument("--no-duckdb-raw", action="store_true",
+                   help="skip the DuckDB peer that reads the raw files on every query")
+    p.add_argument("--no-duckdb-facts", action="store_true",
+                   help="skip the DuckDB peer with the same head start (materialised tables)")
+    p.add_argument("--duckdb-file", type=Path,
+                   help="DuckDB's database file for the peer with the same head start, rebuilt "
+                        "every run (default: beside the dataset, DATA.duckdb-facts/facts.duckdb)")
+    p.add_argument("--keep-facts", action="store_true",
+                   help="reuse conversql's fact store where it is (default: build it from "
+                        "nothing in a new directory, timed against DuckDB's tables)")
     p.add_argument("--duckdb-memory-limit", help="DuckDB's memory_limit (default: its own)")
     p.add_argument("--concurrency", type=int, default=0,
                    help="also run the dashboard mix with this many clients (e.g. 32)")
@@ -481,16 +599,26 @@ def main():
 
     binary = build(args.binary)
     summary = ensure_data(binary, args.scale, data)
-    duck = None
+    duck = fair = duck_build = None
     if not args.no_duckdb:
         duckdb = ensure_duckdb()
-        duck = duckdb.connect()
-        if args.duckdb_memory_limit:
-            duck.execute(f"SET memory_limit = '{args.duckdb_memory_limit}'")
-        views = (HERE / "duckdb_views.sql").read_text()
-        duck.execute(views.replace("{root}", str(data)).replace("{as_of}", AS_OF))
+        if not args.no_duckdb_raw:
+            duck = duckdb_connect(duckdb, ":memory:", args.duckdb_memory_limit)
+            duck.execute(duckdb_views(data))
+        if not args.no_duckdb_facts:
+            path = args.duckdb_file or data.parent / f"{data.name}.duckdb-facts" / "facts.duckdb"
+            print(f"building DuckDB's tables in {path} …", flush=True)
+            fair, seconds, detail = build_duckdb_facts(duckdb, data, path, args.duckdb_memory_limit)
+            duck_build = dict(seconds=seconds, detail=detail)
+            print(f"DuckDB's tables built in {seconds:.1f} s ({detail})", flush=True)
 
-    facts = ["--no-facts"] if args.no_facts else (["--facts-dir", str(args.facts_dir)] if args.facts_dir else [])
+    facts_dir = args.facts_dir
+    from_nothing = not args.no_facts and not args.keep_facts
+    if from_nothing:
+        # A new store, so that its build from nothing is what the first statement times.
+        facts_dir = facts_dir or data.parent / f"{data.name}.facts"
+        shutil.rmtree(facts_dir, ignore_errors=True)
+    facts = ["--no-facts"] if args.no_facts else (["--facts-dir", str(facts_dir)] if facts_dir else [])
     server = Server(binary, data, args.memory_limit, facts)
     print(f"conversql serve pid {server.proc.pid} on port {server.port}; startup RSS "
           f"{mib(server.memory().get('VmRSS'))}", flush=True)
@@ -507,13 +635,14 @@ def main():
         store = dict(seconds=time.perf_counter() - started,
                      detail=re.sub(r"\x1b\[[0-9;]*m", "", lines[-1]).split("conversql::facts:", 1)[-1].strip()
                      if lines else "already up to date",
-                     hwm=server.memory().get("VmHWM"))
+                     hwm=server.memory().get("VmHWM"), from_nothing=from_nothing)
         print(f"fact store ready in {store['seconds']:.1f} s ({store['detail']}); "
               f"peak RSS {mib(store['hwm'])}", flush=True)
     results, failed, conc = [], False, None
     try:
         if not args.skip_suite:
-            results, failed = run_suite(server, duck, args.runs, args.budget, args.min_runs, args.skip)
+            results, failed = run_suite(server, fair, duck, args.runs, args.budget, args.min_runs,
+                                        args.skip)
         if args.concurrency:
             print(f"\n{args.concurrency} clients, dashboard mix, {args.duration:.0f} s …", flush=True)
             conc = run_concurrency(server, args.concurrency, args.duration, args.accounts_in_mix)
@@ -528,7 +657,8 @@ def main():
         server.stop()
     print(f"\nserver peak memory (VmHWM): {mib(peak)}")
     write_benchmarks(args.report, key,
-                     report(args, key, summary, data, results, failed, conc, peak, store))
+                     report(args, key, summary, data, results, failed, conc, peak, store,
+                            duck_build))
     print(f"wrote section '{key}' of {args.report}")
     if failed:
         print("FAILED: answers differ or errors occurred (see above)", file=sys.stderr)

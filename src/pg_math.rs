@@ -10,10 +10,13 @@
 //!
 //! - the float version stays DataFusion's; `power` of integers is computed
 //!   in floats as PostgreSQL does (DataFusion's is an integer);
-//! - the `numeric` versions, and so the aggregates `stddev`, `variance` and
-//!   their `_pop`/`_samp` forms of integers and `numeric`s (also `numeric`
-//!   in PostgreSQL), are errors (SQLSTATE 0A000) naming the function and
-//!   saying to cast the argument to `double precision`.
+//! - the `numeric` versions are errors (SQLSTATE 0A000) naming the function
+//!   and saying to cast the argument to `double precision`;
+//! - the aggregates `stddev`, `variance` and their `_pop`/`_samp` forms of
+//!   integers and `numeric`s, `numeric` in PostgreSQL, become conversql's
+//!   `numeric_variance(x, NULL, statistic)`, computed exactly as PostgreSQL
+//!   computes them (`conversql_udfs::numeric_accum`; the display scale
+//!   module fills in the values' places), as aggregates and over windows.
 //!
 //! This is a function rewrite, which DataFusion runs before its type
 //! coercion, so it sees the argument types as written.
@@ -21,12 +24,17 @@
 use arrow::datatypes::DataType;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::Transformed;
-use datafusion::common::{DFSchema, DataFusionError, Result};
+use std::sync::Arc;
+
+use datafusion::common::{DFSchema, DataFusionError, Result, ScalarValue};
 use datafusion::logical_expr::expr::{AggregateFunction, ScalarFunction};
 use datafusion::logical_expr::expr_rewriter::FunctionRewrite;
-use datafusion::logical_expr::{Cast, Expr, ExprSchemable};
+use datafusion::logical_expr::{
+    AggregateUDF, Cast, Expr, ExprSchemable, WindowFunctionDefinition, lit,
+};
 
-/// Keeps PostgreSQL's float math functions and refuses its numeric ones (see the module docs).
+/// Keeps PostgreSQL's float math functions, refuses its numeric ones and
+/// plans its numeric variances (see the module docs).
 #[derive(Debug, Default)]
 pub struct FloatMath;
 
@@ -65,6 +73,35 @@ fn refused(function: &str, argument: &str) -> DataFusionError {
         "{function}({argument}) is not supported: PostgreSQL computes it in numeric, with a scale \
          chosen by the value; cast the argument to double precision"
     ))
+}
+
+/// `numeric_variance`, PostgreSQL's variances of integers and numerics.
+fn numeric_variance() -> Arc<AggregateUDF> {
+    Arc::new(AggregateUDF::from(
+        conversql_udfs::NumericVarianceFunc::new(),
+    ))
+}
+
+/// The arguments of `numeric_variance` for the aggregate `name` of `args`,
+/// if its argument is an integer or a numeric: the value, its places
+/// (unknown here: NULL) and the statistic.
+fn numeric_variance_args(name: &str, args: &[Expr], schema: &DFSchema) -> Option<Vec<Expr>> {
+    let [x] = args else { return None };
+    let t = x.get_type(schema).ok()?;
+    if !(is_numeric(&t) || t.is_integer()) {
+        return None;
+    }
+    let statistic = match name {
+        "stddev" | "stddev_samp" => "stddev_samp",
+        "stddev_pop" => "stddev_pop",
+        "var_pop" | "var_population" => "var_pop",
+        _ => "var_samp",
+    };
+    Some(vec![
+        x.clone(),
+        lit(ScalarValue::Int32(None)),
+        lit(statistic),
+    ])
 }
 
 fn types(args: &[Expr], schema: &DFSchema) -> Option<Vec<DataType>> {
@@ -115,14 +152,31 @@ impl FunctionRewrite for FloatMath {
             Expr::AggregateFunction(AggregateFunction { func, params })
                 if AGGREGATE.contains(&func.name()) =>
             {
-                let Some(arg_types) = types(&params.args, schema) else {
+                let Some(args) = numeric_variance_args(func.name(), &params.args, schema) else {
                     return Ok(Transformed::no(expr));
                 };
-                match arg_types.first() {
-                    Some(t) if is_numeric(t) => Err(refused(func.name(), "numeric")),
-                    Some(t) if t.is_integer() => Err(refused(func.name(), "integer")),
-                    _ => Ok(Transformed::no(expr)),
-                }
+                let mut params = params.clone();
+                params.args = args;
+                Ok(Transformed::yes(Expr::AggregateFunction(
+                    AggregateFunction {
+                        func: numeric_variance(),
+                        params,
+                    },
+                )))
+            }
+            Expr::WindowFunction(window)
+                if matches!(&window.fun, WindowFunctionDefinition::AggregateUDF(f)
+                    if AGGREGATE.contains(&f.name())) =>
+            {
+                let Some(args) =
+                    numeric_variance_args(window.fun.name(), &window.params.args, schema)
+                else {
+                    return Ok(Transformed::no(expr));
+                };
+                let mut window = window.as_ref().clone();
+                window.fun = WindowFunctionDefinition::AggregateUDF(numeric_variance());
+                window.params.args = args;
+                Ok(Transformed::yes(Expr::WindowFunction(Box::new(window))))
             }
             _ => Ok(Transformed::no(expr)),
         }
@@ -162,10 +216,13 @@ mod tests {
         assert!(sqrt.contains("sqrt(numeric) is not supported"), "{sqrt}");
         let log = run("SELECT log(2, 8)").await.unwrap_err();
         assert!(log.contains("log(numeric, numeric)"), "{log}");
-        let stddev = run("SELECT stddev(x) FROM (VALUES (1), (2)) AS t(x)")
+        let stddev = run("SELECT stddev(x) AS s FROM (VALUES (1), (2), (3), (4)) AS t(x)")
             .await
-            .unwrap_err();
-        assert!(stddev.contains("stddev(integer)"), "{stddev}");
+            .unwrap();
+        assert!(
+            stddev.contains("| 1.290994448735805600000000 |"),
+            "{stddev}"
+        );
         let kept = run("SELECT power(2, 10) AS p, sqrt(CAST(16 AS DOUBLE)) AS s")
             .await
             .unwrap();

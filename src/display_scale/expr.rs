@@ -85,6 +85,8 @@ pub struct Functions {
     pub cast_scale: std::sync::Arc<ScalarUDF>,
     /// `sum(x)`, PostgreSQL's (`numeric` for `bigint`).
     pub sum: std::sync::Arc<datafusion::logical_expr::AggregateUDF>,
+    /// `numeric_variance_scale(x, places, statistic)`: the places of a numeric variance.
+    pub variance_scale: std::sync::Arc<datafusion::logical_expr::AggregateUDF>,
 }
 
 impl Scope<'_> {

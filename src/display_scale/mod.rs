@@ -140,6 +140,7 @@ impl DisplayScales {
                 div_scale: Arc::new(conversql_udfs::NumericDivScaleFunc::new().into()),
                 cast_scale: Arc::new(conversql_udfs::NumericCastScaleFunc::new().into()),
                 sum: Arc::new(conversql_udfs::PgSumFunc::new().into()),
+                variance_scale: Arc::new(conversql_udfs::NumericVarianceScaleFunc::new().into()),
             },
         }
     }

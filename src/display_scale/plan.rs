@@ -299,6 +299,10 @@ impl<'a> Rewrite<'a> {
             args.push(arg);
             scales.push(scale);
         }
+        let name = function.fun.name().to_string();
+        if name == "numeric_variance" {
+            fill_places(&mut args, &scales);
+        }
         function.params.args = args;
         let rewrite_all = |exprs: Vec<Expr>| {
             exprs
@@ -308,13 +312,19 @@ impl<'a> Rewrite<'a> {
         };
         function.params.partition_by =
             rewrite_all(std::mem::take(&mut function.params.partition_by))?;
-        let name = function.fun.name().to_string();
         let keeps_argument = matches!(
             name.as_str(),
             "sum" | "min" | "max" | "first_value" | "last_value" | "nth_value" | "lag" | "lead"
         );
         let scale = match scales.first() {
             Some(Some(Scale::Const(c))) if keeps_argument => Some(Scale::Const(*c)),
+            _ if name == "numeric_variance" => {
+                let mut places = function.clone();
+                places.fun = WindowFunctionDefinition::AggregateUDF(Arc::clone(
+                    &scope.functions.variance_scale,
+                ));
+                Some(Scale::Row(Expr::WindowFunction(Box::new(places))))
+            }
             Some(Some(Scale::Row(places))) if name == "sum" => {
                 // The most places of the frame's rows, over the same window.
                 let mut most = function.clone();
@@ -804,6 +814,9 @@ impl<'a> Rewrite<'a> {
             args.push(arg);
             scales.push(scale);
         }
+        if name == "numeric_variance" {
+            fill_places(&mut args, &scales);
+        }
         let mut params = function.params.clone();
         params.args = args;
         let rewritten = Expr::AggregateFunction(AggregateFunction {
@@ -811,6 +824,12 @@ impl<'a> Rewrite<'a> {
             params: params.clone(),
         });
         let scale = match (name.as_str(), scales.as_slice()) {
+            ("numeric_variance", _) => {
+                Some(Scale::Row(Expr::AggregateFunction(AggregateFunction {
+                    func: Arc::clone(&scope.functions.variance_scale),
+                    params: params.clone(),
+                })))
+            }
             ("sum" | "min" | "max" | "mode", [Some(Scale::Const(c))])
             | ("percentile_disc", [Some(Scale::Const(c)), _]) => Some(Scale::Const(*c)),
             ("min" | "max", [Some(Scale::Row(e))]) => {
@@ -839,6 +858,17 @@ impl<'a> Rewrite<'a> {
             None => rewritten,
         };
         Ok((rewritten, scale))
+    }
+}
+
+/// `numeric_variance(x, places, statistic)` with the places of `x` (its
+/// display scale, in its row), where the planner left them NULL.
+fn fill_places(args: &mut [Expr], scales: &[Option<Scale>]) {
+    if let (Some(places), Some(Some(scale))) = (args.get_mut(1), scales.first()) {
+        match scale {
+            Scale::Const(_) | Scale::Row(_) => *places = scale.expr(),
+            Scale::Null => {}
+        }
     }
 }
 

@@ -70,3 +70,21 @@ SELECT percentile_disc(-0.25) WITHIN GROUP (ORDER BY x) AS p FROM (VALUES (1)) A
 SELECT mode() WITHIN GROUP (ORDER BY x) AS a, mode() WITHIN GROUP (ORDER BY x DESC) AS b FROM (VALUES (3), (1), (NULL), (NULL), (3), (1)) AS t(x);
 SELECT mode() WITHIN GROUP (ORDER BY x) AS m FROM (VALUES (NULL::text)) AS t(x);
 SELECT g AS g, mode() WITHIN GROUP (ORDER BY x) AS m FROM (VALUES ('a', 1), ('a', 2), ('a', 2), ('b', 7)) AS t(g, x) GROUP BY g ORDER BY g;
+
+-- variances of integers and numerics, in numeric as PostgreSQL computes them
+SELECT stddev(x) AS s, stddev_samp(x) AS ss, stddev_pop(x) AS sp FROM (VALUES (1), (2), (3), (4)) AS t(x);
+SELECT variance(x) AS v, var_samp(x) AS vs, var_pop(x) AS vp FROM (VALUES (1), (2), (3), (4)) AS t(x);
+SELECT var_samp(x) AS v, stddev(x) AS s FROM (VALUES (1.0), (2.0), (4.0)) AS t(x);
+SELECT var_pop(x) AS v, stddev_pop(x) AS s FROM (VALUES (0.001), (0.002)) AS t(x);
+SELECT var_samp(x) AS v, stddev(x) AS s FROM (VALUES (12.50), (7.25), (100.00), (42.10)) AS t(x);
+SELECT var_samp(x) AS v FROM (VALUES (5), (5), (5)) AS t(x);
+SELECT stddev(x) AS s, var_pop(x) AS v FROM (VALUES (7)) AS t(x);
+SELECT stddev(x) AS s FROM (VALUES (CAST(NULL AS integer))) AS t(x);
+SELECT var_samp(x) AS v FROM (VALUES (1.5), (2), (2.25)) AS t(x);
+SELECT var_samp(x::bigint) AS v, stddev(x::smallint) AS s FROM (VALUES (100000), (200000), (300001)) AS t(x);
+SELECT g AS g, stddev(x) AS s, variance(x) FILTER (WHERE x > 1) AS v FROM (VALUES ('a', 1), ('a', 3), ('a', 3), ('b', 5), ('b', 6)) AS t(g, x) GROUP BY g ORDER BY g;
+SELECT x AS x, stddev(x) OVER (ORDER BY x ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS s, var_samp(x) OVER () AS v FROM (VALUES (1), (2), (4), (8)) AS t(x) ORDER BY x;
+SELECT stddev(x) AS s FROM (VALUES (0.0000001), (0.0000002)) AS t(x);
+SELECT round(stddev(x), 2) AS r FROM (VALUES (10), (20), (40)) AS t(x);
+SELECT var_pop(DISTINCT x) AS d, count(*) AS n FROM (VALUES (1), (3), (3)) AS t(x);
+SELECT var_pop(DISTINCT x::float8) AS d, count(*) AS n FROM (VALUES (1), (3), (3)) AS t(x);

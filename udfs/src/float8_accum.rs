@@ -18,7 +18,7 @@ use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, FieldRef, Float64Type};
 use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::Accumulator;
-use datafusion::logical_expr::function::StateFieldsArgs;
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 
 use crate::sql_error::SqlError;
@@ -34,6 +34,31 @@ pub(crate) enum Statistic {
     StddevPop,
     /// `stddev_samp`: the square root of `var_samp`.
     StddevSamp,
+}
+
+/// `DISTINCT` is not implemented for the variances (the accumulators would
+/// need the set of values seen): refused (0A000) rather than ignored.
+pub(crate) fn refuse_distinct(function: &str, args: &AccumulatorArgs) -> Result<()> {
+    if args.is_distinct {
+        return Err(SqlError::unsupported(format!(
+            "{function}(DISTINCT …) is not supported; aggregate the distinct values of a \
+             subquery (SELECT DISTINCT …)"
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+impl Statistic {
+    /// PostgreSQL's name of the aggregate.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Statistic::VarPop => "var_pop",
+            Statistic::VarSamp => "var_samp",
+            Statistic::StddevPop => "stddev_pop",
+            Statistic::StddevSamp => "stddev_samp",
+        }
+    }
 }
 
 /// The argument as a `double precision` (any number).

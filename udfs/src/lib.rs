@@ -107,7 +107,12 @@
 //! - `sum(x)`: `numeric` for `bigint`, as in PostgreSQL ([`PgSumFunc`]).
 //! - `var_pop`, `var_samp` (`variance`), `stddev_pop`, `stddev`
 //!   (`stddev_samp`) of doubles, computed as PostgreSQL does
-//!   ([`VarPopFunc`], [`VarSampFunc`], [`StddevPopFunc`], [`StddevFunc`]).
+//!   ([`VarPopFunc`], [`VarSampFunc`], [`StddevPopFunc`], [`StddevFunc`]);
+//!   of integers and numerics `numeric_variance(x, places, statistic)`, in
+//!   `numeric` as PostgreSQL computes them, and `numeric_variance_scale(…)`
+//!   the places of the answer ([`NumericVarianceFunc`],
+//!   [`NumericVarianceScaleFunc`]); conversql plans those aggregates of
+//!   integers and numerics as them.
 //!
 //! Window functions:
 //! - `ntile(n)`: an `integer`, `n` read from the partition's first row, as
@@ -167,10 +172,13 @@ pub mod make_timestamp;
 pub mod make_timestamptz;
 pub mod mode;
 pub mod ntile;
+pub mod numeric_accum;
 pub mod numeric_cast;
 pub mod numeric_cast_scale;
 pub mod numeric_div;
 pub mod numeric_div_scale;
+pub mod numeric_variance;
+pub mod numeric_variance_scale;
 pub mod options;
 mod ordered_set;
 pub mod percentile_disc;
@@ -248,6 +256,8 @@ pub use numeric_cast::NumericCastFunc;
 pub use numeric_cast_scale::NumericCastScaleFunc;
 pub use numeric_div::NumericDivFunc;
 pub use numeric_div_scale::NumericDivScaleFunc;
+pub use numeric_variance::NumericVarianceFunc;
+pub use numeric_variance_scale::NumericVarianceScaleFunc;
 pub use options::{
     ConversqlOptions, OnOff, OptionalInstant, format_instant, parse_instant, parse_on_off,
 };
@@ -357,6 +367,8 @@ pub fn aggregate_udfs() -> Vec<Arc<AggregateUDF>> {
         Arc::new(AggregateUDF::from(VarSampFunc::new())),
         Arc::new(AggregateUDF::from(StddevPopFunc::new())),
         Arc::new(AggregateUDF::from(StddevFunc::new())),
+        Arc::new(AggregateUDF::from(NumericVarianceFunc::new())),
+        Arc::new(AggregateUDF::from(NumericVarianceScaleFunc::new())),
         Arc::new(AggregateUDF::from(PercentileDiscFunc::new())),
         Arc::new(AggregateUDF::from(ModeFunc::new())),
     ]

@@ -133,7 +133,7 @@ fn digits(v: u128) -> i32 {
 
 /// PostgreSQL's weight (the power of 10000 of the first nonzero base-10000
 /// digit) and that digit, of `unscaled × 10^-scale` (0 and 0 for zero).
-fn weight_and_first_digit(unscaled: i128, scale: i8) -> (i32, u128) {
+pub(crate) fn weight_and_first_digit(unscaled: i128, scale: i8) -> (i32, u128) {
     let v = unscaled.unsigned_abs();
     if v == 0 {
         return (0, 0);
@@ -174,8 +174,56 @@ pub fn select_div_scale(
     b_arrow_scale: i8,
     b_scale: i32,
 ) -> i32 {
-    let (weight1, first1) = weight_and_first_digit(a, a_arrow_scale);
-    let (weight2, first2) = weight_and_first_digit(b, b_arrow_scale);
+    div_scale_of_weights(
+        weight_and_first_digit(a, a_arrow_scale),
+        a_scale,
+        weight_and_first_digit(b, b_arrow_scale),
+        b_scale,
+    )
+}
+
+/// [`weight_and_first_digit`] of a value that may need more than 128 bits.
+pub(crate) fn wide_weight_and_first_digit(unscaled: i256, scale: i8) -> (i32, u128) {
+    if let Some(narrow) = unscaled.to_i128() {
+        return weight_and_first_digit(narrow, scale);
+    }
+    let digits: Vec<u128> = unscaled
+        .wrapping_abs()
+        .to_string()
+        .bytes()
+        .map(|b| u128::from(b - b'0'))
+        .collect();
+    let len = i32::try_from(digits.len()).unwrap_or(i32::MAX);
+    let integer_digits = len - i32::from(scale);
+    let group_of = |positions: std::ops::Range<i32>, offset: i32| {
+        positions.fold(0u128, |group, k| {
+            let digit = usize::try_from(k - offset)
+                .ok()
+                .and_then(|at| digits.get(at))
+                .copied()
+                .unwrap_or(0);
+            group * 10 + digit
+        })
+    };
+    if integer_digits > 0 {
+        let weight = (integer_digits - 1) / 4;
+        (weight, group_of(0..integer_digits - 4 * weight, 0))
+    } else {
+        // Zeros between the point and the first digit, then the group holding it.
+        let zeros = -integer_digits;
+        let group = zeros / 4 + 1;
+        (-group, group_of(4 * (group - 1)..4 * group, zeros))
+    }
+}
+
+/// `select_div_scale` from the operands' weights and first base-10000 digits
+/// ([`weight_and_first_digit`]) and display scales.
+pub(crate) fn div_scale_of_weights(
+    (weight1, first1): (i32, u128),
+    a_scale: i32,
+    (weight2, first2): (i32, u128),
+    b_scale: i32,
+) -> i32 {
     let mut qweight = weight1 - weight2;
     if first1 <= first2 {
         qweight -= 1;
@@ -187,16 +235,16 @@ pub fn select_div_scale(
 }
 
 /// `10^n` as an `i256`.
-fn pow10(n: u32) -> i256 {
+pub(crate) fn pow10(n: u32) -> i256 {
     i256::from_i128(10).wrapping_pow(n)
 }
 
 /// `a / b` (unscaled values at scales `sa`, `sb`) rounded half away from zero
 /// to `places` decimal places, as an unscaled value at scale `places`.
-fn divide(a: i128, sa: i8, b: i128, sb: i8, places: i32) -> Option<i256> {
+pub(crate) fn divide(a: i256, sa: i8, b: i256, sb: i8, places: i32) -> Option<i256> {
     // a / b × 10^places = (a × 10^(places - sa + sb)) / b.
     let exponent = places - i32::from(sa) + i32::from(sb);
-    let (mut numerator, mut denominator) = (i256::from_i128(a), i256::from_i128(b));
+    let (mut numerator, mut denominator) = (a, b);
     if exponent >= 0 {
         numerator = numerator.checked_mul(pow10(exponent as u32))?;
     } else {
@@ -313,9 +361,9 @@ impl ScalarUDFImpl for NumericDivFunc {
             }
             let overflow = || SqlError::new("22003", "numeric field overflow");
             let quotient = divide(
-                operands.a.value(i),
+                i256::from_i128(operands.a.value(i)),
                 operands.a.scale(),
-                operands.b.value(i),
+                i256::from_i128(operands.b.value(i)),
                 operands.b.scale(),
                 places,
             )
@@ -367,6 +415,21 @@ mod tests {
         assert_eq!(select_div_scale(1, 0, 20, 1, 0, 0), 20);
         // 123456789 / 7 (quotient weight 1): 12 places.
         assert_eq!(select_div_scale(123_456_789, 0, 0, 7, 0, 0), 12);
+        // Past 128 bits, the same weights as the narrow reading.
+        for (v, scale) in [
+            (123_456_789i128, 0i8),
+            (5, 2),
+            (12_345, 9),
+            (7, 30),
+            (99_999, 4),
+        ] {
+            let wide = i256::from_i128(v).wrapping_mul(pow10(40));
+            assert_eq!(
+                wide_weight_and_first_digit(wide, scale + 40),
+                weight_and_first_digit(v, scale),
+                "{v} at {scale}"
+            );
+        }
     }
 
     #[test]

@@ -10,15 +10,15 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use crate::float8_accum::{Float8Accum, Statistic, coerce_float, state_fields};
+use crate::float8_accum::{Float8Accum, Statistic, coerce_float, refuse_distinct, state_fields};
 
 /// `var_samp(x)`: the sample variance of doubles.
 #[user_doc(
     doc_section(label = "Statistical Functions"),
     description = "The sample variance of the non-NULL values, as PostgreSQL's \
 `var_samp` of `double precision` computes it (to the last bit). PostgreSQL computes it in \
-`numeric` for integers and numerics: conversql refuses those (SQLSTATE 0A000); cast the \
-argument to double precision. Returns NULL for too few rows.",
+`numeric` for integers and numerics: conversql plans those as `numeric_variance`, exactly as \
+PostgreSQL computes them. Returns NULL for too few rows.",
     syntax_example = "var_samp(x)",
     sql_example = r"```sql
 > SELECT var_samp(CAST(x AS DOUBLE)) AS v FROM (VALUES (1), (2), (4)) AS t(x);
@@ -72,7 +72,8 @@ impl AggregateUDFImpl for VarSampFunc {
         Ok(DataType::Float64)
     }
 
-    fn accumulator(&self, _acc_args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+    fn accumulator(&self, acc_args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        refuse_distinct(self.name(), &acc_args)?;
         Ok(Box::new(Float8Accum::new(Statistic::VarSamp)))
     }
 

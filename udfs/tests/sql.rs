@@ -639,6 +639,8 @@ fn every_function_is_registered_and_documented() {
             "numeric_cast_scale",
             "numeric_div",
             "numeric_div_scale",
+            "numeric_variance",
+            "numeric_variance_scale",
             "percentile_disc",
             "pg_any_equal",
             "pg_array_contains",
