@@ -9,7 +9,7 @@ use datafusion::common::{Column, DFSchema, Result, ScalarValue};
 use datafusion::functions_aggregate::count::count_udaf;
 use datafusion::functions_aggregate::expr_fn::{first_value, max};
 use datafusion::functions_aggregate::min_max::max_udaf;
-use datafusion::logical_expr::expr::AggregateFunction;
+use datafusion::logical_expr::expr::{AggregateFunction, Alias};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::utils::grouping_set_to_exprlist;
 use datafusion::logical_expr::{
@@ -279,14 +279,8 @@ impl<'a> Rewrite<'a> {
 
     /// A window function with its arguments rewritten, and its display scale.
     fn window_expr(scope: &Scope, expr: Expr) -> Result<(Expr, Option<Scale>)> {
-        let (inner, alias) = match expr {
-            Expr::Alias(alias) => (*alias.expr.clone(), Some(alias)),
-            other => (other, None),
-        };
-        let rewrap = |e: Expr| match &alias {
-            Some(a) => e.alias_qualified(a.relation.clone(), a.name.clone()),
-            None => e,
-        };
+        let (inner, alias) = split_alias(expr);
+        let rewrap = |e: Expr| realias(e, alias.as_ref());
         let Expr::WindowFunction(function) = inner else {
             let (rewritten, _) = scope.scaled(inner)?;
             return Ok((rewrap(rewritten), None));
@@ -795,16 +789,9 @@ impl<'a> Rewrite<'a> {
     /// of its own where they vary); a `min` or `max` shows the places of the
     /// row it chose (`first_value` of the places in the value's order).
     fn aggregate_expr(scope: &Scope, expr: Expr) -> Result<(Expr, Option<Scale>)> {
-        let (inner, alias) = match expr {
-            Expr::Alias(alias) => (*alias.expr.clone(), Some(alias)),
-            other => (other, None),
-        };
+        let (inner, alias) = split_alias(expr);
         let Expr::AggregateFunction(function) = inner else {
-            let rewrap = |e: Expr| match &alias {
-                Some(a) => e.alias_qualified(a.relation.clone(), a.name.clone()),
-                None => e,
-            };
-            return Ok((rewrap(inner), None));
+            return Ok((realias(inner, alias.as_ref()), None));
         };
         let name = function.func.name().to_string();
         let mut args = vec![];
@@ -853,11 +840,23 @@ impl<'a> Rewrite<'a> {
             }
             _ => None,
         };
-        let rewritten = match alias {
-            Some(a) => rewritten.alias_qualified(a.relation, a.name),
-            None => rewritten,
-        };
-        Ok((rewritten, scale))
+        Ok((realias(rewritten, alias.as_ref()), scale))
+    }
+}
+
+/// An expression without its alias, and the alias.
+fn split_alias(expr: Expr) -> (Expr, Option<Alias>) {
+    match expr {
+        Expr::Alias(alias) => (*alias.expr.clone(), Some(alias)),
+        other => (other, None),
+    }
+}
+
+/// `expr` under `alias` again, if it had one.
+fn realias(expr: Expr, alias: Option<&Alias>) -> Expr {
+    match alias {
+        Some(a) => expr.alias_qualified(a.relation.clone(), a.name.clone()),
+        None => expr,
     }
 }
 
