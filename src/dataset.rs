@@ -101,6 +101,11 @@ impl Dataset {
         }
     }
 
+    /// Whether the files are on the local filesystem (`file://`).
+    pub fn is_local(&self) -> bool {
+        self.store_url.as_str().starts_with("file://")
+    }
+
     /// The prefix of one table's files.
     pub fn table_prefix(&self, table: &str) -> Path {
         self.prefix.clone().join(table)
@@ -111,7 +116,7 @@ impl Dataset {
         let mut missing = vec![];
         for table in TABLES {
             let prefix = self.table_prefix(table.name);
-            let present = if self.store_url.as_str().starts_with("file://") {
+            let present = if self.is_local() {
                 let fs_path = format!("/{}", prefix.as_ref());
                 std::path::Path::new(&fs_path).is_dir()
             } else {

@@ -200,6 +200,7 @@ struct MaterializedSchemas {
     messages: SchemaRef,
     events: SchemaRef,
     facts: SchemaRef,
+    touches: SchemaRef,
 }
 
 /// Step 0: this process's spill directory, when one is asked for.
@@ -261,6 +262,7 @@ fn context(
         .with_runtime_env(runtime(dataset, spill)?)
         .with_expr_planners(planners)
         .with_default_features()
+        .with_optimizer_rules(crate::local_date_bounds::optimizer_rules())
         .with_analyzer_rules(crate::pg_types::analyzer_rules())
         .with_analyzer_rule(Arc::new(crate::decimal_division::DecimalDivisionScale))
         .with_analyzer_rule(Arc::new(crate::pg_rounding::PostgresRounding))
@@ -396,6 +398,7 @@ async fn load_views(
         messages: schema_of(StoredKind::Messages).await?,
         events: schema_of(StoredKind::Events).await?,
         facts: schema_of(StoredKind::Facts).await?,
+        touches: schema_of(StoredKind::Touches).await?,
     })
 }
 
@@ -424,6 +427,7 @@ async fn store_schemas(
         message_file: file_schema(raw.get("messages"), &materialized.messages)?,
         messages: materialized.messages,
         facts: materialized.facts,
+        touches: materialized.touches,
         profile_file: file_schema(raw.get("profiles"), &profiles)?,
         profiles,
         accounts: planned("SELECT * FROM accounts").await?,

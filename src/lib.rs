@@ -21,10 +21,12 @@ pub mod display_scale;
 pub mod engine;
 pub mod error;
 pub mod facts;
+pub mod folder_listing;
 pub mod integer_literals;
 #[cfg(test)]
 mod layering;
 pub mod limits;
+pub mod local_date_bounds;
 pub mod log_table;
 pub mod names;
 pub mod output;

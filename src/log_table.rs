@@ -1,7 +1,8 @@
 //! A contract table read in place from the Parquet files under `<root>/<table>/`.
 //!
 //! Every scan lists the folder again, so a file written after start-up is seen
-//! by the next query. Only names ending in `.parquet` are data; hidden files and
+//! by the next query (on the local filesystem only the sub-folders that changed
+//! are read again: [`crate::folder_listing`]). Only names ending in `.parquet` are data; hidden files and
 //! folders (`.x`, `_x`, e.g. `_SUCCESS`, `_temporary/`) are ignored. Each file's
 //! footer is read once (cached by path, size and modification) and checked
 //! against the contract before any row is read: a column of the wrong type, a
@@ -41,6 +42,7 @@ use parquet::arrow::async_reader::ParquetObjectReader;
 
 use crate::contract::{ContractTable, SOURCE_FILE_COLUMN};
 use crate::dataset::Dataset;
+use crate::folder_listing::FolderListing;
 use crate::scope::{AccountScope, ScopedScanExec};
 
 /// How many footers are fetched at once when a scan meets new files.
@@ -76,6 +78,8 @@ pub struct LogTable {
     /// File versions whose footer passed the contract check. Failures are not
     /// remembered: they are checked again (and reported again) on the next scan.
     checked: Mutex<std::collections::HashSet<FileVersion>>,
+    /// The cached folder listings of a dataset on the local filesystem.
+    folders: Option<FolderListing>,
 }
 
 impl LogTable {
@@ -89,8 +93,10 @@ impl LogTable {
         let file_schema = table.file_schema();
         let mut fields: Vec<FieldRef> = file_schema.fields().iter().cloned().collect();
         fields.push(source_file_field());
+        let folders = dataset.is_local().then(FolderListing::default);
         LogTable {
             table,
+            folders,
             dataset,
             file_schema,
             schema: Arc::new(Schema::new(fields)),
@@ -106,20 +112,21 @@ impl LogTable {
     /// Lists the data files of the table, sorted by path.
     pub async fn list_files(&self) -> Result<Vec<ObjectMeta>> {
         let prefix = self.dataset.table_prefix(self.table.name);
-        let mut files: Vec<ObjectMeta> = self
-            .dataset
-            .store
-            .list(Some(&prefix))
-            .try_filter(|m| futures::future::ready(is_data_file(&prefix, &m.location)))
-            .try_collect()
-            .await
+        let listed = match &self.folders {
+            Some(folders) => folders.list(&prefix).await,
+            None => self.dataset.store.list(Some(&prefix)).try_collect().await,
+        };
+        let mut files: Vec<ObjectMeta> = listed
             .map_err(|e| {
                 exec_datafusion_err!(
                     "cannot list {}{}: {e}",
                     self.dataset.store_url.as_str(),
                     prefix
                 )
-            })?;
+            })?
+            .into_iter()
+            .filter(|m| is_data_file(&prefix, &m.location))
+            .collect();
         files.sort_by(|a, b| a.location.cmp(&b.location));
         Ok(files)
     }

@@ -38,8 +38,10 @@ FROM (
         t.touch,
         t.touch_at,
         t.conversation_id,
+        -- occurred_at is the order's own (one per event_id): listed so that a
+        -- filter on placed_at is applied before the ranking, not after it.
         row_number() OVER (
-            PARTITION BY o.account_id, o.event_id
+            PARTITION BY o.account_id, o.event_id, o.occurred_at
             ORDER BY t.touch_at DESC, touch_priority(t.touch), t.conversation_id, t.touch, t.touch_id
         ) AS touch_rank
     FROM events AS o

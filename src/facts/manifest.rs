@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// The manifest format this build reads and writes; another value means a rebuild.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 /// The manifest's file name inside the store directory.
 pub const FILE_NAME: &str = "manifest.json";
 
@@ -87,6 +87,8 @@ pub struct AccountStore {
     pub delivered_events: Option<StoredFile>,
     /// The account's events as the `events` view has them (one row per order_id too), sorted by occurred_at.
     pub events: Option<StoredFile>,
+    /// The account's attribution touches (`materialized.touches`), sorted by (profile_id, touch_at).
+    pub touches: Option<StoredFile>,
     /// Partitions by the Monday (days since 1970-01-01, UTC) of the week their conversations started.
     pub partitions: BTreeMap<i32, Partition>,
 }
@@ -182,6 +184,7 @@ impl Manifest {
                 .iter()
                 .chain(a.delivered_events.iter())
                 .chain(a.events.iter())
+                .chain(a.touches.iter())
                 .chain(a.partitions.values().flat_map(|p| [&p.messages, &p.facts]))
         })
     }

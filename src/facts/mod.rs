@@ -9,6 +9,7 @@
 //! <account>/profiles-g<N>.parquet                 the account's profiles, latest version of each
 //! <account>/delivered-events-g<N>.parquet         the account's events, first delivery of each event_id
 //! <account>/events-g<N>.parquet                   …and one event per order_id: the `events` view
+//! <account>/touches-g<N>.parquet                  the account's attribution touches, by (profile_id, touch_at)
 //! <account>/w=<monday>/messages-g<N>.parquet      de-duplicated log rows of the conversations that
 //!                                                 started that UTC week, sorted by conversation_id
 //! <account>/w=<monday>/facts-g<N>.parquet         one row per such conversation, sorted by started_at
@@ -19,7 +20,9 @@
 //! listing with the manifest. New files are folded in before the statement runs
 //! ([`refresh`]): only the conversations they touch are recomputed, with the
 //! same SQL as the raw path (`sql/from_log/conversation_facts.sql`), and only
-//! the week partitions holding them are rewritten. A log file that disappeared
+//! the week partitions holding them are rewritten; an account whose events or
+//! conversations changed gets its touches again (`sql/from_log/touches.sql`
+//! over its stored events and facts). A log file that disappeared
 //! or changed, or any change of `accounts/` (time zones date every
 //! conversation), rebuilds the store. The answers are therefore always those of
 //! the raw log (`SET conversql.facts = off` computes them from it; tests/integration/facts.rs
@@ -65,6 +68,8 @@ pub(crate) struct StoreSchemas {
     pub message_file: SchemaRef,
     /// The `conversation_facts` view's columns.
     pub facts: SchemaRef,
+    /// The `materialized.touches` columns.
+    pub touches: SchemaRef,
     /// The `profiles` view's columns.
     pub profiles: SchemaRef,
     /// The profile store files: the view's columns and `source_file`.

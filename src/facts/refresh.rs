@@ -15,7 +15,11 @@
 //!
 //! New `profiles/` files are folded first: each account's profiles file keeps
 //! the latest version of every profile_id, and conversations whose profile
-//! changed are touched (their display name is a fact).
+//! changed are touched (their display name is a fact). New `events/` files are
+//! folded last, per account. Then every account whose conversations or events
+//! changed gets its touches again: `sql/from_log/touches.sql` over its stored
+//! events and the touch columns of its facts (a click counts only if its
+//! conversation is known, so either side can change them).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
@@ -47,6 +51,17 @@ use crate::log_table::ListingSnapshot;
 
 /// The facts of a set of conversations, from their de-duplicated rows.
 pub(crate) const FACTS_FROM_LOG: &str = include_str!("../../sql/from_log/conversation_facts.sql");
+/// The attribution touches, from the `events` and `conversation_facts` relations.
+pub(crate) const TOUCHES_FROM_LOG: &str = include_str!("../../sql/from_log/touches.sql");
+/// The `conversation_facts` columns the touches are made from.
+const TOUCH_FACT_COLUMNS: [&str; 6] = [
+    "account_id",
+    "conversation_id",
+    "channel",
+    "profile_id",
+    "agent_message_times",
+    "agent_message_ids",
+];
 
 /// How many bytes of new log files are folded in at once (bounds the memory of a rebuild).
 const BATCH_BYTES: u64 = 64 << 20;
@@ -140,6 +155,7 @@ pub(crate) async fn run(
         files_written: 0,
         written: vec![],
         accounts: vec![],
+        changed_accounts: BTreeSet::new(),
         report: RefreshReport {
             rebuilt,
             ..RefreshReport::default()
@@ -169,6 +185,8 @@ struct Job<'a> {
     written: Vec<PathBuf>,
     /// The `accounts` view's rows.
     accounts: Vec<RecordBatch>,
+    /// Accounts whose events or conversations this refresh changed (their touches are made again).
+    changed_accounts: BTreeSet<String>,
     report: RefreshReport,
 }
 
@@ -246,6 +264,81 @@ impl Job<'_> {
                 .events
                 .extend(batch.iter().map(InputFile::from));
         }
+        for account in std::mem::take(&mut self.changed_accounts) {
+            self.write_touches(&account).await?;
+        }
+        Ok(())
+    }
+
+    /// Makes the account's touches again from its stored events and facts
+    /// (`sql/from_log/touches.sql`), sorted by (profile_id, touch_at).
+    async fn write_touches(&mut self, account: &str) -> Result<()> {
+        let Some(stored) = self.next.accounts.get(account) else {
+            return Ok(());
+        };
+        let events = match &stored.events {
+            Some(file) => parquet_io::read(
+                &self.store.path_of(&file.path),
+                None,
+                Some(&self.schemas.events),
+            )?,
+            None => parquet_io::empty(&self.schemas.events),
+        };
+        let indices = TOUCH_FACT_COLUMNS
+            .iter()
+            .map(|c| self.schemas.facts.index_of(c))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let facts_schema = Arc::new(self.schemas.facts.project(&indices)?);
+        let facts = stored
+            .partitions
+            .values()
+            .map(|p| {
+                parquet_io::read(
+                    &self.store.path_of(&p.facts.path),
+                    Some(&TOUCH_FACT_COLUMNS),
+                    Some(&facts_schema),
+                )
+            })
+            .collect::<DfResult<Vec<_>>>()?;
+        let ctx = SessionContext::new();
+        ctx.register_table(
+            "events",
+            Arc::new(MemTable::try_new(
+                self.schemas.events.clone(),
+                vec![vec![events]],
+            )?),
+        )?;
+        ctx.register_table(
+            "conversation_facts",
+            Arc::new(MemTable::try_new(facts_schema, vec![facts])?),
+        )?;
+        let batches = ctx.sql(TOUCHES_FROM_LOG).await?.collect().await?;
+        let touches = concat_batches(&batches_schema(&batches, &self.schemas.touches), &batches)?;
+        let touches = sorted(
+            &parquet_io::relabel(touches, &self.schemas.touches)?,
+            &["profile_id", "touch_at"],
+        )?;
+        let file = if touches.num_rows() == 0 {
+            None
+        } else {
+            let tag = format!("g{}-{}", self.next.generation, self.files_written);
+            Some(self.write(
+                &format!("{}/touches-{tag}.parquet", account_dir(account)),
+                &touches,
+                FACTS_ROW_GROUP,
+            )?)
+        };
+        let stored = self
+            .next
+            .accounts
+            .get_mut(account)
+            .expect("looked up above");
+        if let Some(old) = std::mem::replace(&mut stored.touches, file) {
+            self.next.retired.push(Retired {
+                path: old.path,
+                at_ms: self.now_ms,
+            });
+        }
         Ok(())
     }
 
@@ -255,6 +348,7 @@ impl Job<'_> {
         let schema = self.schemas.event_file.clone();
         let rows = Self::read_raw(self.session(&[], &[], files), "events", &schema).await?;
         for (account, new_rows) in split_by_account(&rows)? {
+            self.changed_accounts.insert(account.clone());
             let store = self.next.accounts.entry(account.clone()).or_default();
             let old = match &store.delivered_events {
                 Some(file) => {
@@ -445,6 +539,7 @@ impl Job<'_> {
         if candidates.num_rows() == 0 && affected.is_empty() {
             return Ok(());
         }
+        self.changed_accounts.insert(account.to_string());
 
         // The rows of the affected partitions, then the new ones; each old row knows its week.
         let mut parts = vec![];

@@ -46,6 +46,8 @@ pub const MESSAGES_FROM_LOG: &str = include_str!("../../sql/from_log/messages.sq
 pub const EVENTS_FROM_LOG: &str = include_str!("../../sql/from_log/events.sql");
 /// The raw-path SQL of `conversation_facts`.
 pub const FACTS_FROM_LOG: &str = super::refresh::FACTS_FROM_LOG;
+/// The raw-path SQL of `touches` (over the `events` and `conversation_facts` relations).
+pub const TOUCHES_FROM_LOG: &str = super::refresh::TOUCHES_FROM_LOG;
 
 /// Which stored table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,11 +58,18 @@ pub enum StoredKind {
     Facts,
     /// De-duplicated shopper events.
     Events,
+    /// Attribution touches (without their windows).
+    Touches,
 }
 
 impl StoredKind {
     /// Every stored table.
-    pub const ALL: [StoredKind; 3] = [StoredKind::Messages, StoredKind::Events, StoredKind::Facts];
+    pub const ALL: [StoredKind; 4] = [
+        StoredKind::Messages,
+        StoredKind::Events,
+        StoredKind::Facts,
+        StoredKind::Touches,
+    ];
 
     /// The table's name in schema `materialized`.
     pub fn table_name(self) -> &'static str {
@@ -68,6 +77,7 @@ impl StoredKind {
             StoredKind::Messages => "messages",
             StoredKind::Facts => "conversation_facts",
             StoredKind::Events => "events",
+            StoredKind::Touches => "touches",
         }
     }
 
@@ -77,6 +87,7 @@ impl StoredKind {
             StoredKind::Messages => MESSAGES_FROM_LOG,
             StoredKind::Facts => FACTS_FROM_LOG,
             StoredKind::Events => EVENTS_FROM_LOG,
+            StoredKind::Touches => TOUCHES_FROM_LOG,
         }
     }
 }
@@ -153,8 +164,13 @@ impl StoredTable {
             if accounts.as_ref().is_some_and(|a| !a.contains(account)) {
                 continue;
             }
-            if self.kind == StoredKind::Events {
-                if let Some(file) = &stored.events {
+            let per_account = match self.kind {
+                StoredKind::Events => Some(&stored.events),
+                StoredKind::Touches => Some(&stored.touches),
+                StoredKind::Messages | StoredKind::Facts => None,
+            };
+            if let Some(file) = per_account {
+                if let Some(file) = file {
                     let path = store.path_of(&file.path);
                     files.push(PartitionedFile::new(
                         path.display()
@@ -175,7 +191,9 @@ impl StoredTable {
                         }
                         &partition.facts
                     }
-                    StoredKind::Events => unreachable!("events are stored per account"),
+                    StoredKind::Events | StoredKind::Touches => {
+                        unreachable!("stored per account")
+                    }
                 };
                 let path = store.path_of(&file.path);
                 files.push(PartitionedFile::new(

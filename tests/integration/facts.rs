@@ -25,6 +25,7 @@ const QUESTIONS: &[&str] = &[
     "SELECT * FROM conversation_messages ORDER BY account_id, conversation_id, sent_at, message_id",
     "SELECT * FROM daily_conversations ORDER BY account_id, date, channel, status",
     "SELECT * FROM daily_conversations_by_tag ORDER BY account_id, date, tag",
+    "SELECT * FROM attribution_touches ORDER BY account_id, profile_id, touch_at, touch, touch_id",
     "SELECT * FROM attributed_orders ORDER BY account_id, order_id",
     "SELECT * FROM customer_agent_events ORDER BY account_id, metric, conversation_id, occurred_at, product_ids",
     "SELECT * FROM segment_recommended_not_purchased ORDER BY account_id, profile_id",
@@ -171,6 +172,32 @@ async fn the_fact_store_answers_as_the_raw_log_does_while_files_arrive() {
         "{built}"
     );
     let total_after_first = built.conversations_recomputed;
+    // Touches are read from the store's touches files; a week of sales reads
+    // the account's orders with a bound on their instant, not all of them.
+    let touches = answer(
+        &mut session,
+        "EXPLAIN SELECT count(*) FROM attribution_touches WHERE account_id = 'acc_001'",
+    )
+    .await
+    .join("\n");
+    assert!(touches.contains("/touches-g"), "{touches}");
+    let sales = answer(
+        &mut session,
+        "EXPLAIN SELECT sum(value) FROM attributed_orders WHERE account_id = 'acc_001' \
+         AND placed_date BETWEEN DATE '2026-05-18' AND DATE '2026-05-24'",
+    )
+    .await
+    .join("\n");
+    let orders_scan = sales
+        .lines()
+        .find(|l| l.contains("/events-g") && l.contains("Placed Order"))
+        .unwrap_or_else(|| panic!("no scan of the orders:\n{sales}"));
+    assert!(
+        orders_scan.contains("occurred_at@")
+            && (orders_scan.contains("2026-05-17T00:00:00")
+                || orders_scan.contains("1778976000000000")),
+        "the orders scan has no bound on occurred_at:\n{orders_scan}"
+    );
 
     // 2. Four more days: only the conversations of the new files are recomputed.
     let arrived = move_days(&held, &root, |d| d <= "2026-06-01");
