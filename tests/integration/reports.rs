@@ -584,7 +584,7 @@ output = "{o}/z.csv"
         .collect();
     assert!(
         names.iter().all(|n| if n.starts_with('.') {
-            n.ends_with(".tmp")
+            Path::new(n).extension().is_some_and(|e| e == "tmp")
         } else {
             Path::new(n).extension().is_some_and(|e| e == "csv")
         }),
