@@ -36,7 +36,7 @@ use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::prelude::SessionConfig;
 
 use super::FactStore;
-use super::manifest::Manifest;
+use super::manifest::{Manifest, StoredFile};
 use crate::log_table::size_balanced_groups;
 use crate::scope::AccountScope;
 
@@ -159,53 +159,30 @@ impl StoredTable {
         } else {
             (i32::MIN, i32::MAX)
         };
-        let mut files = vec![];
+        let mut chosen: Vec<&StoredFile> = vec![];
         for (account, stored) in &manifest.accounts {
             if accounts.as_ref().is_some_and(|a| !a.contains(account)) {
                 continue;
             }
-            let per_account = match self.kind {
-                StoredKind::Events => Some(&stored.events),
-                StoredKind::Touches => Some(&stored.touches),
-                StoredKind::Messages | StoredKind::Facts => None,
-            };
-            if let Some(file) = per_account {
-                if let Some(file) = file {
-                    let path = store.path_of(&file.path);
-                    files.push(PartitionedFile::new(
-                        path.display()
-                            .to_string()
-                            .trim_start_matches('/')
-                            .to_string(),
-                        file.size,
-                    ));
-                }
-                continue;
-            }
-            for partition in stored.partitions.values() {
-                let file = match self.kind {
-                    StoredKind::Messages => &partition.messages,
-                    StoredKind::Facts => {
-                        if partition.max_started_date < low || partition.min_started_date > high {
-                            continue;
-                        }
-                        &partition.facts
-                    }
-                    StoredKind::Events | StoredKind::Touches => {
-                        unreachable!("stored per account")
-                    }
-                };
-                let path = store.path_of(&file.path);
-                files.push(PartitionedFile::new(
-                    path.display()
-                        .to_string()
-                        .trim_start_matches('/')
-                        .to_string(),
-                    file.size,
-                ));
+            let partitions = stored.partitions.values();
+            match self.kind {
+                StoredKind::Events => chosen.extend(&stored.events),
+                StoredKind::Touches => chosen.extend(&stored.touches),
+                StoredKind::Messages => chosen.extend(partitions.map(|p| &p.messages)),
+                StoredKind::Facts => chosen.extend(
+                    partitions
+                        .filter(|p| p.max_started_date >= low && p.min_started_date <= high)
+                        .map(|p| &p.facts),
+                ),
             }
         }
-        files
+        chosen
+            .into_iter()
+            .map(|file| {
+                let path = store.path_of(&file.path).display().to_string();
+                PartitionedFile::new(path.trim_start_matches('/').to_string(), file.size)
+            })
+            .collect()
     }
 }
 
