@@ -98,7 +98,7 @@ impl Engine {
         let ctx = context(&dataset, &options, spill.as_deref())?;
         let raw = register_raw_tables(&ctx, &dataset)?;
         let facts = open_fact_store(&options, &dataset, &raw)?;
-        register_functions(&ctx, &raw, &options);
+        register_functions(&ctx, &raw, &options, facts.as_ref());
         let views = builtin_views();
         register_catalog(&ctx, &views)?;
         let materialized = load_views(&ctx, views, facts.as_ref()).await?;
@@ -318,7 +318,12 @@ fn open_fact_store(
 }
 
 /// Step 4: the scalar functions of `conversql-udfs` and the table functions.
-fn register_functions(ctx: &SessionContext, raw: &RawTables, options: &EngineOptions) {
+fn register_functions(
+    ctx: &SessionContext,
+    raw: &RawTables,
+    options: &EngineOptions,
+    facts: Option<&Arc<FactStore>>,
+) {
     conversql_udfs::register_all(ctx);
     ctx.add_analyzer_rule(Arc::new(
         crate::dialect::scalar_subquery::SingleRowSubqueries,
@@ -338,6 +343,12 @@ fn register_functions(ctx: &SessionContext, raw: &RawTables, options: &EngineOpt
         crate::run_history::FUNCTION,
         Arc::new(crate::run_history::ReportRunsFunction::new(
             options.report_runs.clone(),
+        )),
+    );
+    ctx.register_udtf(
+        crate::facts::system_view::FUNCTION,
+        Arc::new(crate::facts::system_view::FactStoreFunction::new(
+            facts.cloned(),
         )),
     );
 }
@@ -474,7 +485,7 @@ mod tests {
         let (dataset, options) = sample();
         let ctx = context(&dataset, &options, None).unwrap();
         let raw = register_raw_tables(&ctx, &dataset).unwrap();
-        register_functions(&ctx, &raw, &options);
+        register_functions(&ctx, &raw, &options, None);
         let views = builtin_views();
         register_catalog(&ctx, &views).unwrap();
         let schemas = load_views(&ctx, views, None).await.unwrap();

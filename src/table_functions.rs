@@ -2,7 +2,8 @@
 //! `overview(account_id, start_date, end_date)` and
 //! `overview_daily(account_id, start_date, end_date, group_by)`; and the
 //! [`Declaration`](crate::declaration::Declaration) of every table function the engine registers (these two,
-//! `conversql_data_quality()` and `conversql_report_runs()`), the one place
+//! `conversql_data_quality()`, `conversql_report_runs()` and
+//! `conversql_fact_store()`), the one place
 //! their names, parameters, descriptions and result columns are written: the
 //! functions check their arguments by it, a session types the `$n`
 //! parameters of a prepared call by it, and the catalog lists it
@@ -42,6 +43,7 @@ pub fn declarations() -> Vec<Declaration> {
         OverviewKind::Daily.declaration(),
         crate::data_quality::declaration(),
         crate::run_history::declaration(),
+        crate::facts::system_view::declaration(),
     ]
 }
 

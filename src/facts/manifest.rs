@@ -1,7 +1,8 @@
 //! The fact store's manifest (`manifest.json`): which log files the store
-//! holds, and which Parquet files hold it. It is replaced atomically (written
-//! aside, then renamed) after every refresh, so a store read after a crash or
-//! a restart is always one whole generation.
+//! holds, which Parquet files hold it, and what the refreshes that wrote it
+//! did. It is replaced atomically (written aside, then renamed) after every
+//! refresh, so a store read after a crash or a restart is always one whole
+//! generation.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -91,6 +92,111 @@ pub struct AccountStore {
     pub touches: Option<StoredFile>,
     /// Partitions by the Monday (days since 1970-01-01, UTC) of the week their conversations started.
     pub partitions: BTreeMap<i32, Partition>,
+    /// What the last refresh that changed this account did for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_refresh: Option<AccountRefresh>,
+}
+
+impl AccountStore {
+    /// The account's Parquet files.
+    pub fn files(&self) -> impl Iterator<Item = &StoredFile> {
+        self.profiles
+            .iter()
+            .chain(self.delivered_events.iter())
+            .chain(self.events.iter())
+            .chain(self.touches.iter())
+            .chain(
+                self.partitions
+                    .values()
+                    .flat_map(|p| [&p.messages, &p.facts]),
+            )
+    }
+}
+
+/// What one refresh did for one account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRefresh {
+    /// The generation the refresh wrote.
+    pub generation: u64,
+    /// When it finished (ms since the epoch).
+    pub finished_at_ms: i64,
+    /// How long the whole refresh took (ms).
+    pub elapsed_ms: u64,
+    /// Log files folded in that had rows of this account.
+    pub files_folded: u64,
+    /// This account's rows among them.
+    pub rows_folded: u64,
+    /// Why the refresh rebuilt the store; `None` when it folded in new files only.
+    pub rebuild_cause: Option<String>,
+}
+
+/// What one refresh did, for the whole store.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshReport {
+    /// The generation written.
+    pub generation: u64,
+    /// Why the store was rebuilt from nothing (first use, a changed `accounts/`, a log file
+    /// gone or changed, a damaged or foreign store); `None` when new files were folded in.
+    pub rebuild_cause: Option<String>,
+    /// New `messages/` files folded in.
+    pub message_files: usize,
+    /// Their rows.
+    pub message_rows: usize,
+    /// New `profiles/` files folded in.
+    pub profile_files: usize,
+    /// Their rows.
+    pub profile_rows: usize,
+    /// New `events/` files folded in.
+    pub event_files: usize,
+    /// Their rows.
+    pub event_rows: usize,
+    /// Conversations whose facts were computed.
+    pub conversations_recomputed: usize,
+    /// Week partitions written.
+    pub partitions_written: usize,
+    /// When it finished (ms since the epoch).
+    pub finished_at_ms: i64,
+    /// Wall time (ms).
+    pub elapsed_ms: u64,
+}
+
+impl RefreshReport {
+    /// Whether the store was rebuilt from nothing.
+    pub fn rebuilt(&self) -> bool {
+        self.rebuild_cause.is_some()
+    }
+
+    /// Log files folded in.
+    pub fn files_folded(&self) -> usize {
+        self.message_files + self.profile_files + self.event_files
+    }
+
+    /// Their rows.
+    pub fn rows_folded(&self) -> usize {
+        self.message_rows + self.profile_rows + self.event_rows
+    }
+}
+
+impl std::fmt::Display for RefreshReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "fact store generation {}", self.generation)?;
+        if let Some(cause) = &self.rebuild_cause {
+            write!(f, " (rebuilt: {cause})")?;
+        }
+        write!(
+            f,
+            ": folded in {} message file(s) ({} rows), {} profile file(s) ({} rows) and {} event file(s) ({} rows); recomputed {} conversation(s); wrote {} partition(s) in {:.2} s",
+            self.message_files,
+            self.message_rows,
+            self.profile_files,
+            self.profile_rows,
+            self.event_files,
+            self.event_rows,
+            self.conversations_recomputed,
+            self.partitions_written,
+            self.elapsed_ms as f64 / 1000.0
+        )
+    }
 }
 
 /// A file no longer part of the store, deleted once no query can still be reading it.
@@ -117,6 +223,20 @@ pub struct Manifest {
     pub accounts: BTreeMap<String, AccountStore>,
     /// Files waiting to be deleted.
     pub retired: Vec<Retired>,
+    /// What the refresh that wrote this generation did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_refresh: Option<RefreshReport>,
+}
+
+/// What `manifest.json` held.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Loaded {
+    /// No manifest yet.
+    Missing,
+    /// A manifest this build reads.
+    Found(Box<Manifest>),
+    /// A manifest this build cannot use: damaged, or written by another version (the reason).
+    Unusable(String),
 }
 
 impl Manifest {
@@ -129,15 +249,17 @@ impl Manifest {
             inputs: Inputs::default(),
             accounts: BTreeMap::new(),
             retired: vec![],
+            last_refresh: None,
         }
     }
 
-    /// Reads `dir/manifest.json`; `None` when there is none yet.
-    pub fn load(dir: &Path) -> Result<Option<Self>> {
+    /// Reads `dir/manifest.json`. An error only when the file cannot be read;
+    /// one that does not parse, or is of another format, is [`Loaded::Unusable`].
+    pub fn load(dir: &Path) -> Result<Loaded> {
         let path = dir.join(FILE_NAME);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Loaded::Missing),
             Err(e) => {
                 return Err(Error::Io {
                     path: path.display().to_string(),
@@ -146,21 +268,24 @@ impl Manifest {
             }
         };
         let damaged = |e: serde_json::Error| {
-            Error::config(format!("fact store manifest {}: {e}", path.display()))
+            Loaded::Unusable(format!("the manifest {} is damaged: {e}", path.display()))
         };
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(damaged)?;
-        if value.get("format").and_then(serde_json::Value::as_u64) != Some(u64::from(FORMAT)) {
+        let value: serde_json::Value = match serde_json::from_str(&text) {
+            Ok(value) => value,
+            Err(e) => return Ok(damaged(e)),
+        };
+        match value.get("format").and_then(serde_json::Value::as_u64) {
+            Some(format) if format == u64::from(FORMAT) => {}
             // Written by another version: its files are not read; the store is rebuilt.
-            let root = value
-                .get("root")
-                .and_then(|r| r.as_str())
-                .unwrap_or_default();
-            return Ok(Some(Manifest {
-                format: 0,
-                ..Manifest::empty(root)
-            }));
+            other => {
+                return Ok(Loaded::Unusable(format!(
+                    "the manifest {} is of format {}, this version reads format {FORMAT}",
+                    path.display(),
+                    other.map_or_else(|| "(none)".to_string(), |f| f.to_string())
+                )));
+            }
         }
-        serde_json::from_value(value).map(Some).map_err(damaged)
+        Ok(serde_json::from_value(value).map_or_else(damaged, |m| Loaded::Found(Box::new(m))))
     }
 
     /// Writes `dir/manifest.json` atomically.
@@ -179,14 +304,7 @@ impl Manifest {
 
     /// Every Parquet file the manifest refers to.
     pub fn files(&self) -> impl Iterator<Item = &StoredFile> {
-        self.accounts.values().flat_map(|a| {
-            a.profiles
-                .iter()
-                .chain(a.delivered_events.iter())
-                .chain(a.events.iter())
-                .chain(a.touches.iter())
-                .chain(a.partitions.values().flat_map(|p| [&p.messages, &p.facts]))
-        })
+        self.accounts.values().flat_map(AccountStore::files)
     }
 
     /// Number of conversations stored.
@@ -206,7 +324,7 @@ mod tests {
     #[test]
     fn a_manifest_survives_a_round_trip_through_its_file() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(Manifest::load(dir.path()).unwrap(), None);
+        assert_eq!(Manifest::load(dir.path()).unwrap(), Loaded::Missing);
         let mut manifest = Manifest::empty("data");
         manifest.generation = 7;
         let file = |path: &str| StoredFile {
@@ -229,7 +347,10 @@ mod tests {
                 },
             );
         manifest.save(dir.path()).unwrap();
-        assert_eq!(Manifest::load(dir.path()).unwrap(), Some(manifest.clone()));
+        assert_eq!(
+            Manifest::load(dir.path()).unwrap(),
+            Loaded::Found(Box::new(manifest.clone()))
+        );
         assert_eq!(manifest.files().count(), 2);
         assert_eq!(manifest.conversations(), 2);
     }
@@ -242,18 +363,52 @@ mod tests {
             r#"{"format":1,"root":"data","generation":3}"#,
         )
         .unwrap();
-        let manifest = Manifest::load(dir.path()).unwrap().unwrap();
-        assert_eq!(
-            (manifest.format, manifest.root.as_str(), manifest.generation),
-            (0, "data", 0)
+        let Loaded::Unusable(reason) = Manifest::load(dir.path()).unwrap() else {
+            panic!("a format-1 manifest was read");
+        };
+        assert!(
+            reason.contains(&format!("format 1, this version reads format {FORMAT}")),
+            "{reason}"
         );
     }
 
     #[test]
-    fn a_damaged_manifest_is_an_error_naming_it() {
+    fn a_damaged_manifest_is_unusable_and_named() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(FILE_NAME), "{not json").unwrap();
-        let err = Manifest::load(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("manifest.json"), "{err}");
+        let Loaded::Unusable(reason) = Manifest::load(dir.path()).unwrap() else {
+            panic!("a damaged manifest was read");
+        };
+        assert!(reason.contains("manifest.json is damaged"), "{reason}");
+        // A manifest of this format whose fields do not fit is damaged too.
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            format!(r#"{{"format":{FORMAT},"root":"data"}}"#),
+        )
+        .unwrap();
+        assert!(matches!(
+            Manifest::load(dir.path()).unwrap(),
+            Loaded::Unusable(_)
+        ));
+    }
+
+    #[test]
+    fn a_report_says_why_the_store_was_rebuilt() {
+        let report = RefreshReport {
+            generation: 4,
+            rebuild_cause: Some("the first build".into()),
+            message_files: 2,
+            message_rows: 10,
+            elapsed_ms: 1500,
+            ..RefreshReport::default()
+        };
+        assert!(report.rebuilt());
+        assert_eq!((report.files_folded(), report.rows_folded()), (2, 10));
+        assert!(
+            report
+                .to_string()
+                .starts_with("fact store generation 4 (rebuilt: the first build): folded in 2 message file(s) (10 rows)"),
+            "{report}"
+        );
     }
 }

@@ -37,6 +37,7 @@ mod dedup;
 pub mod manifest;
 mod parquet_io;
 mod refresh;
+pub mod system_view;
 pub mod table;
 
 use std::path::{Path, PathBuf};
@@ -51,9 +52,9 @@ use object_store::ObjectMeta;
 
 use crate::error::{Error, Result};
 use crate::log_table::LogTable;
-use manifest::{InputFile, Inputs, Manifest};
+use manifest::{InputFile, Inputs, Loaded, Manifest};
 
-pub use refresh::RefreshReport;
+pub use manifest::RefreshReport;
 pub use table::{StoredKind, StoredTable};
 
 /// How long a replaced store file is kept for queries still reading it.
@@ -104,6 +105,8 @@ pub struct FactStore {
     current: RwLock<Arc<Manifest>>,
     refreshing: tokio::sync::Mutex<()>,
     last_report: Mutex<Option<RefreshReport>>,
+    /// Why the store found at start-up was not used, until a refresh rebuilds it.
+    unusable: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for FactStore {
@@ -133,31 +136,24 @@ impl FactStore {
             path: dir.display().to_string(),
             source: e,
         })?;
-        let manifest = match Manifest::load(dir)? {
-            Some(m) if m.root != root => {
-                // Built for another dataset (a copied folder, a shared --facts-dir): a cache
-                // of other files; started again for this one.
+        let (manifest, unusable) = match usable(dir, root)? {
+            Ok(manifest) => (manifest, None),
+            Err((reason, generation)) => {
+                // The first statement rebuilds it; no query reads the unusable files.
                 tracing::warn!(
                     target: "conversql::facts",
-                    "the fact store {} was built for {}; rebuilding it for {root}",
-                    dir.display(),
-                    m.root
+                    "the fact store {} is rebuilt: {reason}",
+                    dir.display()
                 );
                 remove_stored_files(dir)?;
-                Manifest::empty(root)
+                // Generations only grow: the unusable manifest left on disk is never taken
+                // for a newer one (by this process or another sharing the store).
+                let empty = Manifest {
+                    generation,
+                    ..Manifest::empty(root)
+                };
+                (empty, Some(reason))
             }
-            Some(m)
-                if m.format == manifest::FORMAT
-                    && m.files().all(|f| dir.join(&f.path).is_file()) =>
-            {
-                m
-            }
-            // Another format, or files gone: start again (the first statement rebuilds it).
-            Some(_) => {
-                remove_stored_files(dir)?;
-                Manifest::empty(root)
-            }
-            None => Manifest::empty(root),
         };
         Ok(FactStore {
             dir: dir.clone(),
@@ -167,6 +163,7 @@ impl FactStore {
             current: RwLock::new(Arc::new(manifest)),
             refreshing: tokio::sync::Mutex::new(()),
             last_report: Mutex::new(None),
+            unusable: Mutex::new(unusable),
         })
     }
 
@@ -247,12 +244,12 @@ impl FactStore {
         })?;
         // Another statement, or another process sharing the store, may have refreshed it meanwhile.
         let mut current = self.manifest();
-        if let Ok(Some(on_disk)) = Manifest::load(&self.dir)
+        if let Ok(Loaded::Found(on_disk)) = Manifest::load(&self.dir)
             && on_disk.root == self.root
             && on_disk.format == manifest::FORMAT
             && on_disk.generation > current.generation
         {
-            current = Arc::new(on_disk);
+            current = Arc::new(*on_disk);
             *self.current.write().expect("manifest lock") = current.clone();
         }
         if current.inputs == wanted {
@@ -262,8 +259,11 @@ impl FactStore {
             .engine
             .get()
             .ok_or_else(|| Error::config("the fact store is used before the engine prepared it"))?;
-        let (next, report) = refresh::run(self, state, schemas, &current, &listing).await?;
+        let unusable = self.unusable.lock().expect("unusable lock").clone();
+        let (next, report) =
+            refresh::run(self, state, schemas, &current, &listing, unusable).await?;
         next.save(&self.dir)?;
+        *self.unusable.lock().expect("unusable lock") = None;
         let next = Arc::new(next);
         *self.current.write().expect("manifest lock") = next.clone();
         tracing::info!(target: "conversql::facts", "{report}");
@@ -271,6 +271,45 @@ impl FactStore {
         drop(lock);
         Ok(next)
     }
+}
+
+/// The manifest in `dir` if the store it describes can be used for `root`,
+/// else why not: there is none yet (an empty store), it is damaged or of
+/// another version, it was built for another dataset (a copied folder, a
+/// shared `--facts-dir`), or one of its files is missing or has another size
+/// than the manifest records (a store file lost or cut short). With the
+/// reason comes the generation it had, where it could be read.
+fn usable(dir: &Path, root: &str) -> Result<std::result::Result<Manifest, (String, u64)>> {
+    let manifest = match Manifest::load(dir)? {
+        Loaded::Missing => return Ok(Ok(Manifest::empty(root))),
+        Loaded::Unusable(reason) => return Ok(Err((reason, 0))),
+        Loaded::Found(m) => *m,
+    };
+    let unusable = |reason: String| Ok(Err((reason, manifest.generation)));
+    if manifest.root != root {
+        return unusable(format!("it was built for the dataset {}", manifest.root));
+    }
+    for file in manifest.files() {
+        let path = dir.join(&file.path);
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() && meta.len() == file.size => {}
+            Ok(meta) => {
+                return unusable(format!(
+                    "the store file {} has {} bytes, the manifest records {}",
+                    path.display(),
+                    meta.len(),
+                    file.size
+                ));
+            }
+            Err(e) => {
+                return unusable(format!(
+                    "the store file {} cannot be read: {e}",
+                    path.display()
+                ));
+            }
+        }
+    }
+    Ok(Ok(manifest))
 }
 
 /// Deletes the account directories of a store whose manifest cannot be used.

@@ -24,7 +24,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray, UInt32Array};
 use arrow::compute::{
@@ -43,7 +43,9 @@ use super::dedup::{
     EVENT_KEY, EVENT_ORDER, MESSAGE_KEY, MESSAGE_ORDER, ORDER_KEY, ORDER_ORDER, PROFILE_KEY,
     PROFILE_ORDER, first_per_key,
 };
-use super::manifest::{InputFile, Inputs, Manifest, Partition, Retired, StoredFile};
+use super::manifest::{
+    AccountRefresh, InputFile, Inputs, Manifest, Partition, RefreshReport, Retired, StoredFile,
+};
 use super::parquet_io::{self, FACTS_ROW_GROUP, MESSAGE_ROW_GROUP};
 use super::{FactStore, Listing, RETIRE_GRACE, StoreSchemas};
 use crate::error::Result;
@@ -66,54 +68,17 @@ const TOUCH_FACT_COLUMNS: [&str; 6] = [
 /// How many bytes of new log files are folded in at once (bounds the memory of a rebuild).
 const BATCH_BYTES: u64 = 64 << 20;
 
-/// What one refresh did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RefreshReport {
-    /// The generation written.
-    pub generation: u64,
-    /// Whether the store was rebuilt from nothing (first use, a changed `accounts/`, a log file gone or changed).
-    pub rebuilt: bool,
-    /// New `messages/` files folded in.
-    pub message_files: usize,
-    /// Their rows.
-    pub message_rows: usize,
-    /// New `profiles/` files folded in.
-    pub profile_files: usize,
-    /// New `events/` files folded in.
-    pub event_files: usize,
-    /// Conversations whose facts were computed.
-    pub conversations_recomputed: usize,
-    /// Week partitions written.
-    pub partitions_written: usize,
-    /// Wall time.
-    pub elapsed: Duration,
-}
-
-impl std::fmt::Display for RefreshReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "fact store generation {}{}: folded in {} message file(s) ({} rows), {} profile file(s) and {} event file(s); recomputed {} conversation(s); wrote {} partition(s) in {:.2} s",
-            self.generation,
-            if self.rebuilt { " (rebuilt)" } else { "" },
-            self.message_files,
-            self.message_rows,
-            self.profile_files,
-            self.event_files,
-            self.conversations_recomputed,
-            self.partitions_written,
-            self.elapsed.as_secs_f64()
-        )
-    }
-}
-
 /// Brings `current` up to `listing`: the next manifest (not yet saved) and what was done.
+///
+/// `unusable` is why the store found at start-up could not be used (it was
+/// started again empty), until a refresh has rebuilt it.
 pub(crate) async fn run(
     store: &FactStore,
     engine: &SessionState,
     schemas: &StoreSchemas,
     current: &Manifest,
     listing: &Listing,
+    unusable: Option<String>,
 ) -> Result<(Manifest, RefreshReport)> {
     let started = Instant::now();
     let wanted = listing.inputs();
@@ -129,11 +94,8 @@ pub(crate) async fn run(
             true
         }
     });
-    let rebuilt = current.inputs.accounts != wanted.accounts
-        || !current.inputs.messages.is_subset(&wanted.messages)
-        || !current.inputs.profiles.is_subset(&wanted.profiles)
-        || !current.inputs.events.is_subset(&wanted.events);
-    if rebuilt {
+    let rebuild_cause = unusable.or_else(|| rebuild_cause(current, &wanted));
+    if rebuild_cause.is_some() {
         let old: Vec<String> = next.files().map(|f| f.path.clone()).collect();
         next.retired.extend(old.into_iter().map(|path| Retired {
             path,
@@ -156,8 +118,9 @@ pub(crate) async fn run(
         written: vec![],
         accounts: vec![],
         changed_accounts: BTreeSet::new(),
+        folded: BTreeMap::new(),
         report: RefreshReport {
-            rebuilt,
+            rebuild_cause,
             ..RefreshReport::default()
         },
     };
@@ -169,8 +132,45 @@ pub(crate) async fn run(
     }
     job.next.inputs = wanted;
     job.report.generation = job.next.generation;
-    job.report.elapsed = started.elapsed();
+    job.report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    job.report.finished_at_ms = chrono::Utc::now().timestamp_millis();
+    for (account, (files, rows)) in std::mem::take(&mut job.folded) {
+        if let Some(stored) = job.next.accounts.get_mut(&account) {
+            stored.last_refresh = Some(AccountRefresh {
+                generation: job.report.generation,
+                finished_at_ms: job.report.finished_at_ms,
+                elapsed_ms: job.report.elapsed_ms,
+                files_folded: files.len() as u64,
+                rows_folded: rows,
+                rebuild_cause: job.report.rebuild_cause.clone(),
+            });
+        }
+    }
+    job.next.last_refresh = Some(job.report.clone());
     Ok((job.next, job.report))
+}
+
+/// Why the store must be rebuilt to hold `wanted`, if it must: the first
+/// build, a change of `accounts/` (time zones date every conversation), or a
+/// log file that changed or disappeared (its rows may be in any partition).
+fn rebuild_cause(current: &Manifest, wanted: &Inputs) -> Option<String> {
+    if current.inputs == Inputs::default() {
+        return Some("the first build".into());
+    }
+    if current.inputs.accounts != wanted.accounts {
+        return Some("accounts/ changed (time zones date every conversation)".into());
+    }
+    let gone = [
+        (&current.inputs.messages, &wanted.messages),
+        (&current.inputs.profiles, &wanted.profiles),
+        (&current.inputs.events, &wanted.events),
+    ]
+    .into_iter()
+    .find_map(|(held, seen)| held.difference(seen).next())?;
+    Some(format!(
+        "the log file {} changed or disappeared",
+        gone.location
+    ))
 }
 
 struct Job<'a> {
@@ -187,10 +187,20 @@ struct Job<'a> {
     accounts: Vec<RecordBatch>,
     /// Accounts whose events or conversations this refresh changed (their touches are made again).
     changed_accounts: BTreeSet<String>,
+    /// Per account, the log files folded in that had its rows, and how many rows.
+    folded: BTreeMap<String, (BTreeSet<String>, u64)>,
     report: RefreshReport,
 }
 
 impl Job<'_> {
+    /// Counts an account's new log rows (with their `source_file`) as folded in.
+    fn count_folded(&mut self, account: &str, rows: &RecordBatch) -> DfResult<()> {
+        let (files, count) = self.folded.entry(account.to_string()).or_default();
+        files.extend(strings(rows, "source_file")?);
+        *count += rows.num_rows() as u64;
+        Ok(())
+    }
+
     /// A session of the engine whose raw tables read exactly the given files.
     fn session(
         &self,
@@ -243,6 +253,7 @@ impl Job<'_> {
             .await?;
             self.report.message_rows += rows.num_rows();
             for (account, rows) in split_by_account(&rows)? {
+                self.count_folded(&account, &rows)?;
                 let profiles = changed.remove(&account).unwrap_or_default();
                 self.fold_account(&account, Some(rows), &profiles).await?;
             }
@@ -347,7 +358,9 @@ impl Job<'_> {
     async fn fold_events(&mut self, files: &[ObjectMeta]) -> Result<()> {
         let schema = self.schemas.event_file.clone();
         let rows = Self::read_raw(self.session(&[], &[], files), "events", &schema).await?;
+        self.report.event_rows += rows.num_rows();
         for (account, new_rows) in split_by_account(&rows)? {
+            self.count_folded(&account, &new_rows)?;
             self.changed_accounts.insert(account.clone());
             let store = self.next.accounts.entry(account.clone()).or_default();
             let old = match &store.delivered_events {
@@ -419,7 +432,9 @@ impl Job<'_> {
         }
         let schema = self.schemas.profile_file.clone();
         let rows = Self::read_raw(self.session(&[], files, &[]), "profiles", &schema).await?;
+        self.report.profile_rows += rows.num_rows();
         for (account, new_rows) in split_by_account(&rows)? {
+            self.count_folded(&account, &new_rows)?;
             let store = self.next.accounts.entry(account.clone()).or_default();
             let old = match &store.profiles {
                 Some(file) => {
@@ -975,7 +990,7 @@ fn date_name(days: i32) -> String {
 }
 
 /// The directory of an account: `a=<account_id>`, any byte outside `[A-Za-z0-9_.-]` as `%XX`.
-fn account_dir(account: &str) -> String {
+pub(crate) fn account_dir(account: &str) -> String {
     let mut dir = String::from("a=");
     for b in account.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') {

@@ -533,8 +533,9 @@ async fn per_account_isolation_cannot_be_escaped() {
     let alice = server.connect("alice", "alice-secret").await.unwrap();
     let bob = server.connect("bob", "bob-secret").await.unwrap();
 
-    let accounts = |rows: Vec<tokio_postgres::Row>| -> Vec<String> {
-        let mut v: Vec<String> = rows.iter().map(|r| r.get::<_, String>(0)).collect();
+    // NULL is a row of no account (the whole store's row of `fact_store`).
+    let accounts = |rows: Vec<tokio_postgres::Row>| -> Vec<Option<String>> {
+        let mut v: Vec<Option<String>> = rows.iter().map(|r| r.get(0)).collect();
         v.sort();
         v.dedup();
         v
@@ -565,16 +566,27 @@ async fn per_account_isolation_cannot_be_escaped() {
         let all = accounts(alice.query(&sql, &[]).await.unwrap());
         let mine = accounts(bob.query(&sql, &[]).await.unwrap());
         assert!(
-            mine.iter().all(|a| a == "acc_001"),
+            mine.iter().all(|a| a.as_deref() == Some("acc_001")),
             "{schema}.{table}: bob saw {mine:?}"
         );
-        if all.len() > 1 {
+        if all.iter().flatten().count() > 1 {
             seen_by_alice += 1;
         }
     }
     assert!(
         seen_by_alice >= 10,
         "the test must see other accounts through alice ({seen_by_alice} relations)"
+    );
+    // The store's own view: bob's account, not the row of the whole store.
+    let store_rows = "SELECT account_id FROM fact_store";
+    assert_eq!(
+        accounts(bob.query(store_rows, &[]).await.unwrap()),
+        vec![Some("acc_001".to_string())]
+    );
+    let alice_store = accounts(alice.query(store_rows, &[]).await.unwrap());
+    assert!(
+        alice_store.contains(&None) && alice_store.len() > 2,
+        "{alice_store:?}"
     );
 
     let count = |rows: Vec<tokio_postgres::Row>| rows[0].get::<_, i64>(0);
