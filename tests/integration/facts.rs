@@ -495,3 +495,116 @@ fn row_groups_matched(plan: &str) -> usize {
     );
     total
 }
+
+/// Copies the dataset folder `from` into `to`, without its `_conversql` folder.
+fn copy_dataset(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "_conversql" {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            copy_dataset(&entry.path(), &to.join(&name));
+        } else {
+            std::fs::copy(entry.path(), to.join(&name)).unwrap();
+        }
+    }
+}
+
+/// Starts `conversql serve` over `root` with the store in `facts`.
+fn serve(root: &Path, facts: &Path) -> (std::process::Child, u16) {
+    let port = crate::common::free_port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_conversql"))
+        .args(["serve", "--data"])
+        .arg(root)
+        .arg("--facts-dir")
+        .arg(facts)
+        .args(["--as-of", AS_OF, "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start conversql serve");
+    crate::common::wait_for_port(port, "conversql serve", &mut child);
+    (child, port)
+}
+
+/// Every row of `sql` as `a|b|c` (NULL as empty), through the simple protocol.
+async fn rows_of(client: &tokio_postgres::Client, sql: &str) -> Vec<String> {
+    client
+        .simple_query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => Some(
+                (0..r.len())
+                    .map(|i| r.get(i).unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join("|"),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_share_one_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, held, facts) = (
+        dir.path().join("root"),
+        dir.path().join("held"),
+        dir.path().join("facts"),
+    );
+    copy_dataset(Path::new(&crate::common::data_root()), &root);
+    move_days(&root, &held, |d| d >= "2026-06-06");
+    let (mut first, first_port) = serve(&root, &facts);
+    let (mut second, second_port) = serve(&root, &facts);
+    let connect = |port: u16| async move {
+        let (client, connection) = tokio_postgres::connect(
+            &format!("host=127.0.0.1 port={port} user=analyst dbname=conversql"),
+            tokio_postgres::NoTls,
+        )
+        .await
+        .unwrap();
+        tokio::spawn(connection);
+        client
+    };
+    let (a, b) = (connect(first_port).await, connect(second_port).await);
+    let generation = "SELECT generation, refresh_generation, rebuild_cause FROM fact_store WHERE account_id IS NULL";
+    let questions = [
+        generation,
+        "SELECT * FROM overview('acc_001', '2026-05-09', '2026-06-07')",
+        "SELECT * FROM overview_daily('acc_002', '2026-05-09', '2026-06-07', 'status')",
+        "SELECT account_id, count(*), max(last_updated) FROM conversations GROUP BY account_id ORDER BY account_id",
+        "SELECT account_id, conversations, messages, events, touches, bytes FROM fact_store ORDER BY account_id NULLS LAST",
+    ];
+
+    // The first server builds the store; the second reads the generation it wrote.
+    assert_eq!(rows_of(&a, generation).await, vec!["1|1|the first build"]);
+    assert_eq!(rows_of(&b, generation).await, vec!["1|1|the first build"]);
+
+    // New days arrive and both servers are asked at once: one folds them in, the other
+    // waits for it (the store's lock) and reads the same generation.
+    move_days(&held, &root, |_| true);
+    let (from_a, from_b) = tokio::join!(rows_of(&a, questions[3]), rows_of(&b, questions[3]));
+    assert_eq!(from_a, from_b);
+    for sql in questions {
+        assert_eq!(rows_of(&a, sql).await, rows_of(&b, sql).await, "{sql}");
+    }
+    assert_eq!(
+        rows_of(&a, generation).await,
+        vec!["2|2|"],
+        "one refresh folded the new days in, without a rebuild"
+    );
+    // And both answer as the raw log does.
+    a.batch_execute("SET conversql.facts = off").await.unwrap();
+    for sql in &questions[1..4] {
+        assert_eq!(rows_of(&a, sql).await, rows_of(&b, sql).await, "{sql}");
+    }
+    for child in [&mut first, &mut second] {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}
