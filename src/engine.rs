@@ -21,7 +21,7 @@ use datafusion_pg_catalog::pg_catalog::setup_pg_catalog;
 use crate::contract::TABLES;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
-use crate::facts::{FactStore, StoreInputs, StoreSchemas, StoredKind, StoredTable};
+use crate::facts::{FactStore, FactsPlacement, StoreInputs, StoreSchemas, StoredKind, StoredTable};
 use crate::log_table::LogTable;
 use crate::names::{DATABASE, MATERIALIZED_SCHEMA, PUBLIC_SCHEMA, RAW_SCHEMA};
 use crate::scope::AccountScope;
@@ -54,9 +54,9 @@ pub struct EngineOptions {
     pub s3: crate::s3::S3Options,
     /// The runs file of scheduled reports behind the `report_runs` view; `None`: the view is empty.
     pub report_runs: Option<PathBuf>,
-    /// The fact store's directory (materialised conversation facts, see [`crate::facts`]);
-    /// `None`: every query computes the facts from the raw log.
-    pub facts_dir: Option<PathBuf>,
+    /// Where the fact store is kept (materialised conversation facts, see [`crate::facts`]);
+    /// [`FactsPlacement::Off`]: every query computes the facts from the raw log.
+    pub facts: FactsPlacement,
     /// Where queries over the memory limit spill (this process's own directory under it,
     /// see [`crate::spill`]); `None`: DataFusion's default, under the system temp dir.
     pub spill_dir: Option<PathBuf>,
@@ -97,7 +97,7 @@ impl Engine {
         let spill = open_spill_dir(&options)?;
         let ctx = context(&dataset, &options, spill.as_deref())?;
         let raw = register_raw_tables(&ctx, &dataset)?;
-        let facts = open_fact_store(&options, &dataset, &raw)?;
+        let facts = open_fact_store(&ctx, &options, &dataset, &raw).await?;
         register_functions(&ctx, &raw, &options, facts.as_ref());
         let views = builtin_views();
         register_catalog(&ctx, &views)?;
@@ -294,17 +294,24 @@ fn register_raw_tables(ctx: &SessionContext, dataset: &Dataset) -> Result<RawTab
     Ok(RawTables(tables))
 }
 
-/// Step 3: the fact store, when the options name its directory.
-fn open_fact_store(
+/// Step 3: the fact store, where the options place it (its object store registered for the scans).
+async fn open_fact_store(
+    ctx: &SessionContext,
     options: &EngineOptions,
     dataset: &Dataset,
     raw: &RawTables,
 ) -> Result<Option<Arc<FactStore>>> {
-    let Some(dir) = &options.facts_dir else {
+    let Some(location) =
+        crate::facts::placement::locate(&options.facts, dataset, &options.s3).await?
+    else {
         return Ok(None);
     };
+    if location.url != dataset.store_url {
+        ctx.runtime_env()
+            .register_object_store(location.url.as_ref(), location.store.clone());
+    }
     let store = FactStore::open(
-        dir,
+        location,
         // The dataset's identity however it was spelt (`data`, `./data`, `/abs/data`).
         &format!("{}{}", dataset.store_url.as_str(), dataset.prefix),
         StoreInputs {
@@ -313,7 +320,8 @@ fn open_fact_store(
             accounts: raw.get("accounts"),
             events: raw.get("events"),
         },
-    )?;
+    )
+    .await?;
     Ok(Some(Arc::new(store)))
 }
 

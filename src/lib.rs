@@ -46,6 +46,7 @@ pub mod session;
 pub mod settings;
 pub mod spill;
 pub mod stop;
+pub mod store_location;
 pub mod table_functions;
 pub mod temp_views;
 pub mod user_views;

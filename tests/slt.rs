@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use conversql::facts::FactsPlacement;
 use conversql::s3::S3Options;
 use conversql::session::StatementResult;
 use conversql::{Engine, EngineOptions, Session};
@@ -36,7 +37,7 @@ use sqllogictest::{AsyncDB, DBOutput};
 struct ConversqlDb {
     root: String,
     s3: S3Options,
-    facts_dir: Option<PathBuf>,
+    facts: FactsPlacement,
     writer: SessionContext,
     session: Option<Session>,
 }
@@ -51,7 +52,7 @@ impl ConversqlDb {
             let engine = Engine::open(EngineOptions {
                 data: self.root.clone(),
                 s3: self.s3.clone(),
-                facts_dir: self.facts_dir.clone(),
+                facts: self.facts.clone(),
                 ..Default::default()
             })
             .await
@@ -123,7 +124,7 @@ enum Backend {
     /// A fresh temporary directory; `facts`: with a fact store (folding in
     /// each fixture file as the queries after it see it), else the raw path.
     Local { facts: bool },
-    /// A fresh prefix in a bucket of the S3 server at this endpoint, with a fact store in a local directory.
+    /// A fresh prefix in a bucket of the S3 server at this endpoint, with the fact store beside the data in the bucket.
     S3 { endpoint: String },
 }
 
@@ -142,9 +143,12 @@ fn s3_options(endpoint: &str) -> S3Options {
 async fn run_file(path: &Path, backend: &Backend) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let tables = ["accounts", "profiles", "messages", "events"];
-    let facts_dir = match backend {
-        Backend::Local { facts: false } => None,
-        _ => Some(dir.path().join("_facts")),
+    let facts = match backend {
+        Backend::Local { facts: false } => FactsPlacement::Off,
+        Backend::Local { facts: true } => {
+            FactsPlacement::At(dir.path().join("_facts").display().to_string())
+        }
+        Backend::S3 { .. } => FactsPlacement::BesideData,
     };
     let (root, s3, store) = match backend {
         Backend::Local { .. } => {
@@ -171,8 +175,7 @@ async fn run_file(path: &Path, backend: &Backend) -> Result<(), String> {
         }
     };
     let mut runner = sqllogictest::Runner::new(move || {
-        let (root, s3, store, facts_dir) =
-            (root.clone(), s3.clone(), store.clone(), facts_dir.clone());
+        let (root, s3, store, facts) = (root.clone(), s3.clone(), store.clone(), facts.clone());
         async move {
             let writer = SessionContext::new();
             if let Some(store) = store {
@@ -184,7 +187,7 @@ async fn run_file(path: &Path, backend: &Backend) -> Result<(), String> {
             Ok(ConversqlDb {
                 root,
                 s3,
-                facts_dir,
+                facts,
                 writer,
                 session: None,
             })

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::engine::{Engine, EngineOptions};
 use crate::error::{Error, Result};
+use crate::facts::FactsPlacement;
 use crate::output::{OutputFormat, write_batches};
 use crate::report::config::ReportsFile;
 use crate::report::scheduler;
@@ -117,13 +118,17 @@ pub struct DataArgs {
     /// Default: $XDG_STATE_HOME/conversql, else ~/.local/state/conversql.
     #[arg(long, env = "CONVERSQL_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
-    /// The fact store's directory: conversation facts materialised as Parquet, kept up to date
-    /// as log files arrive. Default: <root>/_conversql/facts for a local dataset, else
-    /// $XDG_CACHE_HOME/conversql/facts/<root> (~/.cache when unset).
+    /// Where the fact store is kept (conversation facts materialised as Parquet, kept up to
+    /// date as log files arrive): a path, file://, s3://bucket/prefix or memory://. Default:
+    /// <root>/_conversql/facts beside the data, in the dataset's own store (s3:// included);
+    /// where that refuses writes, a local cache folder named at start-up.
+    #[arg(long, env = "CONVERSQL_FACTS", conflicts_with = "facts_dir")]
+    pub facts: Option<String>,
+    /// The fact store in a local folder (the same as --facts DIR).
     #[arg(long, env = "CONVERSQL_FACTS_DIR")]
     pub facts_dir: Option<PathBuf>,
     /// Compute every query straight from the raw log, without the fact store.
-    #[arg(long, conflicts_with = "facts_dir")]
+    #[arg(long, conflicts_with_all = ["facts", "facts_dir"])]
     pub no_facts: bool,
 }
 
@@ -341,17 +346,14 @@ impl DataArgs {
             connect_timeout: duration("--s3-connect-timeout", &self.s3_connect_timeout)?,
         };
         let data = self.data.clone().unwrap_or_else(default_data_root);
-        let facts_dir = if self.no_facts {
-            None
-        } else {
-            Some(
-                self.facts_dir
-                    .clone()
-                    .unwrap_or_else(|| default_facts_dir(&data)),
-            )
+        let facts = match (&self.facts, &self.facts_dir) {
+            _ if self.no_facts => FactsPlacement::Off,
+            (Some(location), _) => FactsPlacement::At(location.clone()),
+            (None, Some(dir)) => FactsPlacement::At(dir.display().to_string()),
+            (None, None) => FactsPlacement::BesideData,
         };
         Ok(EngineOptions {
-            facts_dir,
+            facts,
             data,
             views: self.views.clone(),
             as_of,
@@ -374,32 +376,6 @@ impl DataArgs {
     pub fn history(&self) -> crate::run_history::History {
         crate::run_history::History::in_dir(&self.state_dir())
     }
-}
-
-/// Where the fact store of `root` lives unless `--facts-dir` says otherwise:
-/// beside the data for a local root, in the user's cache for an object store.
-pub fn default_facts_dir(root: &str) -> PathBuf {
-    let local = !root.contains("://") || root.starts_with("file://");
-    if local {
-        return PathBuf::from(root.strip_prefix("file://").unwrap_or(root))
-            .join("_conversql")
-            .join("facts");
-    }
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir);
-    let name: String = root
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    cache.join("conversql").join("facts").join(name)
 }
 
 /// On SIGTERM or SIGINT: removes the server's spill files, then exits

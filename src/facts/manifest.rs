@@ -1,21 +1,30 @@
-//! The fact store's manifest (`manifest.json`): which log files the store
-//! holds, which Parquet files hold it, and what the refreshes that wrote it
-//! did. It is replaced atomically (written aside, then renamed) after every
-//! refresh, so a store read after a crash or a restart is always one whole
-//! generation.
+//! The fact store's manifest: which log files the store holds, which Parquet
+//! files hold it, and what the refreshes that wrote it did. Each generation
+//! is its own object, `manifest/<generation>.json`, created with a
+//! conditional write that fails if it exists ([`Manifest::commit`]); the
+//! highest generation is the store. A store read after a crash, a restart or
+//! a lost race is therefore always one whole generation, and no writer ever
+//! replaces another's.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
-use object_store::ObjectMeta;
+use futures::TryStreamExt;
+use object_store::{ObjectMeta, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::store_location::StoreLocation;
 
 /// The manifest format this build reads and writes; another value means a rebuild.
-pub const FORMAT: u32 = 3;
-/// The manifest's file name inside the store directory.
-pub const FILE_NAME: &str = "manifest.json";
+pub const FORMAT: u32 = 4;
+/// The folder of the generations' manifests inside the store.
+pub const MANIFEST_FOLDER: &str = "manifest";
+/// The single manifest of stores written before generations had their own
+/// objects (format 3 and older): read only to say why the store is rebuilt.
+pub const EARLIER_LAYOUT_FILE: &str = "manifest.json";
+/// How many of the newest generations' manifests are kept (older ones are
+/// deleted once superseded for [`super::RETIRE_GRACE`]).
+const GENERATIONS_KEPT: usize = 16;
 
 /// One version of a log file: a changed size, time or ETag is another file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -235,8 +244,57 @@ pub enum Loaded {
     Missing,
     /// A manifest this build reads.
     Found(Box<Manifest>),
-    /// A manifest this build cannot use: damaged, or written by another version (the reason).
-    Unusable(String),
+    /// A manifest this build cannot use: damaged, or written by another
+    /// version (the reason), and its generation.
+    Unusable(String, u64),
+}
+
+/// Whether [`Manifest::commit`] made its generation the store's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Committed {
+    /// It is the newest generation.
+    Done,
+    /// Another writer committed that generation (or a newer one) first; nothing was replaced.
+    LostRace,
+}
+
+/// The object name of a generation's manifest, below the store's prefix.
+fn generation_object(generation: u64) -> String {
+    format!("{MANIFEST_FOLDER}/{generation:020}.json")
+}
+
+/// The newest committed generation at `location` (0 for none).
+pub async fn newest_generation(location: &StoreLocation) -> Result<u64> {
+    Ok(generations(location).await?.last().map_or(0, |(g, _)| *g))
+}
+
+/// The committed generations at `location`, oldest first, with their objects.
+async fn generations(location: &StoreLocation) -> Result<Vec<(u64, ObjectMeta)>> {
+    let folder = location.child(MANIFEST_FOLDER);
+    let listed: Vec<ObjectMeta> = match location.store.list(Some(&folder)).try_collect().await {
+        Ok(listed) => listed,
+        Err(object_store::Error::NotFound { .. }) => vec![],
+        Err(e) => {
+            return Err(Error::config(format!(
+                "cannot list the manifests of {}: {e}",
+                location.display
+            )));
+        }
+    };
+    let mut found: Vec<(u64, ObjectMeta)> = listed
+        .into_iter()
+        .filter_map(|meta| {
+            let generation = meta
+                .location
+                .filename()?
+                .strip_suffix(".json")?
+                .parse()
+                .ok()?;
+            Some((generation, meta))
+        })
+        .collect();
+    found.sort_by_key(|(generation, _)| *generation);
+    Ok(found)
 }
 
 impl Manifest {
@@ -253,24 +311,33 @@ impl Manifest {
         }
     }
 
-    /// Reads `dir/manifest.json`. An error only when the file cannot be read;
-    /// one that does not parse, or is of another format, is [`Loaded::Unusable`].
-    pub fn load(dir: &Path) -> Result<Loaded> {
-        let path = dir.join(FILE_NAME);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Loaded::Missing),
-            Err(e) => {
-                return Err(Error::Io {
-                    path: path.display().to_string(),
-                    source: e,
-                });
-            }
+    /// Reads the newest generation's manifest at `location`. An error only
+    /// when the store cannot be listed or read; a manifest that does not parse,
+    /// or is of another format, is [`Loaded::Unusable`].
+    pub async fn load(location: &StoreLocation) -> Result<Loaded> {
+        let Some((generation, newest)) = generations(location).await?.pop() else {
+            let earlier = location.child(EARLIER_LAYOUT_FILE);
+            return Ok(match location.store.head(&earlier).await {
+                Ok(_) => Loaded::Unusable(
+                    format!(
+                        "the manifest {}/{EARLIER_LAYOUT_FILE} is of an earlier version's layout (format 3 or older), this version reads format {FORMAT}",
+                        location.display
+                    ),
+                    0,
+                ),
+                Err(_) => Loaded::Missing,
+            });
         };
+        let shown = format!("{}/{}", location.display, generation_object(generation));
+        let bytes = match location.store.get(&newest.location).await {
+            Ok(got) => got.bytes().await,
+            Err(e) => Err(e),
+        }
+        .map_err(|e| Error::config(format!("cannot read the manifest {shown}: {e}")))?;
         let damaged = |e: serde_json::Error| {
-            Loaded::Unusable(format!("the manifest {} is damaged: {e}", path.display()))
+            Loaded::Unusable(format!("the manifest {shown} is damaged: {e}"), generation)
         };
-        let value: serde_json::Value = match serde_json::from_str(&text) {
+        let value: serde_json::Value = match serde_json::from_slice(&bytes) {
             Ok(value) => value,
             Err(e) => return Ok(damaged(e)),
         };
@@ -278,28 +345,70 @@ impl Manifest {
             Some(format) if format == u64::from(FORMAT) => {}
             // Written by another version: its files are not read; the store is rebuilt.
             other => {
-                return Ok(Loaded::Unusable(format!(
-                    "the manifest {} is of format {}, this version reads format {FORMAT}",
-                    path.display(),
-                    other.map_or_else(|| "(none)".to_string(), |f| f.to_string())
+                return Ok(Loaded::Unusable(
+                    format!(
+                        "the manifest {shown} is of format {}, this version reads format {FORMAT}",
+                        other.map_or_else(|| "(none)".to_string(), |f| f.to_string())
+                    ),
+                    generation,
+                ));
+            }
+        }
+        match serde_json::from_value::<Manifest>(value) {
+            Ok(m) if m.generation == generation => Ok(Loaded::Found(Box::new(m))),
+            Ok(m) => Ok(Loaded::Unusable(
+                format!("the manifest {shown} records generation {}", m.generation),
+                generation,
+            )),
+            Err(e) => Ok(damaged(e)),
+        }
+    }
+
+    /// Commits this generation: creates its manifest object unless it exists
+    /// (a conditional write, so of two writers of one generation exactly one
+    /// wins), then checks that no newer generation exists (one whose
+    /// predecessor's manifest was already deleted). Old generations' manifests
+    /// beyond the newest [`GENERATIONS_KEPT`] are deleted once superseded for
+    /// [`super::RETIRE_GRACE`].
+    pub async fn commit(&self, location: &StoreLocation) -> Result<Committed> {
+        let object = location.child(&generation_object(self.generation));
+        let text = serde_json::to_vec(self)
+            .map_err(|e| Error::config(format!("fact store manifest: {e}")))?;
+        let create = PutOptions {
+            mode: PutMode::Create,
+            ..PutOptions::default()
+        };
+        match location
+            .store
+            .put_opts(&object, PutPayload::from(text), create)
+            .await
+        {
+            Ok(_) => {}
+            Err(object_store::Error::AlreadyExists { .. }) => return Ok(Committed::LostRace),
+            Err(e) => {
+                return Err(Error::config(format!(
+                    "cannot commit generation {} of {}: {e}",
+                    self.generation, location.display
                 )));
             }
         }
-        Ok(serde_json::from_value(value).map_or_else(damaged, |m| Loaded::Found(Box::new(m))))
-    }
-
-    /// Writes `dir/manifest.json` atomically.
-    pub fn save(&self, dir: &Path) -> Result<()> {
-        let path = dir.join(FILE_NAME);
-        let tmp = dir.join(format!(".{FILE_NAME}.tmp"));
-        let io = |p: &Path, e| Error::Io {
-            path: p.display().to_string(),
-            source: e,
-        };
-        let text = serde_json::to_string(self)
-            .map_err(|e| Error::config(format!("fact store manifest: {e}")))?;
-        std::fs::write(&tmp, text).map_err(|e| io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))
+        let committed = generations(location).await?;
+        if committed
+            .last()
+            .is_some_and(|(newest, _)| *newest > self.generation)
+        {
+            let _ = location.store.delete(&object).await;
+            return Ok(Committed::LostRace);
+        }
+        let superseded = chrono::Utc::now() - super::RETIRE_GRACE;
+        let old = committed.len().saturating_sub(GENERATIONS_KEPT);
+        for window in committed[..old].windows(2) {
+            // A manifest is superseded when the next one was written.
+            if window[1].1.last_modified < superseded {
+                let _ = location.store.delete(&window[0].1.location).await;
+            }
+        }
+        Ok(Committed::Done)
     }
 
     /// Every Parquet file the manifest refers to.
@@ -320,11 +429,27 @@ impl Manifest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::s3::S3Options;
 
-    #[test]
-    fn a_manifest_survives_a_round_trip_through_its_file() {
-        let dir = tempfile::tempdir().unwrap();
-        assert_eq!(Manifest::load(dir.path()).unwrap(), Loaded::Missing);
+    fn memory() -> StoreLocation {
+        StoreLocation::parse("memory://facts", &S3Options::default()).unwrap()
+    }
+
+    async fn write(location: &StoreLocation, relative: &str, text: &str) {
+        location
+            .store
+            .put(
+                &location.child(relative),
+                PutPayload::from(text.to_string()),
+            )
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_manifest_survives_a_round_trip_through_its_object() {
+        let location = memory();
+        assert_eq!(Manifest::load(&location).await.unwrap(), Loaded::Missing);
         let mut manifest = Manifest::empty("data");
         manifest.generation = 7;
         let file = |path: &str| StoredFile {
@@ -346,49 +471,91 @@ mod tests {
                     max_started_date: 20_590,
                 },
             );
-        manifest.save(dir.path()).unwrap();
+        assert_eq!(manifest.commit(&location).await.unwrap(), Committed::Done);
         assert_eq!(
-            Manifest::load(dir.path()).unwrap(),
+            Manifest::load(&location).await.unwrap(),
             Loaded::Found(Box::new(manifest.clone()))
         );
         assert_eq!(manifest.files().count(), 2);
         assert_eq!(manifest.conversations(), 2);
     }
 
-    #[test]
-    fn a_manifest_of_another_format_is_read_as_one_to_rebuild() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join(FILE_NAME),
+    #[tokio::test]
+    async fn of_two_writers_of_one_generation_the_second_loses_and_replaces_nothing() {
+        let location = memory();
+        let mut first = Manifest::empty("data");
+        first.generation = 1;
+        let mut second = first.clone();
+        second.root = "other".into();
+        assert_eq!(first.commit(&location).await.unwrap(), Committed::Done);
+        assert_eq!(second.commit(&location).await.unwrap(), Committed::LostRace);
+        let Loaded::Found(read) = Manifest::load(&location).await.unwrap() else {
+            panic!("no manifest");
+        };
+        assert_eq!(read.root, "data");
+        // A writer still at an older generation loses too, even if that
+        // generation's manifest is gone.
+        let mut newer = first.clone();
+        newer.generation = 3;
+        assert_eq!(newer.commit(&location).await.unwrap(), Committed::Done);
+        location
+            .store
+            .delete(&location.child(&generation_object(1)))
+            .await
+            .unwrap();
+        assert_eq!(first.commit(&location).await.unwrap(), Committed::LostRace);
+        let Loaded::Found(read) = Manifest::load(&location).await.unwrap() else {
+            panic!("no manifest");
+        };
+        assert_eq!(read.generation, 3);
+    }
+
+    #[tokio::test]
+    async fn a_manifest_of_another_format_is_read_as_one_to_rebuild() {
+        let location = memory();
+        write(
+            &location,
+            &generation_object(3),
             r#"{"format":1,"root":"data","generation":3}"#,
         )
-        .unwrap();
-        let Loaded::Unusable(reason) = Manifest::load(dir.path()).unwrap() else {
+        .await;
+        let Loaded::Unusable(reason, 3) = Manifest::load(&location).await.unwrap() else {
             panic!("a format-1 manifest was read");
         };
         assert!(
             reason.contains(&format!("format 1, this version reads format {FORMAT}")),
             "{reason}"
         );
+        // The single manifest.json of earlier versions, alone, is of an earlier layout.
+        let location = memory();
+        write(&location, EARLIER_LAYOUT_FILE, r#"{"format":3}"#).await;
+        let Loaded::Unusable(reason, 0) = Manifest::load(&location).await.unwrap() else {
+            panic!("an earlier layout was read");
+        };
+        assert!(reason.contains("earlier version's layout"), "{reason}");
     }
 
-    #[test]
-    fn a_damaged_manifest_is_unusable_and_named() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(FILE_NAME), "{not json").unwrap();
-        let Loaded::Unusable(reason) = Manifest::load(dir.path()).unwrap() else {
+    #[tokio::test]
+    async fn a_damaged_manifest_is_unusable_and_named() {
+        let location = memory();
+        write(&location, &generation_object(2), "{not json").await;
+        let Loaded::Unusable(reason, 2) = Manifest::load(&location).await.unwrap() else {
             panic!("a damaged manifest was read");
         };
-        assert!(reason.contains("manifest.json is damaged"), "{reason}");
+        assert!(
+            reason.contains("00000000000000000002.json is damaged"),
+            "{reason}"
+        );
         // A manifest of this format whose fields do not fit is damaged too.
-        std::fs::write(
-            dir.path().join(FILE_NAME),
-            format!(r#"{{"format":{FORMAT},"root":"data"}}"#),
+        write(
+            &location,
+            &generation_object(4),
+            &format!(r#"{{"format":{FORMAT},"root":"data"}}"#),
         )
-        .unwrap();
+        .await;
         assert!(matches!(
-            Manifest::load(dir.path()).unwrap(),
-            Loaded::Unusable(_)
+            Manifest::load(&location).await.unwrap(),
+            Loaded::Unusable(_, 4)
         ));
     }
 

@@ -1,18 +1,21 @@
-//! Reading and writing the store's Parquet files (local files, written aside
-//! and renamed into place, so a reader never sees half a file).
+//! Reading and writing the store's Parquet files. A file is written with one
+//! `put` of the whole object, which object stores make atomic (the local store
+//! writes aside and renames), so a reader never sees half a file.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{RecordBatch, RecordBatchReader};
 use arrow::compute::concat_batches;
 use arrow::datatypes::SchemaRef;
 use datafusion::common::{Result, exec_datafusion_err};
+use object_store::{ObjectStoreExt, PutPayload};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+
+use crate::store_location::StoreLocation;
 
 /// Rows per row group of a messages file: a thread lookup reads one.
 pub(crate) const MESSAGE_ROW_GROUP: usize = 8192;
@@ -20,15 +23,19 @@ pub(crate) const MESSAGE_ROW_GROUP: usize = 8192;
 pub(crate) const FACTS_ROW_GROUP: usize = 32768;
 
 /// Reads the whole file, or only `columns`, as one batch with the file's schema re-labelled as `schema` (if given).
-pub(crate) fn read(
-    path: &Path,
+pub(crate) async fn read(
+    location: &StoreLocation,
+    relative: &str,
     columns: Option<&[&str]>,
     schema: Option<&SchemaRef>,
 ) -> Result<RecordBatch> {
-    let shown = path.display();
-    let file = std::fs::File::open(path)
-        .map_err(|e| exec_datafusion_err!("fact store file {shown}: {e}"))?;
-    let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)
+    let shown = format!("{}/{relative}", location.display);
+    let bytes = match location.store.get(&location.child(relative)).await {
+        Ok(got) => got.bytes().await,
+        Err(e) => Err(e),
+    }
+    .map_err(|e| exec_datafusion_err!("fact store file {shown}: {e}"))?;
+    let mut builder = ParquetRecordBatchReaderBuilder::try_new(bytes)
         .map_err(|e| exec_datafusion_err!("fact store file {shown}: {e}"))?
         .with_batch_size(65536);
     if let Some(columns) = columns {
@@ -63,25 +70,23 @@ pub(crate) fn relabel(batch: RecordBatch, schema: &SchemaRef) -> Result<RecordBa
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
-/// Writes `batch` to `path` (through `path.tmp`), with statistics and a page
+/// Writes `batch` as the object `relative`, with statistics and a page
 /// index on every column, `row_group` rows per row group. Returns the size.
-pub(crate) fn write(path: &Path, batch: &RecordBatch, row_group: usize) -> Result<u64> {
-    let shown = path.display();
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| {
-            exec_datafusion_err!("fact store: cannot create {}: {e}", parent.display())
-        })?;
-    }
-    let tmp = path.with_extension("parquet.tmp");
+pub(crate) async fn write(
+    location: &StoreLocation,
+    relative: &str,
+    batch: &RecordBatch,
+    row_group: usize,
+) -> Result<u64> {
+    let shown = format!("{}/{relative}", location.display);
     let props = WriterProperties::builder()
         .set_compression(Compression::LZ4_RAW)
         .set_statistics_enabled(EnabledStatistics::Page)
         .set_max_row_group_row_count(Some(row_group))
         .set_data_page_row_count_limit(1024)
         .build();
-    let file = std::fs::File::create(&tmp)
-        .map_err(|e| exec_datafusion_err!("fact store: cannot write {shown}: {e}"))?;
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props))
+    let mut bytes = Vec::new();
+    let mut writer = ArrowWriter::try_new(&mut bytes, batch.schema(), Some(props))
         .map_err(|e| exec_datafusion_err!("fact store: cannot write {shown}: {e}"))?;
     writer
         .write(batch)
@@ -89,11 +94,12 @@ pub(crate) fn write(path: &Path, batch: &RecordBatch, row_group: usize) -> Resul
     writer
         .close()
         .map_err(|e| exec_datafusion_err!("fact store: cannot write {shown}: {e}"))?;
-    std::fs::rename(&tmp, path)
+    let size = bytes.len() as u64;
+    location
+        .store
+        .put(&location.child(relative), PutPayload::from(bytes))
+        .await
         .map_err(|e| exec_datafusion_err!("fact store: cannot write {shown}: {e}"))?;
-    let size = std::fs::metadata(path)
-        .map_err(|e| exec_datafusion_err!("fact store: {shown}: {e}"))?
-        .len();
     Ok(size)
 }
 
@@ -109,9 +115,10 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn a_written_file_reads_back_whole_or_by_column() {
-        let dir = tempfile::tempdir().unwrap();
+    #[tokio::test]
+    async fn a_written_file_reads_back_whole_or_by_column() {
+        let location =
+            StoreLocation::parse("memory://store", &crate::s3::S3Options::default()).unwrap();
         let schema = Arc::new(Schema::new(vec![
             Field::new("id", DataType::Utf8, false),
             Field::new("n", DataType::Int64, true),
@@ -124,15 +131,22 @@ mod tests {
             ],
         )
         .unwrap();
-        let path = dir.path().join("x/f.parquet");
-        assert!(write(&path, &batch, 2).unwrap() > 0);
-        assert_eq!(read(&path, None, Some(&schema)).unwrap(), batch);
-        let ids = read(&path, Some(&["id"]), None).unwrap();
+        assert!(write(&location, "x/f.parquet", &batch, 2).await.unwrap() > 0);
+        assert_eq!(
+            read(&location, "x/f.parquet", None, Some(&schema))
+                .await
+                .unwrap(),
+            batch
+        );
+        let ids = read(&location, "x/f.parquet", Some(&["id"]), None)
+            .await
+            .unwrap();
         assert_eq!(ids.num_columns(), 1);
         assert_eq!(ids.num_rows(), 3);
-        let err = read(&dir.path().join("missing.parquet"), None, None)
+        let err = read(&location, "missing.parquet", None, None)
+            .await
             .unwrap_err()
             .to_string();
-        assert!(err.contains("missing.parquet"), "{err}");
+        assert!(err.contains("memory://store/missing.parquet"), "{err}");
     }
 }

@@ -22,7 +22,6 @@
 //! conversation is known, so either side can change them).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -47,7 +46,7 @@ use super::manifest::{
     AccountRefresh, InputFile, Inputs, Manifest, Partition, RefreshReport, Retired, StoredFile,
 };
 use super::parquet_io::{self, FACTS_ROW_GROUP, MESSAGE_ROW_GROUP};
-use super::{FactStore, Listing, RETIRE_GRACE, StoreSchemas};
+use super::{FactStore, Listing, RETIRE_GRACE, StoreSchemas, crash_points};
 use crate::error::Result;
 use crate::log_table::ListingSnapshot;
 
@@ -86,14 +85,14 @@ pub(crate) async fn run(
     let mut next = current.clone();
     next.generation += 1;
     let grace = RETIRE_GRACE.as_millis() as i64;
-    next.retired.retain(|r| {
-        if r.at_ms + grace <= now_ms {
-            let _ = std::fs::remove_file(store.path_of(&r.path));
-            false
-        } else {
-            true
-        }
-    });
+    let (expired, kept): (Vec<Retired>, Vec<Retired>) = std::mem::take(&mut next.retired)
+        .into_iter()
+        .partition(|r| r.at_ms + grace <= now_ms);
+    next.retired = kept;
+    for retired in &expired {
+        store.delete_quietly(&retired.path).await;
+    }
+    crash_points::reached("retired-deleted");
     let rebuild_cause = unusable.or_else(|| rebuild_cause(current, &wanted));
     if rebuild_cause.is_some() {
         let old: Vec<String> = next.files().map(|f| f.path.clone()).collect();
@@ -125,8 +124,8 @@ pub(crate) async fn run(
         },
     };
     if let Err(e) = job.fold().await {
-        for path in &job.written {
-            let _ = std::fs::remove_file(path);
+        for relative in &job.written {
+            store.delete_quietly(relative).await;
         }
         return Err(e);
     }
@@ -182,7 +181,7 @@ struct Job<'a> {
     now_ms: i64,
     files_written: usize,
     /// Files written by this refresh (deleted if it fails).
-    written: Vec<PathBuf>,
+    written: Vec<String>,
     /// The `accounts` view's rows.
     accounts: Vec<RecordBatch>,
     /// Accounts whose events or conversations this refresh changed (their touches are made again).
@@ -288,11 +287,15 @@ impl Job<'_> {
             return Ok(());
         };
         let events = match &stored.events {
-            Some(file) => parquet_io::read(
-                &self.store.path_of(&file.path),
-                None,
-                Some(&self.schemas.events),
-            )?,
+            Some(file) => {
+                parquet_io::read(
+                    &self.store.location,
+                    &file.path,
+                    None,
+                    Some(&self.schemas.events),
+                )
+                .await?
+            }
             None => parquet_io::empty(&self.schemas.events),
         };
         let indices = TOUCH_FACT_COLUMNS
@@ -300,17 +303,18 @@ impl Job<'_> {
             .map(|c| self.schemas.facts.index_of(c))
             .collect::<std::result::Result<Vec<_>, _>>()?;
         let facts_schema = Arc::new(self.schemas.facts.project(&indices)?);
-        let facts = stored
-            .partitions
-            .values()
-            .map(|p| {
+        let mut facts = vec![];
+        for partition in stored.partitions.values() {
+            facts.push(
                 parquet_io::read(
-                    &self.store.path_of(&p.facts.path),
+                    &self.store.location,
+                    &partition.facts.path,
                     Some(&TOUCH_FACT_COLUMNS),
                     Some(&facts_schema),
                 )
-            })
-            .collect::<DfResult<Vec<_>>>()?;
+                .await?,
+            );
+        }
         let ctx = SessionContext::new();
         ctx.register_table(
             "events",
@@ -332,12 +336,11 @@ impl Job<'_> {
         let file = if touches.num_rows() == 0 {
             None
         } else {
-            let tag = format!("g{}-{}", self.next.generation, self.files_written);
-            Some(self.write(
-                &format!("{}/touches-{tag}.parquet", account_dir(account)),
-                &touches,
-                FACTS_ROW_GROUP,
-            )?)
+            let file = self
+                .write(&account_dir(account), "touches", &touches, FACTS_ROW_GROUP)
+                .await?;
+            crash_points::reached("touches-written");
+            Some(file)
         };
         let stored = self
             .next
@@ -365,7 +368,7 @@ impl Job<'_> {
             let store = self.next.accounts.entry(account.clone()).or_default();
             let old = match &store.delivered_events {
                 Some(file) => {
-                    parquet_io::read(&self.store.path_of(&file.path), None, Some(&schema))?
+                    parquet_io::read(&self.store.location, &file.path, None, Some(&schema)).await?
                 }
                 None => parquet_io::empty(&schema),
             };
@@ -376,17 +379,14 @@ impl Job<'_> {
                 &["occurred_at", "event_id"],
             )?;
             let events = parquet_io::relabel(events, &self.schemas.events)?;
-            let tag = format!("g{}-{}", self.next.generation, self.files_written);
-            let delivered_file = self.write(
-                &format!("{}/delivered-events-{tag}.parquet", account_dir(&account)),
-                &delivered,
-                FACTS_ROW_GROUP,
-            )?;
-            let events_file = self.write(
-                &format!("{}/events-{tag}.parquet", account_dir(&account)),
-                &events,
-                FACTS_ROW_GROUP,
-            )?;
+            let folder = account_dir(&account);
+            let delivered_file = self
+                .write(&folder, "delivered-events", &delivered, FACTS_ROW_GROUP)
+                .await?;
+            let events_file = self
+                .write(&folder, "events", &events, FACTS_ROW_GROUP)
+                .await?;
+            crash_points::reached("events-written");
             let store = self
                 .next
                 .accounts
@@ -438,20 +438,17 @@ impl Job<'_> {
             let store = self.next.accounts.entry(account.clone()).or_default();
             let old = match &store.profiles {
                 Some(file) => {
-                    parquet_io::read(&self.store.path_of(&file.path), None, Some(&schema))?
+                    parquet_io::read(&self.store.location, &file.path, None, Some(&schema)).await?
                 }
                 None => parquet_io::empty(&schema),
             };
             let has_conversations = !store.partitions.is_empty();
             let all = concat_batches(&schema, [&old, &new_rows])?;
             let kept = take_record_batch(&all, &first_per_key(&all, PROFILE_KEY, PROFILE_ORDER)?)?;
-            let path = format!(
-                "{}/profiles-g{}-{}.parquet",
-                account_dir(&account),
-                self.next.generation,
-                self.files_written
-            );
-            let file = self.write(&path, &kept, FACTS_ROW_GROUP)?;
+            let file = self
+                .write(&account_dir(&account), "profiles", &kept, FACTS_ROW_GROUP)
+                .await?;
+            crash_points::reached("profiles-written");
             let store = self
                 .next
                 .accounts
@@ -473,18 +470,23 @@ impl Job<'_> {
         Ok(changed)
     }
 
-    fn write(
+    /// Writes a store file named `<stem>-g<generation>-<writer>-<n>.parquet` in `folder`.
+    async fn write(
         &mut self,
-        relative: &str,
+        folder: &str,
+        stem: &str,
         batch: &RecordBatch,
         row_group: usize,
     ) -> Result<StoredFile> {
-        let path = self.store.path_of(relative);
-        self.written.push(path.clone());
+        let relative = format!(
+            "{folder}/{stem}-g{}-{}-{}.parquet",
+            self.next.generation, self.store.writer, self.files_written
+        );
+        self.written.push(relative.clone());
         self.files_written += 1;
-        let size = parquet_io::write(&path, batch, row_group)?;
+        let size = parquet_io::write(&self.store.location, &relative, batch, row_group).await?;
         Ok(StoredFile {
-            path: relative.to_string(),
+            path: relative,
             size,
             rows: batch.num_rows() as u64,
         })
@@ -522,10 +524,12 @@ impl Job<'_> {
         for (week, partition) in &partitions {
             if candidates.num_rows() > 0 {
                 let ids = parquet_io::read(
-                    &self.store.path_of(&partition.messages.path),
+                    &self.store.location,
+                    &partition.messages.path,
                     Some(&["conversation_id", "message_id"]),
                     None,
-                )?;
+                )
+                .await?;
                 let conversations = string_column(&ids, "conversation_id")?;
                 let messages = string_column(&ids, "message_id")?;
                 if (0..ids.num_rows()).any(|i| {
@@ -537,10 +541,12 @@ impl Job<'_> {
             }
             if !changed_profiles.is_empty() {
                 let facts = parquet_io::read(
-                    &self.store.path_of(&partition.facts.path),
+                    &self.store.location,
+                    &partition.facts.path,
                     Some(&["conversation_id", "profile_id"]),
                     None,
-                )?;
+                )
+                .await?;
                 let conversations = string_column(&facts, "conversation_id")?;
                 let profiles = string_column(&facts, "profile_id")?;
                 for i in 0..facts.num_rows() {
@@ -563,19 +569,23 @@ impl Job<'_> {
         for week in &affected {
             let partition = &partitions[week];
             let rows = parquet_io::read(
-                &self.store.path_of(&partition.messages.path),
+                &self.store.location,
+                &partition.messages.path,
                 None,
                 Some(&message_schema),
-            )?;
+            )
+            .await?;
             row_weeks.extend(std::iter::repeat_n(Some(*week), rows.num_rows()));
             parts.push(rows);
             old_facts.insert(
                 *week,
                 parquet_io::read(
-                    &self.store.path_of(&partition.facts.path),
+                    &self.store.location,
+                    &partition.facts.path,
                     None,
                     Some(&facts_schema),
-                )?,
+                )
+                .await?,
             );
         }
         let old_rows = row_weeks.len();
@@ -632,19 +642,23 @@ impl Job<'_> {
             }
             if let Some(partition) = partitions.get(&week) {
                 let more = parquet_io::read(
-                    &self.store.path_of(&partition.messages.path),
+                    &self.store.location,
+                    &partition.messages.path,
                     None,
                     Some(&message_schema),
-                )?;
+                )
+                .await?;
                 row_weeks.extend(std::iter::repeat_n(Some(week), more.num_rows()));
                 rows = concat_batches(&message_schema, [&rows, &more])?;
                 old_facts.insert(
                     week,
                     parquet_io::read(
-                        &self.store.path_of(&partition.facts.path),
+                        &self.store.location,
+                        &partition.facts.path,
                         None,
                         Some(&facts_schema),
-                    )?,
+                    )
+                    .await?,
                 );
                 affected.insert(week);
             }
@@ -683,12 +697,13 @@ impl Job<'_> {
                 &concat_batches(&facts_schema, [&kept_old, &recomputed])?,
                 &["started_at", "conversation_id"],
             )?;
-            self.replace_partition(account, week, &messages, &facts)?;
+            self.replace_partition(account, week, &messages, &facts)
+                .await?;
         }
         Ok(())
     }
 
-    fn replace_partition(
+    async fn replace_partition(
         &mut self,
         account: &str,
         week: i32,
@@ -717,17 +732,11 @@ impl Job<'_> {
             return Ok(());
         }
         let dir = format!("{}/w={}", account_dir(account), date_name(week));
-        let tag = format!("g{}-{}", self.next.generation, self.files_written);
-        let messages = self.write(
-            &format!("{dir}/messages-{tag}.parquet"),
-            messages,
-            MESSAGE_ROW_GROUP,
-        )?;
-        let facts_file = self.write(
-            &format!("{dir}/facts-{tag}.parquet"),
-            facts,
-            FACTS_ROW_GROUP,
-        )?;
+        let messages = self
+            .write(&dir, "messages", messages, MESSAGE_ROW_GROUP)
+            .await?;
+        let facts_file = self.write(&dir, "facts", facts, FACTS_ROW_GROUP).await?;
+        crash_points::reached("partition-written");
         let (min_started_date, max_started_date) = started_date_range(facts)?;
         self.next
             .accounts
@@ -748,7 +757,7 @@ impl Job<'_> {
     }
 
     /// The account's profiles, as the `profiles` view has them.
-    fn account_profiles(&self, account: &str) -> Result<RecordBatch> {
+    async fn account_profiles(&self, account: &str) -> Result<RecordBatch> {
         match self
             .next
             .accounts
@@ -757,10 +766,12 @@ impl Job<'_> {
         {
             Some(file) => Ok(parquet_io::relabel(
                 parquet_io::read(
-                    &self.store.path_of(&file.path),
+                    &self.store.location,
+                    &file.path,
                     None,
                     Some(&self.schemas.profile_file),
-                )?,
+                )
+                .await?,
                 &self.schemas.profiles,
             )?),
             None => Ok(parquet_io::empty(&self.schemas.profiles)),
@@ -807,7 +818,7 @@ impl Job<'_> {
                 vec![self.accounts.clone()],
             )?),
         )?;
-        let profiles = self.account_profiles(account)?;
+        let profiles = self.account_profiles(account).await?;
         ctx.register_table(
             "profiles",
             Arc::new(MemTable::try_new(

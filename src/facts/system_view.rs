@@ -122,8 +122,7 @@ impl TableProvider for FactStoreTable {
                 } else {
                     store.manifest()
                 };
-                let location = url::Url::from_directory_path(store.dir())
-                    .map_or_else(|()| store.dir().display().to_string(), String::from);
+                let location = store.location().url_of_folder();
                 rows(
                     &manifest,
                     &location,

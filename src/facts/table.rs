@@ -26,7 +26,6 @@ use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::{FileScanConfigBuilder, ParquetSource};
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::execution::context::SessionState;
-use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{
     BinaryExpr, Expr, LogicalPlanBuilder, Operator, TableProviderFilterPushDown,
@@ -178,10 +177,7 @@ impl StoredTable {
         }
         chosen
             .into_iter()
-            .map(|file| {
-                let path = store.path_of(&file.path).display().to_string();
-                PartitionedFile::new(path.trim_start_matches('/').to_string(), file.size)
-            })
+            .map(|file| PartitionedFile::new(store.path_of(&file.path).to_string(), file.size))
             .collect()
     }
 }
@@ -233,12 +229,11 @@ impl TableProvider for StoredTable {
                 source = source.with_predicate(physical);
             }
         }
-        let config =
-            FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), Arc::new(source))
-                .with_file_groups(groups)
-                .with_projection_indices(projection.cloned())?
-                .with_limit(limit)
-                .build();
+        let config = FileScanConfigBuilder::new(store.location().url.clone(), Arc::new(source))
+            .with_file_groups(groups)
+            .with_projection_indices(projection.cloned())?
+            .with_limit(limit)
+            .build();
         ParquetFormat::default()
             .with_options(parquet_options)
             .create_physical_plan(state, config)

@@ -11,14 +11,12 @@
 use std::sync::Arc;
 
 use futures::TryStreamExt;
-use object_store::local::LocalFileSystem;
-use object_store::memory::InMemory;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
-use url::Url;
 
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
+use crate::store_location::StoreLocation;
 
 /// The folder of the default views location under the dataset root.
 pub const DEFAULT_FOLDER: &str = "_conversql/views";
@@ -50,53 +48,18 @@ impl ViewStore {
         s3: &crate::s3::S3Options,
     ) -> Result<ViewStore> {
         let Some(location) = location else {
+            let beside = StoreLocation::beside(dataset, DEFAULT_FOLDER);
             return Ok(ViewStore {
-                store: dataset.store.clone(),
-                prefix: Path::from(format!(
-                    "{}/{DEFAULT_FOLDER}",
-                    dataset.prefix.as_ref().trim_end_matches('/')
-                )),
-                display: format!("{}/{DEFAULT_FOLDER}", dataset.root.trim_end_matches('/')),
+                store: beside.store,
+                prefix: beside.prefix,
+                display: beside.display,
             });
         };
-        let err = |message: String| Error::Config(format!("--views {location}: {message}"));
-        if location.starts_with("s3://") {
-            let url = Url::parse(location).map_err(|e| err(format!("not a valid URL: {e}")))?;
-            let bucket = url
-                .host_str()
-                .filter(|b| !b.is_empty())
-                .ok_or_else(|| err("an s3:// URL needs a bucket".into()))?;
-            let store = s3
-                .build(bucket)
-                .map_err(|e| err(format!("cannot configure S3: {e}")))?;
-            return Ok(ViewStore {
-                store: Arc::new(store),
-                prefix: Path::from(url.path().trim_matches('/')),
-                display: location.to_string(),
-            });
-        }
-        if location.starts_with("memory://") {
-            return Ok(ViewStore {
-                store: Arc::new(InMemory::new()),
-                prefix: Path::from(location.trim_start_matches("memory://").trim_matches('/')),
-                display: location.to_string(),
-            });
-        }
-        let path = match location.strip_prefix("file://") {
-            Some(p) => std::path::PathBuf::from(p),
-            None if location.contains("://") => {
-                return Err(err(
-                    "unsupported scheme: use a path, file://, s3:// or memory://".into(),
-                ));
-            }
-            None => std::path::PathBuf::from(location),
-        };
-        std::fs::create_dir_all(&path).map_err(|e| err(format!("cannot create it: {e}")))?;
-        let path = std::fs::canonicalize(&path).map_err(|e| err(format!("cannot read it: {e}")))?;
+        let parsed = StoreLocation::parse(location, s3)
+            .map_err(|message| Error::Config(format!("--views {location}: {message}")))?;
         Ok(ViewStore {
-            store: Arc::new(LocalFileSystem::new()),
-            prefix: Path::from_absolute_path(&path)
-                .map_err(|e| err(format!("cannot use this path: {e}")))?,
+            store: parsed.store,
+            prefix: parsed.prefix,
             display: location.to_string(),
         })
     }

@@ -11,12 +11,20 @@
 //! rebuilding, and read a conversation's thread from a few row groups.
 
 use std::collections::BTreeSet;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 
+use conversql::facts::FactsPlacement;
+use conversql::facts::crash_points;
+use conversql::facts::manifest::{Committed, Loaded, Manifest};
+use conversql::s3::S3Options;
+use conversql::store_location::StoreLocation;
 use conversql::{Engine, EngineOptions, Session};
 use conversql_datagen::{GenerateOptions, generate};
+use futures::TryStreamExt;
+use object_store::{ObjectStoreExt, PutPayload};
 
-use crate::common::{AS_OF, pipe_rows};
+use crate::common::{AS_OF, Moto, pipe_rows};
 
 /// Every question whose answer is compared, each in a deterministic order.
 const QUESTIONS: &[&str] = &[
@@ -91,7 +99,7 @@ async fn open(root: &Path, facts: &Path) -> Engine {
     Engine::open(EngineOptions {
         data: root.display().to_string(),
         as_of: Some(conversql_udfs::parse_instant(AS_OF).unwrap()),
-        facts_dir: Some(facts.to_path_buf()),
+        facts: FactsPlacement::At(facts.display().to_string()),
         ..Default::default()
     })
     .await
@@ -420,16 +428,19 @@ async fn files_arrive_step_by_step() {
     let victim = facts.join(victim);
     let bytes = std::fs::read(&victim).unwrap();
     std::fs::write(&victim, &bytes[..bytes.len() / 2]).unwrap();
-    for (damage, expected) in [
-        (
-            "cut short",
-            format!("{} has {} bytes", victim.display(), bytes.len() / 2),
-        ),
-        ("damaged manifest", "manifest.json is damaged".to_string()),
-    ] {
-        if damage == "damaged manifest" {
-            std::fs::write(facts.join("manifest.json"), "{\"format\": 3, \"root\": ").unwrap();
-        }
+    for damage in ["cut short", "damaged manifest"] {
+        let expected = if damage == "cut short" {
+            format!("{} has {} bytes", victim.display(), bytes.len() / 2)
+        } else {
+            // The newest generation's manifest, written over with half a document.
+            let newest = std::fs::read_dir(facts.join("manifest"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .max()
+                .unwrap();
+            std::fs::write(&newest, "{\"format\": 4, \"root\": ").unwrap();
+            format!("{} is damaged", newest.display())
+        };
         let engine = open(&root, &facts).await;
         let mut session = engine.session();
         assert_eq!(both_paths_agree(&mut session, damage).await, deleted);
@@ -515,13 +526,18 @@ fn copy_dataset(from: &Path, to: &Path) {
 
 /// Starts `conversql serve` over `root` with the store in `facts`.
 fn serve(root: &Path, facts: &Path) -> (std::process::Child, u16) {
+    let (root, facts) = (root.display().to_string(), facts.display().to_string());
+    serve_with(&["--data", &root, "--facts-dir", &facts], &[])
+}
+
+/// Starts `conversql serve` with these arguments and environment.
+fn serve_with(args: &[&str], env: &[(&str, String)]) -> (std::process::Child, u16) {
     let port = crate::common::free_port();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_conversql"))
-        .args(["serve", "--data"])
-        .arg(root)
-        .arg("--facts-dir")
-        .arg(facts)
+        .arg("serve")
+        .args(args)
         .args(["--as-of", AS_OF, "--listen", &format!("127.0.0.1:{port}")])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -530,12 +546,24 @@ fn serve(root: &Path, facts: &Path) -> (std::process::Child, u16) {
     (child, port)
 }
 
+/// A client of the server on `port`.
+async fn connect(port: u16) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(
+        &format!("host=127.0.0.1 port={port} user=analyst dbname=conversql"),
+        tokio_postgres::NoTls,
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    client
+}
+
 /// Every row of `sql` as `a|b|c` (NULL as empty), through the simple protocol.
 async fn rows_of(client: &tokio_postgres::Client, sql: &str) -> Vec<String> {
     client
         .simple_query(sql)
         .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .unwrap_or_else(|e| panic!("{sql}: {e}: {:?}", e.as_db_error()))
         .iter()
         .filter_map(|m| match m {
             tokio_postgres::SimpleQueryMessage::Row(r) => Some(
@@ -561,16 +589,6 @@ async fn two_servers_share_one_store() {
     move_days(&root, &held, |d| d >= "2026-06-06");
     let (mut first, first_port) = serve(&root, &facts);
     let (mut second, second_port) = serve(&root, &facts);
-    let connect = |port: u16| async move {
-        let (client, connection) = tokio_postgres::connect(
-            &format!("host=127.0.0.1 port={port} user=analyst dbname=conversql"),
-            tokio_postgres::NoTls,
-        )
-        .await
-        .unwrap();
-        tokio::spawn(connection);
-        client
-    };
     let (a, b) = (connect(first_port).await, connect(second_port).await);
     let generation = "SELECT generation, refresh_generation, rebuild_cause FROM fact_store WHERE account_id IS NULL";
     let questions = [
@@ -585,8 +603,9 @@ async fn two_servers_share_one_store() {
     assert_eq!(rows_of(&a, generation).await, vec!["1|1|the first build"]);
     assert_eq!(rows_of(&b, generation).await, vec!["1|1|the first build"]);
 
-    // New days arrive and both servers are asked at once: one folds them in, the other
-    // waits for it (the store's lock) and reads the same generation.
+    // New days arrive and both servers are asked at once: both may fold them in, but
+    // only one commits generation 2; the other loses the race, deletes its files
+    // and reads the winner's generation.
     move_days(&held, &root, |_| true);
     let (from_a, from_b) = tokio::join!(rows_of(&a, questions[3]), rows_of(&b, questions[3]));
     assert_eq!(from_a, from_b);
@@ -607,4 +626,294 @@ async fn two_servers_share_one_store() {
         child.kill().unwrap();
         child.wait().unwrap();
     }
+}
+
+/// Where a crash test keeps its dataset and its store: a local folder, or a
+/// bucket of a moto server (the dataset's files uploaded as they arrive, the
+/// store beside them in the bucket, where a server keeps it by default).
+struct CrashSite {
+    /// The dataset as it has arrived so far, on the local disk.
+    root: PathBuf,
+    /// The files still to arrive.
+    held: PathBuf,
+    /// `serve`'s data and store arguments.
+    args: Vec<String>,
+    /// `serve`'s environment.
+    env: Vec<(&'static str, String)>,
+    /// The store, for the test to look into.
+    facts: StoreLocation,
+    /// The bucket the dataset is uploaded to, and its prefix there.
+    bucket: Option<(StoreLocation, BTreeSet<PathBuf>)>,
+}
+
+impl CrashSite {
+    /// Uploads the files of the local dataset not yet in the bucket (nothing for a local site).
+    async fn sync(&mut self) {
+        let Some((bucket, uploaded)) = &mut self.bucket else {
+            return;
+        };
+        // Object stores have no folders: a `_SUCCESS` marker (which the listing
+        // rule ignores) makes each table's prefix exist before its files do.
+        for table in ["accounts", "profiles", "messages", "events"] {
+            let marker = bucket.child(&format!("{table}/_SUCCESS"));
+            bucket
+                .store
+                .put(&marker, PutPayload::default())
+                .await
+                .unwrap();
+        }
+        let mut files = vec![];
+        let mut folders = vec![self.root.clone()];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+        for file in files {
+            if uploaded.insert(file.clone()) {
+                let relative = file.strip_prefix(&self.root).unwrap().display().to_string();
+                bucket
+                    .store
+                    .put(
+                        &bucket.child(&relative),
+                        PutPayload::from(std::fs::read(&file).unwrap()),
+                    )
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+
+    fn serve(&self, env: &[(&str, String)]) -> (std::process::Child, u16) {
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        let mut all: Vec<(&str, String)> = self.env.clone();
+        all.extend(env.iter().cloned());
+        serve_with(&args, &all)
+    }
+}
+
+/// The newest committed generation of the store.
+async fn newest_generation(facts: &StoreLocation) -> u64 {
+    match Manifest::load(facts).await.unwrap() {
+        Loaded::Found(m) => m.generation,
+        other => panic!("no usable manifest: {other:?}"),
+    }
+}
+
+/// Kills a refresh at every step of [`crash_points::STEPS`] in turn: each
+/// time new files have arrived, a server told to die at that step is asked a
+/// question and dies of SIGKILL; the store must still hold the last
+/// committed generation (the next one, from the commit on), and a new server
+/// must fold the files in without a rebuild, answer as the raw log does, and
+/// leave no file that no generation refers to.
+async fn kill_at_every_step(site: &mut CrashSite) {
+    copy_dataset(Path::new(&crate::common::data_root()), &site.root);
+    // Days from June 1st, and the profiles, arrive one step at a time.
+    move_days(&site.root, &site.held, |d| d >= "2026-06-01");
+    std::fs::create_dir_all(site.held.join("profiles")).unwrap();
+    std::fs::rename(
+        site.root.join("profiles/profiles.parquet"),
+        site.held.join("profiles/profiles.parquet"),
+    )
+    .unwrap();
+    site.sync().await;
+    let generation = "SELECT generation, refresh_generation, rebuild_cause FROM fact_store WHERE account_id IS NULL";
+    let questions = [
+        "SELECT * FROM overview('acc_001', '2026-05-09', '2026-06-07')",
+        "SELECT * FROM overview_daily('acc_002', '2026-05-09', '2026-06-07', 'channel')",
+        "SELECT account_id, count(*), max(last_updated), count(DISTINCT profile) FROM conversations GROUP BY account_id ORDER BY account_id",
+        "SELECT channel, count(*), sum(value) FROM attributed_orders GROUP BY channel ORDER BY channel",
+    ];
+    let (mut first, port) = site.serve(&[]);
+    assert_eq!(
+        rows_of(&connect(port).await, generation).await,
+        vec!["1|1|the first build"]
+    );
+    first.kill().unwrap();
+    first.wait().unwrap();
+
+    let committed_at = crash_points::STEPS
+        .iter()
+        .position(|s| *s == "manifest-committed")
+        .unwrap();
+    for (i, step) in crash_points::STEPS.iter().enumerate() {
+        let day = format!("2026-06-0{}", i + 1);
+        move_days(&site.held, &site.root, |d| d == day);
+        if *step == "profiles-written" {
+            std::fs::rename(
+                site.held.join("profiles/profiles.parquet"),
+                site.root.join("profiles/profiles.parquet"),
+            )
+            .unwrap();
+        }
+        site.sync().await;
+        let before = newest_generation(&site.facts).await;
+
+        let (mut crashing, port) = site.serve(&[(crash_points::VARIABLE, (*step).to_string())]);
+        let client = connect(port).await;
+        let asked = client.simple_query(questions[0]).await;
+        let status = crashing.wait().unwrap();
+        assert!(asked.is_err(), "{step}: the server answered: {asked:?}");
+        assert_eq!(status.signal(), Some(libc::SIGKILL), "{step}: {status}");
+        let committed = u64::from(i >= committed_at);
+        assert_eq!(
+            newest_generation(&site.facts).await,
+            before + committed,
+            "{step}: the newest generation after the kill"
+        );
+
+        let (mut server, port) = site.serve(&[]);
+        let client = connect(port).await;
+        let next = before + 1;
+        assert_eq!(
+            rows_of(&client, generation).await,
+            vec![format!("{next}|{next}|")],
+            "{step}: the next server completes the work without a rebuild"
+        );
+        let stored = {
+            let mut answers = vec![];
+            for sql in questions {
+                answers.push(rows_of(&client, sql).await);
+            }
+            answers
+        };
+        client
+            .batch_execute("SET conversql.facts = off")
+            .await
+            .unwrap();
+        for (sql, stored) in questions.iter().zip(&stored) {
+            assert_eq!(&rows_of(&client, sql).await, stored, "{step}: {sql}");
+        }
+        // Every stored file is the newest generation's, or replaced by it and waiting out its grace.
+        let Loaded::Found(manifest) = Manifest::load(&site.facts).await.unwrap() else {
+            panic!("{step}: no usable manifest");
+        };
+        let referenced: BTreeSet<String> = manifest
+            .files()
+            .map(|f| f.path.clone())
+            .chain(manifest.retired.iter().map(|r| r.path.clone()))
+            .collect();
+        let listed: Vec<_> = site
+            .facts
+            .store
+            .list(Some(&site.facts.prefix))
+            .try_collect()
+            .await
+            .unwrap();
+        let unreferenced: Vec<String> = listed
+            .iter()
+            .filter_map(|meta| site.facts.relative(&meta.location))
+            .filter(|f| f.ends_with(".parquet") && !referenced.contains(f))
+            .collect();
+        assert!(
+            unreferenced.is_empty(),
+            "{step}: files no generation refers to: {unreferenced:?}"
+        );
+        server.kill().unwrap();
+        server.wait().unwrap();
+    }
+    // The newest generation cannot be committed again (a writer that lost the
+    // race): the store's conditional write refuses it, on S3 as on the local disk.
+    let Loaded::Found(newest) = Manifest::load(&site.facts).await.unwrap() else {
+        panic!("no usable manifest");
+    };
+    assert_eq!(
+        newest.commit(&site.facts).await.unwrap(),
+        Committed::LostRace
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_killed_at_any_step_leaves_the_store_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, facts) = (dir.path().join("root"), dir.path().join("facts"));
+    let mut site = CrashSite {
+        args: vec![
+            "--data".into(),
+            root.display().to_string(),
+            "--facts-dir".into(),
+            facts.display().to_string(),
+        ],
+        env: vec![],
+        facts: StoreLocation::parse(&facts.display().to_string(), &S3Options::default()).unwrap(),
+        root,
+        held: dir.path().join("held"),
+        bucket: None,
+    };
+    kill_at_every_step(&mut site).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_killed_at_any_step_leaves_the_store_in_s3_readable() {
+    require!(MOTO_SERVER, BOTO3);
+    let moto = Moto::start(&["logs"]);
+    let dir = tempfile::tempdir().unwrap();
+    let s3 = moto.s3_options();
+    let mut site = CrashSite {
+        args: vec!["--data".into(), "s3://logs/shop".into()],
+        env: moto.env(),
+        // By default the store sits beside the data, in the bucket.
+        facts: StoreLocation::parse("s3://logs/shop/_conversql/facts", &s3).unwrap(),
+        root: dir.path().join("root"),
+        held: dir.path().join("held"),
+        bucket: Some((
+            StoreLocation::parse("s3://logs/shop", &s3).unwrap(),
+            BTreeSet::new(),
+        )),
+    };
+    kill_at_every_step(&mut site).await;
+}
+
+#[test]
+fn a_dataset_that_refuses_writes_keeps_its_store_in_a_named_local_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, cache) = (dir.path().join("root"), dir.path().join("cache"));
+    copy_dataset(Path::new(&crate::common::data_root()), &root);
+    // `_conversql` is a file: nothing can be written below it, as in a read-only bucket.
+    std::fs::write(root.join("_conversql"), "not a folder").unwrap();
+    let views = dir.path().join("views");
+    let query = |extra: &[&str], sql: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_conversql"))
+            .arg("query")
+            .arg("--data")
+            .arg(&root)
+            .arg("--views")
+            .arg(&views)
+            .args(extra)
+            .args(["--as-of", AS_OF, "--format", "csv", sql])
+            .env("XDG_CACHE_HOME", &cache)
+            .output()
+            .unwrap()
+    };
+    let out = query(
+        &[],
+        "SELECT location, conversations > 0 FROM fact_store WHERE account_id IS NULL",
+    );
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    let folder = cache.join("conversql/facts");
+    assert!(
+        stdout.contains(&format!("file://{}/", folder.display())) && stdout.contains(",true"),
+        "the store is in the local folder:\n{stdout}"
+    );
+    assert!(
+        stderr.contains("cannot be written beside the data")
+            && stderr.contains(&format!("kept in the local folder {}", folder.display())),
+        "the server says where the store went:\n{stderr}"
+    );
+
+    // Named with --facts, a place that refuses writes stops the start-up, naming it.
+    let refused = root.join("_conversql/facts").display().to_string();
+    let out = query(&["--facts", &refused], "SELECT 1");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "started with an unwritable store");
+    assert!(stderr.contains(&format!("--facts {refused}")), "{stderr}");
 }

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::common::{
-    ACCOUNT, AS_OF, END, START, data_root, expected_overview, free_port, in_process, repo_root,
-    wait_for_port,
+    ACCOUNT, AS_OF, END, Moto, START, data_root, expected_overview, free_port, in_process,
+    repo_root, wait_for_port,
 };
 use conversql::run_history::{History, RunRecord, RunStatus, Trigger};
 
@@ -766,47 +766,11 @@ document.body.appendChild(out);
     );
 }
 
-/// A moto S3 server (`moto_server` from PyPI, tests/requirements.txt), killed when dropped.
-struct Moto {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Runs a boto3 snippet against the moto server; `s3` is the client.
-fn boto3(moto: &Moto, code: &str) -> String {
-    let script = format!(
-        "import boto3\ns3 = boto3.client('s3', endpoint_url='http://127.0.0.1:{}', aws_access_key_id='k', \
-         aws_secret_access_key='s', region_name='us-east-1')\n{code}",
-        moto.port
-    );
-    let out = Command::new("python3")
-        .args(["-c", &script])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "boto3: {}", text(&out.stderr));
-    text(&out.stdout)
-}
-
 #[test]
 fn outputs_go_to_s3_in_one_put_and_are_not_overwritten_without_replace() {
     require!(MOTO_SERVER, BOTO3);
-    let port = free_port();
-    let mut child = Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("moto_server is not installed (pip install -r tests/requirements.txt; scripts/test does)");
-    wait_for_port(port, "moto_server", &mut child);
-    let moto = Moto { child, port };
-    boto3(&moto, "s3.create_bucket(Bucket='reports')");
+    let moto = Moto::start(&["reports"]);
+    let port = moto.port;
 
     let dir = tempfile::tempdir().unwrap();
     let s3_run = |query: &str, extra: &[&str]| {
@@ -849,7 +813,7 @@ fn outputs_go_to_s3_in_one_put_and_are_not_overwritten_without_replace() {
         "print(s3.get_object(Bucket='reports', Key='{key}')['Body'].read().decode(), end='')"
     );
     assert_eq!(
-        boto3(&moto, &read),
+        moto.boto3(&read),
         format!("total_volume\n{}\n", expected[0])
     );
 
@@ -862,16 +826,14 @@ fn outputs_go_to_s3_in_one_put_and_are_not_overwritten_without_replace() {
         text(&again.stderr)
     );
     assert_eq!(
-        boto3(&moto, &read),
+        moto.boto3(&read),
         format!("total_volume\n{}\n", expected[0])
     );
     let replaced = s3_run("SELECT 0 AS total_volume", &["--replace"]);
     assert!(replaced.status.success(), "{}", text(&replaced.stderr));
-    assert_eq!(boto3(&moto, &read), "total_volume\n0\n");
-    let keys = boto3(
-        &moto,
-        "print([o['Key'] for o in s3.list_objects_v2(Bucket='reports')['Contents']])",
-    );
+    assert_eq!(moto.boto3(&read), "total_volume\n0\n");
+    let keys =
+        moto.boto3("print([o['Key'] for o in s3.list_objects_v2(Bucket='reports')['Contents']])");
     assert_eq!(
         keys.trim(),
         format!("['{key}']"),

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
-use crate::common::{Server, free_port, wait_for_port};
+use crate::common::{Moto, Server};
 
 async fn connect(server: &Server) -> Client {
     let (client, connection) = tokio_postgres::connect(&server.conninfo(), NoTls)
@@ -263,73 +263,23 @@ async fn views_defined_on_one_server_are_read_by_another() {
     assert!(message.contains(location), "{message}");
 }
 
-/// A moto S3 server, killed when dropped.
-struct Moto(std::process::Child);
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The keys under `prefix` of `bucket` on the moto server at `port`, through boto3.
-fn s3_keys(port: u16, bucket: &str, prefix: &str) -> Vec<String> {
-    let script = format!(
-        "import boto3\ns3 = boto3.client('s3', endpoint_url='http://127.0.0.1:{port}', \
-         aws_access_key_id='k', aws_secret_access_key='s', region_name='us-east-1')\n\
-         r = s3.list_objects_v2(Bucket='{bucket}', Prefix='{prefix}')\n\
+/// The keys under `prefix` of `bucket` on the moto server, through boto3.
+fn s3_keys(moto: &Moto, bucket: &str, prefix: &str) -> Vec<String> {
+    moto.boto3(&format!(
+        "r = s3.list_objects_v2(Bucket='{bucket}', Prefix='{prefix}')\n\
          print('\\n'.join(sorted(o['Key'] for o in r.get('Contents', []))))"
-    );
-    let out = std::process::Command::new("python3")
-        .args(["-c", &script])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect()
+    ))
+    .lines()
+    .filter(|l| !l.is_empty())
+    .map(str::to_string)
+    .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_views_location_in_s3_is_shared_by_two_servers() {
     require!(MOTO_SERVER, BOTO3);
-    let port = free_port();
-    let mut child = std::process::Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("moto_server");
-    wait_for_port(port, "moto_server", &mut child);
-    let _moto = Moto(child);
-    let make_bucket = format!(
-        "import boto3\nboto3.client('s3', endpoint_url='http://127.0.0.1:{port}', \
-         aws_access_key_id='k', aws_secret_access_key='s', region_name='us-east-1')\
-         .create_bucket(Bucket='views')"
-    );
-    let made = std::process::Command::new("python3")
-        .args(["-c", &make_bucket])
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let env = [
-        ("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}")),
-        ("AWS_ACCESS_KEY_ID", "k".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "s".to_string()),
-        ("AWS_REGION", "us-east-1".to_string()),
-        ("AWS_ALLOW_HTTP", "true".to_string()),
-    ];
+    let moto = Moto::start(&["views"]);
+    let env = moto.env();
     let a = Server::start_with_env(&["--views", "s3://views/team"], &env);
     let b = Server::start_with_env(&["--views", "s3://views/team"], &env);
     let (ca, cb) = (connect(&a).await, connect(&b).await);
@@ -350,11 +300,11 @@ async fn a_views_location_in_s3_is_shared_by_two_servers() {
     )
     .await;
     assert_eq!(
-        s3_keys(port, "views", "team/"),
+        s3_keys(&moto, "views", "team/"),
         ["team/sms_conversations.sql"]
     );
     rows(&cb, "DROP VIEW sms_conversations").await;
-    assert!(s3_keys(port, "views", "team/").is_empty());
+    assert!(s3_keys(&moto, "views", "team/").is_empty());
     eventually(
         &ca,
         "SELECT count(*) FROM pg_views WHERE viewname = 'sms_conversations'",

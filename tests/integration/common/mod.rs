@@ -452,3 +452,83 @@ impl Postgres {
         )
     }
 }
+
+/// A moto S3 server (`moto_server` from PyPI, tests/requirements.txt) on a
+/// free loopback port, with the given buckets; killed when dropped.
+pub struct Moto {
+    child: Child,
+    /// The port it listens on (127.0.0.1).
+    pub port: u16,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Moto {
+    /// Starts the server and creates `buckets` (through boto3).
+    pub fn start(buckets: &[&str]) -> Moto {
+        let port = free_port();
+        let mut child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server is not installed (pip install -r tests/requirements.txt; scripts/test does)");
+        wait_for_port(port, "moto_server", &mut child);
+        let moto = Moto { child, port };
+        for bucket in buckets {
+            moto.boto3(&format!("s3.create_bucket(Bucket='{bucket}')"));
+        }
+        moto
+    }
+
+    /// The endpoint URL.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The environment a conversql process reaches the server with.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.endpoint()),
+            ("AWS_ACCESS_KEY_ID", "k".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", "s".to_string()),
+            ("AWS_REGION", "us-east-1".to_string()),
+            ("AWS_ALLOW_HTTP", "true".to_string()),
+        ]
+    }
+
+    /// The options an in-process object store reaches the server with.
+    pub fn s3_options(&self) -> conversql::s3::S3Options {
+        conversql::s3::S3Options {
+            endpoint: Some(self.endpoint()),
+            region: Some("us-east-1".into()),
+            access_key_id: Some("k".into()),
+            secret_access_key: Some("s".into()),
+            ..Default::default()
+        }
+    }
+
+    /// Runs a boto3 snippet against the server (`s3` is the client); its standard output.
+    pub fn boto3(&self, code: &str) -> String {
+        let script = format!(
+            "import boto3\ns3 = boto3.client('s3', endpoint_url='{}', aws_access_key_id='k', \
+             aws_secret_access_key='s', region_name='us-east-1')\n{code}",
+            self.endpoint()
+        );
+        let out = Command::new("python3")
+            .args(["-c", &script])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "boto3: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
