@@ -1,7 +1,7 @@
 -- @comment What the fact store holds and what the refreshes that wrote it did: one row per account, and one row for the whole store (account_id NULL; not shown to a user bound to accounts). Read from the generation the statement reads, after the store is brought up to date with the log; empty when the server runs without a store (--no-facts).
 -- @column account_id: The account; NULL for the row of the whole store.
 -- @column generation: The store's generation: incremented by every refresh that changed it.
--- @column location: Where the account's files (or the whole store) are.
+-- @column location: Where the account's files (or the whole store) are, as a URL ending in / (file:///…/, s3://bucket/prefix/).
 -- @column partitions: Week partitions: the conversations that started in one UTC week, with their log rows.
 -- @column conversations: Conversations stored (rows of conversation_facts).
 -- @column messages: Log rows stored, de-duplicated by message_id (rows of messages).

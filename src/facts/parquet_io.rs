@@ -1,18 +1,25 @@
 //! Reading and writing the store's Parquet files. A file is written with one
 //! `put` of the whole object, which object stores make atomic (the local store
-//! writes aside and renames), so a reader never sees half a file.
+//! writes aside and renames), so a reader never sees half a file; it is read
+//! with ranged reads of the column chunks wanted.
 
 use std::sync::Arc;
 
-use arrow::array::{RecordBatch, RecordBatchReader};
+use arrow::array::RecordBatch;
 use arrow::compute::concat_batches;
 use arrow::datatypes::SchemaRef;
+use bytes::Bytes;
 use datafusion::common::{Result, exec_datafusion_err};
-use object_store::{ObjectStoreExt, PutPayload};
-use parquet::arrow::ArrowWriter;
-use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use futures::future::BoxFuture;
+use futures::{FutureExt, TryFutureExt, TryStreamExt};
+use object_store::path::Path;
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload};
+use parquet::arrow::arrow_reader::ArrowReaderOptions;
+use parquet::arrow::async_reader::{AsyncFileReader, MetadataSuffixFetch};
+use parquet::arrow::{ArrowWriter, ParquetRecordBatchStreamBuilder, ProjectionMask};
 use parquet::basic::Compression;
+use parquet::errors::ParquetError;
+use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
 use crate::store_location::StoreLocation;
@@ -22,7 +29,10 @@ pub(crate) const MESSAGE_ROW_GROUP: usize = 8192;
 /// Rows per row group of a facts file.
 pub(crate) const FACTS_ROW_GROUP: usize = 32768;
 
-/// Reads the whole file, or only `columns`, as one batch with the file's schema re-labelled as `schema` (if given).
+/// Reads the whole file, or only `columns`, as one batch with the file's
+/// schema re-labelled as `schema` (if given). Only the footer and the column
+/// chunks read are fetched (ranged reads), so reading the id columns of a
+/// partition does not fetch its message texts.
 pub(crate) async fn read(
     location: &StoreLocation,
     relative: &str,
@@ -30,29 +40,99 @@ pub(crate) async fn read(
     schema: Option<&SchemaRef>,
 ) -> Result<RecordBatch> {
     let shown = format!("{}/{relative}", location.display);
-    let bytes = match location.store.get(&location.child(relative)).await {
-        Ok(got) => got.bytes().await,
-        Err(e) => Err(e),
-    }
-    .map_err(|e| exec_datafusion_err!("fact store file {shown}: {e}"))?;
-    let mut builder = ParquetRecordBatchReaderBuilder::try_new(bytes)
+    let reader = StoreFileReader {
+        store: location.store.clone(),
+        path: location.child(relative),
+    };
+    let mut builder = ParquetRecordBatchStreamBuilder::new(reader)
+        .await
         .map_err(|e| exec_datafusion_err!("fact store file {shown}: {e}"))?
         .with_batch_size(65536);
     if let Some(columns) = columns {
         let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
         builder = builder.with_projection(mask);
     }
-    let reader = builder
+    let stream = builder
         .build()
         .map_err(|e| exec_datafusion_err!("fact store file {shown}: {e}"))?;
-    let file_schema = reader.schema();
-    let batches = reader
-        .collect::<std::result::Result<Vec<_>, _>>()
+    let file_schema = stream.schema().clone();
+    let batches: Vec<RecordBatch> = stream
+        .try_collect()
+        .await
         .map_err(|e| exec_datafusion_err!("fact store file {shown}: {e}"))?;
     let batch = concat_batches(&file_schema, &batches)?;
     match schema {
         Some(schema) => relabel(batch, schema),
         None => Ok(batch),
+    }
+}
+
+/// A store file read with ranged reads: the footer by a suffix read, then
+/// the column chunks wanted (parquet's own object-store reader is
+/// deprecated in favour of implementing [`AsyncFileReader`], as here).
+struct StoreFileReader {
+    store: Arc<dyn ObjectStore>,
+    path: Path,
+}
+
+fn parquet_error(e: object_store::Error) -> ParquetError {
+    ParquetError::External(Box::new(e))
+}
+
+impl AsyncFileReader for StoreFileReader {
+    fn get_bytes(
+        &mut self,
+        range: std::ops::Range<u64>,
+    ) -> BoxFuture<'_, parquet::errors::Result<Bytes>> {
+        self.store
+            .get_range(&self.path, range)
+            .map_err(parquet_error)
+            .boxed()
+    }
+
+    fn get_byte_ranges(
+        &mut self,
+        ranges: Vec<std::ops::Range<u64>>,
+    ) -> BoxFuture<'_, parquet::errors::Result<Vec<Bytes>>> {
+        async move {
+            self.store
+                .get_ranges(&self.path, &ranges)
+                .await
+                .map_err(parquet_error)
+        }
+        .boxed()
+    }
+
+    fn get_metadata<'a>(
+        &'a mut self,
+        options: Option<&'a ArrowReaderOptions>,
+    ) -> BoxFuture<'a, parquet::errors::Result<Arc<ParquetMetaData>>> {
+        async move {
+            let metadata = ParquetMetaDataReader::new()
+                .with_arrow_reader_options(options)
+                .load_via_suffix_and_finish(self)
+                .await?;
+            Ok(Arc::new(metadata))
+        }
+        .boxed()
+    }
+}
+
+impl MetadataSuffixFetch for &mut StoreFileReader {
+    fn fetch_suffix(&mut self, suffix: usize) -> BoxFuture<'_, parquet::errors::Result<Bytes>> {
+        let options = GetOptions {
+            range: Some(GetRange::Suffix(suffix as u64)),
+            ..GetOptions::default()
+        };
+        async move {
+            let got = self
+                .store
+                .get_opts(&self.path, options)
+                .await
+                .map_err(parquet_error)?;
+            got.bytes().await.map_err(parquet_error)
+        }
+        .boxed()
     }
 }
 

@@ -730,9 +730,19 @@ async fn kill_at_every_step(site: &mut CrashSite) {
         "SELECT channel, count(*), sum(value) FROM attributed_orders GROUP BY channel ORDER BY channel",
     ];
     let (mut first, port) = site.serve(&[]);
+    let client = connect(port).await;
     assert_eq!(
-        rows_of(&connect(port).await, generation).await,
+        rows_of(&client, generation).await,
         vec!["1|1|the first build"]
+    );
+    assert_eq!(
+        rows_of(
+            &client,
+            "SELECT location FROM fact_store WHERE account_id IS NULL"
+        )
+        .await,
+        vec![site.facts.url_of_folder()],
+        "the server keeps the store where the test looks"
     );
     first.kill().unwrap();
     first.wait().unwrap();
