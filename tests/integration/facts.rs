@@ -525,13 +525,31 @@ fn copy_dataset(from: &Path, to: &Path) {
 }
 
 /// Starts `conversql serve` over `root` with the store in `facts`.
-fn serve(root: &Path, facts: &Path) -> (std::process::Child, u16) {
+fn serve(root: &Path, facts: &Path) -> (Serving, u16) {
     let (root, facts) = (root.display().to_string(), facts.display().to_string());
     serve_with(&["--data", &root, "--facts-dir", &facts], &[])
 }
 
+/// A `conversql serve` process, killed when dropped (also when a test fails).
+struct Serving(std::process::Child);
+
+impl Serving {
+    /// Kills the server and waits for it.
+    fn stop(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `conversql serve` with these arguments and environment.
-fn serve_with(args: &[&str], env: &[(&str, String)]) -> (std::process::Child, u16) {
+fn serve_with(args: &[&str], env: &[(&str, String)]) -> (Serving, u16) {
     let port = crate::common::free_port();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_conversql"))
         .arg("serve")
@@ -543,7 +561,7 @@ fn serve_with(args: &[&str], env: &[(&str, String)]) -> (std::process::Child, u1
         .spawn()
         .expect("start conversql serve");
     crate::common::wait_for_port(port, "conversql serve", &mut child);
-    (child, port)
+    (Serving(child), port)
 }
 
 /// A client of the server on `port`.
@@ -587,8 +605,8 @@ async fn two_servers_share_one_store() {
     );
     copy_dataset(Path::new(&crate::common::data_root()), &root);
     move_days(&root, &held, |d| d >= "2026-06-06");
-    let (mut first, first_port) = serve(&root, &facts);
-    let (mut second, second_port) = serve(&root, &facts);
+    let (first, first_port) = serve(&root, &facts);
+    let (second, second_port) = serve(&root, &facts);
     let (a, b) = (connect(first_port).await, connect(second_port).await);
     let generation = "SELECT generation, refresh_generation, rebuild_cause FROM fact_store WHERE account_id IS NULL";
     let questions = [
@@ -622,10 +640,8 @@ async fn two_servers_share_one_store() {
     for sql in &questions[1..4] {
         assert_eq!(rows_of(&a, sql).await, rows_of(&b, sql).await, "{sql}");
     }
-    for child in [&mut first, &mut second] {
-        child.kill().unwrap();
-        child.wait().unwrap();
-    }
+    first.stop();
+    second.stop();
 }
 
 /// Where a crash test keeps its dataset and its store: a local folder, or a
@@ -689,7 +705,7 @@ impl CrashSite {
         }
     }
 
-    fn serve(&self, env: &[(&str, String)]) -> (std::process::Child, u16) {
+    fn serve(&self, env: &[(&str, String)]) -> (Serving, u16) {
         let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
         let mut all: Vec<(&str, String)> = self.env.clone();
         all.extend(env.iter().cloned());
@@ -729,7 +745,7 @@ async fn kill_at_every_step(site: &mut CrashSite) {
         "SELECT account_id, count(*), max(last_updated), count(DISTINCT profile) FROM conversations GROUP BY account_id ORDER BY account_id",
         "SELECT channel, count(*), sum(value) FROM attributed_orders GROUP BY channel ORDER BY channel",
     ];
-    let (mut first, port) = site.serve(&[]);
+    let (first, port) = site.serve(&[]);
     let client = connect(port).await;
     assert_eq!(
         rows_of(&client, generation).await,
@@ -744,8 +760,7 @@ async fn kill_at_every_step(site: &mut CrashSite) {
         vec![site.facts.url_of_folder()],
         "the server keeps the store where the test looks"
     );
-    first.kill().unwrap();
-    first.wait().unwrap();
+    first.stop();
 
     let committed_at = crash_points::STEPS
         .iter()
@@ -767,7 +782,7 @@ async fn kill_at_every_step(site: &mut CrashSite) {
         let (mut crashing, port) = site.serve(&[(crash_points::VARIABLE, (*step).to_string())]);
         let client = connect(port).await;
         let asked = client.simple_query(questions[0]).await;
-        let status = crashing.wait().unwrap();
+        let status = crashing.0.wait().unwrap();
         assert!(asked.is_err(), "{step}: the server answered: {asked:?}");
         assert_eq!(status.signal(), Some(libc::SIGKILL), "{step}: {status}");
         let committed = u64::from(i >= committed_at);
@@ -777,7 +792,7 @@ async fn kill_at_every_step(site: &mut CrashSite) {
             "{step}: the newest generation after the kill"
         );
 
-        let (mut server, port) = site.serve(&[]);
+        let (server, port) = site.serve(&[]);
         let client = connect(port).await;
         let next = before + 1;
         assert_eq!(
@@ -824,8 +839,7 @@ async fn kill_at_every_step(site: &mut CrashSite) {
             unreferenced.is_empty(),
             "{step}: files no generation refers to: {unreferenced:?}"
         );
-        server.kill().unwrap();
-        server.wait().unwrap();
+        server.stop();
     }
     // The newest generation cannot be committed again (a writer that lost the
     // race): the store's conditional write refuses it, on S3 as on the local disk.
