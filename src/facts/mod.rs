@@ -419,17 +419,8 @@ async fn sweep(location: &StoreLocation, committed: &Manifest) -> Result<usize> 
         .map(|f| f.path.as_str())
         .chain(committed.retired.iter().map(|r| r.path.as_str()))
         .collect();
-    let listed: Vec<ObjectMeta> = location
-        .store
-        .list(Some(&location.prefix))
-        .try_collect()
-        .await
-        .map_err(|e| Error::config(format!("cannot list {}: {e}", location.display)))?;
     let mut deleted = 0;
-    for meta in listed {
-        let Some(relative) = location.relative(&meta.location) else {
-            continue;
-        };
+    for (relative, meta) in stored_objects(location).await? {
         let unreferenced_data = relative.starts_with("a=")
             && relative.ends_with(".parquet")
             && !referenced.contains(relative.as_str());
@@ -443,6 +434,20 @@ async fn sweep(location: &StoreLocation, committed: &Manifest) -> Result<usize> 
         }
     }
     Ok(deleted)
+}
+
+/// Every object of the store, with its path below the store's prefix.
+async fn stored_objects(location: &StoreLocation) -> Result<Vec<(String, ObjectMeta)>> {
+    let listed: Vec<ObjectMeta> = location
+        .store
+        .list(Some(&location.prefix))
+        .try_collect()
+        .await
+        .map_err(|e| Error::config(format!("cannot list {}: {e}", location.display)))?;
+    Ok(listed
+        .into_iter()
+        .filter_map(|meta| Some((location.relative(&meta.location)?, meta)))
+        .collect())
 }
 
 /// The newest manifest at `location` if the store it describes can be used
@@ -464,15 +469,10 @@ async fn usable(
     if manifest.root != root {
         return unusable(format!("it was built for the dataset {}", manifest.root));
     }
-    let sizes: BTreeMap<String, u64> = location
-        .store
-        .list(Some(&location.prefix))
-        .map_ok(|meta| (location.relative(&meta.location), meta.size))
-        .try_collect::<Vec<_>>()
-        .await
-        .map_err(|e| Error::config(format!("cannot list {}: {e}", location.display)))?
+    let sizes: BTreeMap<String, u64> = stored_objects(location)
+        .await?
         .into_iter()
-        .filter_map(|(relative, size)| Some((relative?, size)))
+        .map(|(relative, meta)| (relative, meta.size))
         .collect();
     for file in manifest.files() {
         let shown = format!("{}/{}", location.display, file.path);

@@ -59,18 +59,17 @@ pub async fn locate(
                 Err(refused) => {
                     let folder = local_fallback(&dataset.root);
                     let shown = folder.display().to_string();
-                    let local = StoreLocation::parse(&shown, s3).map_err(|message| {
+                    let neither = |why: String| {
                         Error::Config(format!(
-                            "the fact store cannot be written beside the data ({}: {refused}), nor in the local folder {shown} ({message}); name a location with --facts, or run without the store: --no-facts",
+                            "the fact store cannot be written beside the data ({}: {refused}), nor in the local folder {shown} ({why}); name a location with --facts, or run without the store: --no-facts",
                             beside.display
                         ))
-                    })?;
-                    local.check_writable(&probe).await.map_err(|e| {
-                        Error::Config(format!(
-                            "the fact store cannot be written beside the data ({}: {refused}), nor in the local folder {shown} ({e}); name a location with --facts, or run without the store: --no-facts",
-                            beside.display
-                        ))
-                    })?;
+                    };
+                    let local = StoreLocation::parse(&shown, s3).map_err(&neither)?;
+                    local
+                        .check_writable(&probe)
+                        .await
+                        .map_err(|e| neither(e.to_string()))?;
                     tracing::warn!(
                         target: "conversql::facts",
                         "the fact store cannot be written beside the data ({}: {refused}); it is kept in the local folder {shown}, which other servers do not share",
