@@ -17,8 +17,10 @@ their build timed against the store's build from nothing; status and attribution
 query time, as conversql derives them), and DuckDB reading the raw files on every query.
 Per question it prints the median of --runs warm runs for each engine, the ratios
 conversql / DuckDB and the server's peak memory (VmHWM from /proc), checks that every
-engine gives the same answer (exit status 1 and a MISMATCH line if not), and writes the
-figures into BENCHMARKS.md between markers of the run's key (hand-written text is kept).
+engine gives the same answer (exit status 1 and a MISMATCH line if not), lands hourly
+files and a day while the server runs and times the next answer (benches/freshness.py),
+and writes the figures into BENCHMARKS.md between markers of the run's key (hand-written
+text is kept).
 """
 
 import argparse
@@ -45,6 +47,7 @@ DUCKDB_VERSION = "2.0.0"
 PYTZ_VERSION = "2025.2"
 sys.path.insert(0, str(HERE))
 
+import freshness  # noqa: E402
 from suite import ACCOUNT, AS_OF, DASHBOARD_MIX, FROM, SUITE, TO  # noqa: E402
 
 
@@ -468,7 +471,7 @@ def geometric_mean(values: list[float]) -> float | None:
 
 
 def report(args, key: str, summary: str, data: Path, results, failed, conc, peak, store=None,
-           duck_build=None) -> str:
+           duck_build=None, landed=None) -> str:
     today = dt.date.today().isoformat()
     lines = [f"### {key}: SF{args.scale:g}"
              + (f", --memory-limit {args.memory_limit}" if args.memory_limit else ""),
@@ -537,6 +540,8 @@ def report(args, key: str, summary: str, data: Path, results, failed, conc, peak
         if conc["errors"]:
             lines.append("")
             lines.append("First errors: " + "; ".join(sorted(set(conc["errors"]))[:3]))
+    if landed:
+        lines += freshness.report_lines(landed)
     return "\n".join(lines) + "\n"
 
 
@@ -582,6 +587,9 @@ def main():
     p.add_argument("--accounts-in-mix", type=int, default=10,
                    help="the concurrency run picks accounts acc_001 … acc_N at random (default 10)")
     p.add_argument("--skip-suite", action="store_true", help="only the concurrency run")
+    p.add_argument("--landings", type=int, default=5,
+                   help="after the suite, land this many hourly files of the busiest account "
+                        "and then a whole day, timing the next answer (default 5; 0: none)")
     p.add_argument("--binary", type=Path, help="conversql binary (default: cargo build --release)")
     p.add_argument("--skip", action="append", default=[], metavar="TEXT",
                    help="leave out the questions whose name contains TEXT (repeatable)")
@@ -638,7 +646,7 @@ def main():
                      hwm=server.memory().get("VmHWM"), from_nothing=from_nothing)
         print(f"fact store ready in {store['seconds']:.1f} s ({store['detail']}); "
               f"peak RSS {mib(store['hwm'])}", flush=True)
-    results, failed, conc = [], False, None
+    results, failed, conc, landed, landed_files = [], False, None, None, []
     try:
         if not args.skip_suite:
             results, failed = run_suite(server, fair, duck, args.runs, args.budget, args.min_runs,
@@ -652,13 +660,17 @@ def main():
             if conc["errors"]:
                 failed = True
                 print("errors:", sorted(set(conc["errors"]))[:5])
+        if args.landings and not args.no_facts:
+            print(f"\nlanding files into {data} …", flush=True)
+            landed = freshness.measure(server, data, args.landings, landed_files)
         peak = server.memory().get("VmHWM")
     finally:
         server.stop()
+        freshness.remove(landed_files)
     print(f"\nserver peak memory (VmHWM): {mib(peak)}")
     write_benchmarks(args.report, key,
                      report(args, key, summary, data, results, failed, conc, peak, store,
-                            duck_build))
+                            duck_build, landed))
     print(f"wrote section '{key}' of {args.report}")
     if failed:
         print("FAILED: answers differ or errors occurred (see above)", file=sys.stderr)

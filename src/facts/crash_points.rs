@@ -19,7 +19,7 @@ pub const STEPS: [&str; 7] = [
     "retired-deleted",
     // One account's profiles file written.
     "profiles-written",
-    // One week partition (its messages and facts files) written.
+    // One segment of a week partition (its messages and facts files) written.
     "partition-written",
     // One account's events files written.
     "events-written",

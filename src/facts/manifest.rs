@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::store_location::StoreLocation;
 
 /// The manifest format this build reads and writes; another value means a rebuild.
-pub const FORMAT: u32 = 4;
+pub const FORMAT: u32 = 5;
 /// The folder of the generations' manifests inside the store.
 pub const MANIFEST_FOLDER: &str = "manifest";
 /// The single manifest of stores written before generations had their own
@@ -74,18 +74,55 @@ pub struct StoredFile {
     pub rows: u64,
 }
 
-/// The conversations of one account that started in one UTC week: their
-/// de-duplicated log rows (sorted by conversation) and their facts (sorted by start).
+/// The conversations of one account that started in one UTC week, in
+/// segments: each conversation, with all its rows and its facts, in exactly
+/// one segment. A refresh rewrites the segments it changes and adds one for
+/// new conversations, so landing an hour does not rewrite the week.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Partition {
+    /// Largest first.
+    pub segments: Vec<Segment>,
+}
+
+impl Partition {
+    /// The partition's Parquet files.
+    pub fn files(&self) -> impl Iterator<Item = &StoredFile> {
+        self.segments.iter().flat_map(Segment::files)
+    }
+
+    /// Conversations stored.
+    pub fn conversations(&self) -> u64 {
+        self.segments.iter().map(|s| s.facts.rows).sum()
+    }
+
+    /// Log rows stored.
+    pub fn messages(&self) -> u64 {
+        self.segments.iter().map(|s| s.messages.rows).sum()
+    }
+}
+
+/// Some conversations of a partition: their de-duplicated log rows (sorted
+/// by conversation) and their facts (sorted by start).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
     /// The log rows, sorted by (conversation_id, sent_at, message_id).
     pub messages: StoredFile,
     /// One row per conversation, sorted by (started_at, conversation_id).
     pub facts: StoredFile,
-    /// The earliest local start date of the partition's conversations (days since 1970-01-01).
+    /// The hashes of its conversation and message ids, sorted: what a refresh
+    /// reads to find the segments new rows belong to (`refresh::id_hashes`).
+    pub ids: StoredFile,
+    /// The earliest local start date of the segment's conversations (days since 1970-01-01).
     pub min_started_date: i32,
-    /// The latest local start date of the partition's conversations.
+    /// The latest local start date of the segment's conversations.
     pub max_started_date: i32,
+}
+
+impl Segment {
+    /// The segment's Parquet files.
+    pub fn files(&self) -> [&StoredFile; 3] {
+        [&self.messages, &self.facts, &self.ids]
+    }
 }
 
 /// Everything stored for one account.
@@ -114,11 +151,7 @@ impl AccountStore {
             .chain(self.delivered_events.iter())
             .chain(self.events.iter())
             .chain(self.touches.iter())
-            .chain(
-                self.partitions
-                    .values()
-                    .flat_map(|p| [&p.messages, &p.facts]),
-            )
+            .chain(self.partitions.values().flat_map(Partition::files))
     }
 }
 
@@ -161,15 +194,27 @@ pub struct RefreshReport {
     pub event_rows: usize,
     /// Conversations whose facts were computed.
     pub conversations_recomputed: usize,
-    /// Week partitions written.
-    pub partitions_written: usize,
+    /// Segments of week partitions written.
+    pub segments_written: usize,
     /// When it finished (ms since the epoch).
     pub finished_at_ms: i64,
     /// Wall time (ms).
     pub elapsed_ms: u64,
+    /// Where that time went: wall time (ms) per step of the refresh, in the order first taken.
+    #[serde(default)]
+    pub steps_ms: Vec<(String, u64)>,
 }
 
 impl RefreshReport {
+    /// Adds `elapsed` to the time of `step`.
+    pub(crate) fn add_step_time(&mut self, step: &str, elapsed: std::time::Duration) {
+        let ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+        match self.steps_ms.iter_mut().find(|(name, _)| name == step) {
+            Some((_, total)) => *total += ms,
+            None => self.steps_ms.push((step.to_string(), ms)),
+        }
+    }
+
     /// Whether the store was rebuilt from nothing.
     pub fn rebuilt(&self) -> bool {
         self.rebuild_cause.is_some()
@@ -194,7 +239,7 @@ impl std::fmt::Display for RefreshReport {
         }
         write!(
             f,
-            ": folded in {} message file(s) ({} rows), {} profile file(s) ({} rows) and {} event file(s) ({} rows); recomputed {} conversation(s); wrote {} partition(s) in {:.2} s",
+            ": folded in {} message file(s) ({} rows), {} profile file(s) ({} rows) and {} event file(s) ({} rows); recomputed {} conversation(s); wrote {} segment(s) in {:.2} s",
             self.message_files,
             self.message_rows,
             self.profile_files,
@@ -202,9 +247,18 @@ impl std::fmt::Display for RefreshReport {
             self.event_files,
             self.event_rows,
             self.conversations_recomputed,
-            self.partitions_written,
+            self.segments_written,
             self.elapsed_ms as f64 / 1000.0
-        )
+        )?;
+        if !self.steps_ms.is_empty() {
+            let steps: Vec<String> = self
+                .steps_ms
+                .iter()
+                .map(|(step, ms)| format!("{step} {ms} ms"))
+                .collect();
+            write!(f, " ({})", steps.join(", "))?;
+        }
+        Ok(())
     }
 }
 
@@ -421,7 +475,7 @@ impl Manifest {
         self.accounts
             .values()
             .flat_map(|a| a.partitions.values())
-            .map(|p| p.facts.rows)
+            .map(Partition::conversations)
             .sum()
     }
 }
@@ -465,10 +519,13 @@ mod tests {
             .insert(
                 20_586,
                 Partition {
-                    messages: file("m"),
-                    facts: file("f"),
-                    min_started_date: 20_586,
-                    max_started_date: 20_590,
+                    segments: vec![Segment {
+                        messages: file("m"),
+                        facts: file("f"),
+                        ids: file("i"),
+                        min_started_date: 20_586,
+                        max_started_date: 20_590,
+                    }],
                 },
             );
         assert_eq!(manifest.commit(&location).await.unwrap(), Committed::Done);
@@ -476,7 +533,7 @@ mod tests {
             Manifest::load(&location).await.unwrap(),
             Loaded::Found(Box::new(manifest.clone()))
         );
-        assert_eq!(manifest.files().count(), 2);
+        assert_eq!(manifest.files().count(), 3);
         assert_eq!(manifest.conversations(), 2);
     }
 

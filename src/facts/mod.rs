@@ -11,9 +11,11 @@
 //! <account>/delivered-events-g<N>-….parquet       the account's events, first delivery of each event_id
 //! <account>/events-g<N>-….parquet                 …and one event per order_id: the `events` view
 //! <account>/touches-g<N>-….parquet                the account's attribution touches, by (profile_id, touch_at)
-//! <account>/w=<monday>/messages-g<N>-….parquet    de-duplicated log rows of the conversations that
-//!                                                 started that UTC week, sorted by conversation_id
-//! <account>/w=<monday>/facts-g<N>-….parquet       one row per such conversation, sorted by started_at
+//! <account>/w=<monday>/messages-g<N>-….parquet    a segment of the conversations that started that
+//!                                                 UTC week: their de-duplicated log rows, sorted by
+//!                                                 conversation_id…
+//! <account>/w=<monday>/facts-g<N>-….parquet       …and one row per such conversation, sorted by
+//!                                                 started_at (a week has a few segments)
 //! ```
 //!
 //! Every statement that reads `messages` or `conversation_facts` (and so every
@@ -21,9 +23,10 @@
 //! listing with the manifest. New files are folded in before the statement runs
 //! ([`refresh`]): only the conversations they touch are recomputed, with the
 //! same SQL as the raw path (`sql/from_log/conversation_facts.sql`), and only
-//! the week partitions holding them are rewritten; an account whose events or
-//! conversations changed gets its touches again (`sql/from_log/touches.sql`
-//! over its stored events and facts). A log file that disappeared
+//! the segments holding them are rewritten; an account whose events or
+//! conversations changed gets its touches again (`sql/from_log/touches.sql`:
+//! for the changed conversations only, merged into the stored ones, unless
+//! its events changed). A log file that disappeared
 //! or changed, or any change of `accounts/` (time zones date every
 //! conversation), rebuilds the store. The answers are therefore always those of
 //! the raw log (`SET conversql.facts = off` computes them from it; tests/integration/facts.rs

@@ -1,17 +1,18 @@
 //! Folding new log files into the fact store: the conversations they touch
-//! are recomputed, with the SQL of the raw path, and only the week partitions
-//! that hold those conversations are rewritten.
+//! are recomputed, with the SQL of the raw path, and only the segments of the
+//! week partitions that hold those conversations are rewritten.
 //!
 //! For each batch of new `messages/` files, per account:
 //! 1. the new rows are de-duplicated among themselves ([`first_per_key`]);
-//! 2. the account's partitions holding one of their conversations or message
+//! 2. the account's segments holding one of their conversations or message
 //!    ids are read, and all those rows de-duplicated again, so a re-delivered
 //!    message_id keeps its first delivery whichever file it came in;
 //! 3. the touched conversations (those with new rows, those that lost a row
 //!    to an earlier delivery, those whose profile changed) get new facts from
 //!    `sql/from_log/conversation_facts.sql`; the others keep theirs;
 //! 4. each touched conversation goes to the partition of the week it now
-//!    starts in, and the partitions that changed are written as new files.
+//!    starts in: per week, one new segment replaces the segments read there
+//!    ([`Job::replace_segments`]), the week's other segments stay.
 //!
 //! New `profiles/` files are folded first: each account's profiles file keeps
 //! the latest version of every profile_id, and conversations whose profile
@@ -19,23 +20,28 @@
 //! folded last, per account. Then every account whose conversations or events
 //! changed gets its touches again: `sql/from_log/touches.sql` over its stored
 //! events and the touch columns of its facts (a click counts only if its
-//! conversation is known, so either side can change them).
+//! conversation is known, so either side can change them), or, when only
+//! conversations changed, over theirs alone, merged into the stored touches.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray, UInt32Array};
-use arrow::compute::{
-    SortColumn, SortOptions, cast, concat_batches, filter_record_batch, lexsort_to_indices,
-    take_record_batch,
+use arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray, UInt32Array, UInt64Array,
 };
-use arrow::datatypes::{DataType, Date32Type, SchemaRef, TimestampMicrosecondType};
+use arrow::compute::{
+    SortColumn, SortOptions, cast, concat_batches, filter_record_batch, interleave_record_batch,
+    lexsort_to_indices, not, take_record_batch,
+};
+use arrow::datatypes::{DataType, Date32Type, SchemaRef, TimestampMicrosecondType, UInt64Type};
+use arrow::row::{RowConverter, SortField};
 use datafusion::common::{Result as DfResult, exec_datafusion_err};
 use datafusion::datasource::MemTable;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::context::SessionState;
 use datafusion::prelude::SessionContext;
+use futures::{FutureExt, StreamExt};
 use object_store::ObjectMeta;
 
 use super::dedup::{
@@ -43,12 +49,14 @@ use super::dedup::{
     PROFILE_ORDER, first_per_key,
 };
 use super::manifest::{
-    AccountRefresh, InputFile, Inputs, Manifest, Partition, RefreshReport, Retired, StoredFile,
+    AccountRefresh, InputFile, Inputs, Manifest, Partition, RefreshReport, Retired, Segment,
+    StoredFile,
 };
 use super::parquet_io::{self, FACTS_ROW_GROUP, MESSAGE_ROW_GROUP};
 use super::{FactStore, Listing, RETIRE_GRACE, StoreSchemas, crash_points};
 use crate::error::Result;
 use crate::log_table::ListingSnapshot;
+use crate::store_location::StoreLocation;
 
 /// The facts of a set of conversations, from their de-duplicated rows.
 pub(crate) const FACTS_FROM_LOG: &str = include_str!("../../sql/from_log/conversation_facts.sql");
@@ -63,6 +71,15 @@ const TOUCH_FACT_COLUMNS: [&str; 6] = [
     "agent_message_times",
     "agent_message_ids",
 ];
+
+/// A segment of the store: the Monday of its week and its place in the week's partition.
+type SegmentId = (i32, usize);
+
+/// Rows per row group of a segment's ids file (it is read whole).
+const IDS_ROW_GROUP: usize = 1 << 20;
+
+/// How many segments' ids a refresh reads at once.
+const SCANS_AT_ONCE: usize = 4;
 
 /// How many bytes of new log files are folded in at once (bounds the memory of a rebuild).
 const BATCH_BYTES: u64 = 64 << 20;
@@ -116,7 +133,7 @@ pub(crate) async fn run(
         files_written: 0,
         written: vec![],
         accounts: vec![],
-        changed_accounts: BTreeSet::new(),
+        changed_accounts: BTreeMap::new(),
         folded: BTreeMap::new(),
         report: RefreshReport {
             rebuild_cause,
@@ -172,6 +189,17 @@ fn rebuild_cause(current: &Manifest, wanted: &Inputs) -> Option<String> {
     ))
 }
 
+/// What changed an account's touches in one refresh.
+#[derive(Default)]
+struct TouchChanges {
+    /// Its events changed: all its touches are made again.
+    events: bool,
+    /// Otherwise, the conversations recomputed or gone…
+    conversations: HashSet<String>,
+    /// …and the `TOUCH_FACT_COLUMNS` of their new facts (one row per conversation).
+    facts: Vec<RecordBatch>,
+}
+
 struct Job<'a> {
     store: &'a FactStore,
     engine: &'a SessionState,
@@ -184,8 +212,9 @@ struct Job<'a> {
     written: Vec<String>,
     /// The `accounts` view's rows.
     accounts: Vec<RecordBatch>,
-    /// Accounts whose events or conversations this refresh changed (their touches are made again).
-    changed_accounts: BTreeSet<String>,
+    /// Accounts whose events or conversations this refresh changed, and how
+    /// (their touches are made again).
+    changed_accounts: BTreeMap<String, TouchChanges>,
     /// Per account, the log files folded in that had its rows, and how many rows.
     folded: BTreeMap<String, (BTreeSet<String>, u64)>,
     report: RefreshReport,
@@ -234,7 +263,12 @@ impl Job<'_> {
             .collect()
             .await?;
         let new_profiles = not_in(&self.listing.profiles, &self.next.inputs.profiles);
+        let started = Instant::now();
         let mut changed = self.fold_profiles(&new_profiles).await?;
+        if !new_profiles.is_empty() {
+            self.report
+                .add_step_time("profiles folded", started.elapsed());
+        }
         self.report.profile_files = new_profiles.len();
         self.next
             .inputs
@@ -244,12 +278,15 @@ impl Job<'_> {
         let new_messages = not_in(&self.listing.messages, &self.next.inputs.messages);
         self.report.message_files = new_messages.len();
         for batch in size_batches(&new_messages) {
+            let started = Instant::now();
             let rows = Self::read_raw(
                 self.session(batch, &[], &[]),
                 "messages",
                 &self.schemas.message_file,
             )
             .await?;
+            self.report
+                .add_step_time("new rows read", started.elapsed());
             self.report.message_rows += rows.num_rows();
             for (account, rows) in split_by_account(&rows)? {
                 self.count_folded(&account, &rows)?;
@@ -268,21 +305,30 @@ impl Job<'_> {
         let new_events = not_in(&self.listing.events, &self.next.inputs.events);
         self.report.event_files = new_events.len();
         for batch in size_batches(&new_events) {
+            let started = Instant::now();
             self.fold_events(batch).await?;
+            self.report
+                .add_step_time("events folded", started.elapsed());
             self.next
                 .inputs
                 .events
                 .extend(batch.iter().map(InputFile::from));
         }
-        for account in std::mem::take(&mut self.changed_accounts) {
-            self.write_touches(&account).await?;
+        for (account, changes) in std::mem::take(&mut self.changed_accounts) {
+            let started = Instant::now();
+            self.write_touches(&account, changes).await?;
+            self.report.add_step_time("touches made", started.elapsed());
         }
         Ok(())
     }
 
-    /// Makes the account's touches again from its stored events and facts
-    /// (`sql/from_log/touches.sql`), sorted by (profile_id, touch_at).
-    async fn write_touches(&mut self, account: &str) -> Result<()> {
+    /// Makes the account's touches again (`sql/from_log/touches.sql`), sorted
+    /// by (profile_id, touch_at). A touch belongs to one conversation and
+    /// depends only on its facts and its events, so when only conversations
+    /// changed, their touches are made from their new facts and replace their
+    /// old ones; when the account's events changed (or it has no touches yet),
+    /// all are made from its stored events and facts.
+    async fn write_touches(&mut self, account: &str, changes: TouchChanges) -> Result<()> {
         let Some(stored) = self.next.accounts.get(account) else {
             return Ok(());
         };
@@ -298,41 +344,43 @@ impl Job<'_> {
             }
             None => parquet_io::empty(&self.schemas.events),
         };
-        let indices = TOUCH_FACT_COLUMNS
-            .iter()
-            .map(|c| self.schemas.facts.index_of(c))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        let facts_schema = Arc::new(self.schemas.facts.project(&indices)?);
-        let mut facts = vec![];
-        for partition in stored.partitions.values() {
-            facts.push(
-                parquet_io::read(
-                    &self.store.location,
-                    &partition.facts.path,
-                    Some(&TOUCH_FACT_COLUMNS),
-                    Some(&facts_schema),
-                )
-                .await?,
-            );
-        }
-        let ctx = SessionContext::new();
-        ctx.register_table(
-            "events",
-            Arc::new(MemTable::try_new(
-                self.schemas.events.clone(),
-                vec![vec![events]],
-            )?),
-        )?;
-        ctx.register_table(
-            "conversation_facts",
-            Arc::new(MemTable::try_new(facts_schema, vec![facts])?),
-        )?;
-        let batches = ctx.sql(TOUCHES_FROM_LOG).await?.collect().await?;
-        let touches = concat_batches(&batches_schema(&batches, &self.schemas.touches), &batches)?;
-        let touches = sorted(
-            &parquet_io::relabel(touches, &self.schemas.touches)?,
-            &["profile_id", "touch_at"],
-        )?;
+        let facts_schema = Arc::new(
+            self.schemas
+                .facts
+                .project(&touch_fact_indices(&self.schemas.facts)?)?,
+        );
+        let stored_touches = stored.touches.as_ref().filter(|_| !changes.events);
+        let touches = if let Some(old) = stored_touches {
+            let old = parquet_io::read(
+                &self.store.location,
+                &old.path,
+                None,
+                Some(&self.schemas.touches),
+            )
+            .await?;
+            let kept =
+                filter_record_batch(&old, &not_of_conversations(&old, &changes.conversations)?)?;
+            let of_changed = not(&not_of_conversations(&events, &changes.conversations)?)?;
+            let events = filter_record_batch(&events, &of_changed)?;
+            let made = self
+                .make_touches(events, facts_schema, changes.facts)
+                .await?;
+            merge_sorted(&kept, &made, &["profile_id", "touch_at"])?
+        } else {
+            let mut facts = vec![];
+            for segment in stored.partitions.values().flat_map(|p| &p.segments) {
+                facts.push(
+                    parquet_io::read(
+                        &self.store.location,
+                        &segment.facts.path,
+                        Some(&TOUCH_FACT_COLUMNS),
+                        Some(&facts_schema),
+                    )
+                    .await?,
+                );
+            }
+            self.make_touches(events, facts_schema, facts).await?
+        };
         let file = if touches.num_rows() == 0 {
             None
         } else {
@@ -356,6 +404,30 @@ impl Job<'_> {
         Ok(())
     }
 
+    /// `sql/from_log/touches.sql` over the given events and facts (the
+    /// `TOUCH_FACT_COLUMNS`), sorted by (profile_id, touch_at).
+    async fn make_touches(
+        &self,
+        events: RecordBatch,
+        facts_schema: SchemaRef,
+        facts: Vec<RecordBatch>,
+    ) -> Result<RecordBatch> {
+        let ctx = SessionContext::new();
+        register_rows(
+            &ctx,
+            "events",
+            self.schemas.events.clone(),
+            vec![vec![events]],
+        )?;
+        register_rows(&ctx, "conversation_facts", facts_schema, vec![facts])?;
+        let batches = ctx.sql(TOUCHES_FROM_LOG).await?.collect().await?;
+        let touches = concat_batches(&batches_schema(&batches, &self.schemas.touches), &batches)?;
+        Ok(sorted(
+            &parquet_io::relabel(touches, &self.schemas.touches)?,
+            &["profile_id", "touch_at"],
+        )?)
+    }
+
     /// Folds new event files into each account's events: the first delivery of
     /// each event_id, then the first event of each order_id.
     async fn fold_events(&mut self, files: &[ObjectMeta]) -> Result<()> {
@@ -364,7 +436,9 @@ impl Job<'_> {
         self.report.event_rows += rows.num_rows();
         for (account, new_rows) in split_by_account(&rows)? {
             self.count_folded(&account, &new_rows)?;
-            self.changed_accounts.insert(account.clone());
+            let changes = self.changed_accounts.entry(account.clone()).or_default();
+            changes.events = true;
+            changes.facts.clear();
             let store = self.next.accounts.entry(account.clone()).or_default();
             let old = match &store.delivered_events {
                 Some(file) => {
@@ -519,74 +593,85 @@ impl Job<'_> {
             .map(|a| a.partitions.clone())
             .unwrap_or_default();
 
-        // 2. The partitions holding a touched conversation or one of the new message ids.
-        let mut affected = BTreeSet::new();
-        for (week, partition) in &partitions {
-            if candidates.num_rows() > 0 {
-                let ids = parquet_io::read(
-                    &self.store.location,
-                    &partition.messages.path,
-                    Some(&["conversation_id", "message_id"]),
-                    None,
+        // 2. The segments holding a touched conversation or one of the new message ids.
+        let started = Instant::now();
+        let segments: Vec<(SegmentId, Segment)> = partitions
+            .iter()
+            .flat_map(|(week, p)| {
+                p.segments
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| ((*week, i), s.clone()))
+            })
+            .collect();
+        let scan_ids = candidates.num_rows() > 0;
+        let mut hashes: Vec<u64> = touched
+            .iter()
+            .map(|c| conversation_hash(c))
+            .chain(candidate_ids.iter().map(|m| message_hash(m)))
+            .collect();
+        hashes.sort_unstable();
+        let looked_for = Arc::new((hashes, changed_profiles.clone()));
+        let scans: Vec<_> = segments
+            .iter()
+            .map(|(id, segment)| {
+                scan_segment(
+                    self.store.location.clone(),
+                    *id,
+                    segment.clone(),
+                    scan_ids,
+                    looked_for.clone(),
                 )
-                .await?;
-                let conversations = string_column(&ids, "conversation_id")?;
-                let messages = string_column(&ids, "message_id")?;
-                if (0..ids.num_rows()).any(|i| {
-                    touched.contains(conversations.value(i))
-                        || candidate_ids.contains(messages.value(i))
-                }) {
-                    affected.insert(*week);
-                }
+                .boxed()
+            })
+            .collect();
+        let mut affected: BTreeSet<SegmentId> = BTreeSet::new();
+        let mut scanned = futures::stream::iter(scans).buffer_unordered(SCANS_AT_ONCE);
+        let mut of_changed_profiles = vec![];
+        while let Some(scan) = scanned.next().await {
+            let (id, holds, conversations) = scan?;
+            if holds || !conversations.is_empty() {
+                affected.insert(id);
             }
-            if !changed_profiles.is_empty() {
-                let facts = parquet_io::read(
-                    &self.store.location,
-                    &partition.facts.path,
-                    Some(&["conversation_id", "profile_id"]),
-                    None,
-                )
-                .await?;
-                let conversations = string_column(&facts, "conversation_id")?;
-                let profiles = string_column(&facts, "profile_id")?;
-                for i in 0..facts.num_rows() {
-                    if profiles.is_valid(i) && changed_profiles.contains(profiles.value(i)) {
-                        touched.insert(conversations.value(i).to_string());
-                        affected.insert(*week);
-                    }
-                }
-            }
+            of_changed_profiles.extend(conversations);
         }
+        drop(scanned);
+        touched.extend(of_changed_profiles);
+        self.report
+            .add_step_time("stored ids scanned", started.elapsed());
         if candidates.num_rows() == 0 && affected.is_empty() {
             return Ok(());
         }
-        self.changed_accounts.insert(account.to_string());
+        self.changed_accounts
+            .entry(account.to_string())
+            .or_default();
 
-        // The rows of the affected partitions, then the new ones; each old row knows its week.
+        // The rows of the affected segments, then the new ones; each old row knows its week.
+        let started = Instant::now();
         let mut parts = vec![];
         let mut row_weeks: Vec<Option<i32>> = vec![];
-        let mut old_facts: HashMap<i32, RecordBatch> = HashMap::new();
-        for week in &affected {
-            let partition = &partitions[week];
+        let mut old_facts: Vec<(i32, RecordBatch)> = vec![];
+        for (week, i) in &affected {
+            let segment = &partitions[week].segments[*i];
             let rows = parquet_io::read(
                 &self.store.location,
-                &partition.messages.path,
+                &segment.messages.path,
                 None,
                 Some(&message_schema),
             )
             .await?;
             row_weeks.extend(std::iter::repeat_n(Some(*week), rows.num_rows()));
             parts.push(rows);
-            old_facts.insert(
+            old_facts.push((
                 *week,
                 parquet_io::read(
                     &self.store.location,
-                    &partition.facts.path,
+                    &segment.facts.path,
                     None,
                     Some(&facts_schema),
                 )
                 .await?,
-            );
+            ));
         }
         let old_rows = row_weeks.len();
         row_weeks.extend(std::iter::repeat_n(None, candidates.num_rows()));
@@ -614,8 +699,11 @@ impl Job<'_> {
             .map(|i| row_weeks[*i as usize])
             .collect();
         drop(all);
+        self.report
+            .add_step_time("segments read", started.elapsed());
 
         // 3. New facts for the touched conversations.
+        let started = Instant::now();
         let conversations = string_column(&rows, "conversation_id")?;
         let is_touched: BooleanArray = (0..rows.num_rows())
             .map(|i| Some(touched.contains(conversations.value(i))))
@@ -623,6 +711,28 @@ impl Job<'_> {
         let touched_rows = filter_record_batch(&rows, &is_touched)?;
         let new_facts = self.compute_facts(account, &touched_rows).await?;
         self.report.conversations_recomputed += new_facts.num_rows();
+        // What the account's touches need to be made again from these facts
+        // (nothing when they will be made from everything stored anyway).
+        let has_touches = self
+            .next
+            .accounts
+            .get(account)
+            .is_some_and(|a| a.touches.is_some());
+        let touch_columns = touch_fact_indices(&self.schemas.facts)?;
+        let changes = self
+            .changed_accounts
+            .entry(account.to_string())
+            .or_default();
+        if has_touches && !changes.events {
+            for earlier in &mut changes.facts {
+                *earlier = filter_record_batch(earlier, &not_of_conversations(earlier, &touched)?)?;
+            }
+            changes.facts.push(new_facts.project(&touch_columns)?);
+            changes.conversations.extend(touched.iter().cloned());
+        }
+        self.report
+            .add_step_time("facts computed", started.elapsed());
+        let started = Instant::now();
         let new_fact_weeks = weeks_of(&new_facts)?;
         let mut week_of_conversation: HashMap<String, i32> = HashMap::new();
         {
@@ -632,39 +742,10 @@ impl Job<'_> {
             }
         }
 
-        // 4. Every partition that changed, rewritten. A week that gains a
-        // conversation keeps the rows and facts it already had.
-        let mut rows = rows;
-        let mut row_weeks = row_weeks;
-        for week in new_fact_weeks.iter().copied().collect::<BTreeSet<_>>() {
-            if affected.contains(&week) {
-                continue;
-            }
-            if let Some(partition) = partitions.get(&week) {
-                let more = parquet_io::read(
-                    &self.store.location,
-                    &partition.messages.path,
-                    None,
-                    Some(&message_schema),
-                )
-                .await?;
-                row_weeks.extend(std::iter::repeat_n(Some(week), more.num_rows()));
-                rows = concat_batches(&message_schema, [&rows, &more])?;
-                old_facts.insert(
-                    week,
-                    parquet_io::read(
-                        &self.store.location,
-                        &partition.facts.path,
-                        None,
-                        Some(&facts_schema),
-                    )
-                    .await?,
-                );
-                affected.insert(week);
-            }
-        }
-        let conversations = string_column(&rows, "conversation_id")?;
-        let mut weeks: BTreeSet<i32> = affected.clone();
+        // 4. Per week that changed, one new segment in place of its affected
+        // ones: their untouched conversations, and the touched conversations
+        // that now start that week. The week's other segments stay as they are.
+        let mut weeks: BTreeSet<i32> = affected.iter().map(|(week, _)| *week).collect();
         weeks.extend(new_fact_weeks.iter().copied());
         for week in weeks {
             let in_week: BooleanArray = (0..rows.num_rows())
@@ -677,41 +758,49 @@ impl Job<'_> {
                     })
                 })
                 .collect();
-            let messages = sorted(
-                &filter_record_batch(&rows, &in_week)?,
-                &["conversation_id", "sent_at", "message_id"],
-            )?;
-            let kept_old = match old_facts.get(&week) {
-                Some(old) => {
-                    let ids = string_column(old, "conversation_id")?;
-                    let keep: BooleanArray = (0..old.num_rows())
-                        .map(|i| Some(!touched.contains(ids.value(i))))
-                        .collect();
-                    filter_record_batch(old, &keep)?
-                }
-                None => parquet_io::empty(&facts_schema),
-            };
+            let messages = filter_record_batch(&rows, &in_week)?;
+            let mut facts = vec![];
+            for (_, old) in old_facts.iter().filter(|(w, _)| *w == week) {
+                let ids = string_column(old, "conversation_id")?;
+                let keep: BooleanArray = (0..old.num_rows())
+                    .map(|i| Some(!touched.contains(ids.value(i))))
+                    .collect();
+                facts.push(filter_record_batch(old, &keep)?);
+            }
             let mine: BooleanArray = new_fact_weeks.iter().map(|w| Some(*w == week)).collect();
-            let recomputed = filter_record_batch(&new_facts, &mine)?;
-            let facts = sorted(
-                &concat_batches(&facts_schema, [&kept_old, &recomputed])?,
-                &["started_at", "conversation_id"],
-            )?;
-            self.replace_partition(account, week, &messages, &facts)
+            facts.push(filter_record_batch(&new_facts, &mine)?);
+            let facts = concat_batches(&facts_schema, &facts)?;
+            let replaced: Vec<usize> = affected
+                .iter()
+                .filter(|(w, _)| *w == week)
+                .map(|(_, i)| *i)
+                .collect();
+            self.replace_segments(account, week, &replaced, messages, facts)
                 .await?;
         }
+        self.report
+            .add_step_time("segments written", started.elapsed());
         Ok(())
     }
 
-    async fn replace_partition(
+    /// Replaces the segments `replaced` of the account's `week` by one made of
+    /// `messages` and `facts`, which also absorbs every other segment of the
+    /// week no larger than what it holds so far (smallest first). Each row is
+    /// thus rewritten about log2(week's rows / landed rows) times in all, and a
+    /// week keeps about as many segments: an hourly file rewrites its hour's
+    /// segment and sometimes a few older ones, not the week.
+    async fn replace_segments(
         &mut self,
         account: &str,
         week: i32,
-        messages: &RecordBatch,
-        facts: &RecordBatch,
+        replaced: &[usize],
+        mut messages: RecordBatch,
+        mut facts: RecordBatch,
     ) -> Result<()> {
         let now_ms = self.now_ms;
-        if let Some(old) = self
+        let mut old: Vec<Segment> = vec![];
+        let mut kept: Vec<Segment> = vec![];
+        if let Some(partition) = self
             .next
             .accounts
             .entry(account.to_string())
@@ -719,40 +808,77 @@ impl Job<'_> {
             .partitions
             .remove(&week)
         {
-            self.next.retired.push(Retired {
-                path: old.messages.path,
-                at_ms: now_ms,
-            });
-            self.next.retired.push(Retired {
-                path: old.facts.path,
-                at_ms: now_ms,
-            });
+            for (i, segment) in partition.segments.into_iter().enumerate() {
+                if replaced.contains(&i) {
+                    old.push(segment);
+                } else {
+                    kept.push(segment);
+                }
+            }
         }
-        if facts.num_rows() == 0 {
-            return Ok(());
+        if facts.num_rows() > 0 {
+            kept.sort_by_key(|s| s.facts.rows);
+            let mut absorbed = 0;
+            while absorbed < kept.len() && kept[absorbed].facts.rows <= facts.num_rows() as u64 {
+                let segment = &kept[absorbed];
+                let more = parquet_io::read(
+                    &self.store.location,
+                    &segment.messages.path,
+                    None,
+                    Some(&self.schemas.message_file),
+                )
+                .await?;
+                let more_facts = parquet_io::read(
+                    &self.store.location,
+                    &segment.facts.path,
+                    None,
+                    Some(&self.schemas.facts),
+                )
+                .await?;
+                messages = concat_batches(&self.schemas.message_file, [&messages, &more])?;
+                facts = concat_batches(&self.schemas.facts, [&facts, &more_facts])?;
+                absorbed += 1;
+            }
+            old.extend(kept.drain(..absorbed));
         }
-        let dir = format!("{}/w={}", account_dir(account), date_name(week));
-        let messages = self
-            .write(&dir, "messages", messages, MESSAGE_ROW_GROUP)
-            .await?;
-        let facts_file = self.write(&dir, "facts", facts, FACTS_ROW_GROUP).await?;
-        crash_points::reached("partition-written");
-        let (min_started_date, max_started_date) = started_date_range(facts)?;
-        self.next
-            .accounts
-            .entry(account.to_string())
-            .or_default()
-            .partitions
-            .insert(
-                week,
-                Partition {
-                    messages,
-                    facts: facts_file,
-                    min_started_date,
-                    max_started_date,
-                },
-            );
-        self.report.partitions_written += 1;
+        for segment in &old {
+            for file in segment.files() {
+                self.next.retired.push(Retired {
+                    path: file.path.clone(),
+                    at_ms: now_ms,
+                });
+            }
+        }
+        if facts.num_rows() > 0 {
+            let messages = sorted(&messages, &["conversation_id", "sent_at", "message_id"])?;
+            let facts = sorted(&facts, &["started_at", "conversation_id"])?;
+            let dir = format!("{}/w={}", account_dir(account), date_name(week));
+            let ids = id_hashes(&messages)?;
+            let messages = self
+                .write(&dir, "messages", &messages, MESSAGE_ROW_GROUP)
+                .await?;
+            let facts_file = self.write(&dir, "facts", &facts, FACTS_ROW_GROUP).await?;
+            let ids = self.write(&dir, "ids", &ids, IDS_ROW_GROUP).await?;
+            crash_points::reached("partition-written");
+            let (min_started_date, max_started_date) = started_date_range(&facts)?;
+            kept.push(Segment {
+                messages,
+                facts: facts_file,
+                ids,
+                min_started_date,
+                max_started_date,
+            });
+            self.report.segments_written += 1;
+        }
+        if !kept.is_empty() {
+            kept.sort_by_key(|s| std::cmp::Reverse(s.facts.rows));
+            self.next
+                .accounts
+                .entry(account.to_string())
+                .or_default()
+                .partitions
+                .insert(week, Partition { segments: kept });
+        }
         Ok(())
     }
 
@@ -800,31 +926,23 @@ impl Job<'_> {
             vec![messages.slice(0, half)],
             vec![messages.slice(half, messages.num_rows() - half)],
         ];
-        ctx.register_table(
-            "messages",
-            Arc::new(MemTable::try_new(
-                self.schemas.messages.clone(),
-                partitions,
-            )?),
-        )?;
+        register_rows(&ctx, "messages", self.schemas.messages.clone(), partitions)?;
         let accounts_schema = self.accounts.first().map_or_else(
             || self.schemas.accounts.clone(),
             arrow::array::RecordBatch::schema,
         );
-        ctx.register_table(
+        register_rows(
+            &ctx,
             "accounts",
-            Arc::new(MemTable::try_new(
-                accounts_schema,
-                vec![self.accounts.clone()],
-            )?),
+            accounts_schema,
+            vec![self.accounts.clone()],
         )?;
         let profiles = self.account_profiles(account).await?;
-        ctx.register_table(
+        register_rows(
+            &ctx,
             "profiles",
-            Arc::new(MemTable::try_new(
-                self.schemas.profiles.clone(),
-                vec![vec![profiles]],
-            )?),
+            self.schemas.profiles.clone(),
+            vec![vec![profiles]],
         )?;
         let batches = ctx.sql(FACTS_FROM_LOG).await?.collect().await?;
         let facts = concat_batches(&batches_schema(&batches, &self.schemas.facts), &batches)?;
@@ -871,6 +989,174 @@ fn one_event_per_order(delivered: &RecordBatch) -> DfResult<RecordBatch> {
 }
 
 /// New files in path order, in batches of about [`BATCH_BYTES`].
+/// Whether a segment may hold one of the conversations or message ids looked
+/// for (when `scan_ids`; a hash collision only makes a segment rewritten for
+/// nothing), and its conversations whose profile is one of those looked for:
+/// `looked_for` is (the ids' hashes, sorted; the profiles).
+async fn scan_segment(
+    location: StoreLocation,
+    id: SegmentId,
+    segment: Segment,
+    scan_ids: bool,
+    looked_for: Arc<(Vec<u64>, HashSet<String>)>,
+) -> Result<(SegmentId, bool, Vec<String>)> {
+    let (hashes, changed_profiles) = looked_for.as_ref();
+    let mut holds = false;
+    if scan_ids {
+        let stored = parquet_io::read(&location, &segment.ids.path, None, None).await?;
+        let stored = stored
+            .column_by_name(ID_HASH)
+            .and_then(|c| c.as_primitive_opt::<UInt64Type>())
+            .ok_or_else(|| {
+                exec_datafusion_err!(
+                    "fact store file {}/{}: no {ID_HASH} column of UInt64",
+                    location.display,
+                    segment.ids.path
+                )
+            })?;
+        let stored = stored.values();
+        holds = hashes.iter().any(|h| stored.binary_search(h).is_ok());
+    }
+    let mut of_changed_profiles = vec![];
+    if !changed_profiles.is_empty() {
+        let facts = parquet_io::read(
+            &location,
+            &segment.facts.path,
+            Some(&["conversation_id", "profile_id"]),
+            None,
+        )
+        .await?;
+        let conversations = string_column(&facts, "conversation_id")?;
+        let profiles = string_column(&facts, "profile_id")?;
+        for i in 0..facts.num_rows() {
+            if profiles.is_valid(i) && changed_profiles.contains(profiles.value(i)) {
+                of_changed_profiles.push(conversations.value(i).to_string());
+            }
+        }
+    }
+    Ok((id, holds, of_changed_profiles))
+}
+
+/// The column of a segment's ids file.
+const ID_HASH: &str = "id_hash";
+
+/// The XXH64 of a conversation id (seed 1: a message id equal to it hashes otherwise).
+fn conversation_hash(id: &str) -> u64 {
+    twox_hash::XxHash64::oneshot(1, id.as_bytes())
+}
+
+/// The XXH64 of a message id (seed 2).
+fn message_hash(id: &str) -> u64 {
+    twox_hash::XxHash64::oneshot(2, id.as_bytes())
+}
+
+/// A segment's ids file: the hashes of its conversation and message ids,
+/// sorted and distinct, so a refresh finds the segments new rows belong to by
+/// reading 8 bytes per id instead of the ids themselves. XXH64 is fixed by
+/// its specification, so stored hashes stay valid across versions.
+fn id_hashes(messages: &RecordBatch) -> DfResult<RecordBatch> {
+    let conversations = string_column(messages, "conversation_id")?;
+    let ids = string_column(messages, "message_id")?;
+    let mut hashes = Vec::with_capacity(2 * messages.num_rows());
+    for i in 0..messages.num_rows() {
+        hashes.push(conversation_hash(conversations.value(i)));
+        hashes.push(message_hash(ids.value(i)));
+    }
+    hashes.sort_unstable();
+    hashes.dedup();
+    let schema = Arc::new(arrow::datatypes::Schema::new(vec![
+        arrow::datatypes::Field::new(ID_HASH, DataType::UInt64, false),
+    ]));
+    Ok(RecordBatch::try_new(
+        schema,
+        vec![Arc::new(UInt64Array::from(hashes))],
+    )?)
+}
+
+/// Registers `partitions` of rows of `schema` as the table `name` of `ctx`.
+fn register_rows(
+    ctx: &SessionContext,
+    name: &str,
+    schema: SchemaRef,
+    partitions: Vec<Vec<RecordBatch>>,
+) -> DfResult<()> {
+    ctx.register_table(name, Arc::new(MemTable::try_new(schema, partitions)?))?;
+    Ok(())
+}
+
+/// The positions of `TOUCH_FACT_COLUMNS` in the facts' schema.
+fn touch_fact_indices(facts: &SchemaRef) -> DfResult<Vec<usize>> {
+    Ok(TOUCH_FACT_COLUMNS
+        .iter()
+        .map(|c| facts.index_of(c))
+        .collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+/// Per row: whether its conversation_id is not one of `conversations` (a NULL one is not).
+fn not_of_conversations(
+    batch: &RecordBatch,
+    conversations: &HashSet<String>,
+) -> DfResult<BooleanArray> {
+    let ids = string_column(batch, "conversation_id")?;
+    Ok((0..batch.num_rows())
+        .map(|i| Some(!(ids.is_valid(i) && conversations.contains(ids.value(i)))))
+        .collect())
+}
+
+/// Two batches sorted by `columns` (ascending, NULLs last, as [`sorted`]) merged into one.
+fn merge_sorted(a: &RecordBatch, b: &RecordBatch, columns: &[&str]) -> DfResult<RecordBatch> {
+    if b.num_rows() == 0 {
+        return Ok(a.clone());
+    }
+    if a.num_rows() == 0 {
+        return Ok(b.clone());
+    }
+    let keys = |batch: &RecordBatch| {
+        columns
+            .iter()
+            .map(|name| {
+                batch
+                    .column_by_name(name)
+                    .cloned()
+                    .ok_or_else(|| exec_datafusion_err!("fact store: no column {name}"))
+            })
+            .collect::<DfResult<Vec<ArrayRef>>>()
+    };
+    let (a_keys, b_keys) = (keys(a)?, keys(b)?);
+    let converter = RowConverter::new(
+        a_keys
+            .iter()
+            .map(|k| {
+                SortField::new_with_options(
+                    k.data_type().clone(),
+                    SortOptions {
+                        descending: false,
+                        nulls_first: false,
+                    },
+                )
+            })
+            .collect(),
+    )?;
+    let (a_rows, b_rows) = (
+        converter.convert_columns(&a_keys)?,
+        converter.convert_columns(&b_keys)?,
+    );
+    let mut order = Vec::with_capacity(a.num_rows() + b.num_rows());
+    let (mut i, mut j) = (0, 0);
+    while i < a_rows.num_rows() && j < b_rows.num_rows() {
+        if b_rows.row(j) < a_rows.row(i) {
+            order.push((1, j));
+            j += 1;
+        } else {
+            order.push((0, i));
+            i += 1;
+        }
+    }
+    order.extend((i..a_rows.num_rows()).map(|i| (0, i)));
+    order.extend((j..b_rows.num_rows()).map(|j| (1, j)));
+    Ok(interleave_record_batch(&[a, b], &order)?)
+}
+
 fn size_batches(files: &[ObjectMeta]) -> Vec<&[ObjectMeta]> {
     let mut batches = vec![];
     let mut start = 0;
@@ -1030,6 +1316,101 @@ mod tests {
         assert_eq!(week_of(at(i64::from(days), 0) - 1), days - 7);
         assert_eq!(week_of(-1), -3); // 1969-12-31 is in the week of Monday 1969-12-29 (day -3)
         assert_eq!(date_name(days), "2026-05-11");
+    }
+
+    fn profile_touches(rows: &[(Option<&str>, i64, &str)]) -> RecordBatch {
+        use arrow::array::{StringArray, TimestampMicrosecondArray};
+        use arrow::datatypes::{Field, Schema, TimeUnit};
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("profile_id", DataType::Utf8, true),
+            Field::new(
+                "touch_at",
+                DataType::Timestamp(TimeUnit::Microsecond, None),
+                false,
+            ),
+            Field::new("conversation_id", DataType::Utf8, true),
+        ]));
+        RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(rows.iter().map(|r| r.0).collect::<StringArray>()),
+                Arc::new(TimestampMicrosecondArray::from_iter_values(
+                    rows.iter().map(|r| r.1),
+                )),
+                Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.2))),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn merging_two_sorted_batches_gives_what_sorting_both_gives() {
+        let a = profile_touches(&[
+            (Some("p1"), 5, "c1"),
+            (Some("p1"), 9, "c2"),
+            (Some("p3"), 1, "c3"),
+            (None, 2, "c4"),
+        ]);
+        let b = profile_touches(&[
+            (Some("p0"), 7, "c5"),
+            (Some("p1"), 6, "c6"),
+            (None, 1, "c7"),
+        ]);
+        let keys = ["profile_id", "touch_at"];
+        let merged = merge_sorted(&a, &b, &keys).unwrap();
+        let both = concat_batches(&a.schema(), [&a, &b]).unwrap();
+        assert_eq!(merged, sorted(&both, &keys).unwrap());
+        assert_eq!(
+            strings(&merged, "conversation_id").unwrap().len(),
+            7,
+            "every row once"
+        );
+        assert_eq!(merge_sorted(&a, &b.slice(0, 0), &keys).unwrap(), a);
+        assert_eq!(merge_sorted(&a.slice(0, 0), &b, &keys).unwrap(), b);
+    }
+
+    #[test]
+    fn id_hashes_are_xxh64_sorted_and_distinct() {
+        // XXH64's own test vector: the stored hashes depend on it never changing.
+        assert_eq!(
+            twox_hash::XxHash64::oneshot(0, b"abc"),
+            0x44BC_2CF5_AD77_0999
+        );
+        assert_ne!(conversation_hash("x"), message_hash("x"));
+        let messages = profile_touches(&[(None, 1, "c1"), (None, 2, "c1"), (None, 3, "c2")]);
+        let messages = RecordBatch::try_new(
+            Arc::new(arrow::datatypes::Schema::new(vec![
+                arrow::datatypes::Field::new("conversation_id", DataType::Utf8, false),
+                arrow::datatypes::Field::new("message_id", DataType::Utf8, false),
+            ])),
+            vec![
+                messages.column(2).clone(),
+                Arc::new(StringArray::from(vec!["m1", "m2", "m1"])),
+            ],
+        )
+        .unwrap();
+        let hashes = id_hashes(&messages).unwrap();
+        let hashes = hashes
+            .column(0)
+            .as_primitive::<UInt64Type>()
+            .values()
+            .to_vec();
+        let mut expected = vec![
+            conversation_hash("c1"),
+            conversation_hash("c2"),
+            message_hash("m1"),
+            message_hash("m2"),
+        ];
+        expected.sort_unstable();
+        assert_eq!(hashes, expected);
+    }
+
+    #[test]
+    fn only_rows_of_other_conversations_pass() {
+        let a = profile_touches(&[(Some("p1"), 5, "c1"), (Some("p1"), 9, "c2")]);
+        let gone: HashSet<String> = ["c2".to_string()].into();
+        let kept = not_of_conversations(&a, &gone).unwrap();
+        assert_eq!(kept, BooleanArray::from(vec![true, false]));
     }
 
     #[test]

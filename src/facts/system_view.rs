@@ -24,7 +24,7 @@ use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::ExecutionPlan;
 
 use super::FactStore;
-use super::manifest::{AccountStore, Manifest, StoredFile};
+use super::manifest::{AccountStore, Manifest, Partition, StoredFile};
 use crate::declaration::Declaration;
 use crate::scope::AccountScope;
 
@@ -168,12 +168,12 @@ fn rows(manifest: &Manifest, location: &str, scope: Option<&AccountScope>) -> Ve
         conversations: stores
             .iter()
             .flat_map(|a| a.partitions.values())
-            .map(|p| p.facts.rows)
+            .map(Partition::conversations)
             .sum(),
         messages: stores
             .iter()
             .flat_map(|a| a.partitions.values())
-            .map(|p| p.messages.rows)
+            .map(Partition::messages)
             .sum(),
         events: stores.iter().map(|a| rows_of(&a.events)).sum(),
         touches: stores.iter().map(|a| rows_of(&a.touches)).sum(),
@@ -266,7 +266,7 @@ fn to_batch(rows: &[Row]) -> Result<RecordBatch> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::manifest::{AccountRefresh, Partition, RefreshReport};
+    use super::super::manifest::{AccountRefresh, RefreshReport, Segment};
     use super::*;
 
     fn manifest() -> Manifest {
@@ -283,10 +283,13 @@ mod tests {
             stored.partitions.insert(
                 20_586,
                 Partition {
-                    messages: file("m", conversations * 10, 1000),
-                    facts: file("f", conversations, 200),
-                    min_started_date: 20_586,
-                    max_started_date: 20_590,
+                    segments: vec![Segment {
+                        messages: file("m", conversations * 10, 1000),
+                        facts: file("f", conversations, 200),
+                        ids: file("i", conversations * 11, 300),
+                        min_started_date: 20_586,
+                        max_started_date: 20_590,
+                    }],
                 },
             );
         }
@@ -325,7 +328,7 @@ mod tests {
                 one.files,
                 one.bytes
             ),
-            (3, 30, 7, 3, 1300)
+            (3, 30, 7, 4, 1600)
         );
         assert_eq!(one.location, "file:///s/a=acc_1/");
         assert_eq!(one.refresh, None, "acc_1 has no recorded refresh");
@@ -341,7 +344,7 @@ mod tests {
                 all.files,
                 all.bytes
             ),
-            (2, 7, 70, 6, 2600)
+            (2, 7, 70, 8, 3200)
         );
         assert_eq!(
             all.refresh,

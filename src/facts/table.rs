@@ -163,15 +163,15 @@ impl StoredTable {
             if accounts.as_ref().is_some_and(|a| !a.contains(account)) {
                 continue;
             }
-            let partitions = stored.partitions.values();
+            let segments = stored.partitions.values().flat_map(|p| &p.segments);
             match self.kind {
                 StoredKind::Events => chosen.extend(&stored.events),
                 StoredKind::Touches => chosen.extend(&stored.touches),
-                StoredKind::Messages => chosen.extend(partitions.map(|p| &p.messages)),
+                StoredKind::Messages => chosen.extend(segments.map(|s| &s.messages)),
                 StoredKind::Facts => chosen.extend(
-                    partitions
-                        .filter(|p| p.max_started_date >= low && p.min_started_date <= high)
-                        .map(|p| &p.facts),
+                    segments
+                        .filter(|s| s.max_started_date >= low && s.min_started_date <= high)
+                        .map(|s| &s.facts),
                 ),
             }
         }

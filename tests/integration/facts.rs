@@ -256,7 +256,7 @@ async fn files_arrive_step_by_step() {
     assert_eq!(step.conversations_recomputed, touched, "{step}");
     assert!(step.conversations_recomputed < total_after_first, "{step}");
     assert!(
-        step.partitions_written <= 4 * 2,
+        step.segments_written <= 4 * 2,
         "new days touch at most two weeks per account: {step}"
     );
     // Each account's row says what this refresh folded in for it: the rows of the new days.
@@ -379,20 +379,22 @@ async fn files_arrive_step_by_step() {
         vec![format!("{generation}|{generation}|true|true")]
     );
 
-    // 8. One conversation's thread reads a few row groups of its account's partitions.
+    // 8. One conversation's thread reads a few row groups of its account's segments.
     let plan = answer(
         &mut session,
         "EXPLAIN ANALYZE SELECT * FROM conversation_messages WHERE account_id = 'acc_001' AND conversation_id = 'conv_acc_001_000100'",
     )
     .await
     .join("\n");
-    let weeks = engine.fact_store().unwrap().manifest().accounts["acc_001"]
+    let segments: usize = engine.fact_store().unwrap().manifest().accounts["acc_001"]
         .partitions
-        .len();
+        .values()
+        .map(|p| p.segments.len())
+        .sum();
     let matched = row_groups_matched(&plan);
     assert!(
-        matched >= 1 && matched <= weeks,
-        "{matched} row groups matched ({weeks} partitions):\n{plan}"
+        matched >= 1 && matched <= segments,
+        "{matched} row groups matched ({segments} segments):\n{plan}"
     );
 
     // 9. A file deleted (a compaction): the store is rebuilt, still in agreement.
@@ -420,6 +422,7 @@ async fn files_arrive_step_by_step() {
         .values()
         .next()
         .unwrap()
+        .segments[0]
         .facts
         .path
         .clone();
