@@ -652,26 +652,10 @@ impl Job<'_> {
         let mut row_weeks: Vec<Option<i32>> = vec![];
         let mut old_facts: Vec<(i32, RecordBatch)> = vec![];
         for (week, i) in &affected {
-            let segment = &partitions[week].segments[*i];
-            let rows = parquet_io::read(
-                &self.store.location,
-                &segment.messages.path,
-                None,
-                Some(&message_schema),
-            )
-            .await?;
+            let (rows, facts) = self.read_segment(&partitions[week].segments[*i]).await?;
             row_weeks.extend(std::iter::repeat_n(Some(*week), rows.num_rows()));
             parts.push(rows);
-            old_facts.push((
-                *week,
-                parquet_io::read(
-                    &self.store.location,
-                    &segment.facts.path,
-                    None,
-                    Some(&facts_schema),
-                )
-                .await?,
-            ));
+            old_facts.push((*week, facts));
         }
         let old_rows = row_weeks.len();
         row_weeks.extend(std::iter::repeat_n(None, candidates.num_rows()));
@@ -783,6 +767,26 @@ impl Job<'_> {
         Ok(())
     }
 
+    /// A stored segment's log rows and facts.
+    async fn read_segment(&self, segment: &Segment) -> Result<(RecordBatch, RecordBatch)> {
+        let location = &self.store.location;
+        let messages = parquet_io::read(
+            location,
+            &segment.messages.path,
+            None,
+            Some(&self.schemas.message_file),
+        )
+        .await?;
+        let facts = parquet_io::read(
+            location,
+            &segment.facts.path,
+            None,
+            Some(&self.schemas.facts),
+        )
+        .await?;
+        Ok((messages, facts))
+    }
+
     /// Replaces the segments `replaced` of the account's `week` by one made of
     /// `messages` and `facts`, which also absorbs every other segment of the
     /// week no larger than what it holds so far (smallest first). Each row is
@@ -818,27 +822,18 @@ impl Job<'_> {
         }
         if facts.num_rows() > 0 {
             kept.sort_by_key(|s| s.facts.rows);
+            let (mut all_messages, mut all_facts) = (vec![messages], vec![facts]);
+            let mut conversations = all_facts[0].num_rows() as u64;
             let mut absorbed = 0;
-            while absorbed < kept.len() && kept[absorbed].facts.rows <= facts.num_rows() as u64 {
-                let segment = &kept[absorbed];
-                let more = parquet_io::read(
-                    &self.store.location,
-                    &segment.messages.path,
-                    None,
-                    Some(&self.schemas.message_file),
-                )
-                .await?;
-                let more_facts = parquet_io::read(
-                    &self.store.location,
-                    &segment.facts.path,
-                    None,
-                    Some(&self.schemas.facts),
-                )
-                .await?;
-                messages = concat_batches(&self.schemas.message_file, [&messages, &more])?;
-                facts = concat_batches(&self.schemas.facts, [&facts, &more_facts])?;
+            while absorbed < kept.len() && kept[absorbed].facts.rows <= conversations {
+                let (more, more_facts) = self.read_segment(&kept[absorbed]).await?;
+                conversations += more_facts.num_rows() as u64;
+                all_messages.push(more);
+                all_facts.push(more_facts);
                 absorbed += 1;
             }
+            messages = concat_batches(&self.schemas.message_file, &all_messages)?;
+            facts = concat_batches(&self.schemas.facts, &all_facts)?;
             old.extend(kept.drain(..absorbed));
         }
         for segment in &old {
