@@ -18,6 +18,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_pg_catalog::pg_catalog::setup_pg_catalog;
 
+use crate::cluster::coordinator::Cluster;
 use crate::contract::TABLES;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
@@ -60,6 +61,8 @@ pub struct EngineOptions {
     /// Where queries over the memory limit spill (this process's own directory under it,
     /// see [`crate::spill`]); `None`: DataFusion's default, under the system temp dir.
     pub spill_dir: Option<PathBuf>,
+    /// The cluster queries are distributed over (`--workers`); `None`: every query runs here.
+    pub cluster: Option<Arc<Cluster>>,
 }
 
 /// Everything shared by all sessions: the catalog with its tables and views, the functions, the settings.
@@ -215,20 +218,21 @@ fn open_spill_dir(options: &EngineOptions) -> Result<Option<Arc<SpillDir>>> {
 
 /// Step 1: the settings every session starts from.
 fn session_config(options: &EngineOptions) -> SessionConfig {
-    let mut config = SessionConfig::new()
-        .with_default_catalog_and_schema(DATABASE, PUBLIC_SCHEMA)
-        .with_information_schema(false)
-        .set_bool(
-            "datafusion.execution.parquet.schema_force_view_types",
-            false,
-        )
-        .set_str("datafusion.execution.time_zone", "UTC")
-        // `1.5` and `100.0` are `numeric` in PostgreSQL, not `double precision`.
-        .set_bool("datafusion.sql_parser.parse_float_as_decimal", true);
+    let mut config = crate::settings::datafusion_settings(
+        SessionConfig::new().with_default_catalog_and_schema(DATABASE, PUBLIC_SCHEMA),
+    );
     conversql_udfs::ConversqlOptions::of_mut(&mut config).skip_bad_files =
         conversql_udfs::OnOff(options.skip_bad_files);
     if let Some(as_of) = options.as_of {
         conversql_udfs::set_as_of(&mut config, Some(as_of));
+    }
+    if options.cluster.is_some() {
+        // The `conversql.*` settings travel with every task to the workers.
+        let settings = conversql_udfs::ConversqlOptions::of(&config);
+        datafusion_distributed::DistributedExt::set_distributed_option_extension(
+            &mut config,
+            settings,
+        );
     }
     config
 }
@@ -257,7 +261,7 @@ fn context(
     let mut planners = conversql_udfs::expr_planners();
     planners.extend(crate::pg_types::planners());
     planners.push(Arc::new(crate::pg_datetime::DateTimeArithmeticPlanner));
-    let mut state = SessionStateBuilder::new()
+    let mut builder = SessionStateBuilder::new()
         .with_config(session_config(options))
         .with_runtime_env(runtime(dataset, spill)?)
         .with_expr_planners(planners)
@@ -267,8 +271,11 @@ fn context(
         .with_analyzer_rule(Arc::new(crate::decimal_division::DecimalDivisionScale))
         .with_analyzer_rule(Arc::new(crate::pg_rounding::PostgresRounding))
         .with_analyzer_rule(Arc::new(crate::pg_arithmetic::CheckedArithmetic))
-        .with_physical_optimizer_rule(Arc::new(StopCheckRule))
-        .build();
+        .with_physical_optimizer_rule(Arc::new(StopCheckRule));
+    if let Some(cluster) = &options.cluster {
+        builder = cluster.distribute(builder)?;
+    }
+    let mut state = builder.build();
     crate::pg_types::add_rules(&mut state);
     datafusion::execution::FunctionRegistry::register_function_rewrite(
         &mut state,
@@ -351,6 +358,12 @@ fn register_functions(
         crate::run_history::FUNCTION,
         Arc::new(crate::run_history::ReportRunsFunction::new(
             options.report_runs.clone(),
+        )),
+    );
+    ctx.register_udtf(
+        crate::cluster::system_view::FUNCTION,
+        Arc::new(crate::cluster::system_view::ClusterWorkersFunction::new(
+            options.cluster.clone(),
         )),
     );
     ctx.register_udtf(

@@ -156,6 +156,13 @@ pub fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
     {
         return "21000";
     }
+    // A gRPC status that carries no DataFusion error: a cluster worker that
+    // could not be reached or went away mid-query (see `crate::cluster`).
+    if let DataFusionError::External(inner) = root
+        && inner.downcast_ref::<tonic::Status>().is_some()
+    {
+        return "08006";
+    }
     match e {
         DataFusionError::SQL(..) => "42601",
         DataFusionError::Plan(msg) => {

@@ -10,6 +10,7 @@ pub mod bounded_values;
 pub mod catalog;
 pub mod cli;
 pub mod client_rules;
+pub mod cluster;
 pub mod copy_out;
 pub mod cursors;
 pub mod data_quality;
@@ -22,6 +23,7 @@ pub mod engine;
 pub mod error;
 pub mod facts;
 pub mod folder_listing;
+pub mod inner_plan;
 pub mod integer_literals;
 #[cfg(test)]
 mod layering;

@@ -126,6 +126,33 @@ impl ScopedScanExec {
     }
 }
 
+impl ScopedScanExec {
+    /// The scanned table's name (for plans and errors).
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// The accounts whose rows the scan keeps.
+    pub fn accounts(&self) -> &[String] {
+        &self.accounts
+    }
+
+    /// The unscoped file scan it drives.
+    pub fn inner(&self) -> &Arc<dyn ExecutionPlan> {
+        &self.inner
+    }
+
+    /// The columns of the inner scan it outputs.
+    pub fn projection(&self) -> &[usize] {
+        &self.projection
+    }
+
+    /// The most rows per partition.
+    pub fn limit(&self) -> Option<usize> {
+        self.limit
+    }
+}
+
 impl DisplayAs for ScopedScanExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
         let schema = self.schema();

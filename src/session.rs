@@ -465,6 +465,10 @@ impl Session {
                 statement,
             )))
             .await?;
+        let plan = match crate::cluster::explain::explain(&self.ctx.state(), &plan).await? {
+            Some(rows) => self.ctx.read_batch(rows)?.into_unoptimized_plan(),
+            None => plan,
+        };
         read_only_options()
             .verify_plan(&plan)
             .map_err(|e| Error::ReadOnly(e.to_string()))?;

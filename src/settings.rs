@@ -4,7 +4,24 @@
 //! ([`crate::catalog`]) both read them from here; the `conversql.*` settings
 //! are the config extension `ConversqlOptions` of the `conversql-udfs` crate.
 
+use datafusion::prelude::SessionConfig;
+
 use crate::names::{SERVER_VERSION, SERVER_VERSION_NUM};
+
+/// The DataFusion settings every conversql session runs with, on the server
+/// and on every cluster worker (which runs the server's plans and must read
+/// and compute them the same way).
+pub fn datafusion_settings(config: SessionConfig) -> SessionConfig {
+    config
+        .with_information_schema(false)
+        .set_bool(
+            "datafusion.execution.parquet.schema_force_view_types",
+            false,
+        )
+        .set_str("datafusion.execution.time_zone", "UTC")
+        // `1.5` and `100.0` are `numeric` in PostgreSQL, not `double precision`.
+        .set_bool("datafusion.sql_parser.parse_float_as_decimal", true)
+}
 
 /// Postgres settings that clients read on connect, with the values conversql reports.
 pub const FIXED_SETTINGS: &[(&str, &str)] = &[

@@ -90,6 +90,18 @@ pub struct StopCheckExec {
     input: Arc<dyn ExecutionPlan>,
 }
 
+impl StopCheckExec {
+    /// Checks the output of `input`.
+    pub fn new(input: Arc<dyn ExecutionPlan>) -> Self {
+        StopCheckExec { input }
+    }
+
+    /// The checked operator.
+    pub fn input(&self) -> &Arc<dyn ExecutionPlan> {
+        &self.input
+    }
+}
+
 impl DisplayAs for StopCheckExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
         write!(f, "StopCheckExec")

@@ -44,6 +44,7 @@ pub fn declarations() -> Vec<Declaration> {
         crate::data_quality::declaration(),
         crate::run_history::declaration(),
         crate::facts::system_view::declaration(),
+        crate::cluster::system_view::declaration(),
     ]
 }
 
@@ -283,7 +284,7 @@ impl TableProvider for OverviewTable {
                 .build()?,
             None => plan,
         };
-        state.create_physical_plan(&plan).await
+        crate::inner_plan::plan_inner(state, &plan).await
     }
 }
 

@@ -24,6 +24,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use conversql::cluster::auth::ClusterSecret;
+use conversql::cluster::coordinator::{Cluster, ClusterOptions};
+use conversql::cluster::worker::WorkerOptions;
 use conversql::facts::FactsPlacement;
 use conversql::s3::S3Options;
 use conversql::session::StatementResult;
@@ -38,6 +41,7 @@ struct ConversqlDb {
     root: String,
     s3: S3Options,
     facts: FactsPlacement,
+    cluster: Option<Arc<Cluster>>,
     writer: SessionContext,
     session: Option<Session>,
 }
@@ -53,6 +57,7 @@ impl ConversqlDb {
                 data: self.root.clone(),
                 s3: self.s3.clone(),
                 facts: self.facts.clone(),
+                cluster: self.cluster.clone(),
                 ..Default::default()
             })
             .await
@@ -126,6 +131,8 @@ enum Backend {
     Local { facts: bool },
     /// A fresh prefix in a bucket of the S3 server at this endpoint, with the fact store beside the data in the bucket.
     S3 { endpoint: String },
+    /// As `Local`, with the queries distributed over the workers of `cluster`.
+    Cluster { facts: bool, cluster: Arc<Cluster> },
 }
 
 const BUCKET: &str = "conversql-slt";
@@ -144,14 +151,20 @@ async fn run_file(path: &Path, backend: &Backend) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let tables = ["accounts", "profiles", "messages", "events"];
     let facts = match backend {
-        Backend::Local { facts: false } => FactsPlacement::Off,
-        Backend::Local { facts: true } => {
+        Backend::Local { facts: false } | Backend::Cluster { facts: false, .. } => {
+            FactsPlacement::Off
+        }
+        Backend::Local { facts: true } | Backend::Cluster { facts: true, .. } => {
             FactsPlacement::At(dir.path().join("_facts").display().to_string())
         }
         Backend::S3 { .. } => FactsPlacement::BesideData,
     };
+    let cluster = match backend {
+        Backend::Cluster { cluster, .. } => Some(cluster.clone()),
+        _ => None,
+    };
     let (root, s3, store) = match backend {
-        Backend::Local { .. } => {
+        Backend::Local { .. } | Backend::Cluster { .. } => {
             for table in tables {
                 std::fs::create_dir_all(dir.path().join(table)).map_err(|e| e.to_string())?;
             }
@@ -175,7 +188,13 @@ async fn run_file(path: &Path, backend: &Backend) -> Result<(), String> {
         }
     };
     let mut runner = sqllogictest::Runner::new(move || {
-        let (root, s3, store, facts) = (root.clone(), s3.clone(), store.clone(), facts.clone());
+        let (root, s3, store, facts, cluster) = (
+            root.clone(),
+            s3.clone(),
+            store.clone(),
+            facts.clone(),
+            cluster.clone(),
+        );
         async move {
             let writer = SessionContext::new();
             if let Some(store) = store {
@@ -188,6 +207,7 @@ async fn run_file(path: &Path, backend: &Backend) -> Result<(), String> {
                 root,
                 s3,
                 facts,
+                cluster,
                 writer,
                 session: None,
             })
@@ -443,6 +463,75 @@ impl Tally {
     }
 }
 
+/// Two workers in this process, each serving on its own loopback port, and
+/// the cluster of a coordinator over them. Every scan of more than one byte
+/// is spread over the workers, so the small fixtures of the suite are
+/// distributed as a large dataset would be.
+async fn start_cluster() -> Result<Arc<Cluster>, String> {
+    let mut workers = vec![];
+    for _ in 0..2 {
+        let options = WorkerOptions {
+            secret: Some(ClusterSecret::new(CLUSTER_SECRET).map_err(|e| e.to_string())?),
+            s3: S3Options::default(),
+            memory_limit: None,
+        };
+        let worker =
+            conversql::cluster::worker::worker(&options, None).map_err(|e| e.to_string())?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| e.to_string())?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        tokio::spawn(conversql::cluster::worker::serve(
+            worker,
+            listener,
+            options.secret.clone(),
+        ));
+        workers.push(url::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap());
+    }
+    let cluster = Cluster::new(&ClusterOptions {
+        workers,
+        secret: Some(ClusterSecret::new(CLUSTER_SECRET).map_err(|e| e.to_string())?),
+        scan_bytes_per_task: Some(1),
+    });
+    cluster.watch().await;
+    let down: Vec<String> = cluster
+        .status()
+        .into_iter()
+        .filter(|w| w.state.name() != "up")
+        .map(|w| format!("{} is {}: {:?}", w.url, w.state.name(), w.last_error))
+        .collect();
+    if down.is_empty() {
+        Ok(cluster)
+    } else {
+        Err(down.join("; "))
+    }
+}
+
+/// The cluster suites ran on the workers, not on the coordinator alone.
+fn workers_ran_tasks(cluster: &Cluster) -> Result<String, String> {
+    let status = cluster.status();
+    let idle: Vec<&str> = status
+        .iter()
+        .filter(|w| w.tasks_run == 0 || w.rows_out == 0)
+        .map(|w| w.url.as_str())
+        .collect();
+    let summary: Vec<String> = status
+        .iter()
+        .map(|w| format!("{}: {} tasks, {} rows", w.url, w.tasks_run, w.rows_out))
+        .collect();
+    if idle.is_empty() {
+        Ok(summary.join("; "))
+    } else {
+        Err(format!(
+            "workers that did nothing: {idle:?} ({})",
+            summary.join("; ")
+        ))
+    }
+}
+
+/// The cluster secret of the in-process cluster.
+const CLUSTER_SECRET: &str = "slt-cluster-secret-0123";
+
 #[tokio::main]
 async fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/slt");
@@ -470,10 +559,31 @@ async fn main() {
     } else {
         None
     };
+    let cluster = match start_cluster().await {
+        Ok(cluster) => Some(cluster),
+        Err(e) => {
+            tally.record("in-process cluster", Err(e));
+            None
+        }
+    };
     let mut backends = vec![
         ("local, raw log", Backend::Local { facts: false }),
         ("local, fact store", Backend::Local { facts: true }),
     ];
+    if let Some(cluster) = &cluster {
+        for (label, facts) in [
+            ("2 workers, raw log", false),
+            ("2 workers, fact store", true),
+        ] {
+            backends.push((
+                label,
+                Backend::Cluster {
+                    facts,
+                    cluster: cluster.clone(),
+                },
+            ));
+        }
+    }
     if let Some(m) = &moto {
         backends.push((
             "s3, fact store",
@@ -503,6 +613,9 @@ async fn main() {
             .await
             .map(|()| String::new()),
     );
+    if let Some(cluster) = &cluster {
+        tally.record("the workers ran tasks", workers_ran_tasks(cluster));
+    }
     let Tally { passed, failed } = tally;
     println!("\n{passed} passed, {failed} failed");
     if failed > 0 || files.is_empty() {

@@ -54,7 +54,7 @@ impl TableProvider for SqlView {
             .alias(field.name())
         });
         let plan = LogicalPlanBuilder::from(plan).project(columns)?.build()?;
-        state.create_physical_plan(&plan).await
+        crate::inner_plan::plan_inner(state, &plan).await
     }
 }
 

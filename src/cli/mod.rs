@@ -45,6 +45,8 @@ pub enum Command {
     /// Scheduled SQL reports: list a reports file, run a report or ad-hoc SQL, show the run history.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Run plan fragments for coordinators (`serve --workers`, `query --workers`): a cluster worker.
+    Worker(WorkerArgs),
 }
 
 /// `conversql user …`
@@ -93,27 +95,9 @@ pub struct DataArgs {
     /// columns) out of every query and list them in data_quality, instead of failing the query.
     #[arg(long)]
     pub skip_bad_files: bool,
-    /// S3-compatible endpoint URL for s3:// roots (e.g. http://127.0.0.1:9000).
-    #[arg(long, env = "AWS_ENDPOINT_URL")]
-    pub s3_endpoint: Option<String>,
-    /// S3 region (default us-east-1).
-    #[arg(long, env = "AWS_REGION")]
-    pub s3_region: Option<String>,
-    /// S3 access key id (prefer the AWS_ACCESS_KEY_ID variable).
-    #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
-    pub s3_access_key_id: Option<String>,
-    /// S3 secret access key (prefer the AWS_SECRET_ACCESS_KEY variable: flags show in `ps`).
-    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
-    pub s3_secret_access_key: Option<String>,
-    /// How many times a failed S3 request is retried, with exponential back-off.
-    #[arg(long, default_value_t = 3)]
-    pub s3_retries: usize,
-    /// Time limit of one S3 request, and of all retries of it (e.g. 30s, 2min).
-    #[arg(long, default_value = "30s")]
-    pub s3_timeout: String,
-    /// Time limit of connecting to the S3 endpoint.
-    #[arg(long, default_value = "5s")]
-    pub s3_connect_timeout: String,
+    /// How s3:// locations are reached.
+    #[command(flatten)]
+    pub s3: S3Args,
     /// The state directory holding the report run history (report_runs.jsonl, the `report_runs` view).
     /// Default: $XDG_STATE_HOME/conversql, else ~/.local/state/conversql.
     #[arg(long, env = "CONVERSQL_STATE_DIR")]
@@ -170,6 +154,9 @@ pub struct ServeArgs {
     /// Default: conversql-spill under the system temp dir.
     #[arg(long, env = "CONVERSQL_SPILL_DIR")]
     pub spill_dir: Option<PathBuf>,
+    /// The cluster to run on.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 impl ServeArgs {
@@ -218,12 +205,132 @@ pub fn parse_bytes(text: &str) -> Result<usize> {
     Ok(bytes as usize)
 }
 
+/// How `s3://` locations are reached; shared by `serve`, `query`, `check` and `worker`.
+#[derive(Debug, Args)]
+pub struct S3Args {
+    /// S3-compatible endpoint URL for s3:// roots (e.g. http://127.0.0.1:9000).
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    pub s3_endpoint: Option<String>,
+    /// S3 region (default us-east-1).
+    #[arg(long, env = "AWS_REGION")]
+    pub s3_region: Option<String>,
+    /// S3 access key id (prefer the AWS_ACCESS_KEY_ID variable).
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
+    pub s3_access_key_id: Option<String>,
+    /// S3 secret access key (prefer the AWS_SECRET_ACCESS_KEY variable: flags show in `ps`).
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<String>,
+    /// How many times a failed S3 request is retried, with exponential back-off.
+    #[arg(long, default_value_t = 3)]
+    pub s3_retries: usize,
+    /// Time limit of one S3 request, and of all retries of it (e.g. 30s, 2min).
+    #[arg(long, default_value = "30s")]
+    pub s3_timeout: String,
+    /// Time limit of connecting to the S3 endpoint.
+    #[arg(long, default_value = "5s")]
+    pub s3_connect_timeout: String,
+}
+
+impl S3Args {
+    /// The S3 client settings these arguments describe.
+    pub fn options(&self) -> Result<crate::s3::S3Options> {
+        let duration = |flag: &str, text: &str| -> Result<std::time::Duration> {
+            match crate::pg_duration::parse_millis(text) {
+                Ok(Some(d)) => Ok(d),
+                Ok(None) | Err(_) => Err(Error::InvalidSetting(format!(
+                    "invalid {flag} '{text}' (expected a positive duration such as '30s' or '500ms')"
+                ))),
+            }
+        };
+        let timeout = duration("--s3-timeout", &self.s3_timeout)?;
+        Ok(crate::s3::S3Options {
+            endpoint: self.s3_endpoint.clone(),
+            region: self.s3_region.clone(),
+            access_key_id: self.s3_access_key_id.clone(),
+            secret_access_key: self.s3_secret_access_key.clone(),
+            max_retries: self.s3_retries,
+            retry_timeout: timeout,
+            request_timeout: timeout,
+            connect_timeout: duration("--s3-connect-timeout", &self.s3_connect_timeout)?,
+        })
+    }
+}
+
+/// The cluster a coordinator distributes queries over; shared by `serve` and `query`.
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// Distribute queries over these `conversql worker` processes
+    /// (http://host:port, comma-separated); without it every query runs in this process.
+    #[arg(long)]
+    pub workers: Option<String>,
+    /// The secret shared with the workers (prefer the CONVERSQL_CLUSTER_SECRET variable:
+    /// flags show in `ps`); at least 16 printable characters.
+    #[arg(long, env = "CONVERSQL_CLUSTER_SECRET", hide_env_values = true)]
+    pub cluster_secret: Option<String>,
+    /// The Parquet one task of a scan reads (e.g. 16MB, the default); a scan of more is
+    /// spread over several workers.
+    #[arg(long, requires = "workers")]
+    pub scan_bytes_per_task: Option<String>,
+}
+
+impl ClusterArgs {
+    /// The secret, checked.
+    pub fn secret(&self) -> Result<Option<crate::cluster::auth::ClusterSecret>> {
+        self.cluster_secret
+            .as_deref()
+            .map(crate::cluster::auth::ClusterSecret::new)
+            .transpose()
+    }
+
+    /// The cluster of `--workers`, its workers checked once (a worker that is
+    /// down is reported and checked again in the background); `None` without it.
+    pub async fn cluster(
+        &self,
+    ) -> Result<Option<std::sync::Arc<crate::cluster::coordinator::Cluster>>> {
+        let Some(workers) = &self.workers else {
+            return Ok(None);
+        };
+        let options = crate::cluster::coordinator::ClusterOptions {
+            workers: crate::cluster::coordinator::parse_workers(workers)?,
+            secret: self.secret()?,
+            scan_bytes_per_task: self
+                .scan_bytes_per_task
+                .as_deref()
+                .map(parse_bytes)
+                .transpose()?,
+        };
+        let cluster = crate::cluster::coordinator::Cluster::new(&options);
+        cluster.watch().await;
+        Ok(Some(cluster))
+    }
+}
+
+/// `conversql worker`
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// The address to listen on. Beyond loopback the cluster secret is required.
+    #[arg(long, default_value = "127.0.0.1:7001")]
+    pub listen: String,
+    /// How s3:// locations named by plans are reached.
+    #[command(flatten)]
+    pub s3: S3Args,
+    /// The secret coordinators must send (prefer the CONVERSQL_CLUSTER_SECRET variable).
+    #[arg(long, env = "CONVERSQL_CLUSTER_SECRET", hide_env_values = true)]
+    pub cluster_secret: Option<String>,
+    /// Memory for all the worker's tasks together (e.g. 4GB); above it operators spill or the task fails.
+    #[arg(long)]
+    pub memory_limit: Option<String>,
+}
+
 /// `conversql query`
 #[derive(Debug, Args)]
 pub struct QueryArgs {
     /// Data options.
     #[command(flatten)]
     pub data: DataArgs,
+    /// The cluster to run on.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: OutputFormat,
@@ -326,25 +433,7 @@ impl DataArgs {
             })?),
             None => None,
         };
-        let duration = |flag: &str, text: &str| -> Result<std::time::Duration> {
-            match crate::pg_duration::parse_millis(text) {
-                Ok(Some(d)) => Ok(d),
-                Ok(None) | Err(_) => Err(Error::InvalidSetting(format!(
-                    "invalid {flag} '{text}' (expected a positive duration such as '30s' or '500ms')"
-                ))),
-            }
-        };
-        let timeout = duration("--s3-timeout", &self.s3_timeout)?;
-        let s3 = crate::s3::S3Options {
-            endpoint: self.s3_endpoint.clone(),
-            region: self.s3_region.clone(),
-            access_key_id: self.s3_access_key_id.clone(),
-            secret_access_key: self.s3_secret_access_key.clone(),
-            max_retries: self.s3_retries,
-            retry_timeout: timeout,
-            request_timeout: timeout,
-            connect_timeout: duration("--s3-connect-timeout", &self.s3_connect_timeout)?,
-        };
+        let s3 = self.s3.options()?;
         let data = self.data.clone().unwrap_or_else(default_data_root);
         let facts = match (&self.facts, &self.facts_dir) {
             _ if self.no_facts => FactsPlacement::Off,
@@ -362,6 +451,7 @@ impl DataArgs {
             s3,
             report_runs: Some(self.history().path().to_path_buf()),
             spill_dir: None,
+            cluster: None,
         })
     }
 
@@ -401,6 +491,37 @@ fn remove_spill_files_on_shutdown(engine: &Engine) -> Result<()> {
     Ok(())
 }
 
+/// `conversql worker`: checks the options, binds, then serves plan fragments until stopped.
+async fn run_worker(args: &WorkerArgs) -> Result<()> {
+    let listen = crate::server::parse_listen(&args.listen)?;
+    let secret = args
+        .cluster_secret
+        .as_deref()
+        .map(crate::cluster::auth::ClusterSecret::new)
+        .transpose()?;
+    crate::cluster::worker::check_listen(&listen, secret.as_ref())?;
+    let options = crate::cluster::worker::WorkerOptions {
+        secret: secret.clone(),
+        s3: args.s3.options()?,
+        memory_limit: args.memory_limit.as_deref().map(parse_bytes).transpose()?,
+    };
+    let worker = crate::cluster::worker::worker(&options, None)?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| Error::config(format!("the worker cannot listen on {listen}: {e}")))?;
+    eprintln!(
+        "{} listening on {} for coordinators ({})",
+        crate::cluster::worker_version(),
+        listener.local_addr().map_or(listen, |a| a),
+        if secret.is_some() {
+            "cluster secret required"
+        } else {
+            "loopback, no secret"
+        }
+    );
+    crate::cluster::worker::serve(worker, listener, secret).await
+}
+
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
@@ -416,6 +537,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                     .clone()
                     .unwrap_or_else(crate::spill::default_spill_dir),
             );
+            engine_options.cluster = args.cluster.cluster().await?;
             let engine = Engine::open(engine_options).await?;
             remove_spill_files_on_shutdown(&engine)?;
             if let Some(path) = &args.reports {
@@ -442,7 +564,9 @@ pub async fn run(cli: Cli) -> Result<()> {
             crate::server::serve(engine, listen, server_options).await
         }
         Command::Query(args) => {
-            let engine = Engine::open(args.data.engine_options()?).await?;
+            let mut engine_options = args.data.engine_options()?;
+            engine_options.cluster = args.cluster.cluster().await?;
+            let engine = Engine::open(engine_options).await?;
             let mut session = engine.session();
             let mut stdout = std::io::stdout().lock();
             for result in session.sql(&args.sql).await? {
@@ -510,6 +634,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Report(command) => crate::cli::report::run(command).await,
+        Command::Worker(args) => run_worker(&args).await,
         Command::Generate(args) => {
             let options = args.options()?;
             let started = std::time::Instant::now();

@@ -134,7 +134,7 @@ impl StoredTable {
         if let Some(limit) = limit {
             builder = builder.limit(0, Some(limit))?;
         }
-        state.create_physical_plan(&builder.build()?).await
+        crate::inner_plan::plan_inner(state, &builder.build()?).await
     }
 
     /// The store files a scan reads, by the accounts and dates the filters allow.

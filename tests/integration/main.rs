@@ -14,6 +14,7 @@ mod common;
 
 mod catalog;
 mod clients;
+mod cluster;
 mod copy_out;
 mod differential;
 mod drivers;

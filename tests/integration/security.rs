@@ -117,7 +117,23 @@ fn start(extra: &[&str]) -> Server {
     start_in(dir, &users, extra)
 }
 
+/// [`start`] with environment variables.
+fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let users = users_file(dir.path());
+    start_in_with_env(dir, &users, extra, env)
+}
+
 fn start_in(dir: tempfile::TempDir, users: &Path, extra: &[&str]) -> Server {
+    start_in_with_env(dir, users, extra, &[])
+}
+
+fn start_in_with_env(
+    dir: tempfile::TempDir,
+    users: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Server {
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let data = data_root();
@@ -132,6 +148,7 @@ fn start_in(dir: tempfile::TempDir, users: &Path, extra: &[&str]) -> Server {
     }
     args.extend(extra);
     let mut child = conversql(&args)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -529,7 +546,77 @@ async fn writers_define_views_that_every_reader_sees_in_their_own_scope() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn per_account_isolation_cannot_be_escaped() {
-    let server = start(&[]);
+    isolation_holds(&start(&[])).await;
+}
+
+/// The same on a cluster (coordinator and two worker processes): a bound
+/// user's scans are scoped on the coordinator, and a user bound to accounts
+/// sees no worker in `cluster_workers`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_account_isolation_holds_on_a_cluster() {
+    let secret = [("CONVERSQL_CLUSTER_SECRET", "security-cluster-secret")];
+    let mut workers = vec![];
+    let mut urls = vec![];
+    for _ in 0..2 {
+        let port = free_port();
+        let mut child = conversql(&["worker", "--listen", &format!("127.0.0.1:{port}")])
+            .envs(secret)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        crate::common::wait_for_port(port, "conversql worker", &mut child);
+        workers.push(KillOnDrop(child));
+        urls.push(format!("http://127.0.0.1:{port}"));
+    }
+    let urls = urls.join(",");
+    let server = start_with_env(&["--workers", &urls, "--scan-bytes-per-task", "1"], &secret);
+    isolation_holds(&server).await;
+    let explain = async |client: &Client| -> String {
+        let rows = client
+            .query(
+                "EXPLAIN SELECT account_id, count(*) FROM raw.messages GROUP BY 1",
+                &[],
+            )
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|r| r.get::<_, String>(1))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    // alice's scans are spread over the workers; bob's are scoped on the
+    // coordinator (a scoped scan is one leaf the planner does not split yet).
+    let alice = server.connect("alice", "alice-secret").await.unwrap();
+    let plan = explain(&alice).await;
+    assert!(plan.contains("[Stage 1]"), "{plan}");
+    let bob = server.connect("bob", "bob-secret").await.unwrap();
+    let plan = explain(&bob).await;
+    assert!(
+        plan.contains("ScopedScanExec: table=raw.messages, accounts=[acc_001]"),
+        "{plan}"
+    );
+    // A worker's work is every tenant's: bob sees no worker.
+    let rows = bob
+        .query("SELECT count(*) FROM cluster_workers", &[])
+        .await
+        .unwrap();
+    assert_eq!(rows[0].get::<_, i64>(0), 0);
+    drop(workers);
+}
+
+/// Kills a child process when dropped.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// What a user bound to `acc_001` (bob) can reach of other accounts: nothing.
+async fn isolation_holds(server: &Server) {
     let alice = server.connect("alice", "alice-secret").await.unwrap();
     let bob = server.connect("bob", "bob-secret").await.unwrap();
 
