@@ -31,6 +31,7 @@ import math
 import os
 import platform
 import random
+import secrets
 import shutil
 import socket
 import statistics
@@ -185,18 +186,63 @@ def mib(n: int | None) -> str:
     return "?" if n is None else f"{n / 2**20:,.0f} MiB"
 
 
-class Server:
-    """`conversql serve` on a free loopback port."""
+class Workers:
+    """`conversql worker` processes on free loopback ports, sharing a fresh secret."""
 
-    def __init__(self, binary: Path, data: Path, memory_limit: str | None, facts: list[str]):
+    def __init__(self, binary: Path, count: int):
+        self.secret = secrets.token_hex(16)
+        self.ports = [free_port() for _ in range(count)]
+        env = dict(os.environ, CONVERSQL_CLUSTER_SECRET=self.secret)
+        self.procs = [subprocess.Popen([str(binary), "worker", "--listen", f"127.0.0.1:{port}"],
+                                       env=env, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
+                      for port in self.ports]
+        deadline = time.time() + 60
+        for port, proc in zip(self.ports, self.procs):
+            while True:
+                if proc.poll() is not None:
+                    sys.exit(f"conversql worker on port {port} exited with {proc.returncode}")
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.time() > deadline:
+                        sys.exit(f"conversql worker on port {port} did not listen")
+                    time.sleep(0.1)
+
+    def urls(self) -> str:
+        return ",".join(f"http://127.0.0.1:{port}" for port in self.ports)
+
+    def memory(self) -> list[dict]:
+        return [proc_status(p.pid) for p in self.procs]
+
+    def stop(self):
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+class Server:
+    """`conversql serve` on a free loopback port (a coordinator when `workers` is given)."""
+
+    def __init__(self, binary: Path, data: Path, memory_limit: str | None, facts: list[str],
+                 workers: Workers | None = None):
         self.port = free_port()
         args = [str(binary), "serve", "--data", str(data), "--as-of", AS_OF,
                 "--listen", f"127.0.0.1:{self.port}", *facts]
         if memory_limit:
             args += ["--memory-limit", memory_limit]
+        env = dict(os.environ)
+        if workers:
+            args += ["--workers", workers.urls()]
+            env["CONVERSQL_CLUSTER_SECRET"] = workers.secret
         self.log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"conversql-bench-{self.port}.log",
                         "w")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + 600
         while True:
             if self.proc.poll() is not None:
@@ -489,6 +535,13 @@ def report(args, key: str, summary: str, data: Path, results, failed, conc, peak
              "views over the Parquet files, de-duplicating on every query.",
              ("- Fact store: " + (f"ready in {store['seconds']:.1f} s ({store['detail']}), peak RSS "
                                   f"{mib(store['hwm'])} then." if store else "not used (--no-facts)."))]
+    cluster = getattr(args, "cluster", None)
+    if cluster:
+        lines.append(f"- Cluster: the server coordinates {len(cluster['peaks'])} `conversql worker` "
+                     "processes on this machine (loopback gRPC); workers' peak RSS "
+                     + ", ".join(mib(p) for p in cluster["peaks"]) + "; `cluster_workers` after the run: "
+                     + "; ".join(f"{u} {st}, {t} tasks, {r} rows" for u, st, t, r in cluster["workers"])
+                     + ".")
     fair = [r["ratio_fair"] for r in results if r["ratio_fair"]]
     if duck_build:
         build_ratio = (f"; ratio **{store['seconds'] / duck_build['seconds']:.2f}**"
@@ -596,13 +649,18 @@ def main():
     p.add_argument("--no-facts", action="store_true",
                    help="serve without the fact store (every query from the raw log)")
     p.add_argument("--facts-dir", type=Path, help="the fact store's directory (default: conversql's)")
-    p.add_argument("--key", help="report section key (default sfSF[-memLIMIT])")
+    p.add_argument("--workers", type=int, default=0,
+                   help="run the server as a coordinator over this many `conversql worker` "
+                        "processes on this machine (default 0: a single node)")
+    p.add_argument("--key", help="report section key (default sfSF[-memLIMIT][-wN])")
     p.add_argument("--report", type=Path, default=REPO / "BENCHMARKS.md",
                    help="file to write the figures into (default BENCHMARKS.md)")
     args = p.parse_args()
     if not (args.scale > 0):
         sys.exit("--scale must be positive")
-    key = args.key or scale_name(args.scale) + (f"-mem{args.memory_limit}" if args.memory_limit else "")
+    key = args.key or (scale_name(args.scale)
+                       + (f"-mem{args.memory_limit}" if args.memory_limit else "")
+                       + (f"-w{args.workers}" if args.workers else ""))
     data = args.data or Path.home() / ".cache" / "conversql" / "bench-data" / scale_name(args.scale)
 
     binary = build(args.binary)
@@ -627,7 +685,8 @@ def main():
         facts_dir = facts_dir or data.parent / f"{data.name}.facts"
         shutil.rmtree(facts_dir, ignore_errors=True)
     facts = ["--no-facts"] if args.no_facts else (["--facts-dir", str(facts_dir)] if facts_dir else [])
-    server = Server(binary, data, args.memory_limit, facts)
+    workers = Workers(binary, args.workers) if args.workers else None
+    server = Server(binary, data, args.memory_limit, facts, workers)
     print(f"conversql serve pid {server.proc.pid} on port {server.port}; startup RSS "
           f"{mib(server.memory().get('VmRSS'))}", flush=True)
     store = None
@@ -664,8 +723,18 @@ def main():
             print(f"\nlanding files into {data} …", flush=True)
             landed = freshness.measure(server, data, args.landings, landed_files)
         peak = server.memory().get("VmHWM")
+        if workers:
+            worker_peaks = [m.get("VmHWM") for m in workers.memory()]
+            print("workers' peak memory (VmHWM): " + ", ".join(mib(w) for w in worker_peaks))
+            conn = server.connect()
+            rows = conn.execute("SELECT url, state, tasks_run, rows_out FROM cluster_workers").fetchall()
+            conn.close()
+            print("cluster_workers:", rows, flush=True)
+            args.cluster = dict(peaks=worker_peaks, workers=rows)
     finally:
         server.stop()
+        if workers:
+            workers.stop()
         freshness.remove(landed_files)
     print(f"\nserver peak memory (VmHWM): {mib(peak)}")
     write_benchmarks(args.report, key,

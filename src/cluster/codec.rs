@@ -217,3 +217,73 @@ impl PhysicalExtensionCodec for ConversqlCodec {
             .map_err(|e| internal_datafusion_err!("a conversql plan node does not encode: {e}"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::common::ScalarValue;
+    use datafusion::physical_expr::expressions::col;
+    use datafusion::physical_plan::ExecutionPlanProperties;
+    use datafusion::physical_plan::displayable;
+    use datafusion::physical_plan::empty::EmptyExec;
+    use datafusion_proto::physical_plan::AsExecutionPlan;
+
+    fn scan() -> Arc<dyn ExecutionPlan> {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("account_id", DataType::Utf8, false),
+            Field::new("body", DataType::Utf8, true),
+        ]));
+        Arc::new(EmptyExec::new(schema))
+    }
+
+    /// `plan` through protobuf and back, as a worker receives it.
+    fn round_trip(plan: Arc<dyn ExecutionPlan>) -> Arc<dyn ExecutionPlan> {
+        let node = PhysicalPlanNode::try_from_physical_plan(plan, &ConversqlCodec).unwrap();
+        let bytes = node.encode_to_vec();
+        PhysicalPlanNode::decode(bytes.as_slice())
+            .unwrap()
+            .try_into_physical_plan(&TaskContext::default(), &ConversqlCodec)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_scoped_scan_travels_with_its_accounts_and_its_hidden_scan() {
+        let scope = AccountScope::new(vec!["acc_001".into(), "acc_002".into()]);
+        let scoped =
+            ScopedScanExec::try_new("raw.messages", scan(), &scope, Some(vec![1]), Some(7))
+                .unwrap();
+        let plan = round_trip(Arc::new(scoped));
+        let decoded = plan
+            .downcast_ref::<ScopedScanExec>()
+            .expect("a scoped scan");
+        assert_eq!(decoded.accounts(), ["acc_001", "acc_002"]);
+        assert_eq!(decoded.projection(), [1]);
+        assert_eq!(decoded.limit(), Some(7));
+        assert_eq!(
+            displayable(decoded.inner().as_ref()).one_line().to_string(),
+            displayable(scan().as_ref()).one_line().to_string()
+        );
+    }
+
+    #[test]
+    fn constants_and_stop_checks_travel() {
+        let input = scan();
+        let constant = ConstExpr::new(
+            col("account_id", &input.schema()).unwrap(),
+            AcrossPartitions::Uniform(Some(ScalarValue::Utf8(Some("acc_001".into())))),
+        );
+        let keep = KeepConstantsExec::try_new(input, vec![constant]).unwrap();
+        let stop = StopCheckExec::new(Arc::new(keep));
+        let plan = round_trip(Arc::new(stop));
+        assert!(plan.downcast_ref::<StopCheckExec>().is_some());
+        let keep = plan.children()[0].clone();
+        let constants = keep.equivalence_properties().constants();
+        assert_eq!(constants.len(), 1, "{constants:?}");
+        assert_eq!(constants[0].expr.to_string(), "account_id@0");
+        assert_eq!(
+            constants[0].across_partitions,
+            AcrossPartitions::Uniform(Some(ScalarValue::Utf8(Some("acc_001".into()))))
+        );
+    }
+}

@@ -36,6 +36,7 @@ use url::Url;
 use super::auth::{ClusterSecret, SecretChannels};
 use super::codec::ConversqlCodec;
 use super::constants::KeepConstantsRule;
+use super::scoped_tasks::{ScopedScanTaskCount, scale_up_scoped_scan};
 use super::worker_version;
 use crate::error::{Error, Result as CrateResult};
 
@@ -222,6 +223,8 @@ impl Cluster {
             .with_distributed_channel_resolver(ClusterChannels(self.clone()))
             .with_distributed_user_codec(ConversqlCodec)
             .with_physical_optimizer_rule(Arc::new(KeepConstantsRule))
+            .with_distributed_desired_task_count_handler(ScopedScanTaskCount)
+            .with_distributed_scale_up_leaf_node_handler(scale_up_scoped_scan)
             .with_distributed_planner();
         if let Some(bytes) = self.scan_bytes_per_task {
             builder = builder.with_distributed_file_scan_config_bytes_per_partition(bytes)?;

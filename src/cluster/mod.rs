@@ -17,6 +17,7 @@ pub mod codec;
 pub mod constants;
 pub mod coordinator;
 pub mod explain;
+pub mod scoped_tasks;
 pub mod system_view;
 pub mod worker;
 

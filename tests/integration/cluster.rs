@@ -8,6 +8,8 @@
 //! - a worker killed mid-query: the query fails within seconds naming the
 //!   worker, the next queries run on the other, and the worker, restarted,
 //!   is used again; a worker down at start-up does not stop the server;
+//! - a timeout and a cancel stop a distributed query at once (for the
+//!   client; see docs/cluster.md for the work already started on a worker);
 //! - the secret: a worker beyond loopback without one does not start, a
 //!   coordinator with another secret is refused; a URL that is not a
 //!   conversql worker, or a worker of another version, gets no plan.
@@ -394,4 +396,46 @@ async fn spawn_in_process_worker(worker: datafusion_distributed::Worker) -> Stri
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(conversql::cluster::worker::serve(worker, listener, None));
     format!("http://127.0.0.1:{port}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeout_or_a_cancel_stops_a_distributed_query_at_once() {
+    let env = [("CONVERSQL_CLUSTER_SECRET", SECRET.to_string())];
+    let (w1, w2) = (
+        Process::worker(free_port(), &env),
+        Process::worker(free_port(), &env),
+    );
+    let server = coordinator(&data_root(), &[w1.url(), w2.url()], &env);
+    let client = connect(server.port).await;
+
+    answer(&client, "SET statement_timeout = '1s'")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let err = answer(&client, LONG_QUERY).await.unwrap_err();
+    assert!(err.starts_with("57014"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+
+    answer(&client, "SET statement_timeout = 0").await.unwrap();
+    let cancel = client.cancel_token();
+    let canceller = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        cancel.cancel_query(NoTls).await.unwrap();
+    });
+    let started = Instant::now();
+    let err = answer(&client, LONG_QUERY).await.unwrap_err();
+    canceller.await.unwrap();
+    assert!(err.starts_with("57014"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    // The session goes on, on the workers.
+    let expected = answer(&client, QUESTIONS[10]).await.unwrap();
+    assert!(!expected.is_empty());
 }

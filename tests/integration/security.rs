@@ -550,8 +550,8 @@ async fn per_account_isolation_cannot_be_escaped() {
 }
 
 /// The same on a cluster (coordinator and two worker processes): a bound
-/// user's scans are scoped on the coordinator, and a user bound to accounts
-/// sees no worker in `cluster_workers`.
+/// user's scans run on the workers, each task's through the scope, and a
+/// user bound to accounts sees no worker in `cluster_workers`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn per_account_isolation_holds_on_a_cluster() {
     let secret = [("CONVERSQL_CLUSTER_SECRET", "security-cluster-secret")];
@@ -585,15 +585,17 @@ async fn per_account_isolation_holds_on_a_cluster() {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    // alice's scans are spread over the workers; bob's are scoped on the
-    // coordinator (a scoped scan is one leaf the planner does not split yet).
+    // Both users' scans are spread over the workers; bob's tasks each scan
+    // their share of the files through the scope.
     let alice = server.connect("alice", "alice-secret").await.unwrap();
     let plan = explain(&alice).await;
     assert!(plan.contains("[Stage 1]"), "{plan}");
     let bob = server.connect("bob", "bob-secret").await.unwrap();
     let plan = explain(&bob).await;
     assert!(
-        plan.contains("ScopedScanExec: table=raw.messages, accounts=[acc_001]"),
+        plan.contains("[Stage 1]")
+            && plan.contains("ScopedScanExec: table=raw.messages, accounts=[acc_001]")
+            && !plan.contains("DataSourceExec"),
         "{plan}"
     );
     // A worker's work is every tenant's: bob sees no worker.
