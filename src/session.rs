@@ -465,7 +465,7 @@ impl Session {
                 statement,
             )))
             .await?;
-        let plan = match crate::cluster::explain::explain(&self.ctx.state(), &plan).await? {
+        let plan = match crate::cluster::explain::explain(&self.ctx, &plan).await? {
             Some(rows) => self.ctx.read_batch(rows)?.into_unoptimized_plan(),
             None => plan,
         };

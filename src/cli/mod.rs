@@ -276,10 +276,7 @@ pub struct ClusterArgs {
 impl ClusterArgs {
     /// The secret, checked.
     pub fn secret(&self) -> Result<Option<crate::cluster::auth::ClusterSecret>> {
-        self.cluster_secret
-            .as_deref()
-            .map(crate::cluster::auth::ClusterSecret::new)
-            .transpose()
+        crate::cluster::auth::ClusterSecret::from_setting(self.cluster_secret.as_deref())
     }
 
     /// The cluster of `--workers`, its workers checked once (a worker that is
@@ -494,11 +491,7 @@ fn remove_spill_files_on_shutdown(engine: &Engine) -> Result<()> {
 /// `conversql worker`: checks the options, binds, then serves plan fragments until stopped.
 async fn run_worker(args: &WorkerArgs) -> Result<()> {
     let listen = crate::server::parse_listen(&args.listen)?;
-    let secret = args
-        .cluster_secret
-        .as_deref()
-        .map(crate::cluster::auth::ClusterSecret::new)
-        .transpose()?;
+    let secret = crate::cluster::auth::ClusterSecret::from_setting(args.cluster_secret.as_deref())?;
     crate::cluster::worker::check_listen(&listen, secret.as_ref())?;
     let options = crate::cluster::worker::WorkerOptions {
         secret: secret.clone(),

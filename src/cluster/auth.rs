@@ -52,6 +52,11 @@ impl ClusterSecret {
         Ok(ClusterSecret(secret.into()))
     }
 
+    /// The secret of a flag or variable that may be unset.
+    pub fn from_setting(secret: Option<&str>) -> Result<Option<Self>> {
+        secret.map(ClusterSecret::new).transpose()
+    }
+
     /// The `authorization` header a coordinator sends.
     pub fn header_value(&self) -> HeaderValue {
         HeaderValue::from_str(&format!("Bearer {}", self.0))

@@ -15,16 +15,19 @@ use std::sync::Arc;
 use arrow::array::{RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::Result;
-use datafusion::execution::context::SessionState;
 use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::SessionContext;
 use datafusion_distributed::{display_plan_ascii, get_distributed_worker_resolver};
 
 /// The rows of `EXPLAIN` for `plan` when the session distributes queries and
 /// `plan` is a plain `EXPLAIN`; `None` otherwise (DataFusion's EXPLAIN then applies).
-pub async fn explain(state: &SessionState, plan: &LogicalPlan) -> Result<Option<RecordBatch>> {
+///
+/// Every query passes here: the session's state is only taken (a copy) for an `EXPLAIN`.
+pub async fn explain(ctx: &SessionContext, plan: &LogicalPlan) -> Result<Option<RecordBatch>> {
     let LogicalPlan::Explain(explain) = plan else {
         return Ok(None);
     };
+    let state = ctx.state();
     let Ok(workers) = get_distributed_worker_resolver(state.config()) else {
         return Ok(None);
     };
