@@ -9,11 +9,14 @@
 //! written after the session opened are seen by its next query. Each
 //! `connection NAME` block gets its own session.
 //!
-//! The whole suite runs twice: over local files, then over S3 — a real
+//! The whole suite runs on local files (raw log, fact store), on an
+//! in-process cluster of two workers (raw log, fact store), over S3 — a real
 //! S3-compatible server (`moto_server`, from `tests/requirements.txt`) that the
 //! test starts on loopback, where `$ROOT` is `s3://conversql-slt/<file>` and
-//! the fixtures are written through the same object store conversql reads.
-//! Without `moto_server` the S3 half is skipped with a `SKIPPED` line saying
+//! the fixtures are written through the same object store conversql reads —
+//! and over S3 again with the queries distributed over two `conversql worker`
+//! processes, which reach the bucket with their own S3 settings.
+//! Without `moto_server` the S3 runs are skipped with a `SKIPPED` line saying
 //! what to install (a failure under `CONVERSQL_TEST_REQUIRE_ALL=1`), as the
 //! integration tests skip (`tests/integration/common/require.rs`).
 
@@ -129,8 +132,13 @@ enum Backend {
     /// A fresh temporary directory; `facts`: with a fact store (folding in
     /// each fixture file as the queries after it see it), else the raw path.
     Local { facts: bool },
-    /// A fresh prefix in a bucket of the S3 server at this endpoint, with the fact store beside the data in the bucket.
-    S3 { endpoint: String },
+    /// A fresh prefix in a bucket of the S3 server at this endpoint, with the
+    /// fact store beside the data in the bucket; with `cluster`, the queries
+    /// are distributed over its workers, which read the bucket themselves.
+    S3 {
+        endpoint: String,
+        cluster: Option<Arc<Cluster>>,
+    },
     /// As `Local`, with the queries distributed over the workers of `cluster`.
     Cluster { facts: bool, cluster: Arc<Cluster> },
 }
@@ -161,7 +169,8 @@ async fn run_file(path: &Path, backend: &Backend) -> Result<(), String> {
     };
     let cluster = match backend {
         Backend::Cluster { cluster, .. } => Some(cluster.clone()),
-        _ => None,
+        Backend::S3 { cluster, .. } => cluster.clone(),
+        Backend::Local { .. } => None,
     };
     let (root, s3, store) = match backend {
         Backend::Local { .. } | Backend::Cluster { .. } => {
@@ -170,11 +179,16 @@ async fn run_file(path: &Path, backend: &Backend) -> Result<(), String> {
             }
             (dir.path().display().to_string(), S3Options::default(), None)
         }
-        Backend::S3 { endpoint } => {
+        Backend::S3 { endpoint, .. } => {
             let options = s3_options(endpoint);
             let store: Arc<dyn ObjectStore> =
                 Arc::new(options.build(BUCKET).map_err(|e| e.to_string())?);
-            let prefix = path.file_stem().unwrap().to_string_lossy().to_string();
+            let stem = path.file_stem().unwrap().to_string_lossy();
+            // Each backend writes its own copy of the fixtures.
+            let prefix = match cluster {
+                Some(_) => format!("workers-{stem}"),
+                None => stem.to_string(),
+            };
             // Object stores have no folders: a `_SUCCESS` marker (ignored by the
             // listing rule) makes each table's prefix exist.
             for table in tables {
@@ -464,9 +478,7 @@ impl Tally {
 }
 
 /// Two workers in this process, each serving on its own loopback port, and
-/// the cluster of a coordinator over them. Every scan of more than one byte
-/// is spread over the workers, so the small fixtures of the suite are
-/// distributed as a large dataset would be.
+/// the cluster of a coordinator over them.
 async fn start_cluster() -> Result<Arc<Cluster>, String> {
     let mut workers = vec![];
     for _ in 0..2 {
@@ -475,19 +487,70 @@ async fn start_cluster() -> Result<Arc<Cluster>, String> {
             s3: S3Options::default(),
             memory_limit: None,
         };
-        let worker =
-            conversql::cluster::worker::worker(&options, None).map_err(|e| e.to_string())?;
+        let worker = conversql::cluster::worker::ClusterWorker::new(&options, None)
+            .map_err(|e| e.to_string())?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| e.to_string())?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        tokio::spawn(conversql::cluster::worker::serve(
-            worker,
-            listener,
-            options.secret.clone(),
-        ));
+        tokio::spawn(worker.serve(listener, options.secret.clone()));
         workers.push(url::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap());
     }
+    coordinate(workers).await
+}
+
+/// Two `conversql worker` processes on loopback that reach the S3 server at
+/// `endpoint` with their own settings, and the cluster of a coordinator over
+/// them; the processes are killed when the returned guard is dropped.
+async fn start_worker_processes(endpoint: &str) -> Result<(Arc<Cluster>, WorkerProcesses), String> {
+    let mut processes = WorkerProcesses(vec![]);
+    let mut workers = vec![];
+    for _ in 0..2 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_conversql"))
+            .args(["worker", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--s3-endpoint", endpoint, "--s3-region", "us-east-1"])
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("CONVERSQL_CLUSTER_SECRET", CLUSTER_SECRET)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start `conversql worker`: {e}"))?;
+        processes.0.push(child);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if std::time::Instant::now() > deadline {
+                return Err(format!(
+                    "`conversql worker` on port {port} did not listen within 60 s"
+                ));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        workers.push(url::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap());
+    }
+    Ok((coordinate(workers).await?, processes))
+}
+
+/// Worker processes, killed when dropped.
+struct WorkerProcesses(Vec<std::process::Child>);
+
+impl Drop for WorkerProcesses {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The cluster of a coordinator over `workers`, once all of them are up.
+/// Every scan of more than one byte is spread over the workers, so the small
+/// fixtures of the suite are distributed as a large dataset would be.
+async fn coordinate(workers: Vec<url::Url>) -> Result<Arc<Cluster>, String> {
     let cluster = Cluster::new(&ClusterOptions {
         workers,
         secret: Some(ClusterSecret::new(CLUSTER_SECRET).map_err(|e| e.to_string())?),
@@ -584,11 +647,31 @@ async fn main() {
             ));
         }
     }
+    let process_cluster = match &moto {
+        Some(m) => match start_worker_processes(&m.endpoint).await {
+            Ok(started) => Some(started),
+            Err(e) => {
+                tally.record("worker processes on S3", Err(e));
+                None
+            }
+        },
+        None => None,
+    };
     if let Some(m) = &moto {
         backends.push((
             "s3, fact store",
             Backend::S3 {
                 endpoint: m.endpoint.clone(),
+                cluster: None,
+            },
+        ));
+    }
+    if let (Some(m), Some((cluster, _))) = (&moto, &process_cluster) {
+        backends.push((
+            "2 worker processes, s3, fact store",
+            Backend::S3 {
+                endpoint: m.endpoint.clone(),
+                cluster: Some(cluster.clone()),
             },
         ));
     }
@@ -615,6 +698,9 @@ async fn main() {
     );
     if let Some(cluster) = &cluster {
         tally.record("the workers ran tasks", workers_ran_tasks(cluster));
+    }
+    if let Some((cluster, _)) = &process_cluster {
+        tally.record("the worker processes ran tasks", workers_ran_tasks(cluster));
     }
     let Tally { passed, failed } = tally;
     println!("\n{passed} passed, {failed} failed");

@@ -498,7 +498,7 @@ async fn run_worker(args: &WorkerArgs) -> Result<()> {
         s3: args.s3.options()?,
         memory_limit: args.memory_limit.as_deref().map(parse_bytes).transpose()?,
     };
-    let worker = crate::cluster::worker::worker(&options, None)?;
+    let worker = crate::cluster::worker::ClusterWorker::new(&options, None)?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| Error::config(format!("the worker cannot listen on {listen}: {e}")))?;
@@ -512,7 +512,7 @@ async fn run_worker(args: &WorkerArgs) -> Result<()> {
             "loopback, no secret"
         }
     );
-    crate::cluster::worker::serve(worker, listener, secret).await
+    worker.serve(listener, secret).await
 }
 
 /// Runs the parsed command line.

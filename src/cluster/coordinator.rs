@@ -145,7 +145,12 @@ pub struct WorkerStatus {
 pub struct Cluster {
     scan_bytes_per_task: Option<usize>,
     workers: BTreeMap<Url, WorkerRecord>,
+    /// The connections queries use.
     channels: SecretChannels,
+    /// The health checks' own connections: a check that times out resets
+    /// its request, and resets must not count against the queries'
+    /// connection (h2 closes a connection after too many).
+    check_channels: SecretChannels,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -175,6 +180,7 @@ impl Cluster {
             scan_bytes_per_task: options.scan_bytes_per_task,
             workers,
             channels: SecretChannels::new(options.secret.clone()),
+            check_channels: SecretChannels::new(options.secret.clone()),
         })
     }
 
@@ -240,7 +246,7 @@ impl Cluster {
     /// Asks one worker for its version and records what came back.
     async fn check(&self, url: &Url) {
         let answer = tokio::time::timeout(CHECK_TIMEOUT, async {
-            let mut client = self.raw_client(url).await?;
+            let mut client = self.check_channels.client(url).await?;
             client.get_worker_info(GetWorkerInfoRequest {}).await
         })
         .await;

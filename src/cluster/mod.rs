@@ -19,6 +19,7 @@ pub mod coordinator;
 pub mod explain;
 pub mod scoped_tasks;
 pub mod system_view;
+pub mod task_stop;
 pub mod worker;
 
 /// The version a worker reports and a coordinator requires: plans are only

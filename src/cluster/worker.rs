@@ -28,6 +28,7 @@ use url::Url;
 
 use super::auth::{ClusterSecret, SECRET_ENV, SecretChannels, check_requests};
 use super::codec::ConversqlCodec;
+use super::task_stop::{StopTasks, TaskStops};
 use super::worker_version;
 use crate::error::{Error, Result};
 use crate::s3::S3Options;
@@ -55,42 +56,66 @@ pub fn check_listen(listen: &SocketAddr, secret: Option<&ClusterSecret>) -> Resu
     Ok(())
 }
 
-/// The worker of `options`; `runtime` replaces its own (an in-process cluster
-/// shares the coordinator's, `memory://` stores included).
-pub fn worker(options: &WorkerOptions, runtime: Option<Arc<RuntimeEnv>>) -> Result<Worker> {
-    let runtime = match runtime {
-        Some(runtime) => runtime,
-        None => worker_runtime(options)?,
-    };
-    let functions = Arc::new(Functions::of(
-        &runtime,
-        SecretChannels::new(options.secret.clone()),
-    ));
-    let builder = move |ctx: WorkerQueryContext| {
-        let functions = functions.clone();
-        async move { functions.session(ctx) }
-    };
-    Ok(Worker::from_session_builder(builder)
-        .with_runtime_env(runtime)
-        .with_version(worker_version()))
+/// A conversql worker: datafusion-distributed's worker with conversql's
+/// sessions, and the stop flags of the tasks it runs.
+pub struct ClusterWorker {
+    worker: Worker,
+    stops: TaskStops,
 }
 
-/// Serves `worker` on `listener` until the process ends.
-pub async fn serve(
-    worker: Worker,
-    listener: TcpListener,
-    secret: Option<ClusterSecret>,
-) -> Result<()> {
-    let service = tonic::service::interceptor::InterceptedService::new(
-        worker.into_worker_server(),
-        check_requests(secret),
-    );
-    tonic::transport::Server::builder()
-        .add_service(service)
-        .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener))
-        .await
-        .map_err(|e| Error::config(format!("the worker service stopped: {e}")))
+impl ClusterWorker {
+    /// The worker of `options`; `runtime` replaces its own (an in-process
+    /// cluster shares the coordinator's, `memory://` stores included).
+    pub fn new(options: &WorkerOptions, runtime: Option<Arc<RuntimeEnv>>) -> Result<ClusterWorker> {
+        let runtime = match runtime {
+            Some(runtime) => runtime,
+            None => worker_runtime(options)?,
+        };
+        let stops = TaskStops::default();
+        let functions = Arc::new(Functions::of(
+            &runtime,
+            SecretChannels::new(options.secret.clone()),
+            stops.clone(),
+        ));
+        let builder = move |ctx: WorkerQueryContext| {
+            let functions = functions.clone();
+            async move { functions.session(ctx) }
+        };
+        let worker = Worker::from_session_builder(builder)
+            .with_runtime_env(runtime)
+            .with_version(worker_version());
+        Ok(ClusterWorker { worker, stops })
+    }
+
+    /// The same worker reporting `version` (a test's stand-in for another release).
+    #[must_use]
+    pub fn with_version(mut self, version: &str) -> Self {
+        self.worker = self.worker.with_version(version.to_string());
+        self
+    }
+
+    /// Serves the worker on `listener` until the process ends; with a
+    /// secret, every request without it is refused.
+    pub async fn serve(self, listener: TcpListener, secret: Option<ClusterSecret>) -> Result<()> {
+        let service = tonic::service::interceptor::InterceptedService::new(
+            StopTasks::new(self.worker.into_worker_server(), self.stops),
+            check_requests(secret),
+        );
+        tonic::transport::Server::builder()
+            // A coordinator gives up on requests a busy worker has not yet
+            // accepted (its health check's timeout, a LIMIT met early); h2's
+            // default of 20 such resets per connection then closes the
+            // connection and fails every query on it.
+            .http2_max_pending_accept_reset_streams(Some(MAX_PENDING_RESETS))
+            .add_service(service)
+            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener))
+            .await
+            .map_err(|e| Error::config(format!("the worker service stopped: {e}")))
+    }
 }
+
+/// Requests a coordinator may reset before the worker accepted them, per connection.
+const MAX_PENDING_RESETS: usize = 10_000;
 
 /// The worker's runtime: its object stores and memory limit.
 fn worker_runtime(options: &WorkerOptions) -> Result<Arc<RuntimeEnv>> {
@@ -114,6 +139,8 @@ struct Functions {
     window: Vec<Arc<WindowUDF>>,
     /// How this worker reaches the other workers whose stages its tasks read.
     channels: SecretChannels,
+    /// The stop flags of the tasks, by the header their channel got.
+    stops: TaskStops,
 }
 
 impl Functions {
@@ -121,7 +148,7 @@ impl Functions {
     /// the value-building ones bounded by the worker's memory pool. Functions of
     /// the Postgres catalog, which read the server's catalog, are not here: a
     /// plan naming one fails to decode on a worker instead of reading another catalog.
-    fn of(runtime: &Arc<RuntimeEnv>, channels: SecretChannels) -> Functions {
+    fn of(runtime: &Arc<RuntimeEnv>, channels: SecretChannels, stops: TaskStops) -> Functions {
         let state = SessionStateBuilder::new()
             .with_default_features()
             .with_runtime_env(runtime.clone())
@@ -137,6 +164,7 @@ impl Functions {
             aggregate: distinct(state.aggregate_functions(), |f| f.name().to_string()),
             window: distinct(state.window_functions(), |f| f.name().to_string()),
             channels,
+            stops,
         }
     }
 
@@ -148,6 +176,9 @@ impl Functions {
         config.set_distributed_option_extension_from_headers::<conversql_udfs::ConversqlOptions>(
             &ctx.headers,
         )?;
+        if let Some(flag) = self.stops.flag_of(&ctx.headers) {
+            config.set_extension(flag);
+        }
         Ok(builder
             .with_scalar_functions(self.scalar.clone())
             .with_aggregate_functions(self.aggregate.clone())
@@ -225,7 +256,7 @@ mod tests {
     #[test]
     fn plans_name_conversql_functions_the_worker_knows() {
         let runtime = Arc::new(RuntimeEnv::default());
-        let functions = Functions::of(&runtime, SecretChannels::new(None));
+        let functions = Functions::of(&runtime, SecretChannels::new(None), TaskStops::default());
         let names: Vec<&str> = functions.scalar.iter().map(|f| f.name()).collect();
         for name in ["as_of", "local_date", "repeat", "quote_ident"] {
             assert!(names.contains(&name), "{name} missing on workers");

@@ -8,8 +8,8 @@
 //! - a worker killed mid-query: the query fails within seconds naming the
 //!   worker, the next queries run on the other, and the worker, restarted,
 //!   is used again; a worker down at start-up does not stop the server;
-//! - a timeout and a cancel stop a distributed query at once (for the
-//!   client; see docs/cluster.md for the work already started on a worker);
+//! - a timeout and a cancel stop a distributed query at once, for the
+//!   client and on the workers (their CPU goes quiet);
 //! - the secret: a worker beyond loopback without one does not start, a
 //!   coordinator with another secret is refused; a URL that is not a
 //!   conversql worker, or a worker of another version, gets no plan.
@@ -335,18 +335,21 @@ async fn only_workers_of_this_cluster_get_plans() {
         )],
     );
     let postgres_port = Server::start();
-    let foreign = spawn_in_process_worker(datafusion_distributed::Worker::default()).await;
+    let foreign = spawn_foreign_worker().await;
     let options = conversql::cluster::worker::WorkerOptions {
         secret: Some(conversql::cluster::auth::ClusterSecret::new(SECRET).unwrap()),
         s3: conversql::s3::S3Options::default(),
         memory_limit: None,
     };
-    let old = spawn_in_process_worker(
-        conversql::cluster::worker::worker(&options, None)
+    let old = {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let worker = conversql::cluster::worker::ClusterWorker::new(&options, None)
             .unwrap()
-            .with_version("conversql 0.0.1"),
-    )
-    .await;
+            .with_version("conversql 0.0.1");
+        tokio::spawn(worker.serve(listener, options.secret.clone()));
+        format!("http://127.0.0.1:{port}")
+    };
     let not_workers = [
         other_secret.url(),
         format!("http://127.0.0.1:{}", postgres_port.port),
@@ -390,11 +393,42 @@ async fn only_workers_of_this_cluster_get_plans() {
     assert!(workers(&client).await.iter().all(|r| r.ends_with("|0")));
 }
 
-/// Serves `worker` on a loopback port of this process, without a secret check; its URL.
-async fn spawn_in_process_worker(worker: datafusion_distributed::Worker) -> String {
+/// Checks that, half a second after their query ended, the worker processes
+/// `pids` use less than a quarter of a core over the next two seconds: the
+/// work of a stopped query does not run on to the end of its stage.
+async fn assert_workers_go_quiet(pids: &[u32]) {
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before: f64 = pids.iter().map(|&pid| cpu_seconds(pid)).sum();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let used = pids.iter().map(|&pid| cpu_seconds(pid)).sum::<f64>() - before;
+    assert!(
+        used < 0.5,
+        "the workers used {used:.2} CPU seconds in the 2 s after their query was stopped"
+    );
+}
+
+/// The CPU time process `pid` has used (user and system), from `/proc/PID/stat`.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name, which is in parentheses: state is the
+    // first, utime and stime the 12th and 13th (proc(5)).
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    // SAFETY: sysconf has no preconditions.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    ticks / per_second
+}
+
+/// Another program's DataFusion worker (datafusion-distributed's default
+/// worker, served as its documentation shows) on a loopback port; its URL.
+async fn spawn_foreign_worker() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    tokio::spawn(conversql::cluster::worker::serve(worker, listener, None));
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(datafusion_distributed::Worker::default().into_worker_server())
+            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
+    );
     format!("http://127.0.0.1:{port}")
 }
 
@@ -408,6 +442,7 @@ async fn a_timeout_or_a_cancel_stops_a_distributed_query_at_once() {
     let server = coordinator(&data_root(), &[w1.url(), w2.url()], &env);
     let client = connect(server.port).await;
 
+    let worker_pids = [w1.child.id(), w2.child.id()];
     answer(&client, "SET statement_timeout = '1s'")
         .await
         .unwrap();
@@ -419,6 +454,7 @@ async fn a_timeout_or_a_cancel_stops_a_distributed_query_at_once() {
         "{:?}",
         started.elapsed()
     );
+    assert_workers_go_quiet(&worker_pids).await;
 
     answer(&client, "SET statement_timeout = 0").await.unwrap();
     let cancel = client.cancel_token();
@@ -435,6 +471,8 @@ async fn a_timeout_or_a_cancel_stops_a_distributed_query_at_once() {
         "{:?}",
         started.elapsed()
     );
+    assert_workers_go_quiet(&worker_pids).await;
+
     // The session goes on, on the workers.
     let expected = answer(&client, QUESTIONS[10]).await.unwrap();
     assert!(!expected.is_empty());
