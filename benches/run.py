@@ -182,6 +182,17 @@ def proc_status(pid: int) -> dict:
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) process `pid` has used, from /proc/PID/stat."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return 0.0
+    # Fields after the command name (in parentheses): utime and stime are the 12th and 13th.
+    fields = stat[stat.rfind(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def mib(n: int | None) -> str:
     return "?" if n is None else f"{n / 2**20:,.0f} MiB"
 
@@ -216,6 +227,9 @@ class Workers:
     def memory(self) -> list[dict]:
         return [proc_status(p.pid) for p in self.procs]
 
+    def cpu(self) -> float:
+        return sum(cpu_seconds(p.pid) for p in self.procs)
+
     def stop(self):
         for proc in self.procs:
             proc.terminate()
@@ -230,7 +244,7 @@ class Server:
     """`conversql serve` on a free loopback port (a coordinator when `workers` is given)."""
 
     def __init__(self, binary: Path, data: Path, memory_limit: str | None, facts: list[str],
-                 workers: Workers | None = None):
+                 workers: Workers | None = None, scan_bytes_per_task: str | None = None):
         self.port = free_port()
         args = [str(binary), "serve", "--data", str(data), "--as-of", AS_OF,
                 "--listen", f"127.0.0.1:{self.port}", *facts]
@@ -240,6 +254,8 @@ class Server:
         if workers:
             args += ["--workers", workers.urls()]
             env["CONVERSQL_CLUSTER_SECRET"] = workers.secret
+            if scan_bytes_per_task:
+                args += ["--scan-bytes-per-task", scan_bytes_per_task]
         self.log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"conversql-bench-{self.port}.log",
                         "w")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
@@ -264,6 +280,9 @@ class Server:
 
     def memory(self) -> dict:
         return proc_status(self.proc.pid)
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.proc.pid)
 
     def stop(self):
         self.proc.terminate()
@@ -362,9 +381,11 @@ def compare(name: str, peer: str, rows_c, rows_p) -> bool:
     return False
 
 
-def run_suite(server: Server, fair, duck, runs: int, budget: float, min_runs: int, skip=()):
+def run_suite(server: Server, fair, duck, runs: int, budget: float, min_runs: int, skip=(),
+              workers: Workers | None = None):
     """Every question of the suite: conversql, then DuckDB with the same head start (`fair`),
-    then DuckDB over the raw files (`duck`); either peer may be None."""
+    then DuckDB over the raw files (`duck`); either peer may be None. Per question it also
+    records the CPU time the server and the workers used per conversql run."""
     conn = server.connect()
     results = []
     failed = False
@@ -383,7 +404,10 @@ def run_suite(server: Server, fair, duck, runs: int, budget: float, min_runs: in
         if q.setup:
             conn.execute(q.setup)
         n_runs = min(runs, q.max_runs) if q.max_runs else runs
+        cpu_before = (server.cpu(), workers.cpu() if workers else 0.0)
         rows_c, first_c, med_c, n_c = timed(ask_conversql, n_runs, budget, min(min_runs, n_runs))
+        cpu_server = (server.cpu() - cpu_before[0]) / (n_c + 1)
+        cpu_workers = (workers.cpu() - cpu_before[1]) / (n_c + 1) if workers else None
         if q.setup:
             conn.execute("RESET " + q.setup.split()[1])
         mem = server.memory()
@@ -410,7 +434,8 @@ def run_suite(server: Server, fair, duck, runs: int, budget: float, min_runs: in
         results.append(dict(query=q, first_c=first_c, med_c=med_c, runs=n_c,
                             med_fair=medians.get("fair"), ratio_fair=ratios.get("fair"),
                             med_raw=medians.get("raw"), ratio_raw=ratios.get("raw"),
-                            hwm=mem.get("VmHWM"), verdict=verdict))
+                            hwm=mem.get("VmHWM"), verdict=verdict, cpu_server=cpu_server,
+                            cpu_workers=cpu_workers))
         print(f"{q.name:38} {ms(med_c):>13} {ms(medians.get('fair')):>9} "
               f"{ratio_text(ratios.get('fair')):>6} {ms(medians.get('raw')):>9} "
               f"{ratio_text(ratios.get('raw')):>6} {mib(mem.get('VmHWM')):>10}  {verdict}",
@@ -529,6 +554,9 @@ def report(args, key: str, summary: str, data: Path, results, failed, conc, peak
              f"- Median of up to {args.runs} warm runs after one cold run, through the Postgres "
              "protocol (psycopg) for conversql and in-process for DuckDB "
              f"({os.cpu_count()} threads); ratio = conversql / DuckDB.",
+             "- CPU per run: the CPU time (user and system, from /proc) `conversql serve` and "
+             "the `conversql worker` processes used over a query's cold and warm runs, divided "
+             "by the number of runs; the workers' share is the part of the work a cluster spreads.",
              "- DuckDB, same head start: the tables of `MATERIALISED` in `benches/run.py` built "
              "once with `CREATE TABLE … AS` in a DuckDB file, status and attribution computed at "
              "query time by the views of `benches/duckdb_views.sql`. DuckDB, raw files: the same "
@@ -558,8 +586,8 @@ def report(args, key: str, summary: str, data: Path, results, failed, conc, peak
     lines += ["",
               "| query | target | conversql cold ms | conversql median ms (runs) | "
               "DuckDB same head start ms | ratio | DuckDB raw files ms | ratio | "
-              "server peak RSS after | answers |",
-              "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+              "server peak RSS after | server CPU ms per run | workers' CPU ms per run | answers |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
         q = r["query"]
         target = {"dashboard": "≤ 100 ms", "thread": "≤ 50 ms"}.get(q.target, "")
@@ -569,10 +597,11 @@ def report(args, key: str, summary: str, data: Path, results, failed, conc, peak
             miss = f" (missed ×{r['med_c'] / limit:.1f})"
         lines.append(f"| {q.name} | {target}{miss} | {ms(r['first_c'])} | {ms(r['med_c'])} ({r['runs']}) | "
                      f"{ms(r['med_fair'])} | {ratio_text(r['ratio_fair'])} | {ms(r['med_raw'])} | "
-                     f"{ratio_text(r['ratio_raw'])} | {mib(r['hwm'])} | {r['verdict']} |")
+                     f"{ratio_text(r['ratio_raw'])} | {mib(r['hwm'])} | {ms(r['cpu_server'])} | "
+                     f"{ms(r['cpu_workers'])} | {r['verdict']} |")
     left_out = [q.name for q in SUITE if any(s in q.name for s in args.skip)]
     if left_out:
-        lines.append(f"| {', '.join(left_out)} | left out (--skip) | | | | | | | | |")
+        lines.append(f"| {', '.join(left_out)} | left out (--skip) | | | | | | | | | | |")
     lines.append("")
     lines.append(f"Server peak memory (VmHWM) over the suite: **{mib(peak)}**.")
     if failed:
@@ -652,6 +681,8 @@ def main():
     p.add_argument("--workers", type=int, default=0,
                    help="run the server as a coordinator over this many `conversql worker` "
                         "processes on this machine (default 0: a single node)")
+    p.add_argument("--scan-bytes-per-task", metavar="SIZE",
+                   help="with --workers: passed to conversql serve (default: conversql's)")
     p.add_argument("--key", help="report section key (default sfSF[-memLIMIT][-wN])")
     p.add_argument("--report", type=Path, default=REPO / "BENCHMARKS.md",
                    help="file to write the figures into (default BENCHMARKS.md)")
@@ -686,7 +717,7 @@ def main():
         shutil.rmtree(facts_dir, ignore_errors=True)
     facts = ["--no-facts"] if args.no_facts else (["--facts-dir", str(facts_dir)] if facts_dir else [])
     workers = Workers(binary, args.workers) if args.workers else None
-    server = Server(binary, data, args.memory_limit, facts, workers)
+    server = Server(binary, data, args.memory_limit, facts, workers, args.scan_bytes_per_task)
     print(f"conversql serve pid {server.proc.pid} on port {server.port}; startup RSS "
           f"{mib(server.memory().get('VmRSS'))}", flush=True)
     store = None
@@ -709,7 +740,7 @@ def main():
     try:
         if not args.skip_suite:
             results, failed = run_suite(server, fair, duck, args.runs, args.budget, args.min_runs,
-                                        args.skip)
+                                        args.skip, workers)
         if args.concurrency:
             print(f"\n{args.concurrency} clients, dashboard mix, {args.duration:.0f} s …", flush=True)
             conc = run_concurrency(server, args.concurrency, args.duration, args.accounts_in_mix)

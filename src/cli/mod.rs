@@ -267,8 +267,8 @@ pub struct ClusterArgs {
     /// flags show in `ps`); at least 16 printable characters.
     #[arg(long, env = "CONVERSQL_CLUSTER_SECRET", hide_env_values = true)]
     pub cluster_secret: Option<String>,
-    /// The Parquet one task of a scan reads (e.g. 16MB, the default); a scan of more is
-    /// spread over several workers.
+    /// The Parquet one task of a scan reads (default 256MB); a scan of more is spread over
+    /// several workers, a smaller one stays on this server.
     #[arg(long, requires = "workers")]
     pub scan_bytes_per_task: Option<String>,
 }

@@ -22,6 +22,7 @@ use async_trait::async_trait;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::{SessionStateBuilder, TaskContext};
+use datafusion::prelude::SessionConfig;
 use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
 use datafusion_distributed::{
     ChannelResolver, CoordinatorToWorkerMsg, DistributedExt, ExecuteTaskRequest,
@@ -53,10 +54,18 @@ pub struct ClusterOptions {
     pub workers: Vec<Url>,
     /// The shared secret sent to every worker, if the cluster has one.
     pub secret: Option<ClusterSecret>,
-    /// The bytes of Parquet one task of a scan reads (`None`: datafusion-distributed's
-    /// 16 MiB); a scan of more is spread over several workers.
+    /// The bytes of Parquet one task of a scan reads (`None`:
+    /// [`DEFAULT_SCAN_BYTES_PER_TASK`]); a scan of more is spread over several workers.
     pub scan_bytes_per_task: Option<usize>,
 }
+
+/// The Parquet one task of a scan reads unless `--scan-bytes-per-task` says
+/// otherwise: 256 MiB. Sending a stage to workers costs about 50–120 ms on
+/// loopback whatever its size (measured at SF10, docs/cluster-sizing.md),
+/// more than a one-account dashboard query takes on one node, so such scans
+/// stay on the coordinator and only scans of several hundred megabytes, which
+/// take seconds, are spread.
+pub const DEFAULT_SCAN_BYTES_PER_TASK: usize = 256 << 20;
 
 /// Parses `--workers URL[,URL…]`: `http://host:port` or `https://host:port`, each once.
 pub fn parse_workers(text: &str) -> CrateResult<Vec<Url>> {
@@ -232,9 +241,18 @@ impl Cluster {
             .with_distributed_desired_task_count_handler(ScopedScanTaskCount)
             .with_distributed_scale_up_leaf_node_handler(scale_up_scoped_scan)
             .with_distributed_planner();
-        if let Some(bytes) = self.scan_bytes_per_task {
-            builder = builder.with_distributed_file_scan_config_bytes_per_partition(bytes)?;
-        }
+        // datafusion-distributed counts bytes per partition, and a task has
+        // `target_partitions` partitions.
+        let partitions = builder
+            .config()
+            .as_ref()
+            .map_or_else(num_cpus_or_one, SessionConfig::target_partitions)
+            .max(1);
+        let per_task = self
+            .scan_bytes_per_task
+            .unwrap_or(DEFAULT_SCAN_BYTES_PER_TASK);
+        builder = builder
+            .with_distributed_file_scan_config_bytes_per_partition((per_task / partitions).max(1))?;
         Ok(builder)
     }
 
@@ -250,6 +268,12 @@ impl Cluster {
             client.get_worker_info(GetWorkerInfoRequest {}).await
         })
         .await;
+        // A failure that is not a refusal: is something else listening there
+        // (a Postgres port, a web server), or nothing at all?
+        let someone_listens = match &answer {
+            Ok(Err(e)) if !is_refusal(e) => accepts_connections(url).await,
+            _ => false,
+        };
         let (state, error) = match answer {
             Err(_) => (
                 WorkerState::Down,
@@ -259,6 +283,12 @@ impl Cluster {
                 )),
             ),
             Ok(Err(e)) if is_refusal(&e) => (WorkerState::Refused, Some(e.to_string())),
+            Ok(Err(e)) if someone_listens => (
+                WorkerState::Refused,
+                Some(format!(
+                    "not a conversql worker: the port accepts connections but does not answer gRPC ({e})"
+                )),
+            ),
             Ok(Err(e)) => (WorkerState::Down, Some(e.to_string())),
             Ok(Ok(GetWorkerInfoResponse { version })) if version == worker_version() => {
                 (WorkerState::Up, None)
@@ -308,6 +338,24 @@ impl Cluster {
     async fn raw_client(&self, url: &Url) -> Result<Box<dyn WorkerChannel>> {
         self.channels.client(url).await
     }
+}
+
+/// The machine's cores, DataFusion's default `target_partitions`.
+fn num_cpus_or_one() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+/// Whether something accepts TCP connections at `url`'s host and port.
+async fn accepts_connections(url: &Url) -> bool {
+    let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+        return false;
+    };
+    // An IPv6 host is written in brackets in a URL, not in a socket address.
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    matches!(
+        tokio::time::timeout(CHECK_TIMEOUT, tokio::net::TcpStream::connect((host, port))).await,
+        Ok(Ok(_))
+    )
 }
 
 /// Whether a worker's error says it will not work for this coordinator (as opposed to being down).

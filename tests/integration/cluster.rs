@@ -350,9 +350,10 @@ async fn only_workers_of_this_cluster_get_plans() {
         tokio::spawn(worker.serve(listener, options.secret.clone()));
         format!("http://127.0.0.1:{port}")
     };
+    let postgres = format!("http://127.0.0.1:{}", postgres_port.port);
     let not_workers = [
         other_secret.url(),
-        format!("http://127.0.0.1:{}", postgres_port.port),
+        postgres.clone(),
         foreign.clone(),
         old.clone(),
     ];
@@ -364,7 +365,7 @@ async fn only_workers_of_this_cluster_get_plans() {
     let client = connect(server.port).await;
     let reference = Server::start();
     let one_node = connect(reference.port).await;
-    for url in [&other_secret.url(), &foreign, &old] {
+    for url in [&other_secret.url(), &postgres, &foreign, &old] {
         wait_for_state(&client, url, "refused").await;
     }
     let errors = answer(
@@ -376,7 +377,8 @@ async fn only_workers_of_this_cluster_get_plans() {
     .join("\n");
     for expected in [
         "cluster secret",
-        "not a conversql worker",
+        "does not answer gRPC",
+        "not a conversql worker (a DataFusion worker of another program)",
         "the worker is conversql 0.0.1",
     ] {
         assert!(errors.contains(expected), "{expected}:\n{errors}");
