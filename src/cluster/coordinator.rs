@@ -22,8 +22,8 @@ use async_trait::async_trait;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::{SessionStateBuilder, TaskContext};
-use datafusion::prelude::SessionConfig;
 use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
+use datafusion::prelude::SessionConfig;
 use datafusion_distributed::{
     ChannelResolver, CoordinatorToWorkerMsg, DistributedExt, ExecuteTaskRequest,
     GetWorkerInfoRequest, GetWorkerInfoResponse, SessionStateBuilderExt, SetPlanRequest,
@@ -251,8 +251,9 @@ impl Cluster {
         let per_task = self
             .scan_bytes_per_task
             .unwrap_or(DEFAULT_SCAN_BYTES_PER_TASK);
-        builder = builder
-            .with_distributed_file_scan_config_bytes_per_partition((per_task / partitions).max(1))?;
+        builder = builder.with_distributed_file_scan_config_bytes_per_partition(
+            (per_task / partitions).max(1),
+        )?;
         Ok(builder)
     }
 

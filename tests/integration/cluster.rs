@@ -395,16 +395,17 @@ async fn only_workers_of_this_cluster_get_plans() {
     assert!(workers(&client).await.iter().all(|r| r.ends_with("|0")));
 }
 
-/// Checks that, half a second after their query ended, the worker processes
-/// `pids` use less than a quarter of a core over the next two seconds: the
-/// work of a stopped query does not run on to the end of its stage.
+/// Checks that, a second after their query ended, the worker processes
+/// `pids` use less than 30 % of a core over the next two seconds: the work of
+/// a stopped query does not run on to the end of its stage (which kept both
+/// cores busy, 2 CPU seconds in those 2 s, before workers stopped it).
 async fn assert_workers_go_quiet(pids: &[u32]) {
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let before: f64 = pids.iter().map(|&pid| cpu_seconds(pid)).sum();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let used = pids.iter().map(|&pid| cpu_seconds(pid)).sum::<f64>() - before;
     assert!(
-        used < 0.5,
+        used < 0.6,
         "the workers used {used:.2} CPU seconds in the 2 s after their query was stopped"
     );
 }
