@@ -271,6 +271,15 @@ pub struct Retired {
     pub at_ms: i64,
 }
 
+impl Retired {
+    /// Whether, at `now_ms`, it left the store [`super::RETIRE_GRACE`] ago or
+    /// more, so that no query can still be reading it.
+    pub fn expired(&self, now_ms: i64) -> bool {
+        let grace = i64::try_from(super::RETIRE_GRACE.as_millis()).unwrap_or(i64::MAX);
+        self.at_ms.saturating_add(grace) <= now_ms
+    }
+}
+
 /// The whole manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {

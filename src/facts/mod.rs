@@ -132,6 +132,8 @@ pub struct FactStore {
     unusable: Mutex<Option<String>>,
     /// When this process last swept away the files no generation refers to.
     last_sweep: Mutex<Option<Instant>>,
+    /// When this process last deleted the retired files no query can still read.
+    last_retired_delete: Mutex<Option<Instant>>,
 }
 
 impl std::fmt::Debug for FactStore {
@@ -184,6 +186,7 @@ impl FactStore {
             last_report: Mutex::new(None),
             unusable: Mutex::new(unusable),
             last_sweep: Mutex::new(None),
+            last_retired_delete: Mutex::new(None),
         })
     }
 
@@ -242,7 +245,9 @@ impl FactStore {
     async fn up_to_date(&self, listing: Listing) -> Result<Arc<Manifest>> {
         let wanted = listing.inputs();
         if self.manifest().inputs == wanted {
-            return Ok(self.manifest());
+            let current = self.manifest();
+            self.delete_expired_retired(&current);
+            return Ok(current);
         }
         let _one_at_a_time = self.refreshing.lock().await;
         for _ in 0..COMMIT_ATTEMPTS {
@@ -362,6 +367,53 @@ impl FactStore {
                 self.location.display
             ),
         }
+    }
+
+    /// Deletes, in the background, the files `committed` retired more than
+    /// [`RETIRE_GRACE`] ago, at most once per grace per process. A refresh
+    /// deletes them too, but a store that gets no new file gets no refresh,
+    /// and a rebuild's retired generation (the whole previous store) would
+    /// keep its space until one. The manifest names them until the next
+    /// refresh, which finds them gone.
+    fn delete_expired_retired(&self, committed: &Manifest) {
+        {
+            let mut last = self.last_retired_delete.lock().expect("retired lock");
+            if last.is_some_and(|at| at.elapsed() < RETIRE_GRACE) {
+                return;
+            }
+            *last = Some(Instant::now());
+        }
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let expired: Vec<(String, Path)> = committed
+            .retired
+            .iter()
+            .filter(|r| r.expired(now_ms))
+            .map(|r| (r.path.clone(), self.path_of(&r.path)))
+            .collect();
+        if expired.is_empty() {
+            return;
+        }
+        let store = self.location.store.clone();
+        let shown = self.location.display.clone();
+        tokio::spawn(async move {
+            let mut deleted = 0usize;
+            for (relative, path) in expired {
+                match store.delete(&path).await {
+                    Ok(()) => deleted += 1,
+                    Err(object_store::Error::NotFound { .. }) => {}
+                    Err(e) => tracing::warn!(
+                        target: "conversql::facts",
+                        "fact store {shown}: cannot delete the retired file {relative}: {e}"
+                    ),
+                }
+            }
+            if deleted > 0 {
+                tracing::info!(
+                    target: "conversql::facts",
+                    "fact store {shown}: deleted {deleted} retired file(s) no query can still be reading"
+                );
+            }
+        });
     }
 
     /// Sweeps the store at most once per [`RETIRE_GRACE`] per process.

@@ -53,7 +53,7 @@ use super::manifest::{
     StoredFile,
 };
 use super::parquet_io::{self, FACTS_ROW_GROUP, MESSAGE_ROW_GROUP};
-use super::{FactStore, Listing, RETIRE_GRACE, StoreSchemas, crash_points};
+use super::{FactStore, Listing, StoreSchemas, crash_points};
 use crate::error::Result;
 use crate::log_table::ListingSnapshot;
 use crate::store_location::StoreLocation;
@@ -101,10 +101,9 @@ pub(crate) async fn run(
     let now_ms = chrono::Utc::now().timestamp_millis();
     let mut next = current.clone();
     next.generation += 1;
-    let grace = RETIRE_GRACE.as_millis() as i64;
     let (expired, kept): (Vec<Retired>, Vec<Retired>) = std::mem::take(&mut next.retired)
         .into_iter()
-        .partition(|r| r.at_ms + grace <= now_ms);
+        .partition(|r| r.expired(now_ms));
     next.retired = kept;
     for retired in &expired {
         store.delete_quietly(&retired.path).await;

@@ -944,3 +944,82 @@ fn a_dataset_that_refuses_writes_keeps_its_store_in_a_named_local_folder() {
     assert!(!out.status.success(), "started with an unwritable store");
     assert!(stderr.contains(&format!("--facts {refused}")), "{stderr}");
 }
+
+/// A store that gets no new file still gives back the space of the files it
+/// retired (a rebuild retires the whole previous store) once no query can be
+/// reading them: the next statement of a process deletes them in the
+/// background, without a refresh; files retired less than the grace ago stay.
+#[test]
+fn retired_files_are_deleted_without_a_refresh() {
+    let stack = conversql::limits::THREAD_STACK_BYTES;
+    let steps = std::thread::Builder::new()
+        .stack_size(stack)
+        .spawn(move || {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_stack_size(stack)
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(retired_files_go());
+        })
+        .unwrap();
+    if let Err(panic) = steps.join() {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+async fn retired_files_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, facts) = (dir.path().join("root"), dir.path().join("facts"));
+    copy_dataset(Path::new(&crate::common::data_root()), &root);
+    let expected = {
+        let engine = open(&root, &facts).await;
+        answer(&mut engine.session(), "SELECT count(*) FROM conversations").await
+    };
+
+    // Two files the committed generation retired: one long ago, one just now.
+    let location =
+        StoreLocation::parse(&facts.display().to_string(), &S3Options::default()).unwrap();
+    let Loaded::Found(mut manifest) = Manifest::load(&location).await.unwrap() else {
+        panic!("no store was built");
+    };
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let (old, recent) = (
+        "a=acc_001/old-g0-0-0.parquet",
+        "a=acc_001/recent-g0-0-1.parquet",
+    );
+    for (path, at_ms) in [(old, 0), (recent, now_ms)] {
+        std::fs::write(facts.join(path), "retired").unwrap();
+        manifest.retired.push(conversql::facts::manifest::Retired {
+            path: path.to_string(),
+            at_ms,
+        });
+    }
+    let object = facts.join(format!("manifest/{:020}.json", manifest.generation));
+    assert!(object.exists(), "{}", object.display());
+    std::fs::write(&object, serde_json::to_vec(&*manifest).unwrap()).unwrap();
+
+    // A new process's first statement: no refresh (nothing arrived), the old file goes.
+    let engine = open(&root, &facts).await;
+    assert_eq!(
+        answer(&mut engine.session(), "SELECT count(*) FROM conversations").await,
+        expected
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while facts.join(old).exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the file retired long ago is still there"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        facts.join(recent).exists(),
+        "a file retired just now was deleted"
+    );
+    assert!(
+        engine.fact_store().unwrap().last_report().is_none(),
+        "it refreshed"
+    );
+}
