@@ -152,11 +152,15 @@ fn report(engine: &Engine) -> conversql::facts::RefreshReport {
 
 #[test]
 fn the_fact_store_answers_as_the_raw_log_does_while_files_arrive() {
-    // The engine plans on its caller's thread: give the steps the stack the
-    // server gives a statement (a debug build's planning needs more than a
-    // test thread's 2 MiB).
+    on_a_statement_stack(files_arrive_step_by_step);
+}
+
+/// Runs `steps` on a runtime whose threads have the stack the server gives a
+/// statement: the engine plans on its caller's thread, and a debug build's
+/// planning needs more than a test thread's 2 MiB.
+fn on_a_statement_stack<F: std::future::Future<Output = ()> + 'static>(steps: fn() -> F) {
     let stack = conversql::limits::THREAD_STACK_BYTES;
-    let steps = std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .stack_size(stack)
         .spawn(move || {
             tokio::runtime::Builder::new_multi_thread()
@@ -165,10 +169,10 @@ fn the_fact_store_answers_as_the_raw_log_does_while_files_arrive() {
                 .enable_all()
                 .build()
                 .unwrap()
-                .block_on(files_arrive_step_by_step());
+                .block_on(steps());
         })
         .unwrap();
-    if let Err(panic) = steps.join() {
+    if let Err(panic) = thread.join() {
         std::panic::resume_unwind(panic);
     }
 }
@@ -951,22 +955,7 @@ fn a_dataset_that_refuses_writes_keeps_its_store_in_a_named_local_folder() {
 /// background, without a refresh; files retired less than the grace ago stay.
 #[test]
 fn retired_files_are_deleted_without_a_refresh() {
-    let stack = conversql::limits::THREAD_STACK_BYTES;
-    let steps = std::thread::Builder::new()
-        .stack_size(stack)
-        .spawn(move || {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .thread_stack_size(stack)
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(retired_files_go());
-        })
-        .unwrap();
-    if let Err(panic) = steps.join() {
-        std::panic::resume_unwind(panic);
-    }
+    on_a_statement_stack(retired_files_go);
 }
 
 async fn retired_files_go() {
